@@ -1,0 +1,234 @@
+"""Pushdeck settings: everything that varies between installations comes from the environment.
+
+Each variable is read through one of the small helpers below, which fail loudly
+(ImproperlyConfigured) on a value they cannot understand instead of guessing.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name, default):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (got {raw!r}).")
+
+
+def env_list(name, default=()):
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_number(name, default, kind=float, minimum=0):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number (got {raw!r}).") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {raw!r}).")
+    return value
+
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+    SECRET_KEY = "insecure-development-only-secret-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Secrets from which the AES-256-GCM keys for stored API keys are derived, newest first.
+API_KEY_ENCRYPTION_KEYS = env_list("API_KEY_ENCRYPTION_KEYS")
+if not API_KEY_ENCRYPTION_KEYS and DEBUG:
+    API_KEY_ENCRYPTION_KEYS = ["insecure-development-only-encryption-secret-0001"]
+if not API_KEY_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("API_KEY_ENCRYPTION_KEYS is required when DEBUG is off.")
+for _secret in API_KEY_ENCRYPTION_KEYS:
+    if len(_secret) < 32:
+        raise ImproperlyConfigured("Each API_KEY_ENCRYPTION_KEYS secret needs at least 32 characters.")
+
+# The flows API servers users may connect to. Users pick one; they never type a URL (no SSRF).
+FLOWS_API_SERVERS = env_list("FLOWS_API_SERVERS", ["https://push.btools.online"])
+for _server in FLOWS_API_SERVERS:
+    if not _server.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"FLOWS_API_SERVERS entry {_server!r} must be an http(s) URL.")
+FLOWS_API_SERVERS = [server.rstrip("/") for server in FLOWS_API_SERVERS]
+FLOWS_API_TIMEOUT = env_number("FLOWS_API_TIMEOUT", 10.0, minimum=0.1)
+# How long a flows page stays fresh in the shared cache; 0 turns the cache off.
+FLOWS_CACHE_SECONDS = env_number("FLOWS_CACHE_SECONDS", 15, kind=int)
+IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", 2 * 1024 * 1024, kind=int, minimum=1)
+IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", 4096 * 4096, kind=int, minimum=1)
+
+# The local flows API (the sandbox app), served by this same site under /sandbox/.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)
+SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8000/sandbox").rstrip("/")
+SANDBOX_RATE_LIMIT = env_number("SANDBOX_RATE_LIMIT", 60, kind=int)
+# Which name the sandbox gives the list count: "total" (the vendor's page) or "total_results".
+SANDBOX_TOTAL_FIELD = os.environ.get("SANDBOX_TOTAL_FIELD", "total_results")
+if SANDBOX_TOTAL_FIELD not in ("total", "total_results"):
+    raise ImproperlyConfigured("SANDBOX_TOTAL_FIELD must be total or total_results.")
+SANDBOX_LATENCY_MS = env_number("SANDBOX_LATENCY_MS", 0, kind=int)
+SANDBOX_FAULTS_ENABLED = env_bool("SANDBOX_FAULTS_ENABLED", False)
+SANDBOX_IMAGE_MAX_MB = env_number("SANDBOX_IMAGE_MAX_MB", 2, kind=int, minimum=1)
+
+HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "axes",
+    "flows_app",
+    "sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        conn_max_age=60,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_number("LOGIN_FAILURE_LIMIT", 5, kind=int, minimum=1)
+AXES_COOLOFF_TIME = env_number("LOGIN_COOLOFF_MINUTES", 15, kind=int, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "connections"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": os.environ.get(
+            "STATICFILES_BACKEND", "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_URL = "media/"
+# Uploads stay in memory up to the image limit, so the dashboard never writes one to disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:", "https:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+if HTTPS_ONLY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "flows_app.logging.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # urllib3 logs request lines only at DEBUG; keep it quiet so no header can leak through it.
+    "loggers": {"urllib3": {"level": "WARNING"}},
+}

@@ -1,0 +1,21 @@
+"""Test settings: production defaults (DEBUG off), with the sandbox and its fault injection on."""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789")
+os.environ.setdefault(
+    "API_KEY_ENCRYPTION_KEYS",
+    "test-encryption-secret-newest-0123456789abcdef,test-encryption-secret-older-0123456789abcdef",
+)
+os.environ.setdefault("HTTPS_ONLY", "0")
+os.environ.setdefault("SANDBOX_ENABLED", "1")
+os.environ.setdefault("SANDBOX_FAULTS_ENABLED", "1")
+os.environ.setdefault("FLOWS_API_TIMEOUT", "2")
+# Templates must render without collectstatic, and live_server cannot serve hashed names.
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+from dashboard.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
