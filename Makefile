@@ -1,0 +1,75 @@
+# Pushdeck: `make run` starts the dashboard on the local sandbox with demo data; `make test` runs every check.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local, non-production settings for `make run`: secrets are generated once into var/ and kept.
+RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
+	SANDBOX_URL=http://$(HOST):$(PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
+
+.PHONY: help setup run dev test lint format check-deploy chromium bench screenshots clean
+
+help:
+	@echo "make run    - set up, then serve the dashboard on the sandbox with demo data at http://$(HOST):$(PORT)"
+	@echo "make test   - set up, then run ruff, the deploy checks and the whole test suite (browser included)"
+	@echo "make bench  - measure the dashboard against the API itself (docs/BENCHMARKS.md)"
+	@echo "make dev    - the Django development server with DEBUG on and autoreload"
+	@echo "make screenshots - refresh the README's screenshots in docs/"
+
+$(PY):
+	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+
+$(INSTALLED): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(INSTALLED) var/local.env
+
+var/local.env:
+	@mkdir -p var
+	@$(PY) -c 'import secrets; print(f"SECRET_KEY={secrets.token_urlsafe(50)}\nAPI_KEY_ENCRYPTION_KEYS={secrets.token_urlsafe(48)}")' > $@
+	@chmod 600 $@ && echo "Generated local secrets in $@"
+
+run: setup
+	@$(RUN_ENV) && $(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py collectstatic --no-input -v 0 \
+		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) \
+		&& trap 'kill 0' EXIT && ($(PY) manage.py sandbox_tick --loop 30 >/dev/null &) \
+		&& $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --bind $(HOST):$(PORT) dashboard.wsgi:application
+
+dev: setup
+	@$(RUN_ENV) && export DEBUG=1 && $(PY) manage.py migrate --no-input -v 0 \
+		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) && $(PY) manage.py runserver $(HOST):$(PORT)
+
+chromium:
+	@command -v chromium >/dev/null || { echo "Installing Debian's Chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# The production settings must pass Django's deployment checks (the Dockerfile runs the same).
+check-deploy: $(INSTALLED)
+	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		API_KEY_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+test: lint check-deploy chromium
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(PY) scripts/bench.py
+
+screenshots: setup chromium
+	$(PY) scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,12 @@
+"""gunicorn settings. Threads matter: the sandbox is served by the same process, so a dashboard
+view calling the sandbox needs a second thread free to answer it."""
+
+import os
+
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+worker_class = "gthread"
+timeout = 60
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# The default access log format has no headers, so no Authorization value can reach it.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

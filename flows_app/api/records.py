@@ -1,0 +1,187 @@
+"""Typed records of the flows API. ``from_api`` accepts both server generations' shapes."""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+TTL_CHOICES = (0, 900, 1800, 3600, 10800, 21600, 43200, 86400, 259200, 432000, 604800, 1209600, 2419200)
+RESULTS_PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
+WAIT_TIME_TYPES = ("minutes", "hours", "days")
+URGENCIES = ("low", "normal", "high")
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")
+
+
+def as_bool(value):
+    """The server sends booleans as true/false, 1/0 or "1"/"0" depending on field and version."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false")
+    return bool(value)
+
+
+def as_int(value, default=0):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def as_datetime(value):
+    """Server-local ``YYYY-MM-DD HH:MM:SS`` (no zone), or None."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value):
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSettings:
+    ttl: int = 2419200
+    urgency: str = "normal"
+    is_silent: bool = False
+    is_auto_hide: bool = False
+    button_title_1: str = ""
+    button_url_1: str = ""
+    button_title_2: str = ""
+    button_url_2: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+
+    @classmethod
+    def from_api(cls, data):
+        data = data or {}
+        utm = data.get("utm") or {}
+        return cls(
+            ttl=as_int(data.get("ttl"), 2419200),
+            urgency=_text(data.get("urgency")) or "normal",
+            is_silent=as_bool(data.get("is_silent", 0)),
+            is_auto_hide=as_bool(data.get("is_auto_hide", 0)),
+            button_title_1=_text(data.get("button_title_1")),
+            button_url_1=_text(data.get("button_url_1")),
+            button_title_2=_text(data.get("button_title_2")),
+            button_url_2=_text(data.get("button_url_2")),
+            utm_source=_text(utm.get("source")),
+            utm_medium=_text(utm.get("medium")),
+            utm_campaign=_text(utm.get("campaign")),
+        )
+
+    @property
+    def buttons(self):
+        pairs = ((self.button_title_1, self.button_url_1), (self.button_title_2, self.button_url_2))
+        return [(title, url) for title, url in pairs if title]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    id: int
+    website_id: int
+    name: str
+    title: str
+    description: str
+    url: str = ""
+    image_url: str = ""
+    segment: str = "all"
+    settings: FlowSettings = field(default_factory=FlowSettings)
+    wait_time: int = 1
+    wait_time_type: str = "days"
+    is_enabled: bool = True
+    total_sent: int = 0
+    total_displayed: int = 0
+    total_clicked: int = 0
+    total_closed: int = 0
+    last_sent_datetime: dt.datetime | None = None
+    last_datetime: dt.datetime | None = None
+    datetime: dt.datetime | None = None
+    user_id: int | None = None
+
+    @classmethod
+    def from_api(cls, data):
+        return cls(
+            id=as_int(data.get("id")),
+            user_id=as_int(data.get("user_id"), None),
+            website_id=as_int(data.get("website_id")),
+            name=_text(data.get("name")),
+            title=_text(data.get("title")),
+            description=_text(data.get("description")),
+            url=_text(data.get("url")),
+            image_url=_text(data.get("image_url")),
+            segment=_text(data.get("segment")) or "all",
+            settings=FlowSettings.from_api(data.get("settings")),
+            wait_time=as_int(data.get("wait_time"), 1),
+            wait_time_type=_text(data.get("wait_time_type")) or "days",
+            is_enabled=as_bool(data.get("is_enabled", True)),
+            total_sent=as_int(data.get("total_sent_push_notifications")),
+            total_displayed=as_int(data.get("total_displayed_push_notifications")),
+            total_clicked=as_int(data.get("total_clicked_push_notifications")),
+            total_closed=as_int(data.get("total_closed_push_notifications")),
+            last_sent_datetime=as_datetime(data.get("last_sent_datetime")),
+            last_datetime=as_datetime(data.get("last_datetime")),
+            datetime=as_datetime(data.get("datetime")),
+        )
+
+    @property
+    def click_rate(self):
+        """Clicked ÷ displayed, as the vendor's dashboard shows it; None when nothing was displayed."""
+        if not self.total_displayed:
+            return None
+        return self.total_clicked / self.total_displayed
+
+    @property
+    def wait_label(self):
+        unit = self.wait_time_type.removesuffix("s")
+        return f"{self.wait_time} {unit}{'' if self.wait_time == 1 else 's'}"
+
+
+@dataclass(frozen=True, slots=True)
+class RateBudget:
+    """What the last answer's X-RateLimit-* headers said about the key's shared budget."""
+
+    limit: int | None = None
+    remaining: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    flows: tuple
+    page: int
+    results_per_page: int
+    total: int
+    total_pages: int
+
+    @classmethod
+    def from_api(cls, body, page, results_per_page):
+        flows = tuple(Flow.from_api(item) for item in body.get("data") or ())
+        meta = body.get("meta") or {}
+        # The vendor's page calls the count "total", the server's code "total_results".
+        total = as_int(meta.get("total", meta.get("total_results")), len(flows))
+        per_page = as_int(meta.get("results_per_page"), results_per_page) or results_per_page
+        return cls(
+            flows=flows,
+            page=as_int(meta.get("page"), page),
+            results_per_page=per_page,
+            total=total,
+            total_pages=as_int(meta.get("total_pages"), math.ceil(total / per_page)),
+        )
+
+    @property
+    def has_previous(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.total_pages
+
+
+@dataclass(frozen=True, slots=True)
+class ImageUpload:
+    """An image to send as the multipart ``image`` part, named and typed as what it really is."""
+
+    filename: str
+    content: bytes
+    content_type: str

@@ -1,0 +1,86 @@
+"""Flows of one connection, read through a short shared cache that every write invalidates.
+
+Everyone using a connection shares its key's 60 requests a minute, so a page viewed again
+within FLOWS_CACHE_SECONDS costs nothing upstream. Writes made through the dashboard bump the
+connection's generation, which retires every cached page of it at once.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from flows_app.api.client import FlowsClient
+
+
+class FlowsService:
+    def __init__(self, client, ttl):
+        self.client = client
+        self.ttl = ttl
+        self.fetched_at = None
+        self._generation_key = f"flows-api:generation:{client.fingerprint}"
+
+    @property
+    def calls(self):
+        return self.client.calls
+
+    @property
+    def budget(self):
+        return self.client.budget
+
+    def _key(self, *parts):
+        generation = cache.get_or_set(self._generation_key, 1, None)
+        return ":".join(["flows-api", self.client.fingerprint, str(generation), *map(str, parts)])
+
+    def _read(self, key, fetch, fresh):
+        if self.ttl and not fresh:
+            hit = cache.get(key)
+            if hit is not None:
+                self.fetched_at, value = hit
+                return value
+        value = fetch()
+        self.fetched_at = time.time()
+        if self.ttl:
+            cache.set(key, (self.fetched_at, value), self.ttl)
+        return value
+
+    def _written(self, flow):
+        try:
+            cache.incr(self._generation_key)
+        except ValueError:
+            cache.set(self._generation_key, 2, None)
+        if flow is not None and self.ttl:
+            cache.set(self._key("flow", flow.id), (time.time(), flow), self.ttl)
+
+    def list_flows(self, page=1, results_per_page=25, fresh=False):
+        return self._read(
+            self._key("page", page, results_per_page),
+            lambda: self.client.list_flows(page, results_per_page),
+            fresh,
+        )
+
+    def get_flow(self, flow_id, fresh=False):
+        return self._read(self._key("flow", int(flow_id)), lambda: self.client.get_flow(flow_id), fresh)
+
+    def all_flows(self, pool_size=4):
+        return self.client.all_flows(pool_size=pool_size)
+
+    def create_flow(self, fields, image=None):
+        flow_id, flow = self.client.create_flow(fields, image)
+        self._written(flow)
+        return flow_id, flow
+
+    def update_flow(self, flow_id, changes, image=None, remove_image=False):
+        flow_id, flow = self.client.update_flow(flow_id, changes, image, remove_image)
+        self._written(flow)
+        return flow_id, flow
+
+    def delete_flow(self, flow_id):
+        self.client.delete_flow(flow_id)
+        self._written(None)
+
+
+def connect(connection):
+    """The flows API of one of the user's connections."""
+    client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
+    return FlowsService(client, settings.FLOWS_CACHE_SECONDS)

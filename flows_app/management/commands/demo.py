@@ -1,0 +1,43 @@
+"""Set up the demo of `make run`: a user, a sandbox key with demo flows, and a connection to it."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from flows_app.models import SANDBOX, Connection
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "pushdeck-demo"  # noqa: S105 -- a local demo account, printed on purpose
+DEMO_API_KEY = "demo-sandbox-key-7f3a9c2e5b1d4f60"
+
+
+class Command(BaseCommand):
+    help = "Create (idempotently) the demo user, a sandbox API key with demo flows, and a connection."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--flows", type=int, default=40)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, flows, host, port, **options):
+        if not settings.SANDBOX_ENABLED:
+            raise CommandError("The demo runs on the sandbox: set SANDBOX_ENABLED=1.")
+        user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+        # Reset every time, so the printed password is always the one that works.
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        call_command("sandbox_create_key", "--key", DEMO_API_KEY, verbosity=0)
+        call_command("sandbox_demo", "--key", DEMO_API_KEY, "--flows", str(flows), verbosity=0)
+        connection = Connection.objects.for_user(user).filter(server=SANDBOX).first()
+        if connection is None:
+            connection = Connection(owner=user, label="Demo shop (sandbox)", server=SANDBOX)
+            connection.set_api_key(DEMO_API_KEY)
+            connection.save()
+            connection.make_default()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nPushdeck demo ready: http://{host}:{port}/\n"
+                f"  username: {DEMO_USERNAME}\n  password: {DEMO_PASSWORD}\n"
+            )
+        )

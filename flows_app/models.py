@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models, transaction
+
+from flows_app import crypto
+
+SANDBOX = "sandbox"
+
+
+def server_choices():
+    """The servers a user may pick: the configured list, plus the local sandbox when it is on."""
+    choices = [
+        (url, url.removeprefix("https://").removeprefix("http://")) for url in settings.FLOWS_API_SERVERS
+    ]
+    if settings.SANDBOX_ENABLED:
+        choices.append((SANDBOX, "Sandbox (local demo API)"))
+    return choices
+
+
+class ConnectionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        # The one place that decides who may use a connection: sharing with a team goes here.
+        return self.filter(owner=user)
+
+
+class Connection(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
+    label = models.CharField(max_length=100)
+    server = models.CharField(max_length=200, help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.")
+    api_key_encrypted = models.TextField(editable=False)
+    api_key_last4 = models.CharField(max_length=4, editable=False)
+    is_default = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ConnectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_default", "label", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=models.Q(is_default=True), name="one_default_connection_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.server_label})"
+
+    @property
+    def base_url(self):
+        return settings.SANDBOX_URL if self.server == SANDBOX else self.server
+
+    @property
+    def server_label(self):
+        return dict(server_choices()).get(self.server, self.server)
+
+    @property
+    def masked_key(self):
+        return f"••••{self.api_key_last4}"
+
+    @property
+    def api_key(self):
+        return crypto.decrypt(self.api_key_encrypted)
+
+    def set_api_key(self, plaintext):
+        self.api_key_encrypted = crypto.encrypt(plaintext)
+        self.api_key_last4 = plaintext[-4:]
+
+    def make_default(self):
+        with transaction.atomic():
+            Connection.objects.for_user(self.owner).filter(is_default=True).exclude(pk=self.pk).update(
+                is_default=False
+            )
+            self.is_default = True
+            self.save(update_fields=["is_default", "updated"])

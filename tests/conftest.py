@@ -1,0 +1,70 @@
+import os
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from flows_app.models import SANDBOX, Connection
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# beside one unless told it is safe, which it is here (one thread drives both).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SANDBOX_KEY = "sandbox-test-key-0001-abcdefghijklmnop"
+OTHER_SANDBOX_KEY = "sandbox-test-key-0002-qrstuvwxyzabcdef"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def browser_type_launch_args(browser_type_launch_args):
+    # Playwright cannot download its own browser here: drive Debian's Chromium.
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium"}
+
+
+@pytest.fixture
+def sandbox_url(live_server, settings):
+    """The sandbox API served over real HTTP by live_server, as the dashboard reaches it."""
+    settings.SANDBOX_URL = f"{live_server.url}/sandbox"
+    return settings.SANDBOX_URL
+
+
+@pytest.fixture
+def sandbox_key(transactional_db):
+    call_command("sandbox_create_key", "--key", SANDBOX_KEY, verbosity=0)
+    return SANDBOX_KEY
+
+
+@pytest.fixture
+def other_sandbox_key(transactional_db):
+    call_command("sandbox_create_key", "--key", OTHER_SANDBOX_KEY, verbosity=0)
+    return OTHER_SANDBOX_KEY
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("marketer", password="correct horse battery")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user("intruder", password="correct horse battery")
+
+
+@pytest.fixture
+def connection(user, sandbox_url, sandbox_key):
+    conn = Connection(owner=user, label="Sandbox", server=SANDBOX, is_default=True)
+    conn.set_api_key(sandbox_key)
+    conn.save()
+    return conn
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,74 @@
+"""A scripted HTTP server on loopback, for client behaviour the sandbox cannot produce.
+
+Each request takes the next canned answer from the script (the last one repeats) and is recorded
+with its method, path, headers and body, so tests check exactly what crossed the wire.
+"""
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: bytes | str | dict | None = None
+    headers: dict = field(default_factory=dict)
+
+    def payload(self):
+        if isinstance(self.body, dict):
+            return json.dumps(self.body).encode()
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return self.body or b""
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+
+
+class StubServer:
+    def __init__(self):
+        self.script = [Answer(body={"data": []})]
+        self.requests = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                stub.requests.append(
+                    Recorded(self.command, self.path, dict(self.headers), self.rfile.read(length))
+                )
+                answer = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
+                payload = answer.payload()
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def answer(self, *answers):
+        self.script = list(answers)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
