@@ -1,0 +1,24 @@
+# Pushdeck in production: gunicorn with threads, whitenoise for static files, DEBUG off.
+FROM python:3.13-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DEBUG=0 \
+    PORT=8000
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 pushdeck
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY --chown=pushdeck:pushdeck . .
+# collectstatic needs settings to import; these throwaway values exist only for this build step.
+RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime-0123456789 \
+    API_KEY_ENCRYPTION_KEYS=build-only-encryption-secret-not-used-0123456789 \
+    python manage.py collectstatic --no-input -v 0 \
+    && mkdir -p var && chown pushdeck:pushdeck var
+
+USER pushdeck
+EXPOSE 8000
+# SECRET_KEY and API_KEY_ENCRYPTION_KEYS must come from the environment; settings refuse to start without them.
+CMD ["sh", "-c", "python manage.py check --deploy --fail-level WARNING && python manage.py migrate --no-input && exec gunicorn -c dashboard/gunicorn_conf.py --bind 0.0.0.0:${PORT} dashboard.wsgi:application"]
