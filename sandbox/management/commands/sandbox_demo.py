@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from sandbox.demo import create_flows
+from sandbox.models import ApiAccount
+
+
+class Command(BaseCommand):
+    help = "Give a sandbox account realistic demo flows, up to --flows in all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--key", required=True, help="The account's API key (see sandbox_create_key).")
+        parser.add_argument("--flows", type=int, default=40, help="How many flows the account should have.")
+        parser.add_argument("--reset", action="store_true", help="Delete the account's flows first.")
+
+    def handle(self, *args, key, flows, reset, **options):
+        account = ApiAccount.objects.filter(api_key=key).first()
+        if account is None:
+            raise CommandError("No sandbox account has that key: run sandbox_create_key --key first.")
+        if reset:
+            account.flows.all().delete()
+        missing = max(flows - account.flows.count(), 0)
+        created = create_flows(account, missing) if missing else 0
+        self.stdout.write(f"Created {created} flows; the account has {account.flows.count()}.")

@@ -1,0 +1,120 @@
+"""The vendor side of the flows API: accounts with API keys, their websites, segments and flows,
+plus the faults an operator can inject to see how the dashboard copes with a misbehaving server."""
+
+from django.db import models
+from django.utils import timezone
+
+# Allowed values from API_CONTRACT.md ("Write fields").
+TTL_CHOICES = (0, 900, 1800, 3600, 10800, 21600, 43200, 86400, 259200, 432000, 604800, 1209600, 2419200)
+DEFAULT_TTL = 2419200
+URGENCIES = ("low", "normal", "high")
+# The largest wait_time per unit: 90 days in each unit.
+WAIT_TIME_MAX = {"minutes": 129600, "hours": 2160, "days": 90}
+
+
+class ApiAccount(models.Model):
+    """A user of the vendor's service, as the API sees it through its key."""
+
+    ORDER_CHOICES = [
+        ("-id", "Newest first"),
+        ("id", "Oldest first"),
+        ("name", "Name A-Z"),
+        ("-name", "Name Z-A"),
+        ("-last_sent_datetime", "Last sent first"),
+        ("-total_sent_push_notifications", "Most sent first"),
+    ]
+
+    name = models.CharField(max_length=100)
+    api_key = models.CharField(max_length=128, unique=True)
+    api_enabled = models.BooleanField(default=True, help_text="Off: the key answers 401.")
+    flows_limit = models.IntegerField(default=1000, help_text="The plan's flow limit; -1 is unlimited.")
+    order_by = models.CharField(
+        max_length=40,
+        choices=ORDER_CHOICES,
+        default="-id",
+        help_text="The list order the user picked in the vendor's own dashboard.",
+    )
+
+    def __str__(self):
+        return self.name
+
+
+class Website(models.Model):
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="websites")
+    name = models.CharField(max_length=100)
+    host = models.CharField(max_length=255)
+
+    def __str__(self):
+        return self.host
+
+
+class Segment(models.Model):
+    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(max_length=100)
+
+    def __str__(self):
+        return self.name
+
+
+class Flow(models.Model):
+    WAIT_TIME_TYPES = [(unit, unit) for unit in WAIT_TIME_MAX]
+
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="flows")
+    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="flows")
+    name = models.CharField(max_length=256)
+    title = models.CharField(max_length=64)
+    description = models.CharField(max_length=128)
+    url = models.CharField(max_length=512, blank=True)
+    image = models.CharField(max_length=64, blank=True, help_text="File name under MEDIA_ROOT/sandbox/.")
+    segment = models.CharField(max_length=20, default="all", help_text='"all" or a segment id.')
+    ttl = models.PositiveIntegerField(default=DEFAULT_TTL)
+    urgency = models.CharField(max_length=6, default="normal")
+    is_silent = models.BooleanField(default=False)
+    is_auto_hide = models.BooleanField(default=False)
+    button_title_1 = models.CharField(max_length=16, blank=True)
+    button_url_1 = models.CharField(max_length=512, blank=True)
+    button_title_2 = models.CharField(max_length=16, blank=True)
+    button_url_2 = models.CharField(max_length=512, blank=True)
+    utm_source = models.CharField(max_length=128, blank=True)
+    utm_medium = models.CharField(max_length=128, blank=True)
+    utm_campaign = models.CharField(max_length=128, blank=True)
+    wait_time = models.PositiveIntegerField(default=1)
+    wait_time_type = models.CharField(max_length=7, choices=WAIT_TIME_TYPES, default="days")
+    is_enabled = models.BooleanField(default=True)
+    total_sent_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_displayed_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_clicked_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_closed_push_notifications = models.PositiveBigIntegerField(default=0)
+    last_sent_datetime = models.DateTimeField(null=True, blank=True)
+    last_datetime = models.DateTimeField(null=True, blank=True, help_text="Last edited.")
+    datetime = models.DateTimeField(default=timezone.now, help_text="Created.")
+
+    def __str__(self):
+        return self.name
+
+
+class Fault(models.Model):
+    """A misbehaviour the sandbox shows a key's requests (only with SANDBOX_FAULTS_ENABLED)."""
+
+    KIND_CHOICES = [
+        ("status", "Answer an HTTP status with the error body"),
+        ("hang", "Wait some seconds, then answer normally"),
+        ("drop", "Break the connection without a usable answer"),
+        ("badjson", "Answer 200 with a body that is not JSON"),
+        ("image_error", "Answer 200 with the image-error body"),
+    ]
+
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="faults")
+    kind = models.CharField(max_length=12, choices=KIND_CHOICES)
+    status = models.PositiveSmallIntegerField(default=503, help_text='For "status".')
+    seconds = models.FloatField(default=5.0, help_text='For "hang".')
+    methods = models.CharField(max_length=40, blank=True, help_text='e.g. "GET,POST"; blank: every method.')
+    remaining = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many more requests it affects; blank: until deleted."
+    )
+
+    def __str__(self):
+        return f"{self.kind} on {self.methods or 'every method'}"
+
+    def applies_to(self, method):
+        return not self.methods or method in {m.strip().upper() for m in self.methods.split(",")}
