@@ -1,6 +1,7 @@
 """Test settings: production defaults (DEBUG off), with the sandbox and its fault injection on."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789")
@@ -19,3 +20,6 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 from dashboard.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Images the sandbox stores during tests go to a throwaway folder, not the demo's var/media.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="pushdeck-test-media-")
