@@ -1,7 +1,29 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-from flows_app import views
+from flows_app.views import connections, flows, uploads
+
+flow_patterns = [
+    path("", flows.flow_list, name="list"),
+    path("new/", flows.flow_new, name="new"),
+    path("<int:flow_id>/", flows.flow_detail, name="detail"),
+    path("<int:flow_id>/edit/", flows.flow_edit, name="edit"),
+    path("<int:flow_id>/toggle/", flows.flow_toggle, name="toggle"),
+    path("<int:flow_id>/delete/", flows.flow_delete, name="delete"),
+    path("<int:flow_id>/duplicate/", flows.flow_duplicate, name="duplicate"),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", connections.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connections/", connections.connection_list, name="connections"),
+    path("connections/new/", connections.connection_new, name="connection_new"),
+    path("connections/<int:connection_id>/edit/", connections.connection_edit, name="connection_edit"),
+    path("connections/<int:connection_id>/delete/", connections.connection_delete, name="connection_delete"),
+    path(
+        "connections/<int:connection_id>/default/", connections.connection_default, name="connection_default"
+    ),
+    path("connections/<int:connection_id>/flows/", include((flow_patterns, "flows"))),
+    path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
 ]

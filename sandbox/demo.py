@@ -89,6 +89,7 @@ def create_flows(account, count, rng=None):
             rng, min(int(rng.paretovariate(1.2) * 400) - 400, 250_000)
         )
         with_utm = rng.random() < 0.5
+        second_button = button and rng.random() < 0.3
         segments = [str(segment.id) for segment in website.segments.all()]
         flows.append(
             Flow(
@@ -105,7 +106,8 @@ def create_flows(account, count, rng=None):
                 is_auto_hide=rng.random() < 0.2,
                 button_title_1=button,
                 button_url_1=f"https://{website.host}{path}" if button else "",
-                button_title_2="Not now" if button and rng.random() < 0.3 else "",
+                button_title_2="See all offers" if second_button else "",
+                button_url_2=f"https://{website.host}/offers" if second_button else "",
                 utm_source="push" if with_utm else "",
                 utm_medium="flow" if with_utm else "",
                 utm_campaign=rng.choice(UTM_CAMPAIGNS) if with_utm else "",

@@ -1,4 +1,5 @@
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -21,7 +22,7 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # Playwright cannot download its own browser here: drive Debian's Chromium.
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium"}
@@ -68,3 +69,37 @@ def connection(user, sandbox_url, sandbox_key):
 def logged_in(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def upstream(monkeypatch):
+    """Every request the dashboard sends to a flows API, as (method, path, query, form field names)."""
+    from flows_app.api.client import FlowsClient
+
+    sent = []
+    real_send = FlowsClient._send
+
+    def recording_send(self, method, url, params, files, read_timeout):
+        # A text part is (None, value); the image part is (filename, content, content type).
+        fields = {name: part[1] if part[0] is None else part for name, part in files or ()}
+        sent.append(SimpleNamespace(method=method, url=url, params=params or {}, fields=fields))
+        return real_send(self, method, url, params, files, read_timeout)
+
+    monkeypatch.setattr(FlowsClient, "_send", recording_send)
+    return sent
+
+
+@pytest.fixture
+def sandbox_media(settings, tmp_path):
+    # The sandbox stores uploaded images (it plays the remote server): keep them out of the tree.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def demo_flows(connection, sandbox_key, sandbox_media):
+    """40 demo flows on the sandbox account behind `connection`, newest first."""
+    from sandbox.models import Flow as SandboxFlow
+
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
+    return SandboxFlow.objects.filter(account__api_key=sandbox_key).order_by("-id")

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,21 +14,44 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100)),
-                ('server', models.CharField(help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.", max_length=200)),
-                ('api_key_encrypted', models.TextField(editable=False)),
-                ('api_key_last4', models.CharField(editable=False, max_length=4)),
-                ('is_default', models.BooleanField(default=False)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='connections', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=100)),
+                (
+                    "server",
+                    models.CharField(
+                        help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.", max_length=200
+                    ),
+                ),
+                ("api_key_encrypted", models.TextField(editable=False)),
+                ("api_key_last4", models.CharField(editable=False, max_length=4)),
+                ("is_default", models.BooleanField(default=False)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="connections",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_default', 'label', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('owner',), name='one_default_connection_per_user')],
+                "ordering": ["-is_default", "label", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("owner",),
+                        name="one_default_connection_per_user",
+                    )
+                ],
             },
         ),
     ]

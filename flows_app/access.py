@@ -1,0 +1,23 @@
+"""The one door to a user's connections: every view looks a connection up through here."""
+
+from django.shortcuts import get_object_or_404
+
+from flows_app.api import connect
+from flows_app.models import Connection
+
+
+def get_connection(request, connection_id):
+    """The user's connection with this id; another user's id answers 404, like a missing one.
+
+    The connection is also kept on the request so that the error middleware can link an
+    Unauthorized answer to the page where its key is replaced.
+    """
+    connection = get_object_or_404(Connection.objects.for_user(request.user), pk=connection_id)
+    request.connection = connection
+    return connection
+
+
+def flows_api(request, connection_id):
+    """The connection and the flows API reached through it."""
+    connection = get_connection(request, connection_id)
+    return connection, connect(connection)

@@ -1,0 +1,266 @@
+"""Forms own validation: every constraint of API_CONTRACT.md is checked here, before sending.
+
+The server clamps and substitutes silently (a 300-character name is cut, a bad ttl becomes four
+weeks); checking first means a user never has a value quietly changed.
+"""
+
+import hashlib
+import json
+
+from django import forms
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+
+from flows_app.api import ApiError, Flow, RateLimited, Unauthorized, Unavailable, connect
+from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_TIME_TYPES
+from flows_app.drafts import keep_upload, kept_upload
+from flows_app.images import read_image
+from flows_app.models import Connection, server_choices
+
+# Connections
+
+
+class ConnectionForm(forms.ModelForm):
+    server = forms.ChoiceField(choices=server_choices)
+    api_key = forms.CharField(
+        label="API key",
+        required=False,
+        strip=True,
+        max_length=512,
+        # Write-only: the stored key is never sent back to the browser.
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    class Meta:
+        model = Connection
+        fields = ["label", "server"]
+        widgets = {"label": forms.TextInput(attrs={"placeholder": "e.g. Main shop", "autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields[
+                "api_key"
+            ].help_text = f"Leave blank to keep the current key ({self.instance.masked_key})."
+        else:
+            self.fields["api_key"].required = True
+            self.fields["api_key"].help_text = "From your account page on the server: API → your key."
+
+    def clean(self):
+        cleaned = super().clean()
+        server, new_key = cleaned.get("server"), cleaned.get("api_key")
+        if self.errors or not server:
+            return cleaned
+        if new_key or server != self.instance.server:
+            self._check_key(server, new_key or self.instance.api_key)
+        return cleaned
+
+    def _check_key(self, server, key):
+        """One list call proves the key works on that server before it is stored."""
+        probe = Connection(server=server)
+        probe.set_api_key(key)
+        try:
+            connect(probe).list_flows(1, 10, fresh=True)
+        except Unauthorized as error:
+            self.add_error("api_key", f"The server rejected this API key: {error.message}")
+        except Unavailable as error:
+            self.add_error(
+                None, f"The server could not be reached, so the key was not checked. {error.message}"
+            )
+        except RateLimited as error:
+            self.add_error(
+                None, f"The server is rate limiting this key; try again in {error.retry_after} seconds."
+            )
+        except ApiError as error:
+            self.add_error(None, f"The server gave an unexpected answer: {error.message}")
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("api_key"):
+            self.instance.set_api_key(self.cleaned_data["api_key"])
+        return super().save(commit)
+
+
+# Flows
+
+TTL_LABELS = {
+    0: "Now or never (drop it if it cannot be delivered at once)",
+    900: "15 minutes",
+    1800: "30 minutes",
+    3600: "1 hour",
+    10800: "3 hours",
+    21600: "6 hours",
+    43200: "12 hours",
+    86400: "1 day",
+    259200: "3 days",
+    432000: "5 days",
+    604800: "1 week",
+    1209600: "2 weeks",
+    2419200: "Up to 4 weeks (the longest)",
+}
+# The server clamps wait times to 1..90 days, whatever the unit (API_CONTRACT.md).
+WAIT_LIMITS = {"minutes": 90 * 24 * 60, "hours": 90 * 24, "days": 90}
+HTTP_URL = [URLValidator(schemes=["http", "https"], message="Enter a web address starting with http(s)://.")]
+BUTTONS = (1, 2)
+
+
+def url_field(label, **kwargs):
+    return forms.URLField(
+        label=label,
+        required=False,
+        max_length=512,
+        validators=HTTP_URL,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        **kwargs,
+    )
+
+
+def flow_values(flow):
+    """The editable fields of a Flow under the API's parameter names: what the form edits."""
+    s = flow.settings
+    return {
+        "website_id": flow.website_id,
+        "name": flow.name,
+        "title": flow.title,
+        "description": flow.description,
+        "url": flow.url,
+        "wait_time": flow.wait_time,
+        "wait_time_type": flow.wait_time_type,
+        "button_title_1": s.button_title_1,
+        "button_url_1": s.button_url_1,
+        "button_title_2": s.button_title_2,
+        "button_url_2": s.button_url_2,
+        "is_silent": s.is_silent,
+        "is_auto_hide": s.is_auto_hide,
+        "ttl": s.ttl,
+        "urgency": s.urgency,
+        "utm_source": s.utm_source,
+        "utm_medium": s.utm_medium,
+        "utm_campaign": s.utm_campaign,
+        "segment": flow.segment,
+        "is_enabled": flow.is_enabled,
+    }
+
+
+# The editable fields, in the order the comparison page lists them.
+FLOW_FIELDS = tuple(flow_values(Flow(id=0, website_id=0, name="", title="", description="")))
+
+
+def fingerprint(flow):
+    """A hash of what an edit could overwrite. Stats are left out: they move on their own."""
+    state = {**flow_values(flow), "image_url": flow.image_url}
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+class FlowForm(forms.Form):
+    """Create and edit (and duplicate) one flow. Field names are the API's parameter names."""
+
+    website_id = forms.IntegerField(
+        label="Website ID", min_value=1, help_text="The website's number on the server (Websites page)."
+    )
+    name = forms.CharField(max_length=256, help_text="Only you see this.")
+    segment = forms.CharField(
+        max_length=20,
+        initial="all",
+        help_text="all, or the number of one of the website's segments.",
+        widget=forms.TextInput(attrs={"list": "segment-options", "inputmode": "text"}),
+    )
+    is_enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+    title = forms.CharField(max_length=64)
+    description = forms.CharField(max_length=128, widget=forms.Textarea(attrs={"rows": 3}))
+    url = url_field("Link", help_text="Where a click takes the subscriber.")
+    image = forms.FileField(
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+    image_remove = forms.BooleanField(label="Remove the current image", required=False)
+    image_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    button_title_1 = forms.CharField(label="Button 1 text", max_length=16, required=False)
+    button_url_1 = url_field("Button 1 link")
+    button_title_2 = forms.CharField(label="Button 2 text", max_length=16, required=False)
+    button_url_2 = url_field("Button 2 link")
+    wait_time = forms.IntegerField(label="Send after", min_value=1, initial=1)
+    wait_time_type = forms.ChoiceField(
+        label="Unit", choices=[(unit, unit) for unit in WAIT_TIME_TYPES], initial="days"
+    )
+    ttl = forms.TypedChoiceField(
+        label="Keep trying to deliver for",
+        coerce=int,
+        choices=[(ttl, TTL_LABELS[ttl]) for ttl in TTL_CHOICES],
+        initial=2419200,
+    )
+    urgency = forms.ChoiceField(choices=[(u, u.capitalize()) for u in URGENCIES], initial="normal")
+    is_silent = forms.BooleanField(label="Silent (no sound or vibration)", required=False)
+    is_auto_hide = forms.BooleanField(label="Hide automatically after a few seconds", required=False)
+    utm_source = forms.CharField(label="UTM source", max_length=128, required=False)
+    utm_medium = forms.CharField(label="UTM medium", max_length=128, required=False)
+    utm_campaign = forms.CharField(label="UTM campaign", max_length=128, required=False)
+    # Bookkeeping: the create form's one-time token, the edit form's view of the flow.
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, editing=False, **kwargs):
+        self.user = user
+        self.upload = None
+        self.kept_token = ""
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "image"
+        ].help_text = f"JPEG, PNG, GIF or WebP, up to {filesizeformat(settings.IMAGE_MAX_BYTES)}."
+        if not editing:
+            del self.fields["image_remove"]
+            del self.fields["fingerprint"]
+        else:
+            del self.fields["form_token"]
+
+    @staticmethod
+    def initial_for(flow):
+        """The edit form's starting values: the flow, and the fingerprint of the version loaded."""
+        return {**flow_values(flow), "fingerprint": fingerprint(flow)}
+
+    def clean_segment(self):
+        segment = self.cleaned_data["segment"].strip().lower() or "all"
+        if segment != "all" and not (segment.isdigit() and int(segment) > 0):
+            raise forms.ValidationError("Enter all, or a segment number such as 12.")
+        return segment if segment == "all" else str(int(segment))
+
+    def clean_image(self):
+        uploaded = self.cleaned_data.get("image")
+        if uploaded:
+            self.upload = read_image(uploaded)
+            self.kept_token = keep_upload(self.user, self.upload)
+        elif self.data.get("image_token"):
+            self.upload = kept_upload(self.user, self.data["image_token"])
+            self.kept_token = self.data["image_token"] if self.upload else ""
+        return uploaded
+
+    def clean(self):
+        cleaned = super().clean()
+        unit, wait = cleaned.get("wait_time_type"), cleaned.get("wait_time")
+        if unit and wait and wait > WAIT_LIMITS[unit]:
+            self.add_error("wait_time", f"At most 90 days: {WAIT_LIMITS[unit]:,} {unit}.")
+        for n in BUTTONS:
+            title, url = cleaned.get(f"button_title_{n}"), cleaned.get(f"button_url_{n}")
+            if url and not title:
+                self.add_error(f"button_title_{n}", "A button with a link needs a text.")
+            if title and not url and f"button_url_{n}" not in self.errors:
+                self.add_error(f"button_url_{n}", "A button with a text needs a link.")
+        return cleaned
+
+    def values(self):
+        """What the form says the flow should be, under the API's names (image apart)."""
+        return {name: self.cleaned_data[name] for name in FLOW_FIELDS}
+
+    def changes(self, current):
+        """Only the fields that differ from the flow as it is on the server now."""
+        before = flow_values(current)
+        return {name: value for name, value in self.values().items() if value != before[name]}
+
+    @property
+    def kept_image_url(self):
+        return reverse("kept_image", args=[self.kept_token]) if self.kept_token else ""
+
+    @property
+    def remove_image(self):
+        return bool(self.cleaned_data.get("image_remove")) and self.upload is None

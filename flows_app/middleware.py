@@ -1,0 +1,55 @@
+"""Two cross-cutting concerns, each handled once for every view."""
+
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
+from django.shortcuts import render
+from django_htmx.http import reswap
+
+from flows_app.api import ApiError
+from flows_app.crypto import DecryptionError
+from flows_app.failures import describe
+from flows_app.toasts import add_toast
+
+
+class ApiErrorMiddleware:
+    """Turns any upstream failure a view lets through into a page (or, for htmx, a toast).
+
+    Views therefore only catch ApiError where they can do better in place (a form keeps the
+    user's input, a row shows why its toggle failed).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ApiError | DecryptionError):
+            return None
+        failure = describe(exception, getattr(request, "connection", None))
+        if getattr(request, "htmx", False):
+            response = reswap(HttpResponse(status=failure.status), "none")
+            add_toast(response, "error", failure.toast, failure.link, failure.link_label)
+        else:
+            response = render(request, "errors/api.html", {"failure": failure}, status=failure.status)
+        if failure.retry_after:
+            response["Retry-After"] = str(failure.retry_after)
+        return response
+
+
+class HtmxMessagesMiddleware:
+    """Delivers Django messages as toasts on htmx answers, which do not re-render the base page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        # A redirect or a full-page navigation shows the messages on the page it lands on.
+        if not htmx or htmx.boosted or response.status_code in (301, 302) or "HX-Redirect" in response:
+            return response
+        for message in get_messages(request):
+            add_toast(response, message.level_tag or "info", message.message)
+        return response

@@ -1,0 +1,113 @@
+from urllib.parse import urlsplit
+
+from django import template
+from django.http import QueryDict
+from django.templatetags.static import static
+from django.utils.html import format_html
+
+from flows_app.forms import TTL_LABELS, FlowForm
+from flows_app.models import Connection
+
+register = template.Library()
+# What a table shows for "no value" (a click rate when nothing was displayed, an empty field).
+DASH = "\N{EN DASH}"
+
+
+@register.simple_tag(takes_context=True)
+def user_connections(context):
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return []
+    return list(Connection.objects.for_user(request.user))
+
+
+@register.filter
+def num(value):
+    """Thousands separated, for the tabular columns."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def percent(rate):
+    return DASH if rate is None else f"{rate * 100:.1f}%"
+
+
+@register.filter
+def ratio(part, whole):
+    return part / whole if whole else None
+
+
+@register.filter
+def width_class(part, whole):
+    """A CSS width class in steps of 5% (the CSP forbids style attributes); a sliver for any non-zero."""
+    if not whole or not part:
+        return "w-0"
+    step = min(100, round(part / whole * 20) * 5)
+    return f"w-{step or 1}"
+
+
+@register.filter
+def ttl_label(seconds):
+    return TTL_LABELS.get(seconds, f"{seconds} seconds")
+
+
+@register.filter
+def host(url):
+    return urlsplit(url or "").hostname or ""
+
+
+@register.filter
+def minutes(delta):
+    """A timedelta as whole minutes, at least one."""
+    return max(1, round(delta.total_seconds() / 60)) if delta else 1
+
+
+@register.simple_tag
+def page_query(page, per_page):
+    query = QueryDict(mutable=True)
+    query.update({"page": page, "results_per_page": per_page})
+    return "?" + query.urlencode()
+
+
+@register.filter
+def field_label(name):
+    """The flow form's label for an API field name, for the comparison page."""
+    field = FlowForm.base_fields[name]
+    return field.label or name.replace("_", " ").capitalize()
+
+
+@register.filter
+def page_numbers(result):
+    """Page numbers to link, with None where a run of pages is left out: 1 … 4 5 6 … 12."""
+    wanted = {1, result.total_pages, result.page - 1, result.page, result.page + 1}
+    numbers = sorted(n for n in wanted if 1 <= n <= result.total_pages)
+    shown = []
+    for n in numbers:
+        if shown and n - shown[-1] > 1:
+            shown.append(None)
+        shown.append(n)
+    return shown
+
+
+@register.simple_tag
+def icon(name, extra=""):
+    """An icon from the local SVG sprite; decorative, so hidden from screen readers."""
+    return format_html(
+        '<svg class="icon {}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
+        extra,
+        static("img/icons.svg"),
+        name,
+    )
+
+
+@register.filter
+def shown(value):
+    """A form value as a person reads it: Yes/No for booleans, a dash for nothing."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value in ("", None):
+        return DASH
+    return value

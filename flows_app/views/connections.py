@@ -1,0 +1,77 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from flows_app.access import get_connection
+from flows_app.forms import ConnectionForm
+from flows_app.models import Connection
+
+
+@login_required
+@require_GET
+def home(request):
+    default = Connection.objects.for_user(request.user).filter(is_default=True).first()
+    if default is None:
+        return redirect("connections")
+    return redirect("flows:list", default.pk)
+
+
+@login_required
+@require_GET
+def connection_list(request):
+    connections = Connection.objects.for_user(request.user)
+    form = ConnectionForm(instance=Connection(owner=request.user))
+    return render(request, "connections/list.html", {"connections": connections, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_new(request):
+    form = ConnectionForm(request.POST or None, instance=Connection(owner=request.user))
+    return _save(request, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_edit(request, connection_id):
+    connection = get_connection(request, connection_id)
+    form = ConnectionForm(request.POST or None, instance=connection)
+    return _save(request, form)
+
+
+def _save(request, form):
+    if request.method == "POST" and form.is_valid():
+        connection = form.save()
+        if not Connection.objects.for_user(request.user).filter(is_default=True).exists():
+            connection.make_default()
+        messages.success(request, f"Connection “{connection.label}” saved; its key works.")
+        return redirect("flows:list", connection.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "connections/form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_delete(request, connection_id):
+    connection = get_connection(request, connection_id)
+    if request.method == "GET":
+        return render(request, "connections/delete.html", {"connection": connection})
+    connection.delete()
+    # The user keeps a default while any connection is left.
+    successor = Connection.objects.for_user(request.user).first()
+    if connection.is_default and successor:
+        successor.make_default()
+    messages.success(
+        request, f"Connection “{connection.label}” deleted. Its flows are untouched on the server."
+    )
+    return redirect("connections")
+
+
+@login_required
+@require_POST
+def connection_default(request, connection_id):
+    connection = get_connection(request, connection_id)
+    connection.make_default()
+    messages.success(request, f"“{connection.label}” is now your default connection.")
+    return redirect("connections")

@@ -1,0 +1,205 @@
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from flows_app.access import flows_api
+from flows_app.api import ApiError
+from flows_app.api.records import RESULTS_PER_PAGE
+from flows_app.drafts import CreateTokens
+from flows_app.failures import describe
+from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
+from flows_app.toasts import add_toast
+from flows_app.views.partials import template_for
+
+DEFAULT_PER_PAGE = 25
+
+
+def _paging(query):
+    """The page and page size asked for; a size the API does not allow falls back to 25, page 1."""
+    raw_page, raw_size = query.get("page", "1"), query.get("results_per_page", str(DEFAULT_PER_PAGE))
+    if not raw_size.isdigit() or int(raw_size) not in RESULTS_PER_PAGE:
+        return 1, DEFAULT_PER_PAGE
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        return 1, int(raw_size)
+    return int(raw_page), int(raw_size)
+
+
+@login_required
+@require_GET
+def flow_list(request, connection_id):
+    connection, api = flows_api(request, connection_id)
+    page, per_page = _paging(request.GET)
+    result = api.list_flows(page, per_page, fresh=request.GET.get("fresh") == "1")
+    context = {
+        "connection": connection,
+        "result": result,
+        "per_page_choices": RESULTS_PER_PAGE,
+        "updated_ago": max(0, round(time.time() - api.fetched_at)),
+        "budget": api.budget,
+    }
+    return render(request, template_for(request, "flows/list.html", "table"), context)
+
+
+@login_required
+@require_POST
+def flow_toggle(request, connection_id, flow_id):
+    connection, api = flows_api(request, connection_id)
+    wanted = request.POST.get("is_enabled")
+    if wanted not in ("0", "1"):
+        return HttpResponseBadRequest("is_enabled must be 1 or 0.")
+    try:
+        # The wanted state, not a flip: a double click cannot turn it back.
+        _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"})
+        flow = flow or api.get_flow(flow_id)
+    except ApiError as error:
+        if not request.htmx:
+            raise
+        return _row_failed(request, flow_id, error)
+    if request.htmx:
+        return render(request, "flows/list.html#row", {"connection": connection, "flow": flow})
+    messages.success(request, f"“{flow.name}” is now {'enabled' if flow.is_enabled else 'paused'}.")
+    return redirect("flows:list", connection.pk)
+
+
+def _row_failed(request, flow_id, error):
+    """The row stays as it was and says why, in its own message slot."""
+    failure = describe(error, request.connection)
+    response = render(request, "flows/list.html#row_message", {"failure": failure}, status=failure.status)
+    return reswap(retarget(response, f"#flow-{int(flow_id)}-message"), "innerHTML")
+
+
+@login_required
+@require_GET
+def flow_detail(request, connection_id, flow_id):
+    connection, api = flows_api(request, connection_id)
+    flow = api.get_flow(flow_id)
+    return render(request, "flows/detail.html", {"connection": connection, "flow": flow})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flow_new(request, connection_id):
+    connection, api = flows_api(request, connection_id)
+    tokens = CreateTokens(request.user)
+    if request.method == "GET":
+        form = FlowForm(user=request.user, initial={"form_token": tokens.issue()})
+        return _form_page(request, connection, form)
+    token = request.POST.get("form_token", "")
+    if done := tokens.flow_of(token):
+        # The same form sent twice: the first submit made the flow, show it.
+        return redirect("flows:detail", connection.pk, done)
+    form = FlowForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        return _form_page(request, connection, form, status=400)
+    if not tokens.claim(token):
+        return _unclaimed(request, connection, form, tokens, token)
+    try:
+        flow_id, _ = api.create_flow(form.values(), form.upload)
+    except ApiError as error:
+        tokens.release(token)
+        return _form_failed(request, connection, form, error)
+    tokens.finish(token, flow_id)
+    messages.success(request, f"Flow “{form.cleaned_data['name']}” created.")
+    return redirect("flows:detail", connection.pk, flow_id)
+
+
+def _unclaimed(request, connection, form, tokens, token):
+    if tokens.issued(token):
+        messages.info(request, "This form was already sent and its flow is being created.")
+        return redirect("flows:list", connection.pk)
+    form.data = form.data.copy()
+    form.data["form_token"] = tokens.issue()
+    form.add_error(None, "This form was open for too long. Check it and save again.")
+    return _form_page(request, connection, form, status=400)
+
+
+@login_required
+@require_GET
+def flow_duplicate(request, connection_id, flow_id):
+    connection, api = flows_api(request, connection_id)
+    flow = api.get_flow(flow_id)
+    initial = {
+        **flow_values(flow),
+        "name": f"Copy of {flow.name}"[:256],
+        "form_token": CreateTokens(request.user).issue(),
+    }
+    form = FlowForm(user=request.user, initial=initial)
+    return _form_page(request, connection, form, source=flow)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flow_edit(request, connection_id, flow_id):
+    connection, api = flows_api(request, connection_id)
+    if request.method == "GET":
+        flow = api.get_flow(flow_id)
+        form = FlowForm(user=request.user, editing=True, initial=FlowForm.initial_for(flow))
+        return _form_page(request, connection, form, flow=flow)
+    return _save_edit(request, connection, api, flow_id)
+
+
+def _save_edit(request, connection, api, flow_id):
+    # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
+    current = api.get_flow(flow_id, fresh=True)
+    form = FlowForm(request.POST, request.FILES, user=request.user, editing=True)
+    if not form.is_valid():
+        return _form_page(request, connection, form, flow=current, status=400)
+    if form.cleaned_data["fingerprint"] != fingerprint(current):
+        return _conflict(request, connection, form, current)
+    changes = form.changes(current)
+    if not changes and form.upload is None and not (form.remove_image and current.image_url):
+        messages.info(request, "Nothing changed, so nothing was sent.")
+        return redirect("flows:detail", connection.pk, flow_id)
+    try:
+        # Call 2: only the fields that differ from the server's version.
+        api.update_flow(flow_id, changes, form.upload, form.remove_image)
+    except ApiError as error:
+        return _form_failed(request, connection, form, error, flow=current)
+    messages.success(request, f"Flow “{form.cleaned_data['name']}” saved.")
+    return redirect("flows:detail", connection.pk, flow_id)
+
+
+def _conflict(request, connection, form, current):
+    theirs, yours = flow_values(current), form.values()
+    rows = [(name, theirs[name], yours[name], theirs[name] != yours[name]) for name in FLOW_FIELDS]
+    context = {
+        "connection": connection,
+        "flow": current,
+        "form": form,
+        "rows": rows,
+        "fingerprint": fingerprint(current),
+    }
+    return render(request, "flows/conflict.html", context, status=409)
+
+
+def _form_page(request, connection, form, flow=None, source=None, status=200):
+    context = {"connection": connection, "form": form, "flow": flow, "source": source}
+    return render(request, "flows/form.html", context, status=status)
+
+
+def _form_failed(request, connection, form, error, flow=None):
+    """A refused write comes back on the form, with the server's words and the user's input."""
+    failure = describe(error, connection)
+    form.add_error(None, f"{failure.title} {failure.message} {failure.advice}")
+    context = {"connection": connection, "form": form, "flow": flow, "failure": failure}
+    return render(request, "flows/form.html", context, status=failure.status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flow_delete(request, connection_id, flow_id):
+    connection, api = flows_api(request, connection_id)
+    if request.method == "GET":
+        flow = api.get_flow(flow_id)
+        return render(request, "flows/delete.html", {"connection": connection, "flow": flow})
+    api.delete_flow(flow_id)
+    if request.htmx:
+        # An empty answer swaps the row away; the toast says what happened.
+        return add_toast(HttpResponse(), "success", "Flow deleted.")
+    messages.success(request, "Flow deleted.")
+    return redirect("flows:list", connection.pk)

@@ -1,0 +1,134 @@
+#!/usr/bin/env python
+"""`make screenshots`: the README's screenshots, taken in headless Chromium from a throwaway demo.
+
+Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
+temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
+login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form,
+and the list again in dark mode.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PYTHON = sys.executable
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SIZE = {"width": 1280, "height": 800}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(tmp, port):
+    return {
+        **os.environ,
+        "DEBUG": "1",
+        "HTTPS_ONLY": "0",
+        "SANDBOX_ENABLED": "1",
+        "SANDBOX_URL": f"http://127.0.0.1:{port}/sandbox",
+        "DATABASE_URL": f"sqlite:///{tmp}/screenshots.sqlite3",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "GUNICORN_ACCESSLOG": os.devnull,
+    }
+
+
+def wait_until_up(url, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("The server stopped before it answered.")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"The server did not answer at {url} within {seconds} s.")
+
+
+def log_in(page, base):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("demo")
+    page.get_by_label("Password").fill("pushdeck-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("#flows-table")
+
+
+def shoot(browser, base, scheme, shots):
+    context = browser.new_context(viewport=SIZE, color_scheme=scheme, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base)
+    for name, action in shots:
+        action(page)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=OUT / name)
+        print(f"  {OUT.relative_to(ROOT) / name}")
+    context.close()
+
+
+def open_first_flow(page):
+    page.locator(".flow-name").first.click()
+    page.wait_for_selector(".funnel")
+
+
+def open_edit(page):
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.wait_for_selector("form[data-flow-form]")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = server_env(tmp, port)
+        manage = [PYTHON, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True, cwd=ROOT)
+        subprocess.run([*manage, "demo", "--port", str(port)], env=env, check=True, cwd=ROOT)
+        server = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "-c",
+                "dashboard/gunicorn_conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "dashboard.wsgi:application",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        try:
+            wait_until_up(f"{base}/accounts/login/", server)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM)
+                shoot(
+                    browser,
+                    base,
+                    "light",
+                    [
+                        ("list.png", lambda page: None),
+                        ("detail.png", open_first_flow),
+                        ("edit.png", open_edit),
+                    ],
+                )
+                shoot(browser, base, "dark", [("list-dark.png", lambda page: None)])
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+// Pushdeck's behaviour in the browser: toasts, dialogs, menus, the live preview, small niceties.
+// Loaded with defer; no inline script anywhere (CSP script-src 'self').
+(function () {
+  "use strict";
+
+  // Toasts: server-rendered Django messages, and the "toasts" event of HX-Trigger headers.
+
+  const TOAST_MS = { success: 5000, info: 6000, warning: 9000, error: 12000 };
+
+  function dismiss(toast) {
+    toast.classList.add("is-leaving");
+    setTimeout(function () { toast.remove(); }, 220);
+  }
+
+  function arm(toast, level) {
+    setTimeout(function () { if (toast.isConnected) dismiss(toast); }, TOAST_MS[level] || 6000);
+  }
+
+  function showToast(item) {
+    const level = item.level || "info";
+    const template = document.getElementById("toast-template");
+    const toast = template.content.firstElementChild.cloneNode(true);
+    toast.classList.add("toast-" + level);
+    if (level === "error") toast.setAttribute("role", "alert");
+    const icons = document.getElementById("toast-icons").content;
+    const icon = icons.querySelector('[data-level="' + level + '"]') || icons.querySelector('[data-level="info"]');
+    toast.querySelector("[data-toast-icon]").append(icon.firstElementChild.cloneNode(true));
+    toast.querySelector("[data-toast-text]").textContent = item.message;
+    if (item.link) {
+      const link = toast.querySelector("[data-toast-link]");
+      link.href = item.link;
+      link.textContent = item.link_label || "Open";
+      link.hidden = false;
+    }
+    document.getElementById("toasts").append(toast);
+    arm(toast, level);
+  }
+
+  document.addEventListener("click", function (event) {
+    const close = event.target.closest("[data-toast-close]");
+    if (close) dismiss(close.closest("[data-toast]"));
+  });
+
+  document.body.addEventListener("toasts", function (event) {
+    (event.detail.items || []).forEach(showToast);
+  });
+
+  // htmx: error answers that name a target (HX-Retarget) carry a fragment to show there, such
+  // as the reason a row's toggle failed. Other failures without a toast get a generic one.
+
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.body.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    if (!xhr.getResponseHeader("HX-Trigger") && !xhr.getResponseHeader("HX-Retarget")) {
+      showToast({ level: "error", message: "Something went wrong (HTTP " + xhr.status + "). Try again." });
+    }
+  });
+
+  document.body.addEventListener("htmx:sendError", function () {
+    showToast({ level: "error", message: "Pushdeck could not be reached. Check your network and try again." });
+  });
+
+  // Keep keyboard focus on the control that was used when htmx replaces its row.
+  let focusedId = null;
+  document.body.addEventListener("htmx:beforeRequest", function () {
+    focusedId = document.activeElement && document.activeElement.id;
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    const again = focusedId && document.getElementById(focusedId);
+    if (again && document.activeElement !== again && !document.querySelector("dialog[open]")) again.focus();
+  });
+
+  // Dialogs: links with data-dialog-open go to a confirmation page without JS; with JS they open
+  // the dialog instead.
+
+  document.addEventListener("click", function (event) {
+    const opener = event.target.closest("[data-dialog-open]");
+    if (opener) {
+      const dialog = document.querySelector(opener.getAttribute("data-dialog-open"));
+      if (dialog && typeof dialog.showModal === "function") {
+        event.preventDefault();
+        dialog.showModal();
+      }
+      return;
+    }
+    const closer = event.target.closest("[data-dialog-close]");
+    if (closer) closer.closest("dialog").close();
+  });
+
+  // A dialog's htmx form closes its dialog once the request is on its way.
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    const dialog = event.target.closest && event.target.closest("dialog[open]");
+    if (dialog) dialog.close();
+  });
+
+  // Menus (<details data-menu>): close on outside click and Escape.
+
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
+
+  // Counters that tick: "updated N s ago" and a rate limit's countdown.
+
+  function tick() {
+    document.querySelectorAll("[data-age]").forEach(function (el) {
+      const age = Number(el.getAttribute("data-age")) + 1;
+      el.setAttribute("data-age", age);
+      el.textContent = age < 120 ? age + " s" : Math.round(age / 60) + " min";
+    });
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      const left = Math.max(0, Number(el.getAttribute("data-countdown")) - 1);
+      el.setAttribute("data-countdown", left);
+      el.textContent = left;
+    });
+  }
+  setInterval(tick, 1000);
+
+  // The flow form: character counters, the image picker and the live preview.
+
+  function hostOf(url) {
+    try { return new URL(url).hostname; } catch (error) { return ""; }
+  }
+
+  function initFlowForm(form) {
+    const preview = document.querySelector("[data-preview]");
+    const field = function (name) { return form.elements.namedItem(name); };
+    const thumb = form.querySelector("[data-image-thumb]");
+    const empty = form.querySelector("[data-image-empty]");
+    const previewImage = preview && preview.querySelector("[data-preview-image]");
+    const originalImage = thumb ? thumb.getAttribute("src") : "";
+    let objectUrl = null;
+
+    function setImage(src) {
+      [thumb, previewImage].forEach(function (img) {
+        if (!img) return;
+        if (src) img.src = src; else img.removeAttribute("src");
+        img.hidden = !src;
+      });
+      if (empty) empty.hidden = Boolean(src);
+    }
+
+    function text(name, fallback) {
+      const input = field(name);
+      return (input && input.value.trim()) || fallback;
+    }
+
+    function render() {
+      if (!preview) return;
+      preview.querySelector("[data-preview-title]").textContent = text("title", "Notification title");
+      preview.querySelector("[data-preview-description]").textContent =
+        text("description", "The message your subscribers will read.");
+      const host = hostOf(text("url", "")) || "your-website.com";
+      preview.querySelector("[data-preview-host]").textContent = host;
+      preview.querySelector("[data-preview-icon]").textContent = host.charAt(0).toUpperCase();
+      let anyButton = false;
+      [1, 2].forEach(function (n) {
+        const button = preview.querySelector('[data-preview-button="' + n + '"]');
+        const label = text("button_title_" + n, "");
+        button.textContent = label;
+        button.hidden = !label;
+        anyButton = anyButton || Boolean(label);
+      });
+      preview.querySelector("[data-preview-buttons]").hidden = !anyButton;
+    }
+
+    const picker = field("image");
+    if (picker) {
+      picker.addEventListener("change", function () {
+        if (objectUrl) URL.revokeObjectURL(objectUrl);
+        const file = picker.files && picker.files[0];
+        objectUrl = file ? URL.createObjectURL(file) : null;
+        const remove = field("image_remove");
+        if (remove && file) remove.checked = false;
+        setImage(objectUrl || originalImage);
+      });
+    }
+    const remove = field("image_remove");
+    if (remove) {
+      remove.addEventListener("change", function () {
+        setImage(remove.checked ? "" : objectUrl || originalImage);
+      });
+    }
+
+    // A live "n / max" under every limited text field.
+    form.querySelectorAll("input[maxlength]:not([type=url]), textarea[maxlength]").forEach(function (input) {
+      const counter = document.createElement("span");
+      counter.className = "counter";
+      counter.setAttribute("aria-hidden", "true");
+      const max = Number(input.getAttribute("maxlength"));
+      const update = function () {
+        counter.textContent = input.value.length + " / " + max;
+        counter.classList.toggle("is-near", input.value.length > max * 0.9);
+      };
+      const label = form.querySelector('label[for="' + input.id + '"]');
+      if (label) label.append(counter); else input.insertAdjacentElement("afterend", counter);
+      input.addEventListener("input", update);
+      update();
+    });
+
+    form.addEventListener("input", render);
+    render();
+  }
+
+  document.querySelectorAll("form[data-flow-form]").forEach(initFlowForm);
+})();

@@ -1,0 +1,108 @@
+"""What only a browser shows: htmx swaps, the dialog, the image picker and the live preview.
+
+Driven through Debian's Chromium against live_server, which also serves the sandbox API.
+"""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from sandbox.models import Flow as SandboxFlow
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def csp_errors(page):
+    errors = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error"
+            and ("Content Security Policy" in message.text or "Refused to" in message.text)
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield errors
+    assert errors == [], "no CSP violation or script error on any page"
+
+
+@pytest.fixture
+def signed_in(page, live_server, connection, demo_flows, csp_errors):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("marketer")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#flows-table")).to_be_visible()
+    return page
+
+
+def png_bytes():
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 32), (79, 70, 229)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_toggle_pauses_a_flow_in_place(signed_in, demo_flows):
+    flow = demo_flows.filter(is_enabled=True).first()
+    switch = signed_in.locator(f"#toggle-{flow.id}")
+    expect(switch).to_have_attribute("aria-checked", "true")
+    switch.click()
+    expect(signed_in.locator(f"#toggle-{flow.id}")).to_have_attribute("aria-checked", "false")
+    flow.refresh_from_db()
+    assert flow.is_enabled is False
+    expect(signed_in.locator(f"#toggle-{flow.id}")).to_be_focused()
+
+
+def test_pagination_swaps_the_table_and_keeps_the_url(signed_in, live_server, connection):
+    signed_in.get_by_role("link", name="Next page").click()
+    expect(signed_in.get_by_text("Page 2 of 2")).to_be_visible()
+    assert re.search(r"page=2&results_per_page=25$", signed_in.url)
+    signed_in.get_by_label("Rows per page").select_option("10")
+    expect(signed_in.get_by_text("Page 1 of 4")).to_be_visible()
+    assert "results_per_page=10" in signed_in.url
+    signed_in.go_back()
+    expect(signed_in.get_by_text("Page 2 of 2")).to_be_visible()
+
+
+def test_create_with_an_image_and_a_live_preview(signed_in, sandbox_key):
+    signed_in.get_by_role("link", name="New flow").click()
+    preview = signed_in.locator("[data-preview]")
+    signed_in.get_by_label("Name").fill("Spring welcome")
+    signed_in.get_by_label("Website ID").fill("1")
+    signed_in.get_by_label("Title").fill("Spring is here")
+    expect(preview.locator("[data-preview-title]")).to_have_text("Spring is here")
+    signed_in.get_by_label("Description").fill("Fresh picks for you")
+    expect(preview.locator("[data-preview-description]")).to_have_text("Fresh picks for you")
+    signed_in.get_by_label(re.compile(r"^Link")).fill("https://garden.example/spring")
+    expect(preview.locator("[data-preview-host]")).to_have_text("garden.example")
+    signed_in.get_by_label("Button 1 text").fill("Browse")
+    signed_in.get_by_label("Button 1 link").fill("https://garden.example/browse")
+    expect(preview.locator('[data-preview-button="1"]')).to_have_text("Browse")
+    signed_in.locator('input[name="image"]').set_input_files(
+        {"name": "spring.png", "mimeType": "image/png", "buffer": png_bytes()}
+    )
+    expect(preview.locator("[data-preview-image]")).to_have_attribute("src", re.compile("^blob:"))
+    signed_in.get_by_role("button", name="Create flow").click()
+    expect(signed_in.get_by_role("heading", name="Spring welcome")).to_be_visible()
+    expect(signed_in.locator(".toast-success")).to_contain_text("created")
+    created = SandboxFlow.objects.get(account__api_key=sandbox_key, name="Spring welcome")
+    assert created.image.endswith(".png")
+    assert created.button_url_1 == "https://garden.example/browse"
+
+
+def test_delete_through_the_dialog_removes_the_row(signed_in, demo_flows):
+    flow = demo_flows.first()
+    row = signed_in.locator(f"#flow-{flow.id}")
+    row.get_by_role("link", name=f"Delete {flow.name}").click()
+    dialog = signed_in.locator(f"#delete-{flow.id}")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Delete flow").click()
+    expect(row).to_have_count(0)
+    expect(signed_in.locator(".toast-success")).to_contain_text("Flow deleted")
+    assert not SandboxFlow.objects.filter(pk=flow.pk).exists()
