@@ -20,4 +20,5 @@ class Command(BaseCommand):
             account.flows.all().delete()
         missing = max(flows - account.flows.count(), 0)
         created = create_flows(account, missing) if missing else 0
-        self.stdout.write(f"Created {created} flows; the account has {account.flows.count()}.")
+        if options["verbosity"]:
+            self.stdout.write(f"Created {created} flows; the account has {account.flows.count()}.")
