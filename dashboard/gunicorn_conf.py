@@ -10,3 +10,8 @@ timeout = 60
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # The default access log format has no headers, so no Authorization value can reach it.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+if workers > 1 and not os.environ.get("REDIS_URL"):
+    # One-time create tokens, kept images, the page cache and the rate budget live in Django's
+    # cache; local memory is per process, so several workers must share Redis.
+    raise SystemExit("WEB_CONCURRENCY above 1 needs REDIS_URL: the workers must share one cache.")
