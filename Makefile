@@ -10,12 +10,13 @@ PORT ?= 8000
 RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
 	SANDBOX_URL=http://$(HOST):$(PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
 
-.PHONY: help setup run dev test lint format check-deploy chromium bench screenshots clean
+.PHONY: help setup run dev test lint format check-deploy chromium bench loadtest screenshots clean
 
 help:
 	@echo "make run    - set up, then serve the dashboard on the sandbox with demo data at http://$(HOST):$(PORT)"
 	@echo "make test   - set up, then run ruff, the deploy checks and the whole test suite (browser included)"
 	@echo "make bench  - measure the dashboard against the API itself (docs/BENCHMARKS.md)"
+	@echo "make loadtest - 20 users browse and toggle for DURATION s (default 60) through gunicorn (docs/LOAD_TEST.md)"
 	@echo "make dev    - the Django development server with DEBUG on and autoreload"
 	@echo "make screenshots - refresh the README's screenshots in docs/"
 
@@ -67,6 +68,10 @@ test: lint check-deploy chromium
 
 bench: setup
 	$(PY) scripts/bench.py
+
+# Loopback only and bounded; fails on any error or lost toggle. DURATION=10 make loadtest for a short run.
+loadtest: setup
+	$(PY) scripts/loadtest.py --duration $(or $(DURATION),60)
 
 screenshots: setup chromium
 	$(PY) scripts/screenshots.py

@@ -197,7 +197,9 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 MEDIA_URL = "media/"
-# Uploads stay in memory up to the image limit, so the dashboard never writes one to disk.
+# Uploads stay in memory, so the dashboard never writes one to disk: beyond this size the handler
+# keeps counting but stops storing, and the form refuses the file as too large.
+FILE_UPLOAD_HANDLERS = ["flows_app.upload_handlers.MemoryOnlyUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
 

@@ -4,6 +4,7 @@
 - A create form carries a one-time token, so that a double submit makes one flow, not two.
 """
 
+import re
 import secrets
 
 from django.core.cache import cache
@@ -12,6 +13,13 @@ from flows_app.api import ImageUpload
 
 UPLOAD_SECONDS = 15 * 60
 TOKEN_SECONDS = 6 * 60 * 60
+# What secrets.token_urlsafe(16) makes. Anything else a form sends back is no token of ours, and
+# never becomes part of a cache key.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def _shaped(token):
+    return isinstance(token, str) and TOKEN.fullmatch(token) is not None
 
 
 def _upload_key(user, token):
@@ -28,7 +36,7 @@ def keep_upload(user, upload):
 
 def kept_upload(user, token):
     """The image kept under this token for this user, or None (expired, or another user's)."""
-    if not token:
+    if not _shaped(token):
         return None
     kept = cache.get(_upload_key(user, token))
     return ImageUpload(*kept) if kept else None
@@ -47,7 +55,7 @@ class CreateTokens:
 
     def claim(self, token):
         """True for the one submit that may create; False for a repeat or an unknown token."""
-        if not token or not cache.get(f"{self.prefix}:issued:{token}"):
+        if not _shaped(token) or not cache.get(f"{self.prefix}:issued:{token}"):
             return False
         # cache.add is atomic: of two concurrent submits, only one adds the claim.
         return cache.add(f"{self.prefix}:claimed:{token}", True, TOKEN_SECONDS)
@@ -57,10 +65,10 @@ class CreateTokens:
         cache.delete(f"{self.prefix}:claimed:{token}")
 
     def issued(self, token):
-        return bool(token) and bool(cache.get(f"{self.prefix}:issued:{token}"))
+        return _shaped(token) and bool(cache.get(f"{self.prefix}:issued:{token}"))
 
     def finish(self, token, flow_id):
         cache.set(f"{self.prefix}:flow:{token}", flow_id, TOKEN_SECONDS)
 
     def flow_of(self, token):
-        return cache.get(f"{self.prefix}:flow:{token}")
+        return cache.get(f"{self.prefix}:flow:{token}") if _shaped(token) else None

@@ -221,7 +221,8 @@ class FlowForm(forms.Form):
 
     def clean_segment(self):
         segment = self.cleaned_data["segment"].strip().lower() or "all"
-        if segment != "all" and not (segment.isdigit() and int(segment) > 0):
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if segment != "all" and not (segment.isdecimal() and int(segment) > 0):
             raise forms.ValidationError("Enter all, or a segment number such as 12.")
         return segment if segment == "all" else str(int(segment))
 

@@ -81,7 +81,9 @@ def _list(request, account):
     # The order is the one the user picked in the vendor's dashboard; the API takes no order param.
     field = account.order_by.lstrip("-")
     first = F(field).desc(nulls_last=True) if account.order_by.startswith("-") else F(field).asc()
-    rows = account.flows.order_by(first, "-id")[(page - 1) * per_page : page * per_page]
+    offset = (page - 1) * per_page
+    # A page past the last one is empty, however far: the database cannot take a huge offset.
+    rows = account.flows.order_by(first, "-id")[offset : offset + per_page] if offset < total else []
 
     base = request.build_absolute_uri(reverse("sandbox:flows"))
     extra = "" if per_page == DEFAULT_RESULTS_PER_PAGE else f"&results_per_page={per_page}"

@@ -99,6 +99,8 @@ def apply(flow, data, files, creating):
 def _segment(website, value):
     """ "all", or the id of one of the website's segments; anything else becomes "all"."""
     value = value.strip()
-    if re.fullmatch(r"[0-9]+", value) and website.segments.filter(pk=int(value)).exists():
-        return str(int(value))
+    # integer() and not int(): a number of thousands of digits is an error of int(), not a segment.
+    number = integer(value, 0) if re.fullmatch(r"[0-9]+", value) else 0
+    if number and website.segments.filter(pk=number).exists():
+        return str(number)
     return "all"

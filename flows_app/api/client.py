@@ -108,11 +108,14 @@ class RateBudgetStore:
 class FlowsClient:
     """Calls one server with one key. Methods return typed records or raise ``ApiError``s."""
 
-    def __init__(self, base_url, api_key, timeout=10.0):
+    def __init__(self, base_url, api_key, timeout=10.0, budget_from=None):
         self.base_url = base_url.rstrip("/")
         self.timeout = float(timeout)
         # A whole call, retries included, never takes longer than this.
         self.deadline = 2 * self.timeout
+        # With budget_from (a time.monotonic() value), every call of this client shares one deadline
+        # from then: a page view that needs two calls still waits at most one budget.
+        self.ends_at = None if budget_from is None else budget_from + self.deadline
         self.session, self.fingerprint = _session_for(self.base_url, api_key)
         self.budget_store = RateBudgetStore(self.fingerprint)
         self.budget = RateBudget()
@@ -207,27 +210,27 @@ class FlowsClient:
         url = self.base_url + path
         files = self._multipart(form, image) if form is not None else None
         retryable = method in IDEMPOTENT
-        started = time.monotonic()
+        ends_at = time.monotonic() + self.deadline
+        if self.ends_at is not None:
+            ends_at = min(ends_at, self.ends_at)
         attempt = 0
         while True:
-            left = self.deadline - (time.monotonic() - started)
+            left = ends_at - time.monotonic()
+            if left <= 0:
+                raise Unavailable(f"The server did not answer within {self.deadline:g} s.")
             try:
-                response = self._send(method, url, params, files, min(self.timeout, max(left, 0.1)))
+                response = self._send(method, url, params, files, min(self.timeout, left))
             except Unavailable:
                 wait = _backoff(attempt)
                 attempt += 1
-                if (
-                    not retryable
-                    or attempt >= MAX_ATTEMPTS
-                    or time.monotonic() - started + wait >= self.deadline
-                ):
+                if not retryable or attempt >= MAX_ATTEMPTS or time.monotonic() + wait >= ends_at:
                     raise
                 time.sleep(wait)
                 continue
             wait = self._retry_wait(response, attempt)
             attempt += 1
-            elapsed = time.monotonic() - started
-            if retryable and wait is not None and attempt < MAX_ATTEMPTS and elapsed + wait < self.deadline:
+            in_time = wait is not None and time.monotonic() + wait < ends_at
+            if retryable and in_time and attempt < MAX_ATTEMPTS:
                 time.sleep(wait)
                 continue
             return self._parse(method, response)

@@ -81,6 +81,12 @@ class FlowsService:
 
 
 def connect(connection):
-    """The flows API of one of the user's connections."""
-    client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
+    """The flows API of one of the user's connections, for one page view: all its calls together
+    take at most one timeout-plus-retries budget (2 x FLOWS_API_TIMEOUT) from now."""
+    client = FlowsClient(
+        connection.base_url,
+        connection.api_key,
+        timeout=settings.FLOWS_API_TIMEOUT,
+        budget_from=time.monotonic(),
+    )
     return FlowsService(client, settings.FLOWS_CACHE_SECONDS)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from flows_app.access import flows_api
-from flows_app.api import ApiError
+from flows_app.api import ApiError, Flow, Unavailable
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.failures import describe
@@ -102,6 +102,11 @@ def flow_new(request, connection_id):
         flow_id, _ = api.create_flow(form.values(), form.upload)
     except ApiError as error:
         tokens.release(token)
+        if isinstance(error, Unavailable):
+            # No usable answer is not a "no": the server may have made the flow before failing.
+            form.add_error(
+                None, "The flow may have been created anyway: check the list before you save again."
+            )
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
     messages.success(request, f"Flow “{form.cleaned_data['name']}” created.")
@@ -144,10 +149,18 @@ def flow_edit(request, connection_id, flow_id):
 
 
 def _save_edit(request, connection, api, flow_id):
-    # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
-    current = api.get_flow(flow_id, fresh=True)
     form = FlowForm(request.POST, request.FILES, user=request.user, editing=True)
-    if not form.is_valid():
+    valid = form.is_valid()
+    try:
+        # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
+        current = api.get_flow(flow_id, fresh=True)
+    except ApiError as error:
+        # Whatever failed, the user's values (and chosen image) come back on the form.
+        stand_in = Flow(
+            id=int(flow_id), website_id=0, name=form.data.get("name", ""), title="", description=""
+        )
+        return _form_failed(request, connection, form, error, flow=stand_in)
+    if not valid:
         return _form_page(request, connection, form, flow=current, status=400)
     if form.cleaned_data["fingerprint"] != fingerprint(current):
         return _conflict(request, connection, form, current)

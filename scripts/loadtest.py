@@ -1,0 +1,549 @@
+#!/usr/bin/env python
+"""`make loadtest`: concurrent users browse and toggle flows through gunicorn, then every flow's
+final state is checked against the last toggle asked for it.
+
+Loopback only, and bounded by --duration. Two gunicorn servers with the production settings
+(DEBUG=0; HTTPS_ONLY=0 for plain HTTP on loopback) share one temporary SQLite database:
+
+- the API server: the sandbox flows API (SANDBOX_RATE_LIMIT=0: the budget is not what is measured),
+  seeded with `sandbox_create_key` and `sandbox_demo` (--flows, 200 by default);
+- the dashboard, whose connection points at the API server. A separate process, as a real server
+  would be: a dashboard view waits on an upstream call, and a process serving both could run out
+  of threads with every thread waiting on a call that no thread is left to answer.
+
+Each virtual user logs in with its own requests.Session, then loops until the time is up: a list
+page, a flow's details, or a toggle (POST .../toggle/ is_enabled=1|0 with X-CSRFToken and
+HX-Request, as htmx sends it). A flow is toggled by one user at a time, so that its toggles have
+an order and "the last one" means something; the script records each flow's last requested state
+and when it was answered, and at the end compares them with the API's database.
+
+Prints a Markdown summary and writes it to var/loadtest-results.md, the raw figures to
+var/loadtest-results.json (or --json). Exits 1 when any request failed or any toggle was lost.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+GUNICORN = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
+RESULTS_MD = ROOT / "var" / "loadtest-results.md"
+RESULTS_JSON = ROOT / "var" / "loadtest-results.json"
+
+USERNAME = "loadtest"
+PASSWORD = secrets.token_urlsafe(16)
+API_KEY = "loadtest-" + secrets.token_hex(16)
+REQUEST_TIMEOUT = 30
+PAGE_SIZES = (25, 25, 25, 50, 100)
+# What a user does next, and how often.
+ACTIONS = (("list", 4), ("detail", 3), ("toggle", 3))
+# The settings of a caller's shell that would make this run differ from the one documented.
+INHERITED_SETTINGS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "FLOWS_CACHE_SECONDS",
+    "FLOWS_API_TIMEOUT",
+    "FLOWS_API_SERVERS",
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
+    "STATICFILES_BACKEND",
+    "SANDBOX_LATENCY_MS",
+    "SANDBOX_FAULTS_ENABLED",
+    "SANDBOX_CREATE_ANSWER",
+    "SANDBOX_UPDATE_ANSWER",
+    "DJANGO_SETTINGS_MODULE",
+    "LOG_LEVEL",
+)
+
+
+def log(message):
+    print(f"[loadtest {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+# Servers
+
+
+class Server:
+    """One gunicorn, in its own process group so that stopping it stops its workers too."""
+
+    def __init__(self, name, env, workdir):
+        self.name, self.env = name, env
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.output = workdir / f"{name}.log"
+        self.process = None
+
+    def start(self):
+        command = [GUNICORN, "-c", "dashboard/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}"]
+        with self.output.open("ab") as output:
+            self.process = subprocess.Popen(
+                [*command, "dashboard.wsgi:application"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=output,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, path, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the {self.name} server exited; see {self.output}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.url + path, timeout=2, allow_redirects=False).status_code < 500:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"the {self.name} server was not ready after {timeout} s; see {self.output}")
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def requests_served(self, marker):
+        """How many requests the access log shows whose line contains marker."""
+        with contextlib.suppress(FileNotFoundError), self.output.open("rb") as handle:
+            return sum(1 for line in handle if marker in line)
+        return 0
+
+
+def cpu_seconds(process_group):
+    """CPU time (user + system) used so far by every process of a group, from /proc (Linux)."""
+    total = 0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == process_group:
+                total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def manage(env, *args):
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+SEED_DASHBOARD = """
+from django.contrib.auth import get_user_model
+from flows_app.models import SANDBOX, Connection
+from sandbox.models import ApiAccount
+
+# Unlimited plan: the load test must never meet the plan's flow limit.
+ApiAccount.objects.filter(api_key={key!r}).update(flows_limit=-1)
+user = get_user_model().objects.create_user({username!r}, password={password!r})
+connection = Connection(owner=user, label="Load test", server=SANDBOX)
+connection.set_api_key({key!r})
+connection.save()
+connection.make_default()
+print("CONNECTION", connection.pk)
+"""
+
+
+def base_env(database):
+    env = {name: value for name, value in os.environ.items() if name not in INHERITED_SETTINGS}
+    env.update(
+        DEBUG="0",
+        HTTPS_ONLY="0",
+        SANDBOX_ENABLED="1",
+        SANDBOX_RATE_LIMIT="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        API_KEY_ENCRYPTION_KEYS=secrets.token_urlsafe(48),
+        DATABASE_URL=f"sqlite:///{database}",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def set_up(workdir, flows):
+    """Migrate and seed the temporary database; returns (env, connection id)."""
+    env = base_env(workdir / "db.sqlite3")
+    log("migrate + collectstatic")
+    collect = subprocess.Popen(
+        [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    manage(env, "migrate", "--no-input", "-v", "0")
+    log(f"seeding the sandbox with {flows} flows")
+    manage(env, "sandbox_create_key", "--key", API_KEY, "-v", "0")
+    manage(env, "sandbox_demo", "--key", API_KEY, "--flows", str(flows))
+    script = SEED_DASHBOARD.format(key=API_KEY, username=USERNAME, password=PASSWORD)
+    connection_id = int(re.search(r"CONNECTION (\d+)", manage(env, "shell", "-c", script)).group(1))
+    if collect.wait(timeout=120):
+        raise RuntimeError(f"collectstatic failed: {collect.stderr.read().decode()}")
+    return env, connection_id
+
+
+def flow_states(database):
+    """Every flow of the load test's account, as the API's database has it: {id: is_enabled}."""
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db:
+        rows = db.execute(
+            "SELECT f.id, f.is_enabled FROM sandbox_flow f JOIN sandbox_apiaccount a ON a.id = f.account_id "
+            "WHERE a.api_key = ?",
+            (API_KEY,),
+        ).fetchall()
+    return {flow_id: bool(enabled) for flow_id, enabled in rows}
+
+
+# The run
+
+
+@dataclass
+class Toggle:
+    wanted: bool
+    answered_at: float
+
+
+@dataclass
+class Results:
+    latencies: dict = field(default_factory=lambda: defaultdict(list))
+    errors: list = field(default_factory=list)
+    last_toggle: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, action, seconds, error=None):
+        with self.lock:
+            self.latencies[action].append(seconds)
+            if error:
+                self.errors.append(f"{action}: {error}")
+
+
+class FlowLocks:
+    """One user toggles a flow at a time; a user finding a flow busy picks another."""
+
+    def __init__(self, flow_ids):
+        self.locks = {flow_id: threading.Lock() for flow_id in flow_ids}
+
+    @contextlib.contextmanager
+    def any_free(self, rng):
+        while True:
+            flow_id = rng.choice(list(self.locks))
+            if self.locks[flow_id].acquire(blocking=False):
+                try:
+                    yield flow_id
+                finally:
+                    self.locks[flow_id].release()
+                return
+
+
+class VirtualUser(threading.Thread):
+    def __init__(self, number, base, connection_id, flow_ids, locks, results, deadline, think):
+        super().__init__(name=f"user-{number}", daemon=True)
+        self.base, self.flows_path = base, f"{base}/connections/{connection_id}/flows/"
+        self.flow_ids, self.locks, self.results = flow_ids, locks, results
+        self.deadline, self.think = deadline, think
+        self.rng = random.Random(number)
+        self.session = requests.Session()
+        self.pages = max(1, len(flow_ids) // 25)
+
+    def login(self):
+        page = self.session.get(f"{self.base}/accounts/login/", timeout=REQUEST_TIMEOUT)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        if page.status_code != 200 or not token:
+            raise RuntimeError(f"login page answered {page.status_code}")
+        answer = self.session.post(
+            f"{self.base}/accounts/login/",
+            data={"csrfmiddlewaretoken": token.group(1), "username": USERNAME, "password": PASSWORD},
+            timeout=REQUEST_TIMEOUT,
+            allow_redirects=False,
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"login answered {answer.status_code}")
+
+    def run(self):
+        while time.monotonic() < self.deadline:
+            action = self.rng.choices([a for a, _ in ACTIONS], [w for _, w in ACTIONS])[0]
+            getattr(self, action)()
+            if self.think:
+                time.sleep(self.rng.uniform(0, 2 * self.think))
+
+    def timed(self, action, call, check):
+        started = time.perf_counter()
+        error = None
+        try:
+            response = call()
+            error = check(response)
+        except requests.RequestException as exc:
+            error = type(exc).__name__
+        self.results.record(action, time.perf_counter() - started, error)
+        return error is None
+
+    @staticmethod
+    def page_ok(response):
+        if response.status_code != 200:
+            return f"HTTP {response.status_code} {response.url}"
+        if "Traceback" in response.text:
+            return f"a traceback in {response.url}"
+        return None
+
+    def list(self):
+        size = self.rng.choice(PAGE_SIZES)
+        page = self.rng.randint(1, max(1, self.pages * 25 // size))
+        params = {"page": page, "results_per_page": size}
+        self.timed(
+            f"list ({size} rows)",
+            lambda: self.session.get(self.flows_path, params=params, timeout=REQUEST_TIMEOUT),
+            self.page_ok,
+        )
+
+    def detail(self):
+        flow_id = self.rng.choice(self.flow_ids)
+        url = f"{self.flows_path}{flow_id}/"
+        self.timed("detail", lambda: self.session.get(url, timeout=REQUEST_TIMEOUT), self.page_ok)
+
+    def toggle(self):
+        wanted = self.rng.random() < 0.5
+        with self.locks.any_free(self.rng) as flow_id:
+            url = f"{self.flows_path}{flow_id}/toggle/"
+            headers = {"X-CSRFToken": self.session.cookies.get("csrftoken", ""), "HX-Request": "true"}
+
+            def check(response):
+                if problem := self.page_ok(response):
+                    return problem
+                # The row that comes back shows the state asked for.
+                shown = re.search(
+                    rf'id="toggle-{flow_id}"[^>]*?aria-checked="(true|false)"', response.text, re.S
+                )
+                if not shown or (shown.group(1) == "true") != wanted:
+                    return f"the row of flow {flow_id} does not show is_enabled={int(wanted)}"
+                return None
+
+            ok = self.timed(
+                "toggle",
+                lambda: self.session.post(
+                    url, data={"is_enabled": int(wanted)}, headers=headers, timeout=REQUEST_TIMEOUT
+                ),
+                check,
+            )
+            with self.results.lock:
+                # A failed toggle leaves the flow's outcome unknown: it is counted as an error above.
+                self.results.last_toggle[flow_id] = Toggle(wanted, time.time()) if ok else None
+
+
+def run(args):
+    workdir = Path(tempfile.mkdtemp(prefix="pushdeck-loadtest-"))
+    servers = []
+    try:
+        env, connection_id = set_up(workdir, args.flows)
+        api = Server("api", env, workdir)
+        dashboard = Server("dashboard", {**env, "SANDBOX_URL": f"{api.url}/sandbox"}, workdir)
+        servers = [api, dashboard]
+        log("starting the API server and the dashboard (gunicorn)")
+        for server in servers:
+            server.start()
+        api.wait_ready("/sandbox/api/flows/")
+        dashboard.wait_ready("/accounts/login/")
+
+        initial = flow_states(workdir / "db.sqlite3")
+        flow_ids = sorted(initial)
+        results = Results()
+        locks = FlowLocks(flow_ids)
+        users = [
+            VirtualUser(n, dashboard.url, connection_id, flow_ids, locks, results, 0, args.think)
+            for n in range(args.users)
+        ]
+        log(f"logging {args.users} users in")
+        with ThreadPoolExecutor(max_workers=args.users) as pool:
+            list(pool.map(VirtualUser.login, users))
+        upstream_before = api.requests_served(b"/sandbox/api/")
+        served_before = dashboard.requests_served(b"/connections/")
+        cpu_before = {server.name: cpu_seconds(server.process.pid) for server in servers}
+        cpu_before["load generator"] = time.process_time()
+        log(f"{args.users} users browsing and toggling for {args.duration:g} s")
+        started = time.monotonic()
+        for user in users:
+            user.deadline = started + args.duration
+            user.start()
+        for user in users:
+            user.join(args.duration + REQUEST_TIMEOUT + 5)
+        elapsed = time.monotonic() - started
+        time.sleep(0.3)  # let gunicorn write the access log lines of the last answers
+        final = flow_states(workdir / "db.sqlite3")
+        upstream = api.requests_served(b"/sandbox/api/") - upstream_before
+        served = dashboard.requests_served(b"/connections/") - served_before
+        cpu = {server.name: cpu_seconds(server.process.pid) - cpu_before[server.name] for server in servers}
+        cpu["load generator"] = time.process_time() - cpu_before["load generator"]
+        cpu = {name: round(seconds, 1) for name, seconds in cpu.items()}
+        return summarize(args, results, initial, final, elapsed, upstream, served, cpu)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        if not args.keep:
+            for path in sorted(workdir.rglob("*"), reverse=True):
+                path.unlink() if path.is_file() else path.rmdir()
+            workdir.rmdir()
+        else:
+            log(f"kept {workdir}")
+
+
+def summarize(args, results, initial, final, elapsed, upstream, served, cpu=None):
+    expected = dict(initial)
+    unknown = set()
+    for flow_id, toggle in results.last_toggle.items():
+        if toggle is None:
+            unknown.add(flow_id)
+        else:
+            expected[flow_id] = toggle.wanted
+    lost = sorted(
+        flow_id for flow_id in expected if flow_id not in unknown and final.get(flow_id) != expected[flow_id]
+    )
+    requests_made = sum(len(values) for values in results.latencies.values())
+    actions = {}
+    for action in sorted(results.latencies, key=lambda name: (name.split()[0] != "list", len(name), name)):
+        values = results.latencies[action]
+        actions[action] = {
+            "requests": len(values),
+            "median_ms": round(statistics.median(values) * 1000, 1) if values else None,
+            "p95_ms": round(percentile(values, 0.95) * 1000, 1) if values else None,
+            "p99_ms": round(percentile(values, 0.99) * 1000, 1) if values else None,
+            "max_ms": round(max(values) * 1000, 1) if values else None,
+        }
+    return {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "users": args.users,
+        "duration_s": round(elapsed, 1),
+        "think_s": args.think,
+        "flows": len(initial),
+        "requests": requests_made,
+        "requests_per_s": round(requests_made / elapsed, 1) if elapsed else None,
+        "dashboard_requests_logged": served,
+        "upstream_requests": upstream,
+        "upstream_per_request": round(upstream / requests_made, 2) if requests_made else None,
+        "actions": actions,
+        "errors": len(results.errors),
+        "error_samples": results.errors[:10],
+        "toggles": len(results.latencies.get("toggle", [])),
+        "cpu_s": cpu,
+        "flows_toggled": len(results.last_toggle),
+        "flows_checked": len(expected) - len(unknown),
+        "lost_toggles": len(lost),
+        "lost_flow_ids": lost[:20],
+    }
+
+
+def markdown(figures):
+    lines = [
+        f"Run {figures['when']} on {figures['machine']}: {figures['users']} users for "
+        f"{figures['duration_s']} s on {figures['flows']} flows (think time up to "
+        f"{2 * figures['think_s']:g} s).",
+        "",
+        "| action | requests | median | p95 | p99 | max |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for action, row in figures["actions"].items():
+        cells = [
+            f"{row[key]} ms" if row[key] is not None else "-"
+            for key in ("median_ms", "p95_ms", "p99_ms", "max_ms")
+        ]
+        lines.append(f"| {action} | {row['requests']} | {' | '.join(cells)} |")
+    lines += [
+        "",
+        f"- Requests: {figures['requests']} ({figures['requests_per_s']}/s); errors: {figures['errors']}.",
+        f"- Upstream API requests: {figures['upstream_requests']} "
+        f"({figures['upstream_per_request']} per dashboard request).",
+        "- CPU used during the run: "
+        + ", ".join(f"{name} {seconds} s" for name, seconds in (figures["cpu_s"] or {}).items())
+        + f" (of {figures['duration_s'] * (os.cpu_count() or 1):.0f} s available on {os.cpu_count()} CPUs).",
+        f"- Toggles: {figures['toggles']} on {figures['flows_toggled']} flows; every one of the "
+        f"{figures['flows_checked']} flows checked against the API's database; lost toggles: "
+        f"{figures['lost_toggles']}.",
+    ]
+    if figures["error_samples"]:
+        lines += ["", "Errors (first 10):", *(f"- {error}" for error in figures["error_samples"])]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
+    parser.add_argument("--users", type=int, default=20, help="concurrent users (default 20)")
+    parser.add_argument("--flows", type=int, default=200, help="flows in the sandbox account (default 200)")
+    parser.add_argument("--think", type=float, default=0.1, help="mean pause between a user's actions, s")
+    parser.add_argument(
+        "--json", type=Path, default=RESULTS_JSON, help=f"where to write the figures ({RESULTS_JSON})"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, default=RESULTS_MD, help=f"where to write the summary ({RESULTS_MD})"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary folder (database, server logs)"
+    )
+    args = parser.parse_args()
+    if not 0 < args.duration <= 3600 or not 0 < args.users <= 200:
+        parser.error("--duration must be within 1 hour and --users within 200: the load test is bounded")
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+    figures = run(args)
+    summary = markdown(figures)
+    print(summary)
+    for path, text in ((args.json, json.dumps(figures, indent=2) + "\n"), (args.markdown, summary)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    if figures["errors"] or figures["lost_toggles"]:
+        log(f"FAILED: {figures['errors']} errors, {figures['lost_toggles']} lost toggles")
+        return 1
+    log("passed: no errors, no lost toggles")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

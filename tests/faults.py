@@ -1,0 +1,38 @@
+"""The ways the flows API misbehaves, as sandbox faults, and what a user must be told for each."""
+
+from sandbox.models import ApiAccount, Fault
+
+# Short enough to keep the suite fast; a hang lasts longer than the whole budget of a call.
+HANG_TIMEOUT = 0.3
+UNREACHABLE = r"could not be reached|did not answer|unexpected answer|could not be read"
+
+# name: (the sandbox Fault's fields, a pattern of what the user reads)
+FAULTS = {
+    "401": ({"kind": "status", "status": 401}, r"refused this connection.s API key|rejected this API key"),
+    "404": ({"kind": "status", "status": 404}, r"does not exist|not found"),
+    "429": ({"kind": "status", "status": 429}, r"[Tt]ry again in \d+ seconds?"),
+    "500": ({"kind": "status", "status": 500}, UNREACHABLE),
+    "502": ({"kind": "status", "status": 502}, UNREACHABLE),
+    "503": ({"kind": "status", "status": 503}, UNREACHABLE),
+    "hang": ({"kind": "hang", "seconds": 2 * HANG_TIMEOUT}, UNREACHABLE),
+    "drop": ({"kind": "drop"}, UNREACHABLE),
+    "not-json": ({"kind": "badjson"}, UNREACHABLE),
+    "200-status-error": ({"kind": "image_error"}, r"refused|unexpected answer"),
+}
+
+
+def inject(api_key, fault, settings=None, **overrides):
+    """Make the sandbox misbehave for this key; a hang lowers FLOWS_API_TIMEOUT to match."""
+    fields, _ = FAULTS[fault]
+    if fault == "hang" and settings is not None:
+        settings.FLOWS_API_TIMEOUT = HANG_TIMEOUT
+    return Fault.objects.create(account=ApiAccount.objects.get(api_key=api_key), **{**fields, **overrides})
+
+
+def expected_message(fault):
+    return FAULTS[fault][1]
+
+
+def hang_seconds(fault):
+    """How long to wait, after a test, for hung sandbox answers to end before the database is flushed."""
+    return FAULTS[fault][0].get("seconds", 0)

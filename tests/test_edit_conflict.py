@@ -1,0 +1,120 @@
+"""Concurrent edits: the edit form remembers the flow as it was loaded. When the flow changed on the
+server before the save, the user sees both versions and chooses; nothing is silently overwritten."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from PIL import Image
+
+from sandbox.models import ApiAccount
+from tests.pages import all_forms, form_with, visible_text
+
+
+@pytest.fixture
+def flow(connection, sandbox_key, sandbox_media):
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
+    flow = ApiAccount.objects.get(api_key=sandbox_key).flows.get()
+    flow.title, flow.button_title_2, flow.button_url_2 = "Loaded title", "", ""
+    flow.save()
+    return flow
+
+
+def edit_url(connection, flow):
+    return reverse("flows:edit", args=[connection.pk, flow.id])
+
+
+def load_form(client, connection, flow):
+    return form_with(client.get(edit_url(connection, flow)).content, "fingerprint")
+
+
+def change_upstream(flow, **fields):
+    """Someone else saves the flow (in the vendor's dashboard, or another Pushdeck user)."""
+    type(flow).objects.filter(pk=flow.pk).update(**fields)
+
+
+def conflict_choice(response):
+    """The fields of the conflict page's "keep mine" form: the one that posts to the edit."""
+    [form] = [form for form in all_forms(response.content) if "fingerprint" in dict(form["fields"])]
+    return dict(form["fields"])
+
+
+def test_a_change_made_upstream_meanwhile_stops_the_save_and_shows_both_versions(logged_in, connection, flow):
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    change_upstream(flow, title="Their title", description="Their description")
+
+    response = logged_in.post(edit_url(connection, flow), mine)
+
+    assert response.status_code == 409
+    text = visible_text(response.content)
+    for value in ("Their title", "My title", "Their description", mine["description"]):
+        assert value in text
+    flow.refresh_from_db()
+    assert (flow.title, flow.description) == ("Their title", "Their description")
+
+
+def test_keeping_mine_after_a_conflict_saves_my_version(logged_in, connection, flow):
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    change_upstream(flow, title="Their title")
+    conflict = logged_in.post(edit_url(connection, flow), mine)
+
+    saved = logged_in.post(edit_url(connection, flow), conflict_choice(conflict))
+
+    assert saved.status_code == 302
+    flow.refresh_from_db()
+    assert flow.title == "My title"
+
+
+def test_taking_theirs_reopens_the_form_with_their_version(logged_in, connection, flow):
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    change_upstream(flow, title="Their title")
+    conflict = logged_in.post(edit_url(connection, flow), mine)
+    assert edit_url(connection, flow) in conflict.content.decode()
+    assert load_form(logged_in, connection, flow)["title"] == "Their title"
+
+
+def test_a_second_change_upstream_after_the_conflict_page_is_a_conflict_again(logged_in, connection, flow):
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    change_upstream(flow, title="Their title")
+    conflict = logged_in.post(edit_url(connection, flow), mine)
+    change_upstream(flow, title="Their second title")
+
+    again = logged_in.post(edit_url(connection, flow), conflict_choice(conflict))
+
+    assert again.status_code == 409
+    assert "Their second title" in visible_text(again.content)
+    flow.refresh_from_db()
+    assert flow.title == "Their second title"
+
+
+def test_numbers_moving_upstream_are_not_a_conflict(logged_in, connection, flow):
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    change_upstream(flow, total_sent_push_notifications=flow.total_sent_push_notifications + 50)
+    assert logged_in.post(edit_url(connection, flow), mine).status_code == 302
+    flow.refresh_from_db()
+    assert flow.title == "My title"
+
+
+def test_a_toggle_upstream_is_a_conflict_too(logged_in, connection, flow):
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    change_upstream(flow, is_enabled=not flow.is_enabled)
+    assert logged_in.post(edit_url(connection, flow), mine).status_code == 409
+
+
+def test_the_conflict_keeps_the_chosen_image_and_keeping_mine_sends_it(logged_in, connection, flow):
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10), (1, 2, 3)).save(buffer, "PNG")
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    change_upstream(flow, title="Their title")
+    image = SimpleUploadedFile("mine.png", buffer.getvalue(), content_type="image/png")
+    conflict = logged_in.post(edit_url(connection, flow), {**mine, "image": image})
+    choice = conflict_choice(conflict)
+    assert choice.get("image_token")
+
+    logged_in.post(edit_url(connection, flow), choice)
+
+    flow.refresh_from_db()
+    assert flow.title == "My title"
+    assert flow.image.endswith(".png")

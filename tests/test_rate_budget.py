@@ -1,0 +1,154 @@
+"""The key's shared rate budget: the dashboard reads X-RateLimit-Remaining, and once the budget is
+spent its pages say when to retry instead of sending requests that would fail with a 429."""
+
+import re
+import time
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from flows_app.api.client import FlowsClient
+from flows_app.models import SANDBOX, Connection
+from sandbox import ratelimit
+from sandbox.models import ApiAccount, Fault
+from tests.pages import what_the_user_reads
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+RETRY = re.compile(r"[Tt]ry again in (\d+) seconds?")
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every request that really left for the API."""
+    calls = []
+    real = FlowsClient._send
+
+    def recording(self, method, url, *args):
+        calls.append((method, url))
+        return real(self, method, url, *args)
+
+    monkeypatch.setattr(FlowsClient, "_send", recording)
+    return calls
+
+
+@pytest.fixture
+def flow_id(connection, sandbox_key, sandbox_media):
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
+    return ApiAccount.objects.get(api_key=sandbox_key).flows.order_by("id").first().id
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Wall-clock time for both the dashboard's budget and the sandbox's window, which tests move on."""
+    now = [time.time()]
+    monkeypatch.setattr("flows_app.api.client.time.time", lambda: now[0])
+    monkeypatch.setattr(ratelimit, "time", lambda: now[0])
+    return now
+
+
+def pages(connection, flow_id):
+    base = f"/connections/{connection.pk}/flows/"
+    return [
+        # Page 1 may come from the shared cache (no request needed); page 2 must be fetched.
+        ("get", f"{base}?page=2&results_per_page=10", {}),
+        ("get", f"{base}?page=2&results_per_page=10", HTMX),
+        ("get", f"{base}{flow_id}/", {}),
+        ("get", f"{base}{flow_id}/edit/", {}),
+        ("get", f"{base}{flow_id}/duplicate/", {}),
+        ("post", f"{base}{flow_id}/toggle/", HTMX),
+        ("post", f"{base}{flow_id}/delete/", HTMX),
+    ]
+
+
+def spend_the_budget(client, connection, settings, limit=3):
+    """Use up the key's requests of this minute through the dashboard, until it says 0 are left."""
+    settings.SANDBOX_RATE_LIMIT = limit
+    for _ in range(limit):
+        page = client.get(f"/connections/{connection.pk}/flows/?fresh=1").content.decode()
+        if f"0 of {limit} API requests left" in page:
+            return
+    raise AssertionError("the list never said that the budget was spent")
+
+
+def test_the_list_shows_the_requests_left_this_minute(logged_in, connection, flow_id, settings):
+    settings.SANDBOX_RATE_LIMIT = 60
+    html = logged_in.get(f"/connections/{connection.pk}/flows/").content.decode()
+    assert "59 of 60 API requests left this minute" in html
+
+
+def test_a_spent_budget_stops_every_page_with_when_to_retry_and_sends_nothing(
+    logged_in, connection, flow_id, settings, sent, clock
+):
+    spend_the_budget(logged_in, connection, settings)
+    sent.clear()
+    for method, url, headers in pages(connection, flow_id):
+        data = {"is_enabled": "0"} if url.endswith("toggle/") else {}
+        response = getattr(logged_in, method)(url, data, **headers)
+        told = what_the_user_reads(response)
+        assert response.status_code == 429, (url, told[:200])
+        wait = RETRY.search(told)
+        assert wait, f"{url} does not say when to retry: {told[:300]}"
+        assert 1 <= int(wait.group(1)) <= 60
+    assert sent == [], "requests were sent although the budget was spent"
+    assert ApiAccount.objects.get(api_key=connection.api_key).flows.filter(pk=flow_id).exists()
+
+
+def test_a_spent_budget_page_carries_retry_after(logged_in, connection, flow_id, settings, clock):
+    spend_the_budget(logged_in, connection, settings)
+    response = logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/")
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert f"{response['Retry-After']} seconds" in what_the_user_reads(response)
+
+
+def test_pages_work_again_once_the_window_reopens(logged_in, connection, flow_id, settings, sent, clock):
+    spend_the_budget(logged_in, connection, settings)
+    assert logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/").status_code == 429
+    clock[0] += 61
+    assert logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/").status_code == 200
+
+
+def test_the_budget_is_shared_by_everyone_using_the_key(
+    logged_in, client, connection, flow_id, other_user, settings, sent, clock
+):
+    spend_the_budget(logged_in, connection, settings)
+    theirs = Connection(owner=other_user, label="Same key", server=SANDBOX, is_default=True)
+    theirs.set_api_key(connection.api_key)
+    theirs.save()
+    client.force_login(other_user)
+    sent.clear()
+    response = client.get(f"/connections/{theirs.pk}/flows/{flow_id}/")
+    assert response.status_code == 429
+    assert RETRY.search(what_the_user_reads(response))
+    assert sent == []
+
+
+def test_a_429_from_the_server_is_retried_after_its_reset_only_when_that_is_soon(
+    logged_in, connection, flow_id, sandbox_key, sent, clock
+):
+    # 45 s before the sandbox's window ends: too long to wait inside a page view.
+    clock[0] = (clock[0] // 60) * 60 + 15
+    Fault.objects.create(account=ApiAccount.objects.get(api_key=sandbox_key), kind="status", status=429)
+    sent.clear()
+    response = logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/")
+    assert response.status_code == 429
+    assert RETRY.search(what_the_user_reads(response)).group(1) == "45"
+    assert len(sent) == 1
+    # Later pages within the window are answered without asking the server again.
+    assert logged_in.get(f"/connections/{connection.pk}/flows/?fresh=1").status_code == 429
+    assert len(sent) == 1
+
+
+def test_the_edit_form_keeps_its_values_when_the_budget_runs_out_on_save(
+    logged_in, connection, flow_id, settings, clock
+):
+    from tests.pages import form_with
+
+    data = form_with(
+        logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/edit/").content, "fingerprint"
+    )
+    spend_the_budget(logged_in, connection, settings)
+    response = logged_in.post(reverse("flows:edit", args=[connection.pk, flow_id]), {**data, "title": "Mine"})
+    assert response.status_code == 429
+    assert form_with(response.content, "title")["title"] == "Mine"
+    assert RETRY.search(what_the_user_reads(response))

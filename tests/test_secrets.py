@@ -1,0 +1,251 @@
+"""The full API key never appears in a response (page, fragment, error page, header), a log record
+or the dashboard's database file, and no Authorization header is ever logged.
+
+In process: every page, fragment and error page is walked with log records captured at DEBUG for
+every logger (urllib3 and SQL included). Then a real run: gunicorn with a file database, where the
+key is typed into the connection form, the pages are used, and the database file's bytes and the
+server's own log output are searched.
+"""
+
+import importlib.util
+import io
+import logging
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection as db
+from PIL import Image
+
+from flows_app.models import Connection
+from sandbox.models import ApiAccount
+from tests.faults import FAULTS, hang_seconds, inject
+from tests.pages import form_with
+
+ROOT = Path(__file__).resolve().parent.parent
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def leaks(text, key):
+    """Where text shows the key: whole, or all of it but the last four characters that are shown."""
+    found = []
+    if key in text:
+        found.append("the full key")
+    if key[:-4] in text:
+        found.append("the key's hidden part")
+    if re.search(r"(?i)\bbearer\s+\S", text):
+        found.append("a bearer token")
+    if re.search(r"(?i)['\"]?authorization['\"]?\s*[:=]", text):
+        found.append("an Authorization header")
+    return found
+
+
+@pytest.fixture
+def all_logs(caplog):
+    """Every log record of every logger at DEBUG, SQL statements with their parameters included."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("urllib3", "urllib3.connectionpool", "requests", "django", "django.db.backends", "axes"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    db.force_debug_cursor = True
+    yield caplog
+    db.force_debug_cursor = False
+
+
+def remote(record):
+    """SQL of the sandbox's own tables: the remote server's database, which does hold its keys
+    (in production it is another machine; the real run below keeps the two databases apart)."""
+    return record.name == "django.db.backends" and '"sandbox_' in record.getMessage()
+
+
+def png():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (5, 5, 5)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def walk(client, connection, key, flow_id, settings):
+    """Every page, fragment and error page a user of this connection can meet, with its answers."""
+    c, base = connection.pk, f"/connections/{connection.pk}/flows/"
+    answers = [
+        client.get("/connections/"),
+        client.get(f"/connections/{c}/edit/"),
+        client.get(f"/connections/{c}/delete/"),
+        client.get(base),
+        client.get(base, **HTMX),
+        client.get(f"{base}{flow_id}/"),
+        client.get(f"{base}{flow_id}/edit/"),
+        client.get(f"{base}{flow_id}/duplicate/"),
+        client.get(f"{base}{flow_id}/delete/"),
+        client.get(f"{base}new/"),
+        client.post(f"{base}{flow_id}/toggle/", {"is_enabled": "0"}, **HTMX),
+        client.post(f"{base}{flow_id}/toggle/", {"is_enabled": "1"}),
+        client.get(f"{base}999999/"),
+        client.get("/nowhere/"),
+        # The key typed again, and refused: the form must not echo it back.
+        client.post(f"/connections/{c}/edit/", {"label": "L", "server": "sandbox", "api_key": key + "x"}),
+        client.post("/connections/new/", {"label": "L", "server": "sandbox", "api_key": key + "y"}),
+    ]
+    fields = form_with(client.get(f"{base}{flow_id}/edit/").content, "fingerprint")
+    image = SimpleUploadedFile("p.png", png(), content_type="image/png")
+    answers.append(client.post(f"{base}{flow_id}/edit/", {**fields, "title": "Edited", "image": image}))
+    for fault in FAULTS:
+        inject(key, fault, settings, remaining=None)
+        answers += [
+            client.get(f"{base}?fresh=1"),
+            client.get(f"{base}?fresh=1", **HTMX),
+            client.get(f"{base}{flow_id}/"),
+            client.post(f"{base}{flow_id}/toggle/", {"is_enabled": "0"}, **HTMX),
+            client.post(f"{base}{flow_id}/edit/", {**fields, "title": "Again"}),
+        ]
+        time.sleep(hang_seconds(fault))
+        ApiAccount.objects.get(api_key=key).faults.all().delete()
+        cache.clear()  # a 429's spent budget must not hide the next fault
+    return answers
+
+
+def test_no_page_fragment_error_page_or_log_record_shows_the_key(
+    logged_in, connection, sandbox_key, sandbox_media, settings, all_logs
+):
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "2", verbosity=0)
+    flow_id = ApiAccount.objects.get(api_key=sandbox_key).flows.first().id
+    answers = walk(logged_in, connection, sandbox_key, flow_id, settings)
+    assert len(answers) > 60
+    for response in answers:
+        shown = response.content.decode(errors="replace") + str(dict(response.items()))
+        assert leaks(shown, sandbox_key) == [], (response.status_code, response.request["PATH_INFO"])
+    records = "\n".join(
+        f"{record.name} {record.getMessage()} {record.exc_text or ''}"
+        for record in all_logs.records
+        if not remote(record)
+    )
+    assert any(record.name.startswith("urllib3") for record in all_logs.records), "urllib3 was not captured"
+    assert "SELECT" in records, "SQL statements were not captured"
+    assert leaks(records, sandbox_key) == []
+
+
+def test_the_leak_check_sees_each_kind_of_leak(sandbox_key):
+    assert leaks(f"{{'Authorization': 'Bearer {sandbox_key}'}}", sandbox_key) == [
+        "the full key",
+        "the key's hidden part",
+        "a bearer token",
+        "an Authorization header",
+    ]
+    assert leaks(f"key ••••{sandbox_key[-4:]}", sandbox_key) == []
+
+
+def test_a_bearer_token_logged_by_mistake_is_redacted_on_output(sandbox_key):
+    [console] = [
+        handler for handler in logging.getLogger().handlers if type(handler) is logging.StreamHandler
+    ]
+    record = logging.LogRecord(
+        "urllib3", logging.DEBUG, __file__, 1, "sent %s", (f"Bearer {sandbox_key}",), None
+    )
+    assert all(check.filter(record) for check in console.filters)
+    shown = console.format(record)
+    assert sandbox_key not in shown and sandbox_key[:-4] not in shown
+    assert shown.endswith("Bearer [redacted]")
+
+
+def test_a_server_error_page_and_its_log_do_not_show_the_key(
+    logged_in, connection, sandbox_key, all_logs, monkeypatch
+):
+    from flows_app.api import FlowsService
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError(f"failed on {self.client.base_url}")
+
+    monkeypatch.setattr(FlowsService, "list_flows", broken)
+    logged_in.raise_request_exception = False
+    response = logged_in.get(f"/connections/{connection.pk}/flows/")
+    assert response.status_code == 500
+    assert leaks(response.content.decode(), sandbox_key) == []
+    assert "Internal Server Error" in all_logs.text
+    assert leaks(all_logs.text, sandbox_key) == []
+
+
+def test_the_stored_key_is_sealed_in_its_row(connection, sandbox_key):
+    row = Connection.objects.filter(pk=connection.pk).values().get()
+    assert leaks(str(row), sandbox_key) == []
+    assert row["api_key_last4"] == sandbox_key[-4:]
+
+
+# A real run: gunicorn, a database file, the key typed into the form.
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("loadtest", ROOT / "scripts" / "loadtest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_database_file_and_server_logs_of_a_real_run_never_hold_the_key():
+    loadtest = load_script()
+    key = "live-secret-" + secrets.token_hex(20)
+    password = secrets.token_urlsafe(12)
+    with tempfile.TemporaryDirectory(prefix="pushdeck-secrets-") as folder:
+        workdir = Path(folder)
+        # The API server is another machine: its own database, which does hold the key.
+        api_env = loadtest.base_env(workdir / "api.sqlite3")
+        dash_env = {**loadtest.base_env(workdir / "dashboard.sqlite3"), "LOG_LEVEL": "DEBUG"}
+        for env in (api_env, dash_env):
+            loadtest.manage(env, "migrate", "--no-input", "-v", "0")
+        loadtest.manage(api_env, "sandbox_create_key", "--key", key, "-v", "0")
+        loadtest.manage(api_env, "sandbox_demo", "--key", key, "--flows", "3", "-v", "0")
+        script = f"from django.contrib.auth.models import User; User.objects.create_user('alice', password={password!r})"
+        loadtest.manage(dash_env, "shell", "-c", script)
+        api = loadtest.Server("api", api_env, workdir)
+        dashboard = loadtest.Server("dashboard", {**dash_env, "SANDBOX_URL": f"{api.url}/sandbox"}, workdir)
+        try:
+            for server in (api, dashboard):
+                server.start()
+            api.wait_ready("/sandbox/api/flows/")
+            dashboard.wait_ready("/accounts/login/")
+            use_the_dashboard(dashboard.url, key, password)
+        finally:
+            dashboard.stop()
+            api.stop()
+        stored = b"".join(path.read_bytes() for path in workdir.glob("dashboard.sqlite3*"))
+        assert key.encode() not in stored and key[:-4].encode() not in stored
+        assert b"v1:" in stored, "the sealed key is in the file, so the search looked in the right place"
+        log = dashboard.output.read_text(errors="replace")
+        assert "/connections/" in log, "the dashboard's log was captured"
+        assert leaks(log, key) == []
+
+
+def use_the_dashboard(base, key, password):
+    with requests.Session() as browser:
+        page = browser.get(f"{base}/accounts/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        browser.post(
+            f"{base}/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "username": "alice", "password": password},
+            timeout=10,
+        )
+        form = form_with(browser.get(f"{base}/connections/new/", timeout=10).text, "api_key")
+        added = browser.post(
+            f"{base}/connections/new/",
+            data={**form, "label": "Live", "server": "sandbox", "api_key": key},
+            timeout=10,
+        )
+        assert added.status_code == 200 and "/flows/" in added.url, added.text[-500:]
+        pages = [added]
+        flows = added.url
+        pages.append(browser.get(flows, timeout=10))
+        flow_id = re.search(r'id="toggle-(\d+)"', pages[-1].text).group(1)
+        headers = {"X-CSRFToken": browser.cookies["csrftoken"], "HX-Request": "true"}
+        pages.append(
+            browser.post(f"{flows}{flow_id}/toggle/", data={"is_enabled": "0"}, headers=headers, timeout=10)
+        )
+        for path in (f"{flow_id}/", f"{flow_id}/edit/", "new/", "999999/"):
+            pages.append(browser.get(flows + path, timeout=10))
+        pages.append(browser.get(f"{base}/connections/", timeout=10))
+        for response in pages:
+            assert leaks(response.text + str(dict(response.headers)), key) == [], response.url
