@@ -1,6 +1,6 @@
 """The one door to a user's connections: every view looks a connection up through here."""
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from flows_app.api import connect
 from flows_app.models import Connection
@@ -12,7 +12,11 @@ def get_connection(request, connection_id):
     The connection is also kept on the request so that the error middleware can link an
     Unauthorized answer to the page where its key is replaced.
     """
-    connection = get_object_or_404(Connection.objects.for_user(request.user), pk=connection_id)
+    # One query serves the lookup and the page's connection menu (see user_connections).
+    request.user_connections = list(Connection.objects.for_user(request.user))
+    connection = next((item for item in request.user_connections if item.pk == int(connection_id)), None)
+    if connection is None:
+        raise Http404("No such connection.")
     request.connection = connection
     return connection
 

@@ -40,8 +40,18 @@ def _text(value):
     return "" if value is None else str(value)
 
 
+class Record:
+    """Pickles as its constructor call: the page cache stores these, and the default pickling of
+    frozen slotted dataclasses is several times slower in both directions."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return self.__class__, tuple(getattr(self, name) for name in self.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
-class FlowSettings:
+class FlowSettings(Record):
     ttl: int = 2419200
     urgency: str = "normal"
     is_silent: bool = False
@@ -79,7 +89,7 @@ class FlowSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Flow:
+class Flow(Record):
     id: int
     website_id: int
     name: str
@@ -140,7 +150,7 @@ class Flow:
 
 
 @dataclass(frozen=True, slots=True)
-class RateBudget:
+class RateBudget(Record):
     """What the last answer's X-RateLimit-* headers said about the key's shared budget."""
 
     limit: int | None = None
@@ -148,7 +158,7 @@ class RateBudget:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class Page(Record):
     flows: tuple
     page: int
     results_per_page: int
@@ -180,7 +190,7 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
-class ImageUpload:
+class ImageUpload(Record):
     """An image to send as the multipart ``image`` part, named and typed as what it really is."""
 
     filename: str

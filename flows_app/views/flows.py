@@ -3,6 +3,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -13,6 +14,7 @@ from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.failures import describe
 from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
+from flows_app.rows import render_rows
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
 
@@ -38,6 +40,7 @@ def flow_list(request, connection_id):
     context = {
         "connection": connection,
         "result": result,
+        "rows": render_rows(connection, result.flows, get_token(request)),
         "per_page_choices": RESULTS_PER_PAGE,
         "updated_ago": max(0, round(time.time() - api.fetched_at)),
         "budget": api.budget,
@@ -61,7 +64,7 @@ def flow_toggle(request, connection_id, flow_id):
             raise
         return _row_failed(request, flow_id, error)
     if request.htmx:
-        return render(request, "flows/list.html#row", {"connection": connection, "flow": flow})
+        return HttpResponse(render_rows(connection, [flow], get_token(request)))
     messages.success(request, f"“{flow.name}” is now {'enabled' if flow.is_enabled else 'paused'}.")
     return redirect("flows:list", connection.pk)
 

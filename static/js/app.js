@@ -86,12 +86,31 @@
       const dialog = document.querySelector(opener.getAttribute("data-dialog-open"));
       if (dialog && typeof dialog.showModal === "function") {
         event.preventDefault();
+        if (opener.hasAttribute("data-delete-row")) prepareDelete(dialog, opener);
         dialog.showModal();
       }
       return;
     }
     const closer = event.target.closest("[data-dialog-close]");
     if (closer) closer.closest("dialog").close();
+  });
+
+  // The flows list shares one delete dialog: the opener names the flow, its URL and its row.
+  // With htmx the row is swapped away in place; without it the form posts and the page reloads.
+
+  function prepareDelete(dialog, opener) {
+    const form = dialog.querySelector("[data-delete-form]");
+    form.action = opener.getAttribute("href");
+    form.setAttribute("data-delete-row", opener.getAttribute("data-delete-row"));
+    dialog.querySelector("[data-delete-name]").textContent = opener.getAttribute("data-delete-name");
+  }
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("[data-delete-form]");
+    if (!form || !window.htmx || !form.getAttribute("data-delete-row")) return;
+    event.preventDefault();
+    form.closest("dialog").close();
+    htmx.ajax("POST", form.action, { source: form, target: form.getAttribute("data-delete-row"), swap: "outerHTML" });
   });
 
   // A dialog's htmx form closes its dialog once the request is on its way.
