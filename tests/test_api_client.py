@@ -8,7 +8,16 @@ import requests
 from django.core.management import call_command
 from PIL import Image
 
-from flows_app.api import FlowsClient, ImageUpload, NotFound, RateLimited, Rejected, Unauthorized, Unavailable
+from flows_app.api import (
+    FlowsClient,
+    ImageUpload,
+    NotFound,
+    RateLimited,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+    connect,
+)
 from sandbox.models import ApiAccount, Fault, Website
 
 REQUIRED = {"name": "Welcome", "title": "Hello", "description": "Thanks for subscribing"}
@@ -62,6 +71,31 @@ def test_all_flows_fetches_the_remaining_pages_concurrently(api, sandbox_key):
     flows = api.all_flows(pool_size=3)
     assert len({flow.id for flow in flows}) == 35
     assert api.calls == 1
+
+
+def test_all_flows_with_a_known_count_asks_for_every_page_in_one_wave(api, sandbox_key):
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
+    flows = api.all_flows(pool_size=4, results_per_page=10, expected_total=35)
+    assert len({flow.id for flow in flows}) == 35
+    assert api.calls == 4
+
+
+def test_all_flows_with_a_stale_count_still_fetches_the_pages_added_since(api, sandbox_key):
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
+    flows = api.all_flows(pool_size=4, results_per_page=10, expected_total=12)
+    assert len({flow.id for flow in flows}) == 35
+    assert api.calls == 4
+
+
+def test_the_service_remembers_the_list_count_for_a_whole_connection_fetch(connection, sandbox_key):
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
+    service = connect(connection)
+    assert service.list_flows(1, 10).total == 35
+    seen = []
+    original = service.client.all_flows
+    service.client.all_flows = lambda **kwargs: seen.append(kwargs["expected_total"]) or original(**kwargs)
+    assert len(service.all_flows()) == 35
+    assert seen == [35]
 
 
 def test_all_flows_refuses_work_that_would_overrun_the_rate_budget(api, sandbox_key, settings):
@@ -213,7 +247,7 @@ def test_a_create_is_not_retried_through_a_503(api, account, website):
 
 
 def test_a_hang_ends_within_the_deadline(sandbox_url, sandbox_key, account):
-    Fault.objects.create(account=account, kind="hang", seconds=5)
+    Fault.objects.create(account=account, kind="hang", seconds=1.5)
     client = FlowsClient(sandbox_url, sandbox_key, timeout=0.5)
     started = time.monotonic()
     with pytest.raises(Unavailable, match="did not answer"):

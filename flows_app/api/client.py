@@ -138,23 +138,32 @@ class FlowsClient:
                 return
             page += 1
 
-    def all_flows(self, pool_size=4, results_per_page=1000):
-        """Every flow of the key: the first page, then the rest fetched concurrently by a bounded pool.
+    def all_flows(self, pool_size=4, results_per_page=1000, expected_total=None):
+        """Every flow of the key, its pages fetched concurrently by a bounded pool.
 
-        Refuses up front when the rest would not fit in the key's remaining budget.
+        With ``expected_total`` (the count a list page just showed) every page is asked for at
+        once; without it, the first page tells how many follow. Pages the count missed (flows
+        added meanwhile) are fetched after. Refuses up front what would overrun the key's budget.
         """
-        first = self.list_flows(1, results_per_page)
-        rest = range(2, first.total_pages + 1)
+        numbers = range(1, max(1, math.ceil((expected_total or 0) / results_per_page)) + 1)
+        self._check_budget(len(numbers))
+        with ThreadPoolExecutor(max_workers=max(1, pool_size)) as pool:
+            pages = list(pool.map(lambda number: self.list_flows(number, results_per_page), numbers))
+            missing = range(len(numbers) + 1, pages[0].total_pages + 1)
+            if missing:
+                self._check_budget(len(missing))
+                pages += pool.map(lambda number: self.list_flows(number, results_per_page), missing)
+        return [flow for page in pages for flow in page.flows]
+
+    def _check_budget(self, requests_needed):
         remaining = self.budget.remaining
-        if remaining is not None and len(rest) > remaining:
+        if remaining is None:
+            remaining = self.budget_store.peek().get("remaining")
+        if remaining is not None and requests_needed > remaining:
             raise RateLimited(
-                f"Fetching all {first.total} flows needs {len(rest)} more requests; "
-                f"{remaining} are left in this minute.",
+                f"Fetching every flow needs {requests_needed} more requests; {remaining} are left in this minute.",
                 retry_after=RATE_WINDOW,
             )
-        with ThreadPoolExecutor(max_workers=max(1, pool_size)) as pool:
-            pages = list(pool.map(lambda number: self.list_flows(number, results_per_page), rest))
-        return [flow for page in (first, *pages) for flow in page.flows]
 
     def get_flow(self, flow_id):
         body = self._request("GET", f"/api/flows/{int(flow_id)}")

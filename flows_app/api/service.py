@@ -53,17 +53,21 @@ class FlowsService:
             cache.set(self._key("flow", flow.id), (time.time(), flow), self.ttl)
 
     def list_flows(self, page=1, results_per_page=25, fresh=False):
-        return self._read(
+        result = self._read(
             self._key("page", page, results_per_page),
             lambda: self.client.list_flows(page, results_per_page),
             fresh,
         )
+        if self.ttl:
+            cache.set(self._key("total"), result.total, self.ttl)
+        return result
 
     def get_flow(self, flow_id, fresh=False):
         return self._read(self._key("flow", int(flow_id)), lambda: self.client.get_flow(flow_id), fresh)
 
     def all_flows(self, pool_size=4):
-        return self.client.all_flows(pool_size=pool_size)
+        # The count of a list page seen moments ago lets every page be fetched in one wave.
+        return self.client.all_flows(pool_size=pool_size, expected_total=cache.get(self._key("total")))
 
     def create_flow(self, fields, image=None):
         flow_id, flow = self.client.create_flow(fields, image)
