@@ -135,6 +135,16 @@ def test_delete_asks_first_then_deletes(logged_in, connection):
     assert not Connection.objects.filter(pk=connection.pk).exists()
 
 
+def test_the_connections_page_confirms_a_delete_in_a_dialog_that_posts_to_that_connection(
+    logged_in, connection
+):
+    page = logged_in.get(reverse("connections")).content.decode()
+    dialog = re.search(rf'<dialog id="delete-connection-{connection.pk}".*?</dialog>', page, re.S)
+    assert dialog, "no delete dialog for the connection"
+    assert f'action="{reverse("connection_delete", args=[connection.pk])}"' in dialog.group(0)
+    assert f"Delete “{connection.label}”?" in dialog.group(0)
+
+
 def test_marking_a_default_moves_the_home_page(logged_in, user, connection, other_sandbox_key):
     second = make_connection(user, other_sandbox_key, label="Second")
     assert logged_in.post(reverse("connection_default", args=[second.pk])).status_code == 302
