@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from flows_app.api.client import close_sessions
 from flows_app.models import SANDBOX, Connection
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
@@ -20,6 +21,9 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+    # Idle keep-alive connections to a live_server that is going away would leave its request
+    # threads blocked until the interpreter exits (and complains about them).
+    close_sessions()
 
 
 @pytest.fixture(scope="session")

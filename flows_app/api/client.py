@@ -70,6 +70,15 @@ def _session_for(base_url, api_key):
     return session, fingerprint
 
 
+def close_sessions():
+    """Close every pooled connection: a server being shut down (tests' live_server, a reload)
+    otherwise keeps threads blocked on idle keep-alive sockets."""
+    with _sessions_lock:
+        for session in _sessions.values():
+            session.close()
+        _sessions.clear()
+
+
 class RateBudgetStore:
     """The key's remaining budget as last seen, shared by every process through Django's cache.
 
