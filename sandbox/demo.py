@@ -81,7 +81,9 @@ def create_flows(account, count, rng=None):
     for number in range(start, start + count):
         name, title, description, path, button = TEMPLATES[number % len(TEMPLATES)]
         website = websites[number % len(websites)]
-        round_ = number // len(TEMPLATES)
+        # Each template appears once on each website before a name repeats (16 templates, 3 websites:
+        # coprime counts, so number -> (template, website) runs through every pair).
+        round_ = number // (len(TEMPLATES) * len(websites))
         wait_time, wait_time_type = rng.choice(WAIT_TIMES)
         created = now - timedelta(days=rng.uniform(1, 180))
         is_enabled = rng.random() > 0.15
