@@ -18,7 +18,6 @@ to var/bench-results.md (and the raw figures to var/bench-results.json).
 """
 
 import argparse
-import atexit
 import contextlib
 import gzip
 import json
@@ -28,58 +27,42 @@ import platform
 import re
 import resource
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from harness import (
+    REQUEST_TIMEOUT,
+    ROOT,
+    Server,
+    add_user,
+    child_env,
+    cpu_seconds,
+    exit_on_signals,
+    log,
+    log_in,
+    logged_requests,
+    migrate,
+    percentile,
+    run_python,
+    seed_sandbox,
+    workspace,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
-PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
-GUNICORN = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
 RESULTS_MD = ROOT / "var" / "bench-results.md"
 RESULTS_JSON = ROOT / "var" / "bench-results.json"
+INPROC = "scripts/bench_inproc.py"  # the parts measured inside a Django process
 
 USERNAME = "bench"
 PASSWORD = secrets.token_urlsafe(16)
-REQUEST_TIMEOUT = 30
 YEAR = 365 * 24 * 3600
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
-# The settings a caller's shell could have set that would make this run differ from the defaults.
-INHERITED_SETTINGS = (
-    "DATABASE_URL",
-    "FLOWS_CACHE_SECONDS",
-    "FLOWS_API_TIMEOUT",
-    "FLOWS_API_SERVERS",
-    "WEB_CONCURRENCY",
-    "GUNICORN_THREADS",
-    "STATICFILES_BACKEND",
-    "SANDBOX_FAULTS_ENABLED",
-    "SANDBOX_CREATE_ANSWER",
-    "SANDBOX_UPDATE_ANSWER",
-    "DJANGO_SETTINGS_MODULE",
-)
-
-
-def log(message):
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cpu_times():
@@ -109,20 +92,8 @@ def cpu_busy(seconds=1.0):
 
 def own_cpu_seconds(groups):
     """CPU seconds used so far by this script, its finished children and the servers' process groups."""
-    total = time.process_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-    total += resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) in groups:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime + cpu_seconds(groups)
 
 
 class OtherLoad:
@@ -157,117 +128,8 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def percentile(values, fraction):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
-
-
 def ms(seconds):
     return None if seconds is None else seconds * 1000
-
-
-# Processes
-
-
-class Server:
-    """One gunicorn, in its own process group so that stopping it stops its workers too."""
-
-    running = []
-
-    def __init__(self, name, env, port, workdir, extra=()):
-        self.name, self.env, self.port, self.extra = name, env, port, list(extra)
-        self.url = f"http://127.0.0.1:{port}"
-        self.output = workdir / f"{name}.log"
-        self.process = None
-
-    def start(self):
-        command = [GUNICORN, "-c", "dashboard/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}"]
-        command += [*self.extra, "dashboard.wsgi:application"]
-        with self.output.open("ab") as output:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=output, stderr=output, start_new_session=True
-            )
-        Server.running.append(self)
-
-    def wait_ready(self, path, timeout=30):
-        """Until the server answers at all (whether the page works is checked by the caller)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} server exited:\n{self.tail()}")
-            with contextlib.suppress(requests.RequestException):
-                requests.get(self.url + path, timeout=2, allow_redirects=False)
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} server not ready after {timeout} s:\n{self.tail()}")
-
-    def tail(self, lines=30):
-        try:
-            return "\n".join(self.output.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no output)"
-
-    def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-
-    @classmethod
-    def stop_all(cls):
-        while cls.running:
-            cls.running.pop().stop()
-
-
-def _on_signal(signum, frame):
-    raise SystemExit(128 + signum)
-
-
-def manage(env, *args, capture=False, timeout=600):
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout if capture else None
-
-
-SETUP_SCRIPT = """
-import json
-from django.contrib.auth import get_user_model
-from flows_app.models import SANDBOX, Connection
-from sandbox.models import ApiAccount
-
-spec = json.loads({spec!r})
-user, _ = get_user_model().objects.get_or_create(username=spec["username"])
-user.set_password(spec["password"])
-user.save()
-out = {{}}
-for size, key in spec["keys"].items():
-    # Unlimited plan: the bench creates flows beyond the sandbox's default limit of 1000.
-    ApiAccount.objects.filter(api_key=key).update(flows_limit=-1)
-    connection = Connection(owner=user, label=f"Bench {{size}} flows", server=SANDBOX)
-    connection.set_api_key(key)
-    connection.save()
-    if not Connection.objects.filter(owner=user, is_default=True).exists():
-        connection.make_default()
-    out[size] = connection.pk
-print("BENCH-SETUP " + json.dumps(out))
-"""
 
 
 # HTML
@@ -395,11 +257,7 @@ class Upstream:
         self.path = path
 
     def count(self):
-        try:
-            with self.path.open("rb") as handle:
-                return sum(1 for line in handle if b"/sandbox/api/" in line)
-        except FileNotFoundError:
-            return 0
+        return logged_requests(self.path, b"/sandbox/api/")
 
     def settled(self):
         """The count once gunicorn has written the lines of requests already answered."""
@@ -501,17 +359,7 @@ class Browser:
         self.session = requests.Session()
 
     def login(self):
-        page = self.session.get(self.base + "/accounts/login/", timeout=REQUEST_TIMEOUT)
-        if page.status_code != 200:
-            raise RuntimeError(f"login page answered {page.status_code}")
-        form = form_with(page.text, "csrfmiddlewaretoken")
-        data = dict(form["fields"])
-        data.update(username=USERNAME, password=PASSWORD)
-        answer = self.session.post(
-            self.base + "/accounts/login/", data=data, timeout=REQUEST_TIMEOUT, allow_redirects=False
-        )
-        if answer.status_code != 302:
-            raise RuntimeError(f"login failed: HTTP {answer.status_code}")
+        log_in(self.session, self.base, USERNAME, PASSWORD)
 
     def clone(self):
         other = Browser(self.base)
@@ -951,24 +799,8 @@ class SizeRun:
     def run_whole_connection(self):
         """FlowsClient.all_flows in a Django process of its own, against the same API server."""
         env = dict(self.ctx.env, BENCH_API_URL=self.ctx.api_url + "/sandbox", BENCH_API_KEY=self.key)
-        result = subprocess.run(
-            [
-                PYTHON,
-                str(ROOT / "scripts" / "bench_inproc.py"),
-                "all-flows",
-                "--pool",
-                str(self.ctx.args.pool),
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if result.returncode:
-            raise RuntimeError(f"bench_inproc all-flows failed:\n{result.stderr}")
-        self.out["whole_connection"] = json.loads(result.stdout)
+        out = run_python(env, INPROC, "all-flows", "--pool", str(self.ctx.args.pool))
+        self.out["whole_connection"] = json.loads(out)
 
     def run_api_only(self):
         """The direct API timings alone (when the dashboard is not there to compare)."""
@@ -1274,24 +1106,6 @@ def markdown(result, args):
 # Main
 
 
-def build_env(workdir, args):
-    env = {k: v for k, v in os.environ.items() if k not in INHERITED_SETTINGS}
-    env.update(
-        DEBUG="0",
-        HTTPS_ONLY="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        API_KEY_ENCRYPTION_KEYS=secrets.token_urlsafe(48),
-        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-        SANDBOX_ENABLED="1",
-        SANDBOX_RATE_LIMIT="0",
-        SANDBOX_LATENCY_MS=str(args.latency_ms),
-        ALLOWED_HOSTS="127.0.0.1",
-        GUNICORN_ACCESSLOG="/dev/null",
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
 @dataclass
 class Context:
     args: argparse.Namespace
@@ -1327,52 +1141,42 @@ def run(args):
         "load_before": os.getloadavg()[0],
         "cpu_busy_before": wait_idle(args.wait_idle),
     }
-    with tempfile.TemporaryDirectory(prefix="pushdeck-bench-") as tmp:
-        workdir = Path(tmp)
-        env = build_env(workdir, args)
-        api_port, web_port = free_port(), free_port()
-        api_url, web_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{web_port}"
-        env["SANDBOX_URL"] = api_url + "/sandbox"
-
-        log("migrate + collectstatic")
-        manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "collectstatic", "--no-input", "-v", "0")
-        keys = {str(size): f"bench-{size}-{secrets.token_hex(8)}" for size in args.sizes}
+    with workspace() as workdir:
+        env = child_env(workdir / "db.sqlite3", SANDBOX_LATENCY_MS=str(args.latency_ms))
+        migrate(env)
+        keys = {size: f"bench-{size}-{secrets.token_hex(8)}" for size in args.sizes}
         seed_seconds = {}
         for size in args.sizes:
-            key = keys[str(size)]
-            manage(env, "sandbox_create_key", "--key", key, "-v", "0")
-            started = time.monotonic()
-            manage(env, "sandbox_demo", "--key", key, "--flows", str(size))
-            seed_seconds[size] = time.monotonic() - started
+            seed_seconds[size] = seed_sandbox(env, keys[size], size)
             log(f"seeded {size:,} flows in {seed_seconds[size]:.2f} s")
-        spec = json.dumps({"username": USERNAME, "password": PASSWORD, "keys": keys})
-        out = manage(env, "shell", "-c", SETUP_SCRIPT.format(spec=spec), capture=True)
-        connections = json.loads(out.split("BENCH-SETUP ", 1)[1])
+        labelled = [(f"Bench {size} flows", keys[size]) for size in args.sizes]
+        connections = dict(zip(args.sizes, add_user(env, USERNAME, PASSWORD, labelled), strict=True))
 
         access_log = workdir / "api-access.log"
         api_env = dict(env, GUNICORN_ACCESSLOG=str(access_log))
         # The API server stands in for a remote server, whose capacity is not what is measured.
         # Its workers need no shared cache (gunicorn_conf.py's WEB_CONCURRENCY guard): with
         # SANDBOX_RATE_LIMIT=0 and no faults the sandbox keeps nothing in Django's cache.
-        api = Server("api", api_env, api_port, workdir, extra=["--workers", str(args.api_workers)])
+        api = Server("api", api_env, workdir, extra=["--workers", str(args.api_workers)])
+        # The dashboard and the in-process runs of bench_inproc.py call the API server.
+        env["SANDBOX_URL"] = api.url + "/sandbox"
         web_log = workdir / "dashboard-access.log"
         web_env = dict(env, GUNICORN_ACCESSLOG=str(web_log))
         if args.web_workers:
             web_env["WEB_CONCURRENCY"] = str(args.web_workers)
         if args.web_threads:
             web_env["GUNICORN_THREADS"] = str(args.web_threads)
-        web = Server("dashboard", web_env, web_port, workdir)
+        web = Server("dashboard", web_env, workdir)
         api.start()
         web.start()
         api.wait_ready("/sandbox/api/flows/")
         web.wait_ready("/accounts/login/")
-        log(f"servers up: dashboard {web_url}, API {api_url}")
+        log(f"servers up: dashboard {web.url}, API {api.url}")
 
-        ctx = Context(args, env, api_url, Upstream(access_log), ServerLog(web_log), notes=result["notes"])
+        ctx = Context(args, env, api.url, Upstream(access_log), ServerLog(web_log), notes=result["notes"])
         others = OtherLoad([api.process.pid, web.process.pid])
-        ctx.browser = Browser(web_url)
-        first_cid = connections[str(args.sizes[0])]
+        ctx.browser = Browser(web.url)
+        first_cid = connections[args.sizes[0]]
         missing = dashboard_ready(ctx.browser, first_cid)
         if missing:
             result["notes"].append(f"Dashboard not measured ({missing}): API figures only.")
@@ -1380,7 +1184,7 @@ def run(args):
 
         for size in args.sizes:
             log(f"measuring {size:,} flows")
-            sized = SizeRun(ctx, size, connections[str(size)], keys[str(size)])
+            sized = SizeRun(ctx, size, connections[size], keys[size])
             sized.out["seed_seconds"] = seed_seconds[size]
             if missing:
                 sized.run_api_only()
@@ -1390,9 +1194,8 @@ def run(args):
             result["sizes"].append(sized.out)
         if args.profile and not missing:
             log("profiling the 100-row list page in-process")
-            result["profile"] = profile(env, connections[str(args.sizes[-1])], args.sizes[-1], args)
+            result["profile"] = profile(env, connections[args.sizes[-1]], args.sizes[-1], args)
         result["other_cpu_share"] = others.share()
-    Server.stop_all()
     result["load_after"] = os.getloadavg()[0]
     other = result["other_cpu_share"]
     if other is not None:
@@ -1405,21 +1208,14 @@ def run(args):
 
 
 def profile(env, connection_id, flows, args):
-    command = [
-        PYTHON,
-        str(ROOT / "scripts" / "bench_inproc.py"),
-        "profile",
-        "--connection",
-        str(connection_id),
-    ]
-    command += ["--username", USERNAME, "--repeat", str(max(args.repeat, 20)), "--flows", str(flows)]
+    command = [INPROC, "profile", "--connection", str(connection_id), "--username", USERNAME]
+    command += ["--repeat", str(max(args.repeat, 20)), "--flows", str(flows)]
     profile_env = dict(env, ALLOWED_HOSTS="127.0.0.1,testserver", FLOWS_CACHE_SECONDS="0")
-    result = subprocess.run(
-        command, cwd=ROOT, env=profile_env, capture_output=True, text=True, timeout=600, check=False
-    )
-    if result.returncode:
-        return {"error": result.stderr[-2000:]}
-    return json.loads(result.stdout)
+    try:
+        return json.loads(run_python(profile_env, *command))
+    except RuntimeError as exc:
+        # The rest of the report stands without the profile: its failure is shown instead.
+        return {"error": str(exc)[-2000:]}
 
 
 def main():
@@ -1465,13 +1261,8 @@ def main():
     if not args.sizes or min(args.sizes) < 4 * args.repeat:
         parser.error("each size needs at least 4 x --repeat flows (distinct flows per measurement)")
 
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    atexit.register(Server.stop_all)
-    try:
-        result = run(args)
-    finally:
-        Server.stop_all()
+    exit_on_signals()
+    result = run(args)
     report = markdown(result, args)
     print(report)
     if result.get("profile"):

@@ -29,13 +29,9 @@ import platform
 import random
 import re
 import secrets
-import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -46,189 +42,52 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
-PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
-GUNICORN = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
+# The tests load this file by its path, so its folder (where harness.py is) may not be on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import (
+    REQUEST_TIMEOUT,
+    ROOT,
+    Server,
+    add_user,
+    child_env,
+    cpu_seconds,
+    exit_on_signals,
+    log,
+    log_in,
+    logged_requests,
+    manage,  # noqa: F401 (tests/test_secrets.py prepares its own database through this module)
+    migrate,
+    percentile,
+    seed_sandbox,
+    workspace,
+)
+
 RESULTS_MD = ROOT / "var" / "loadtest-results.md"
 RESULTS_JSON = ROOT / "var" / "loadtest-results.json"
 
 USERNAME = "loadtest"
 PASSWORD = secrets.token_urlsafe(16)
 API_KEY = "loadtest-" + secrets.token_hex(16)
-REQUEST_TIMEOUT = 30
 PAGE_SIZES = (25, 25, 25, 50, 100)
 # What a user does next, and how often.
 ACTIONS = (("list", 4), ("detail", 3), ("toggle", 3))
-# The settings of a caller's shell that would make this run differ from the one documented.
-INHERITED_SETTINGS = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "FLOWS_CACHE_SECONDS",
-    "FLOWS_API_TIMEOUT",
-    "FLOWS_API_SERVERS",
-    "WEB_CONCURRENCY",
-    "GUNICORN_THREADS",
-    "STATICFILES_BACKEND",
-    "SANDBOX_LATENCY_MS",
-    "SANDBOX_FAULTS_ENABLED",
-    "SANDBOX_CREATE_ANSWER",
-    "SANDBOX_UPDATE_ANSWER",
-    "DJANGO_SETTINGS_MODULE",
-    "LOG_LEVEL",
-)
-
-
-def log(message):
-    print(f"[loadtest {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values, fraction):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
-# Servers
-
-
-class Server:
-    """One gunicorn, in its own process group so that stopping it stops its workers too."""
-
-    def __init__(self, name, env, workdir):
-        self.name, self.env = name, env
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.output = workdir / f"{name}.log"
-        self.process = None
-
-    def start(self):
-        command = [GUNICORN, "-c", "dashboard/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}"]
-        with self.output.open("ab") as output:
-            self.process = subprocess.Popen(
-                [*command, "dashboard.wsgi:application"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=output,
-                stderr=output,
-                start_new_session=True,
-            )
-
-    def wait_ready(self, path, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the {self.name} server exited; see {self.output}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(self.url + path, timeout=2, allow_redirects=False).status_code < 500:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"the {self.name} server was not ready after {timeout} s; see {self.output}")
-
-    def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-
-    def requests_served(self, marker):
-        """How many requests the access log shows whose line contains marker."""
-        with contextlib.suppress(FileNotFoundError), self.output.open("rb") as handle:
-            return sum(1 for line in handle if marker in line)
-        return 0
-
-
-def cpu_seconds(process_group):
-    """CPU time (user + system) used so far by every process of a group, from /proc (Linux)."""
-    total = 0
-    ticks = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == process_group:
-                total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-SEED_DASHBOARD = """
-from django.contrib.auth import get_user_model
-from flows_app.models import SANDBOX, Connection
-from sandbox.models import ApiAccount
-
-# Unlimited plan: the load test must never meet the plan's flow limit.
-ApiAccount.objects.filter(api_key={key!r}).update(flows_limit=-1)
-user = get_user_model().objects.create_user({username!r}, password={password!r})
-connection = Connection(owner=user, label="Load test", server=SANDBOX)
-connection.set_api_key({key!r})
-connection.save()
-connection.make_default()
-print("CONNECTION", connection.pk)
-"""
 
 
 def base_env(database):
-    env = {name: value for name, value in os.environ.items() if name not in INHERITED_SETTINGS}
-    env.update(
-        DEBUG="0",
-        HTTPS_ONLY="0",
-        SANDBOX_ENABLED="1",
-        SANDBOX_RATE_LIMIT="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        API_KEY_ENCRYPTION_KEYS=secrets.token_urlsafe(48),
-        DATABASE_URL=f"sqlite:///{database}",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",
-    )
+    env = child_env(database)
+    # No Redis cache from the caller's shell: the documented run is one dashboard worker with its
+    # local-memory cache.
+    env.pop("REDIS_URL", None)
     return env
 
 
 def set_up(workdir, flows):
     """Migrate and seed the temporary database; returns (env, connection id)."""
     env = base_env(workdir / "db.sqlite3")
-    log("migrate + collectstatic")
-    collect = subprocess.Popen(
-        [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    manage(env, "migrate", "--no-input", "-v", "0")
+    migrate(env)
     log(f"seeding the sandbox with {flows} flows")
-    manage(env, "sandbox_create_key", "--key", API_KEY, "-v", "0")
-    manage(env, "sandbox_demo", "--key", API_KEY, "--flows", str(flows))
-    script = SEED_DASHBOARD.format(key=API_KEY, username=USERNAME, password=PASSWORD)
-    connection_id = int(re.search(r"CONNECTION (\d+)", manage(env, "shell", "-c", script)).group(1))
-    if collect.wait(timeout=120):
-        raise RuntimeError(f"collectstatic failed: {collect.stderr.read().decode()}")
+    seed_sandbox(env, API_KEY, flows)
+    (connection_id,) = add_user(env, USERNAME, PASSWORD, [("Load test", API_KEY)])
     return env, connection_id
 
 
@@ -295,18 +154,7 @@ class VirtualUser(threading.Thread):
         self.pages = max(1, len(flow_ids) // 25)
 
     def login(self):
-        page = self.session.get(f"{self.base}/accounts/login/", timeout=REQUEST_TIMEOUT)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        if page.status_code != 200 or not token:
-            raise RuntimeError(f"login page answered {page.status_code}")
-        answer = self.session.post(
-            f"{self.base}/accounts/login/",
-            data={"csrfmiddlewaretoken": token.group(1), "username": USERNAME, "password": PASSWORD},
-            timeout=REQUEST_TIMEOUT,
-            allow_redirects=False,
-        )
-        if answer.status_code != 302:
-            raise RuntimeError(f"login answered {answer.status_code}")
+        log_in(self.session, self.base, USERNAME, PASSWORD)
 
     def run(self):
         while time.monotonic() < self.deadline:
@@ -379,9 +227,7 @@ class VirtualUser(threading.Thread):
 
 
 def run(args):
-    workdir = Path(tempfile.mkdtemp(prefix="pushdeck-loadtest-"))
-    servers = []
-    try:
+    with workspace(keep=args.keep) as workdir:
         env, connection_id = set_up(workdir, args.flows)
         api = Server("api", env, workdir)
         dashboard = Server("dashboard", {**env, "SANDBOX_URL": f"{api.url}/sandbox"}, workdir)
@@ -403,9 +249,9 @@ def run(args):
         log(f"logging {args.users} users in")
         with ThreadPoolExecutor(max_workers=args.users) as pool:
             list(pool.map(VirtualUser.login, users))
-        upstream_before = api.requests_served(b"/sandbox/api/")
-        served_before = dashboard.requests_served(b"/connections/")
-        cpu_before = {server.name: cpu_seconds(server.process.pid) for server in servers}
+        upstream_before = logged_requests(api.output, b"/sandbox/api/")
+        served_before = logged_requests(dashboard.output, b"/connections/")
+        cpu_before = {server.name: cpu_seconds({server.process.pid}) for server in servers}
         cpu_before["load generator"] = time.process_time()
         log(f"{args.users} users browsing and toggling for {args.duration:g} s")
         started = time.monotonic()
@@ -417,21 +263,12 @@ def run(args):
         elapsed = time.monotonic() - started
         time.sleep(0.3)  # let gunicorn write the access log lines of the last answers
         final = flow_states(workdir / "db.sqlite3")
-        upstream = api.requests_served(b"/sandbox/api/") - upstream_before
-        served = dashboard.requests_served(b"/connections/") - served_before
-        cpu = {server.name: cpu_seconds(server.process.pid) - cpu_before[server.name] for server in servers}
+        upstream = logged_requests(api.output, b"/sandbox/api/") - upstream_before
+        served = logged_requests(dashboard.output, b"/connections/") - served_before
+        cpu = {server.name: cpu_seconds({server.process.pid}) - cpu_before[server.name] for server in servers}
         cpu["load generator"] = time.process_time() - cpu_before["load generator"]
         cpu = {name: round(seconds, 1) for name, seconds in cpu.items()}
         return summarize(args, results, initial, final, elapsed, upstream, served, cpu)
-    finally:
-        for server in reversed(servers):
-            server.stop()
-        if not args.keep:
-            for path in sorted(workdir.rglob("*"), reverse=True):
-                path.unlink() if path.is_file() else path.rmdir()
-            workdir.rmdir()
-        else:
-            log(f"kept {workdir}")
 
 
 def summarize(args, results, initial, final, elapsed, upstream, served, cpu=None):
@@ -530,7 +367,7 @@ def main():
     args = parser.parse_args()
     if not 0 < args.duration <= 3600 or not 0 < args.users <= 200:
         parser.error("--duration must be within 1 hour and --users within 200: the load test is bounded")
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    exit_on_signals()
 
     figures = run(args)
     summary = markdown(figures)
