@@ -27,3 +27,10 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="pushdeck-test-media-")
 # WhiteNoise scans STATIC_ROOT whenever a test client starts: an empty folder of the tests' own,
 # so that a collectstatic running meanwhile (make run, bench, loadtest) cannot break a test.
 STATIC_ROOT = tempfile.mkdtemp(prefix="pushdeck-test-static-")
+
+# A file, not SQLite's shared in-memory database: live_server would otherwise hand one connection
+# to all its request threads, and concurrent requests (the pool of all_flows, a double submit)
+# would interleave on it.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.path.join(tempfile.mkdtemp(prefix="pushdeck-test-db-"), "test.sqlite3")
+}
