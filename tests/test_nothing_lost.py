@@ -86,6 +86,16 @@ def edit_form(client, connection, flow_id):
     return form_with(client.get(reverse("flows:edit", args=[connection.pk, flow_id])).content, "fingerprint")
 
 
+def assert_the_form_came_back(logged_in, response, fault, data):
+    """The failure is explained, every typed value is back, and so is the chosen image."""
+    time.sleep(hang_seconds(fault))
+    assert response.status_code >= 400
+    assert re.search(expected_message(fault), what_the_user_reads(response))
+    assert_every_value_came_back(response, data)
+    token = kept_image_token(response)
+    assert logged_in.get(reverse("kept_image", args=[token])).content == png()
+
+
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_failed_create_comes_back_with_every_value_and_the_image(
     logged_in, connection, flow, sandbox_key, settings, fault
@@ -94,13 +104,7 @@ def test_a_failed_create_comes_back_with_every_value_and_the_image(
     inject(sandbox_key, fault, settings, methods="POST")
     image = SimpleUploadedFile("holiday photo.png", png(), content_type="image/png")
     response = logged_in.post(reverse("flows:new", args=[connection.pk]), {**data, "image": image})
-    time.sleep(hang_seconds(fault))
-
-    assert response.status_code >= 400
-    assert re.search(expected_message(fault), what_the_user_reads(response))
-    assert_every_value_came_back(response, data)
-    token = kept_image_token(response)
-    assert logged_in.get(reverse("kept_image", args=[token])).content == png()
+    assert_the_form_came_back(logged_in, response, fault, data)
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -112,13 +116,7 @@ def test_a_failed_edit_comes_back_with_every_value_and_the_image(
     inject(sandbox_key, fault, settings, methods=methods)
     image = SimpleUploadedFile("new.png", png(), content_type="image/png")
     response = logged_in.post(reverse("flows:edit", args=[connection.pk, flow.id]), {**data, "image": image})
-    time.sleep(hang_seconds(fault))
-
-    assert response.status_code >= 400
-    assert re.search(expected_message(fault), what_the_user_reads(response))
-    assert_every_value_came_back(response, data)
-    token = kept_image_token(response)
-    assert logged_in.get(reverse("kept_image", args=[token])).content == png()
+    assert_the_form_came_back(logged_in, response, fault, data)
 
 
 def test_a_form_error_elsewhere_keeps_the_chosen_image(logged_in, connection, flow):
