@@ -117,14 +117,14 @@ class RateBudgetStore:
 class FlowsClient:
     """Calls one server with one key. Methods return typed records or raise ``ApiError``s."""
 
-    def __init__(self, base_url, api_key, timeout=10.0, budget_from=None):
+    def __init__(self, base_url, api_key, timeout=10.0, view_started=None):
         self.base_url = base_url.rstrip("/")
         self.timeout = float(timeout)
         # A whole call, retries included, never takes longer than this.
         self.deadline = 2 * self.timeout
-        # With budget_from (a time.monotonic() value), every call of this client shares one deadline
-        # from then: a page view that needs two calls still waits at most one budget.
-        self.ends_at = None if budget_from is None else budget_from + self.deadline
+        # With view_started (a time.monotonic() value), every call of this client shares one deadline
+        # from then: a page view that needs two calls still waits at most one deadline.
+        self.view_ends_at = None if view_started is None else view_started + self.deadline
         self.session, self.fingerprint = _session_for(self.base_url, api_key)
         self.budget_store = RateBudgetStore(self.fingerprint)
         self.budget = RateBudget()
@@ -229,28 +229,26 @@ class FlowsClient:
         files = self._multipart(form, image) if form is not None else None
         retryable = method in IDEMPOTENT
         ends_at = time.monotonic() + self.deadline
-        if self.ends_at is not None:
-            ends_at = min(ends_at, self.ends_at)
+        if self.view_ends_at is not None:
+            ends_at = min(ends_at, self.view_ends_at)
         attempt = 0
         while True:
             left = ends_at - time.monotonic()
             if left <= 0:
                 raise Unavailable(f"The server did not answer within {self.deadline:g} s.")
+            failure = response = None
             try:
                 response = self._send(method, url, params, files, min(self.timeout, left))
-            except Unavailable:
-                wait = _backoff(attempt)
-                attempt += 1
-                if not retryable or attempt >= MAX_ATTEMPTS or time.monotonic() + wait >= ends_at:
-                    raise
-                time.sleep(wait)
-                continue
-            wait = self._retry_wait(response, attempt)
+                wait = self._retry_wait(response, attempt)
+            except Unavailable as error:
+                failure, wait = error, _backoff(attempt)
             attempt += 1
             in_time = wait is not None and time.monotonic() + wait < ends_at
             if retryable and in_time and attempt < MAX_ATTEMPTS:
                 time.sleep(wait)
                 continue
+            if failure is not None:
+                raise failure
             return self._parse(method, response)
 
     def _send(self, method, url, params, files, read_timeout):

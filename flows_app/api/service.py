@@ -53,14 +53,13 @@ class FlowsService:
             cache.set(self._key("flow", flow.id), (time.time(), flow), self.ttl)
 
     def list_flows(self, page=1, results_per_page=25, fresh=False):
-        result = self._read(
-            self._key("page", page, results_per_page),
-            lambda: self.client.list_flows(page, results_per_page),
-            fresh,
-        )
-        if self.ttl:
+        def fetch():
+            result = self.client.list_flows(page, results_per_page)
+            # Remembered with the page, for all_flows to ask for every page at once.
             cache.set(self._key("total"), result.total, self.ttl)
-        return result
+            return result
+
+        return self._read(self._key("page", page, results_per_page), fetch, fresh)
 
     def get_flow(self, flow_id, fresh=False):
         return self._read(self._key("flow", int(flow_id)), lambda: self.client.get_flow(flow_id), fresh)
@@ -91,6 +90,6 @@ def connect(connection):
         connection.base_url,
         connection.api_key,
         timeout=settings.FLOWS_API_TIMEOUT,
-        budget_from=time.monotonic(),
+        view_started=time.monotonic(),
     )
     return FlowsService(client, settings.FLOWS_CACHE_SECONDS)
