@@ -55,7 +55,7 @@ class CreateTokens:
 
     def claim(self, token):
         """True for the one submit that may create; False for a repeat or an unknown token."""
-        if not _shaped(token) or not cache.get(f"{self.prefix}:issued:{token}"):
+        if not self.issued(token):
             return False
         # cache.add is atomic: of two concurrent submits, only one adds the claim.
         return cache.add(f"{self.prefix}:claimed:{token}", True, TOKEN_SECONDS)

@@ -2,9 +2,9 @@
 
 Through the template engine a row cost about 1 ms (seven URL reversals and some forty variable
 nodes), so a 100-row page spent twenty times its whole render budget on rows (docs/BENCHMARKS.md).
-One format string per row, with every value escaped, does the same work in microseconds. The
-markup stays next to the table it belongs to in spirit: templates/flows/list.html includes the
-result, and the toggle answers a single row from here too.
+One format string per row, with every value escaped, does the same work in microseconds.
+templates/flows/list.html places the result in its table, and the toggle answers with a single
+row from here too.
 """
 
 from html import escape
