@@ -6,11 +6,25 @@ connection's generation, which retires every cached page of it at once.
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.cache import cache
 
 from flows_app.api.client import FlowsClient
+
+# More than gunicorn's threads per process (16 by default), so that a page view never waits for
+# a free thread here; each view starts at most one call at a time.
+_background = ThreadPoolExecutor(max_workers=32, thread_name_prefix="flows-api")
+
+
+def in_background(call, *args, **kwargs):
+    """``call(*args, **kwargs)`` started on another thread; its Future.
+
+    An API call spends most of its time waiting for the server, so a view that starts it first
+    can render the rest of its page meanwhile, instead of adding that time to the call's.
+    """
+    return _background.submit(call, *args, **kwargs)
 
 
 class FlowsService:

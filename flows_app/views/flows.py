@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from flows_app.access import flows_api
-from flows_app.api import ApiError, Flow, Unavailable
+from flows_app.api import ApiError, Flow, Unavailable, in_background
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.failures import describe
@@ -36,15 +37,22 @@ def _paging(query):
 def flow_list(request, connection_id):
     connection, api = flows_api(request, connection_id)
     page, per_page = _paging(request.GET)
-    result = api.list_flows(page, per_page, fresh=request.GET.get("fresh") == "1")
-    context = {
-        "connection": connection,
-        "result": result,
-        "rows": render_rows(connection, result.flows, get_token(request)),
-        "per_page_choices": RESULTS_PER_PAGE,
-        "updated_ago": max(0, round(time.time() - api.fetched_at)),
-        "budget": api.budget,
-    }
+    listing = in_background(api.list_flows, page, per_page, fresh=request.GET.get("fresh") == "1")
+    csrf_token = get_token(request)
+
+    def table():
+        # Rendering reaches the table after the page's head, menus and heading: those are
+        # drawn while the API answers, and only the table waits for it (an ApiError raised here
+        # reaches ApiErrorMiddleware as if the view had raised it).
+        result = listing.result()
+        return {
+            "result": result,
+            "rows": render_rows(connection, result.flows, csrf_token),
+            "updated_ago": max(0, round(time.time() - api.fetched_at)),
+            "budget": api.budget,
+        }
+
+    context = {"connection": connection, "table": SimpleLazyObject(table), "per_page_choices": RESULTS_PER_PAGE}
     return render(request, template_for(request, "flows/list.html", "table"), context)
 
 
