@@ -52,7 +52,11 @@ def flow_list(request, connection_id):
             "budget": api.budget,
         }
 
-    context = {"connection": connection, "table": SimpleLazyObject(table), "per_page_choices": RESULTS_PER_PAGE}
+    context = {
+        "connection": connection,
+        "table": SimpleLazyObject(table),
+        "per_page_choices": RESULTS_PER_PAGE,
+    }
     return render(request, template_for(request, "flows/list.html", "table"), context)
 
 
