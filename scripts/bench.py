@@ -1210,7 +1210,7 @@ def run(args):
 def profile(env, connection_id, flows, args):
     command = [INPROC, "profile", "--connection", str(connection_id), "--username", USERNAME]
     command += ["--repeat", str(max(args.repeat, 20)), "--flows", str(flows)]
-    profile_env = dict(env, ALLOWED_HOSTS="127.0.0.1,testserver", FLOWS_CACHE_SECONDS="0")
+    profile_env = dict(env, ALLOWED_HOSTS="127.0.0.1,testserver")
     try:
         return json.loads(run_python(profile_env, *command))
     except RuntimeError as exc:

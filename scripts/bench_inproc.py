@@ -3,9 +3,10 @@
 
 - ``all-flows``: times ``FlowsClient.all_flows`` against the bench's API server, next to one
   1000-row page call (BENCH_API_URL, BENCH_API_KEY).
-- ``profile``: where the time of the 100-row list page goes, through Django's test client with
-  the real client calling the real API server: upstream wait, JSON decoding, records, template
-  rendering, the rest; plus a cProfile of the same requests.
+- ``profile``: where the time of the list page goes, through Django's test client with the
+  real client calling the real API server: what happens before the API call is sent, the call,
+  and each step after its answer (the critical path), and how much of the page was drawn while
+  the call was on its way; plus a cProfile of the same requests.
 
 Both print one JSON object on stdout.
 """
@@ -23,6 +24,7 @@ import pstats
 import statistics
 import sys
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache.backends.locmem import LocMemCache  # noqa: E402
 from django.template.backends.django import Template as BackendTemplate  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -71,7 +74,7 @@ def all_flows(args):
         response.content  # noqa: B018 -- the whole body, as the client reads it
         http_times.append(time.perf_counter() - started)
         started = time.perf_counter()
-        body = response.json()
+        body = client._parse("GET", response)
         decode_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         Page.from_api(body, 1 + i % pages, 1000)
@@ -95,28 +98,43 @@ def all_flows(args):
     }
 
 
-class Stopwatch:
-    """Wraps functions to add up the time spent in each, per request."""
+class Timeline:
+    """Wraps functions to note when, within one request, each ran: its first start and the time
+    spent in it, in seconds from the request's start."""
 
     def __init__(self):
-        self.totals = {}
+        self.started = None
+        self.spans = {}
 
     def wrap(self, owner, name, label):
         original = getattr(owner, name)
-        watch = self
+        timeline = self
 
         def timed(*args, **kwargs):
-            started = time.perf_counter()
+            began = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
-                watch.totals[label] = watch.totals.get(label, 0) + time.perf_counter() - started
+                first, spent = timeline.spans.get(label, (began - timeline.started, 0))
+                timeline.spans[label] = (first, spent + time.perf_counter() - began)
 
         setattr(owner, name, timed)
 
+    def begin(self):
+        self.started, self.spans = time.perf_counter(), {}
+
     def take(self):
-        totals, self.totals = self.totals, {}
-        return totals
+        return self.spans
+
+
+# What the list view does once the API has answered, in the order it happens.
+AFTER_ANSWER = (
+    "JSON decoding",
+    "records (Page/Flow.from_api)",
+    "cache writes",
+    "rows (render_rows)",
+    "gzip of the HTML",
+)
 
 
 def profile(args):
@@ -125,31 +143,41 @@ def profile(args):
     browser.force_login(user)
     url = f"/connections/{args.connection}/flows/"
 
-    watch = Stopwatch()
-    watch.wrap(client_module.FlowsClient, "_send", "upstream (HTTP round trip)")
-    watch.wrap(client_module.requests.models.Response, "json", "JSON decoding")
-    watch.wrap(Page, "from_api", "records (Page/Flow.from_api)")
-    watch.wrap(BackendTemplate, "render", "template rendering")
-    # Rows rendered by Python code in the view, where the view does so.
-    views = importlib.import_module("flows_app.views.flows")
-    if hasattr(views, "render_rows"):
-        watch.wrap(views, "render_rows", "rows (render_rows)")
-    # The HTML compressed for a browser that accepts gzip, where GZipMiddleware is on.
-    gzip_module = importlib.import_module("django.middleware.gzip")
-    if hasattr(gzip_module, "compress_string"):
-        watch.wrap(gzip_module, "compress_string", "gzip of the HTML")
+    timeline = Timeline()
+    timeline.wrap(client_module.FlowsClient, "_send", "upstream")
+    timeline.wrap(client_module.orjson, "loads", "JSON decoding")
+    timeline.wrap(Page, "from_api", "records (Page/Flow.from_api)")
+    timeline.wrap(LocMemCache, "set", "cache writes")
+    timeline.wrap(BackendTemplate, "render", "template")
+    # Where the page's own thread starts waiting for the API: the page around the table is drawn
+    # before it, while the answer is on its way.
+    timeline.wrap(Future, "result", "waiting")
+    timeline.wrap(importlib.import_module("flows_app.views.flows"), "render_rows", "rows (render_rows)")
+    timeline.wrap(importlib.import_module("django.middleware.gzip"), "compress_string", "gzip of the HTML")
 
     def one(page, per_page):
-        started = time.perf_counter()
+        timeline.begin()
         response = browser.get(
             url,
             {"page": page, "results_per_page": per_page, "fresh": "1"},
             headers={"Accept-Encoding": "gzip, deflate, br"},  # as a browser sends it
         )
-        total = time.perf_counter() - started
+        total = time.perf_counter() - timeline.started
         assert response.status_code == 200, response.status_code
-        parts = watch.take()
-        parts["total"] = total
+        spans = timeline.take()
+        sent_at, upstream = spans["upstream"]
+        answered_at = sent_at + upstream
+        template_at, _ = spans["template"]
+        after = {label: spans.get(label, (0, 0))[1] for label in AFTER_ANSWER}
+        parts = {
+            "total": total,
+            "before the call is sent (middleware, session, user, connection)": sent_at,
+            "upstream (HTTP round trip)": upstream,
+            "after the answer": total - answered_at,
+            **{f"after the answer: {label}": value for label, value in after.items()},
+            "after the answer: the rest (template, middleware)": total - answered_at - sum(after.values()),
+            "page drawn while the API answers (off the critical path)": spans["waiting"][0] - template_at,
+        }
         return parts, response
 
     def pages(per_page):
@@ -161,11 +189,7 @@ def profile(args):
         for page in pages(per_page)[:2]:
             one(page, per_page)  # warm up: imports, template loading, connections
         rows = [one(page, per_page)[0] for page in pages(per_page)]
-        labels = sorted({label for row in rows for label in row})
-        medians = {label: statistics.median(row.get(label, 0) for row in rows) * 1000 for label in labels}
-        medians["rest (middleware, session, auth, DB, view)"] = medians["total"] - sum(
-            value for label, value in medians.items() if label != "total"
-        )
+        medians = {label: statistics.median(row[label] for row in rows) * 1000 for label in rows[0]}
         _, response = one(1, per_page)
         body = response.content
         if response.get("Content-Encoding") == "gzip":
@@ -177,8 +201,8 @@ def profile(args):
     probe = FlowsClient(os.environ["SANDBOX_URL"], _api_key(args.connection))
     page = probe.list_flows(1, 100)
     # A straight line through 10 and 100 rows: what every view costs, and what each row adds.
-    for part in ("total", "template rendering"):
-        ten, hundred = out["10"]["median_ms"].get(part, 0), out["100"]["median_ms"].get(part, 0)
+    for part in ("total", "after the answer"):
+        ten, hundred = out["10"]["median_ms"][part], out["100"]["median_ms"][part]
         per_row = (hundred - ten) / 90
         out.setdefault("linear", {})[part] = {"fixed_ms": ten - 10 * per_row, "per_row_ms": per_row}
 
@@ -199,7 +223,6 @@ def profile(args):
     for page in pages(100):
         one(page, 100)
     profiler.disable()
-    watch.take()
     buffer = io.StringIO()
     stats = pstats.Stats(profiler, stream=buffer)
     stats.sort_stats("tottime").print_stats(25)
@@ -237,7 +260,7 @@ def _text(out):
             "| part | ms |",
             "| --- | --- |",
         ]
-        for label, value in sorted(part["median_ms"].items(), key=lambda item: -item[1]):
+        for label, value in part["median_ms"].items():
             lines.append(f"| {label} | {value:.2f} |")
         lines.append("")
     for part, line in out["linear"].items():

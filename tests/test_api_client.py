@@ -87,6 +87,29 @@ def test_all_flows_with_a_stale_count_still_fetches_the_pages_added_since(api, s
     assert api.calls == 4
 
 
+def test_in_background_returns_once_the_request_is_on_its_way(connection, sandbox_key):
+    """A view renders its page while the call runs on another thread; the call's request must
+    have left by then, or the view's rendering (holding the interpreter lock) would delay it."""
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "12", verbosity=0)
+    service = connect(connection)
+    for page in (1, 2, 3):
+        listing = service.in_background(service.list_flows, page, 10, fresh=True)
+        assert service.calls == page, "returned before the request was sent"
+        assert listing.result().page == page
+
+
+def test_in_background_returns_at_once_when_no_request_is_needed(connection, sandbox_key):
+    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "12", verbosity=0)
+    service = connect(connection)
+    service.list_flows(1, 10)
+    cached = service.in_background(service.list_flows, 1, 10)
+    assert cached.result(timeout=5).total == 12
+    refused = service.in_background(service.get_flow, "not a number")
+    with pytest.raises(ValueError):
+        refused.result(timeout=5)
+    assert service.calls == 1
+
+
 def test_the_service_remembers_the_list_count_for_a_whole_connection_fetch(connection, sandbox_key):
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
     service = connect(connection)

@@ -107,3 +107,23 @@ def test_delete_through_the_dialog_removes_the_row(signed_in, demo_flows):
     expect(row).to_have_count(0)
     expect(signed_in.locator(".toast-success")).to_contain_text("Flow deleted")
     assert not SandboxFlow.objects.filter(pk=flow.pk).exists()
+
+
+def test_without_javascript_the_switch_posts_the_page_form_and_the_list_comes_back(
+    browser, live_server, connection, demo_flows
+):
+    """The rows' switches have no form of their own: they submit the page's #toggle-form (and its
+    CSRF token) to their own URL, so the list works where scripts do not run."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("marketer")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    flow = demo_flows.filter(is_enabled=True).first()
+    page.locator(f"#toggle-{flow.id}").click()
+    expect(page.locator(".toast-success")).to_contain_text(f"“{flow.name}” is now paused")
+    expect(page.locator(f"#toggle-{flow.id}")).to_have_attribute("aria-checked", "false")
+    flow.refresh_from_db()
+    assert flow.is_enabled is False
+    context.close()

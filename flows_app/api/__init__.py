@@ -3,7 +3,7 @@
 from flows_app.api.client import FlowsClient
 from flows_app.api.errors import ApiError, NotFound, RateLimited, Rejected, Unauthorized, Unavailable
 from flows_app.api.records import Flow, FlowSettings, ImageUpload, Page, RateBudget
-from flows_app.api.service import FlowsService, connect, in_background
+from flows_app.api.service import FlowsService, connect
 
 __all__ = [
     "ApiError",
@@ -20,5 +20,4 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "connect",
-    "in_background",
 ]

@@ -130,6 +130,8 @@ class FlowsClient:
         self.budget_store = RateBudgetStore(self.fingerprint)
         self.budget = RateBudget()
         self.calls = 0
+        # Set as each request is about to leave (FlowsService.in_background waits for it).
+        self.sending = threading.Event()
 
     # Operations
 
@@ -254,6 +256,7 @@ class FlowsClient:
 
     def _send(self, method, url, params, files, read_timeout):
         self.calls += 1
+        self.sending.set()
         try:
             response = self.session.request(
                 method,

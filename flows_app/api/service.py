@@ -14,17 +14,8 @@ from django.core.cache import cache
 from flows_app.api.client import FlowsClient
 
 # More than gunicorn's threads per process (16 by default), so that a page view never waits for
-# a free thread here; each view starts at most one call at a time.
+# a free thread here; each view runs at most one call at a time on them.
 _background = ThreadPoolExecutor(max_workers=32, thread_name_prefix="flows-api")
-
-
-def in_background(call, *args, **kwargs):
-    """``call(*args, **kwargs)`` started on another thread; its Future.
-
-    An API call spends most of its time waiting for the server, so a view that starts it first
-    can render the rest of its page meanwhile, instead of adding that time to the call's.
-    """
-    return _background.submit(call, *args, **kwargs)
 
 
 class FlowsService:
@@ -33,6 +24,22 @@ class FlowsService:
         self.ttl = ttl
         self.fetched_at = None
         self._generation_key = f"flows-api:generation:{client.fingerprint}"
+
+    def in_background(self, call, *args, **kwargs):
+        """``call(*args, **kwargs)`` run on another thread; its Future, once the call's request is
+        on its way (or the call is over: a cache hit, a refusal).
+
+        An API call spends most of its time waiting for the server, so a view that starts it first
+        can render the rest of its page meanwhile instead of adding that time to the call's. The
+        wait for the request to leave matters: the view's own rendering would otherwise hold the
+        interpreter lock, and the request would only go out once the page was drawn.
+        """
+        sending = self.client.sending
+        sending.clear()
+        future = _background.submit(call, *args, **kwargs)
+        future.add_done_callback(lambda _: sending.set())
+        sending.wait()
+        return future
 
     @property
     def calls(self):

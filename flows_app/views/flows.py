@@ -3,14 +3,13 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from flows_app.access import flows_api
-from flows_app.api import ApiError, Flow, Unavailable, in_background
+from flows_app.api import ApiError, Flow, Unavailable
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.failures import describe
@@ -37,8 +36,7 @@ def _paging(query):
 def flow_list(request, connection_id):
     connection, api = flows_api(request, connection_id)
     page, per_page = _paging(request.GET)
-    listing = in_background(api.list_flows, page, per_page, fresh=request.GET.get("fresh") == "1")
-    csrf_token = get_token(request)
+    listing = api.in_background(api.list_flows, page, per_page, fresh=request.GET.get("fresh") == "1")
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
@@ -47,7 +45,7 @@ def flow_list(request, connection_id):
         result = listing.result()
         return {
             "result": result,
-            "rows": render_rows(connection, result.flows, csrf_token),
+            "rows": render_rows(connection, result.flows),
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
             "budget": api.budget,
         }
@@ -76,7 +74,7 @@ def flow_toggle(request, connection_id, flow_id):
             raise
         return _row_failed(request, flow_id, error)
     if request.htmx:
-        return HttpResponse(render_rows(connection, [flow], get_token(request)))
+        return HttpResponse(render_rows(connection, [flow]))
     messages.success(request, f"“{flow.name}” is now {'enabled' if flow.is_enabled else 'paused'}.")
     return redirect("flows:list", connection.pk)
 

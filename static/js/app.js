@@ -86,7 +86,7 @@
       const dialog = document.querySelector(opener.getAttribute("data-dialog-open"));
       if (dialog && typeof dialog.showModal === "function") {
         event.preventDefault();
-        if (opener.hasAttribute("data-delete-row")) prepareDelete(dialog, opener);
+        if (dialog.querySelector("[data-delete-form]")) prepareDelete(dialog, opener);
         dialog.showModal();
       }
       return;
@@ -95,14 +95,16 @@
     if (closer) closer.closest("dialog").close();
   });
 
-  // The flows list shares one delete dialog: the opener names the flow, its URL and its row.
-  // With htmx the row is swapped away in place; without it the form posts and the page reloads.
+  // The flows list shares one delete dialog: the opener's href is the flow's delete URL, and its
+  // row gives the flow's name. With htmx the row is swapped away in place; without it the form
+  // posts and the page reloads.
 
   function prepareDelete(dialog, opener) {
     const form = dialog.querySelector("[data-delete-form]");
+    const row = opener.closest("tr");
     form.action = opener.getAttribute("href");
-    form.setAttribute("data-delete-row", opener.getAttribute("data-delete-row"));
-    dialog.querySelector("[data-delete-name]").textContent = opener.getAttribute("data-delete-name");
+    form.setAttribute("data-delete-row", "#" + row.id);
+    dialog.querySelector("[data-delete-name]").textContent = row.querySelector(".flow-name").textContent;
   }
 
   document.addEventListener("submit", function (event) {
