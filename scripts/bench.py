@@ -652,20 +652,28 @@ class SizeRun:
 
     # Concurrency, bytes
 
-    def measure_load(self, name, make_query, single_ms):
+    def measure_load(self, name, make_query, single_ms, direct=False):
+        """Clients that never pause, each with its own session, for --duration seconds. With
+        direct, they call the API itself (the query's page and size): what the API server alone
+        does under the same load on this machine, the baseline of the dashboard's figures."""
         args = self.ctx.args
         deadline = time.monotonic() + args.duration
         per_client_cap = max(1, int(args.duration * 200))
 
         def client(number):
-            browser = self.browser.clone()
+            if direct:
+                api = Api(self.ctx.api_url, self.key)
+                fetch = lambda query: api.session.get(api.base + "/" + query, timeout=REQUEST_TIMEOUT)  # noqa: E731
+            else:
+                browser = self.browser.clone()
+                fetch = lambda query: browser.get(self.path(query))  # noqa: E731
             latencies, errors, i = [], [], 0
             while time.monotonic() < deadline and i < per_client_cap:
                 query = make_query(number, i)
                 i += 1
                 started = time.perf_counter()
                 try:
-                    response = browser.get(self.path(query))
+                    response = fetch(query)
                     status = response.status_code
                 except requests.RequestException as exc:
                     status = type(exc).__name__
@@ -773,6 +781,15 @@ class SizeRun:
                     "cold",
                     lambda n, i: f"?page={1 + (n * 31 + i) % pages}&results_per_page=100&fresh=1",
                     self.out["timings"]["list_100_cold"]["dashboard_ms"],
+                ),
+            ),
+            (
+                "load API",
+                lambda: self.measure_load(
+                    "API alone, same pages",
+                    lambda n, i: f"?page={1 + (n * 31 + i) % pages}&results_per_page=100",
+                    self.out["timings"]["list_100_cold"]["api_ms"],
+                    direct=True,
                 ),
             ),
             (
@@ -1022,14 +1039,17 @@ def markdown(result, args):
     lines += [
         "",
         "The p95 target applies to cold pages (each request waits on its API call, so threads overlap).",
+        '"API alone" is the same load sent straight to the API server, without the dashboard: what this',
+        "machine's CPUs allow at all, since the API server, the dashboard and the clients share them.",
         "A repeated page is pure CPU in one process: with clients that never pause, p95 is about the",
         "number of clients x the CPU time of one view, whatever the code; it is shown for throughput.",
     ]
     lines += ["", "### Whole connection: FlowsClient.all_flows (pages of 1000)", ""]
     lines += [
         "| flows | pages | pool | upstream calls | all_flows ms (runs) | client CPU ms | one 1000-row page ms "
-        "| of which HTTP / JSON / records ms | bound ms (1.5 x page x ceil(pages/pool)) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| of which HTTP / JSON / records ms | bound ms (1.5 x page x ceil(pages/pool)) "
+        "| the same pages as raw bytes, pool threads, ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in result["sizes"]:
         w = run.get("whole_connection")
@@ -1039,8 +1059,14 @@ def markdown(result, args):
                 f"({', '.join(fmt(x, digits=0) for x in w['all_runs_ms'])}) | {fmt(w['all_cpu_ms'], digits=0)} | "
                 f"{fmt(w['page_ms'])} | "
                 f"{fmt(w['page_http_ms'])} / {fmt(w['page_json_ms'])} / {fmt(w['page_records_ms'])} | "
-                f"{fmt(w['bound_ms'])} |"
+                f"{fmt(w['bound_ms'])} | {fmt(w.get('raw_ms'))} |"
             )
+    lines += [
+        "",
+        "The raw-bytes column is the API server alone serving the same pages to as many threads, with",
+        "no decoding: on this machine its CPU work for concurrent pages shares the two CPUs with the",
+        "client, where a remote server would serve them side by side (as the bound assumes).",
+    ]
 
     lines += ["", "### First visit of the list page (bytes on the wire)", ""]
     for run in result["sizes"]:

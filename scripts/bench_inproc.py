@@ -2,7 +2,8 @@
 """The parts of `make bench` that run inside a Django process (started by scripts/bench.py).
 
 - ``all-flows``: times ``FlowsClient.all_flows`` against the bench's API server, next to one
-  1000-row page call (BENCH_API_URL, BENCH_API_KEY).
+  1000-row page call and to the same pages fetched as raw bytes by as many threads
+  (BENCH_API_URL, BENCH_API_KEY).
 - ``profile``: where the time of the list page goes, through Django's test client with the
   real client calling the real API server: what happens before the API call is sent, the call,
   and each step after its answer (the critical path), and how much of the page was drawn while
@@ -24,7 +25,7 @@ import pstats
 import statistics
 import sys
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,22 @@ def all_flows(args):
         all_times.append(time.perf_counter() - started)
         cpu_times.append(time.process_time() - cpu)
         calls, count = client.calls - before, len(flows)
+    # The same pages, as many at a time, read as bytes only (no decoding, no records): how long the
+    # API server alone takes to serve them on this machine, whatever the client does with them.
+    raw_times = []
+    for _ in range(3):
+
+        def fetch(number):
+            return client.session.get(
+                client.base_url + "/api/flows/",
+                params={"page": number, "results_per_page": 1000},
+                timeout=30,
+            ).content
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.pool) as pool:
+            list(pool.map(fetch, range(1, pages + 1)))
+        raw_times.append(time.perf_counter() - started)
     # Where a page's time goes: the HTTP answer alone, then decoding it and building the records.
     http_times, decode_times, records_times = [], [], []
     for i in range(5):
@@ -92,6 +109,7 @@ def all_flows(args):
         "page_ms": page * 1000,
         "all_ms": statistics.median(all_times) * 1000,
         "all_runs_ms": [round(t * 1000, 1) for t in all_times],
+        "raw_ms": statistics.median(raw_times) * 1000,
         # CPU of this (client) process during all_flows: parsing runs under one GIL, whatever the pool.
         "all_cpu_ms": statistics.median(cpu_times) * 1000,
         "bound_ms": 1.5 * page * math.ceil(pages / args.pool) * 1000,
