@@ -4,8 +4,8 @@ Through the template engine a row cost about 1 ms (seven URL reversals and some 
 nodes), so a 100-row page spent twenty times its whole render budget on rows (docs/BENCHMARKS.md).
 One f-string per row, with every value escaped, does the same work in about 10 microseconds.
 templates/flows/list.html places the result in its table, and the toggle answers with a single
-row from here too. A row carries only what differs from row to row: the switch's form and
-target, the delete dialog's name and row are the page's (app.js reads them from the row).
+switch cell from here too. A row carries only what differs from row to row: the switch's form
+and target, the delete dialog's name and row are the page's (app.js reads them from the row).
 """
 
 from html import escape
@@ -30,18 +30,24 @@ def _last_sent(moment):
     )
 
 
-def _row(flow, url, edit, copy, trash):
-    name, on = escape(flow.name), flow.is_enabled
+def _switch(flow_id, url, on):
+    """The enable switch's cell: all a toggle changes in its row, and all its answer holds."""
     # The switch asks for the wanted state, not a flip: a double click cannot turn it back.
-    return f"""<tr id="flow-{flow.id}"{"" if on else ' class="is-paused"'}>
-<td class="flow-cell"><a class="flow-name" href="{url}">{name}</a><span class="flow-title">{escape(flow.title)}</span></td>
+    return f"""<td class="toggle-cell"><button type="submit" form="toggle-form" formaction="{url}toggle/" \
+hx-post="{url}toggle/" id="toggle-{flow_id}" class="switch" role="switch" name="is_enabled" value="{0 if on else 1}" \
+aria-checked="{"true" if on else "false"}" aria-labelledby="flow-{flow_id}-name" \
+title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span class="switch-knob"></span></button>\
+<span id="flow-{flow_id}-message" class="row-message" role="status"></span></td>"""
+
+
+def _row(flow, url, edit, copy, trash):
+    name = escape(flow.name)
+    return f"""<tr id="flow-{flow.id}">
+<td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
+<span class="flow-title">{escape(flow.title)}</span></td>
 <td class="num muted">#{flow.website_id}</td>
 <td class="nowrap">{escape(flow.wait_label)}</td>
-<td class="toggle-cell"><button type="submit" form="toggle-form" formaction="{url}toggle/" hx-post="{url}toggle/" \
-id="toggle-{flow.id}" class="switch" role="switch" name="is_enabled" value="{0 if on else 1}" \
-aria-checked="{"true" if on else "false"}" aria-label="{name} enabled" \
-title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span class="switch-knob"></span></button>\
-<span id="flow-{flow.id}-message" class="row-message" role="status"></span></td>
+{_switch(flow.id, url, flow.is_enabled)}
 <td class="num">{flow.total_sent:,}</td>
 <td class="num">{flow.total_displayed:,}</td>
 <td class="num">{flow.total_clicked:,}</td>
@@ -57,12 +63,22 @@ aria-label="Delete {name}" title="Delete">{trash}</a></td>
 """
 
 
+def _prefix(connection):
+    # One reversal for the whole table: every flow URL is this prefix, the id, and its action.
+    return reverse("flows:list", args=[connection.pk])
+
+
 def render_rows(connection, flows):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
-    their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the row
+    their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
     they are in (hx-target on the table body)."""
-    # One reversal for the whole table: every flow URL is this prefix, the id, and its action.
-    prefix = reverse("flows:list", args=[connection.pk])
+    prefix = _prefix(connection)
     icons = icon("edit"), icon("copy"), icon("trash")
     html = "".join(_row(flow, f"{prefix}{flow.id}/", *icons) for flow in flows)
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
+
+
+def render_switch(connection, flow_id, on):
+    """A flow's switch cell after a toggle: the rest of its row does not change."""
+    html = _switch(int(flow_id), f"{_prefix(connection)}{int(flow_id)}/", on)
+    return mark_safe(html)  # noqa: S308 -- generated from numbers only

@@ -51,12 +51,17 @@ def png_bytes():
 def test_toggle_pauses_a_flow_in_place(signed_in, demo_flows):
     flow = demo_flows.filter(is_enabled=True).first()
     switch = signed_in.locator(f"#toggle-{flow.id}")
+    name = signed_in.locator(f"#flow-{flow.id}-name")
+    enabled_color = name.evaluate("element => getComputedStyle(element).color")
     expect(switch).to_have_attribute("aria-checked", "true")
+    expect(switch).to_have_accessible_name(flow.name)
     switch.click()
     expect(signed_in.locator(f"#toggle-{flow.id}")).to_have_attribute("aria-checked", "false")
     flow.refresh_from_db()
     assert flow.is_enabled is False
     expect(signed_in.locator(f"#toggle-{flow.id}")).to_be_focused()
+    # Only the switch was swapped; its row is muted as a paused flow's.
+    assert name.evaluate("element => getComputedStyle(element).color") != enabled_color
 
 
 def test_pagination_swaps_the_table_and_keeps_the_url(signed_in, live_server, connection):

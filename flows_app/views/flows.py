@@ -14,7 +14,7 @@ from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.failures import describe
 from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
-from flows_app.rows import render_rows
+from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
 
@@ -68,13 +68,15 @@ def flow_toggle(request, connection_id, flow_id):
     try:
         # The wanted state, not a flip: a double click cannot turn it back.
         _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"})
+        if request.htmx:
+            # One call: the switch is all that changes in the row, and the answer confirms it.
+            return HttpResponse(render_switch(connection, flow_id, wanted == "1"))
+        # Without JavaScript the list comes back with a message that names the flow.
         flow = flow or api.get_flow(flow_id)
     except ApiError as error:
         if not request.htmx:
             raise
         return _row_failed(request, flow_id, error)
-    if request.htmx:
-        return HttpResponse(render_rows(connection, [flow]))
     messages.success(request, f"“{flow.name}” is now {'enabled' if flow.is_enabled else 'paused'}.")
     return redirect("flows:list", connection.pk)
 
