@@ -40,8 +40,8 @@ def _text(value):
     return "" if value is None else str(value)
 
 
-# Records are named tuples: immutable, so the cache can share them, and built and pickled several
-# times faster than frozen dataclasses (a 1000-row page builds 2000 of them; docs/BENCHMARKS.md).
+# Records are named tuples: immutable, so the cache can share them, and built and pickled faster
+# than frozen dataclasses (a 1000-row page builds 2000 of them; docs/BENCHMARKS.md, round 2).
 
 
 class FlowSettings(NamedTuple):
