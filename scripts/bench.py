@@ -662,13 +662,17 @@ class SizeRun:
         deadline = time.monotonic() + args.duration
         per_client_cap = max(1, int(args.duration * 200))
 
-        def client(number):
+        def fetcher():
+            """A new client's way to ask for a query (its own session either way)."""
             if direct:
-                api = Api(self.ctx.api_url, self.key)
-                fetch = lambda query: api.session.get(api.base + "/" + query, timeout=REQUEST_TIMEOUT)  # noqa: E731
-            else:
-                browser = self.browser.clone()
-                fetch = lambda query: browser.get(self.path(query))  # noqa: E731
+                session = Api(self.ctx.api_url, self.key).session
+                base = self.ctx.api_url + "/sandbox/api/flows/"
+                return lambda query: session.get(base + query, timeout=REQUEST_TIMEOUT)
+            browser = self.browser.clone()
+            return lambda query: browser.get(self.path(query))
+
+        def client(number):
+            fetch = fetcher()
             latencies, errors, i = [], [], 0
             while time.monotonic() < deadline and i < per_client_cap:
                 query = make_query(number, i)
