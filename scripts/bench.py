@@ -665,9 +665,8 @@ class SizeRun:
         def fetcher():
             """A new client's way to ask for a query (its own session either way)."""
             if direct:
-                session = Api(self.ctx.api_url, self.key).session
-                base = self.ctx.api_url + "/sandbox/api/flows/"
-                return lambda query: session.get(base + query, timeout=REQUEST_TIMEOUT)
+                api = Api(self.ctx.api_url, self.key)
+                return lambda query: api.session.get(f"{api.base}/{query}", timeout=REQUEST_TIMEOUT)
             browser = self.browser.clone()
             return lambda query: browser.get(self.path(query))
 
