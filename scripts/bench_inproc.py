@@ -63,32 +63,30 @@ def all_flows(args):
         all_times.append(time.perf_counter() - started)
         cpu_times.append(time.process_time() - cpu)
         calls, count = client.calls - before, len(flows)
+
+    def raw_page(number):
+        """A 1000-row page's HTTP answer, its whole body read, nothing decoded."""
+        response = client.session.get(
+            client.base_url + "/api/flows/",
+            params={"page": number, "results_per_page": 1000},
+            timeout=30,
+        )
+        response.content  # noqa: B018 -- the whole body, as the client reads it
+        return response
+
     # The same pages, as many at a time, read as bytes only (no decoding, no records): how long the
     # API server alone takes to serve them on this machine, whatever the client does with them.
     raw_times = []
     for _ in range(3):
-
-        def fetch(number):
-            return client.session.get(
-                client.base_url + "/api/flows/",
-                params={"page": number, "results_per_page": 1000},
-                timeout=30,
-            ).content
-
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.pool) as pool:
-            list(pool.map(fetch, range(1, pages + 1)))
+            list(pool.map(raw_page, range(1, pages + 1)))
         raw_times.append(time.perf_counter() - started)
     # Where a page's time goes: the HTTP answer alone, then decoding it and building the records.
     http_times, decode_times, records_times = [], [], []
     for i in range(5):
         started = time.perf_counter()
-        response = client.session.get(
-            client.base_url + "/api/flows/",
-            params={"page": 1 + i % pages, "results_per_page": 1000},
-            timeout=30,
-        )
-        response.content  # noqa: B018 -- the whole body, as the client reads it
+        response = raw_page(1 + i % pages)
         http_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         body = client._parse("GET", response)
