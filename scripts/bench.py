@@ -232,6 +232,8 @@ class Timing:
     failures: list = field(default_factory=list)
     # Milliseconds the dashboard's gunicorn itself logged for the same requests.
     server: list = field(default_factory=list)
+    # The same page answered by the floors server (bench_floors.py), by floor.
+    floors: dict = field(default_factory=dict)
 
     def summary(self):
         d, a = median(self.dashboard), median(self.api)
@@ -243,6 +245,11 @@ class Timing:
             "overhead_ms": ms(d - a) if d is not None and a is not None else None,
             "samples": len(self.dashboard),
             "failures": self.failures[:5],
+            **(
+                {"floors_ms": {name: ms(median(values)) for name, values in self.floors.items()}}
+                if self.floors
+                else {}
+            ),
         }
 
 
@@ -452,15 +459,19 @@ class SizeRun:
     def path(self, tail=""):
         return f"/connections/{self.cid}/flows/{tail}"
 
-    def pair(self, timing, index, dashboard_call, api_call, ok=lambda r: r.status_code == 200):
-        """One sample of each, in alternating order so that neither always goes first."""
-        calls = [("dashboard", dashboard_call), ("api", api_call)]
-        if index % 2:
-            calls.reverse()
-        for side, call in calls:
+    def pair(self, timing, index, dashboard_call, api_call, ok=lambda r: r.status_code == 200, floors=()):
+        """One sample of each (and of each floor), in turns so that none always goes first."""
+        calls = [("dashboard", dashboard_call), ("api", api_call), *floors]
+        turn = index % len(calls)
+        for side, call in calls[turn:] + calls[:turn]:
             seconds, response = timed(call)
             if ok(response) if side == "dashboard" else response.status_code < 300:
-                getattr(timing, side).append(seconds)
+                samples = (
+                    getattr(timing, side)
+                    if side in ("dashboard", "api")
+                    else timing.floors.setdefault(side, [])
+                )
+                samples.append(seconds)
             else:
                 timing.failures.append(f"{side}: HTTP {response.status_code}")
 
@@ -482,6 +493,7 @@ class SizeRun:
                 i,
                 lambda q=query: self.browser.get(self.path(q)),
                 lambda p=page: self.api.list(p, per_page),
+                floors=self.floors(page, per_page),
             )
         timing.server = self.web.since(mark, "GET", "fresh=1")
         self.out["timings"][f"list_{per_page}_cold"] = timing.summary()
@@ -492,6 +504,22 @@ class SizeRun:
         shown = sum(1 for fid in expected if f"/flows/{fid}/" in html)
         self.out["checks"][f"list_{per_page}_rows_shown"] = f"{shown}/{len(expected)}"
         self.out["checks"][f"list_{per_page}_html_bytes"] = len(html.encode())
+
+    def floors(self, page, per_page):
+        """The same page through the floors server (bench_floors.py): the API's bytes passed on by
+        a bare WSGI function, and by a Django view doing what every page does before and after."""
+        base, query = self.ctx.floors_url, {"page": page, "results_per_page": per_page}
+        raw = {"Authorization": self.api.session.headers["Authorization"]}
+        return [
+            (
+                "raw WSGI pass-through",
+                lambda: self.browser.session.get(f"{base}/floor/raw/", params=query, headers=raw),
+            ),
+            (
+                "Django pass-through",
+                lambda: self.browser.session.get(f"{base}/floor/django/{self.cid}/", params=query),
+            ),
+        ]
 
     def measure_list_never_viewed(self, per_page):
         """Cold without ?fresh: pages nobody viewed yet (as many as the size has, up to --repeat)."""
@@ -773,6 +801,8 @@ class SizeRun:
         use 10-row pages, which no measurement uses."""
         for _ in range(WARM_UP_REQUESTS):
             self.browser.get(self.path("?page=1&results_per_page=10&fresh=1"))
+            for _, call in self.floors(1, 10):
+                call()
 
     def run_dashboard(self):
         pages = max(1, math.ceil(self.size / 100))
@@ -873,9 +903,10 @@ def targets(result, args):
     def ratio(key, limit):
         def fn(run):
             t = run["timings"][key]
-            return f"{t['ratio']:.2f}x ({t['overhead_ms']:+.1f} ms)", t["ratio"] <= limit and not t[
-                "failures"
-            ]
+            figure = f"{t['ratio']:.2f}x ({t['overhead_ms']:+.1f} ms)"
+            if floor := t.get("floors_ms", {}).get("Django pass-through"):
+                figure += f"; Django pass-through {floor / t['api_ms']:.2f}x"
+            return figure, t["ratio"] <= limit and not t["failures"]
 
         return fn
 
@@ -944,6 +975,7 @@ def targets(result, args):
     return rows
 
 
+FLOORS = ("raw WSGI pass-through", "Django pass-through")
 TIMING_ROWS = [
     ("list_25_cold", "List, 25 rows, cold (?fresh=1)"),
     ("list_100_cold", "List, 100 rows, cold (?fresh=1)"),
@@ -1021,6 +1053,34 @@ def markdown(result, args):
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
     lines += [
+        "",
+        "### Floors: the same list page passed on with nothing done to it (medians, ms / ratio to the API call)",
+        "",
+        "| page | flows | API | " + " | ".join(FLOORS) + " | the list page |",
+        "| --- | --- | --- | " + " | ".join("---" for _ in FLOORS) + " | --- |",
+    ]
+    for key, label in TIMING_ROWS:
+        for run in result["sizes"]:
+            t = run["timings"].get(key) or {}
+            floors = t.get("floors_ms")
+            if not floors or not t.get("api_ms"):
+                continue
+            cells = [
+                f"{fmt(v)} / {fmt(v / t['api_ms'], 'x', 2)}"
+                for v in (floors.get(name) for name in FLOORS)
+                if v
+            ]
+            lines.append(
+                f"| {label} | {run['size']:,} | {fmt(t['api_ms'])} | "
+                + " | ".join(cells)
+                + f" | {fmt(t['dashboard_ms'])} / {fmt(t['ratio'], 'x', 2)} |"
+            )
+    lines += [
+        "",
+        "A third server (scripts/bench_floors.py) answers the same page as the API gives it: a bare WSGI",
+        "function passing the bytes on (what the hop through any server costs here), and a Django view",
+        "of the dashboard's settings and middleware that checks the login, looks the connection up and",
+        "returns the API's bytes (what every page of this stack pays before it does anything of its own).",
         "",
         "### Upstream API calls per action",
         "",
@@ -1152,6 +1212,7 @@ class Context:
     api_url: str
     upstream: Upstream
     web_log: ServerLog
+    floors_url: str
     browser: Browser | None = None
     notes: list = field(default_factory=list)
 
@@ -1206,14 +1267,23 @@ def run(args):
         if args.web_threads:
             web_env["GUNICORN_THREADS"] = str(args.web_threads)
         web = Server("dashboard", web_env, workdir)
-        api.start()
-        web.start()
+        floors_env = dict(
+            web_env, DJANGO_SETTINGS_MODULE="bench_floors", GUNICORN_ACCESSLOG=str(workdir / "floors.log")
+        )
+        floors = Server(
+            "floors", floors_env, workdir, extra=["--pythonpath", "scripts"], app="bench_floors:application"
+        )
+        for server in (api, web, floors):
+            server.start()
         api.wait_ready("/sandbox/api/flows/")
         web.wait_ready("/accounts/login/")
-        log(f"servers up: dashboard {web.url}, API {api.url}")
+        floors.wait_ready("/accounts/login/")
+        log(f"servers up: dashboard {web.url}, API {api.url}, floors {floors.url}")
 
-        ctx = Context(args, env, api.url, Upstream(access_log), ServerLog(web_log), notes=result["notes"])
-        others = OtherLoad([api.process.pid, web.process.pid])
+        ctx = Context(
+            args, env, api.url, Upstream(access_log), ServerLog(web_log), floors.url, notes=result["notes"]
+        )
+        others = OtherLoad([server.process.pid for server in (api, web, floors)])
         ctx.browser = Browser(web.url)
         first_cid = connections[args.sizes[0]]
         missing = dashboard_ready(ctx.browser, first_cid)

@@ -182,8 +182,8 @@ class Server:
     # Started and not stopped yet: what stop_all() stops.
     running = []
 
-    def __init__(self, name, env, workdir, extra=()):
-        self.name, self.env, self.extra = name, env, list(extra)
+    def __init__(self, name, env, workdir, extra=(), app="dashboard.wsgi:application"):
+        self.name, self.env, self.extra, self.app = name, env, list(extra), app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.output = workdir / f"{name}.log"
@@ -191,7 +191,7 @@ class Server:
 
     def start(self):
         command = [GUNICORN, "-c", "dashboard/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}"]
-        command += [*self.extra, "dashboard.wsgi:application"]
+        command += [*self.extra, self.app]
         with self.output.open("ab") as output:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=output, stderr=output, start_new_session=True
