@@ -1,14 +1,15 @@
 """The floors of `make bench`: the least a page of the list can cost on this machine.
 
 A third gunicorn server (started by scripts/bench.py with ``DJANGO_SETTINGS_MODULE=bench_floors``)
-answers the API's page of flows in two ways that do nothing else with it:
+answers the API's page of flows in three ways that do nothing with it:
 
-- ``/floor/raw/``: a bare WSGI function forwards the request to the API server with a pooled
+- ``/floor/wsgi/``: a bare WSGI function forwards the request to the API server with a pooled
   ``requests`` session and returns its bytes as they came: no Django at all;
-- ``/floor/django/<connection>/`` (bench_floors_urls.py): the dashboard's own settings and
-  middleware, the login checked and the connection looked up and decrypted as every page does, the
-  page fetched through the connection's pooled session and its bytes returned (gzipped again by the
-  middleware, as a page is): no decoding, records, rows or template.
+- ``/floor/django/`` (bench_floors_urls.py): the same through the dashboard's own settings and
+  middleware, the bytes gzipped again as a page is: Django alone, no login, no database;
+- ``/floor/connection/<connection>/`` (bench_floors_urls.py): as the last, after the login is
+  checked and the connection looked up and decrypted as every page does, the page fetched through
+  the connection's pooled session: no decoding, records, rows or template.
 
 Measured next to the list page and the direct API call, they show how much of the list page's
 overhead any page of this stack pays on this machine, and how much is the list page's own.
@@ -19,13 +20,20 @@ import os
 
 import requests
 
-from dashboard.settings import *  # noqa: F403 -- the dashboard's settings, with one more URL
+from dashboard.settings import *  # noqa: F403 -- the dashboard's settings, with more URLs
 
 ROOT_URLCONF = "bench_floors_urls"
-RAW_PATH = "/floor/raw/"
+WSGI_PATH = "/floor/wsgi/"
 API_FLOWS = os.environ.get("SANDBOX_URL", "") + "/api/flows/"
 # The server's threads share one pool of connections to the API, as the dashboard's do.
-raw_session = requests.Session()
+api_session = requests.Session()
+
+
+def fetch_page(query_string, authorization):
+    """The API's answer to the same list request, its body not read yet."""
+    return api_session.get(
+        f"{API_FLOWS}?{query_string}", headers={"Authorization": authorization}, timeout=30, stream=True
+    )
 
 
 @functools.cache
@@ -36,14 +44,9 @@ def _django():
 
 
 def application(environ, start_response):
-    if environ["PATH_INFO"] != RAW_PATH:
+    if environ["PATH_INFO"] != WSGI_PATH:
         return _django()(environ, start_response)
-    answer = raw_session.get(
-        API_FLOWS + "?" + environ["QUERY_STRING"],
-        headers={"Authorization": environ.get("HTTP_AUTHORIZATION", "")},
-        timeout=30,
-        stream=True,
-    )
+    answer = fetch_page(environ["QUERY_STRING"], environ.get("HTTP_AUTHORIZATION", ""))
     # The bytes as they came, still compressed if they were: nothing decoded, nothing re-encoded.
     body = answer.raw.read(decode_content=False)
     headers = [("Content-Length", str(len(body)))]
