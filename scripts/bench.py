@@ -1,12 +1,14 @@
 #!/usr/bin/env python
 """`make bench`: the dashboard measured side by side with the flows API it calls.
 
-Starts two gunicorn servers on loopback, both with the production settings and one temporary
+Starts three gunicorn servers on loopback, all with the production settings and one temporary
 SQLite database:
 
 - the API server: the sandbox flows API (SANDBOX_LATENCY_MS added to every call), seeded with an
   account of N flows for each size of --flows-sizes;
-- the dashboard, whose connections point at the API server.
+- the dashboard, whose connections point at the API server;
+- the floors (bench_floors.py): the list's API page passed on with nothing done to it, by a bare
+  WSGI function, by Django alone, and by Django after the login and the connection lookup.
 
 They are two processes so that the API's own work never takes the dashboard's threads or GIL,
 as with a real, remote server; the "direct API" figures are requests of this script to the same
@@ -1065,9 +1067,8 @@ def markdown(result, args):
             if not floors or not t.get("api_ms"):
                 continue
             cells = [
-                f"{fmt(v)} / {fmt(v / t['api_ms'], 'x', 2)}"
+                f"{fmt(v)} / {fmt(v / t['api_ms'], 'x', 2)}" if v else "n/a"
                 for v in (floors.get(name) for name in FLOORS)
-                if v
             ]
             lines.append(
                 f"| {label} | {run['size']:,} | {fmt(t['api_ms'])} | "
