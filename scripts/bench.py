@@ -70,21 +70,28 @@ HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
 
 
 def cpu_times():
-    """(idle, total) jiffies of all CPUs from /proc/stat; None where there is none."""
+    """(idle, total, steal) jiffies of all CPUs from /proc/stat; None where there is none.
+
+    Steal is the time a virtual machine's CPUs were ready to run but the hypervisor ran something
+    else: on a shared host every figure is slower by it, whatever this machine's own processes do.
+    """
     try:
         with open("/proc/stat") as stat:
             numbers = [int(x) for x in stat.readline().split()[1:]]
     except OSError:
         return None
-    return numbers[3] + numbers[4], sum(numbers)  # idle + iowait, total
+    steal = numbers[7] if len(numbers) > 7 else 0
+    return numbers[3] + numbers[4], sum(numbers), steal  # idle + iowait, total, steal
 
 
 def busy_since(before):
-    """The fraction of all CPUs busy since `before` (a cpu_times() sample)."""
+    """The fraction of all CPUs busy with this machine's processes since `before` (a cpu_times()
+    sample): neither idle nor taken by the hypervisor."""
     after = cpu_times()
     if before is None or after is None:
         return None
-    return 1 - (after[0] - before[0]) / max(1, after[1] - before[1])
+    idle, total, steal = (a - b for a, b in zip(after, before, strict=True))
+    return 1 - (idle + steal) / max(1, total)
 
 
 def cpu_busy(seconds=1.0):
@@ -107,14 +114,17 @@ class OtherLoad:
         self.groups = set(groups)
         self.machine, self.own, self.started = cpu_times(), own_cpu_seconds(self.groups), time.monotonic()
 
-    def share(self):
+    def shares(self):
+        """(other processes, the hypervisor's steal): each a fraction of all CPUs' time since start."""
         after = cpu_times()
         if self.machine is None or after is None:
-            return None
+            return None, None
         tick = os.sysconf("SC_CLK_TCK")
-        busy = ((after[1] - after[0]) - (self.machine[1] - self.machine[0])) / tick
+        stolen = (after[2] - self.machine[2]) / tick
+        busy = ((after[1] - after[0]) - (self.machine[1] - self.machine[0])) / tick - stolen
         other = busy - (own_cpu_seconds(self.groups) - self.own)
-        return max(0.0, other) / ((time.monotonic() - self.started) * (os.cpu_count() or 1))
+        available = (time.monotonic() - self.started) * (os.cpu_count() or 1)
+        return max(0.0, other) / available, stolen / available
 
 
 def wait_idle(limit):
@@ -1304,14 +1314,20 @@ def run(args):
         if args.profile and not missing:
             log("profiling the 100-row list page in-process")
             result["profile"] = profile(env, connections[args.sizes[-1]], args.sizes[-1], args)
-        result["other_cpu_share"] = others.share()
+        result["other_cpu_share"], result["steal_share"] = others.shares()
     result["load_after"] = os.getloadavg()[0]
-    other = result["other_cpu_share"]
+    other, steal = result["other_cpu_share"], result["steal_share"]
     if other is not None:
         quiet = "quiet enough" if other < 0.1 else "NOT quiet: figures are noisier than on an idle machine"
         result["notes"].append(
             f"Other processes of the machine used {other:.0%} of its CPU time while this run measured "
             f"({quiet})."
+        )
+    if steal:
+        result["notes"].append(
+            f"The hypervisor kept {steal:.1%} of the CPUs' time from this virtual machine (steal) while "
+            "this run measured: the figures are slower than on CPUs of its own, and runs differ as "
+            "the host's other guests come and go."
         )
     return result
 
