@@ -46,6 +46,7 @@ from harness import (
     add_user,
     child_env,
     cpu_seconds,
+    cpu_times,
     exit_on_signals,
     log,
     log_in,
@@ -67,21 +68,6 @@ USERNAME = "bench"
 PASSWORD = secrets.token_urlsafe(16)
 YEAR = 365 * 24 * 3600
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
-
-
-def cpu_times():
-    """(idle, total, steal) jiffies of all CPUs from /proc/stat; None where there is none.
-
-    Steal is the time a virtual machine's CPUs were ready to run but the hypervisor ran something
-    else: on a shared host every figure is slower by it, whatever this machine's own processes do.
-    """
-    try:
-        with open("/proc/stat") as stat:
-            numbers = [int(x) for x in stat.readline().split()[1:]]
-    except OSError:
-        return None
-    steal = numbers[7] if len(numbers) > 7 else 0
-    return numbers[3] + numbers[4], sum(numbers), steal  # idle + iowait, total, steal
 
 
 def busy_since(before):

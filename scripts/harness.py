@@ -76,6 +76,21 @@ def cpu_seconds(groups):
     return total
 
 
+def cpu_times():
+    """(idle, total, steal) jiffies of all CPUs from /proc/stat; None where there is none.
+
+    Steal is the time a virtual machine's CPUs were ready to run but the hypervisor ran something
+    else: on a shared host every figure is slower by it, whatever this machine's own processes do.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            numbers = [int(x) for x in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    steal = numbers[7] if len(numbers) > 7 else 0
+    return numbers[3] + numbers[4], sum(numbers), steal  # idle + iowait, total, steal
+
+
 def logged_requests(path, marker):
     """How many requests an access log (one line per request) shows whose line contains marker."""
     with contextlib.suppress(FileNotFoundError), path.open("rb") as handle:
