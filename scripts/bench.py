@@ -77,7 +77,7 @@ def busy_since(before):
     if before is None or after is None:
         return None
     idle, total, steal = (a - b for a, b in zip(after, before, strict=True))
-    return 1 - (idle + steal) / max(1, total)
+    return 1 - (idle + steal) / total if total > 0 else None
 
 
 def cpu_busy(seconds=1.0):
@@ -105,9 +105,8 @@ class OtherLoad:
         after = cpu_times()
         if self.machine is None or after is None:
             return None, None
-        tick = os.sysconf("SC_CLK_TCK")
-        stolen = (after[2] - self.machine[2]) / tick
-        busy = ((after[1] - after[0]) - (self.machine[1] - self.machine[0])) / tick - stolen
+        stolen = after[2] - self.machine[2]
+        busy = (after[1] - after[0]) - (self.machine[1] - self.machine[0]) - stolen
         other = busy - (own_cpu_seconds(self.groups) - self.own)
         available = (time.monotonic() - self.started) * (os.cpu_count() or 1)
         return max(0.0, other) / available, stolen / available

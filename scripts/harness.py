@@ -77,7 +77,7 @@ def cpu_seconds(groups):
 
 
 def cpu_times():
-    """(idle, total, steal) jiffies of all CPUs from /proc/stat; None where there is none.
+    """(idle, total, steal) CPU seconds of all CPUs from /proc/stat; None where there is none.
 
     Steal is the time a virtual machine's CPUs were ready to run but the hypervisor ran something
     else: on a shared host every figure is slower by it, whatever this machine's own processes do.
@@ -87,8 +87,9 @@ def cpu_times():
             numbers = [int(x) for x in stat.readline().split()[1:]]
     except OSError:
         return None
+    tick = os.sysconf("SC_CLK_TCK")
     steal = numbers[7] if len(numbers) > 7 else 0
-    return numbers[3] + numbers[4], sum(numbers), steal  # idle + iowait, total, steal
+    return (numbers[3] + numbers[4]) / tick, sum(numbers) / tick, steal / tick  # idle + iowait, total, steal
 
 
 def logged_requests(path, marker):
