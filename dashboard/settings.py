@@ -178,6 +178,9 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Requests of each minute's budget that background jobs leave to people using the dashboard.
 JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
+# How long a job's worker may go without a sign of life before another worker takes the job over.
+# Longer than a slice of work (20 s) plus one call with its retries (2 x FLOWS_API_TIMEOUT).
+JOBS_LEASE_SECONDS = env_number("JOBS_LEASE_SECONDS", 60, kind=int, minimum=5)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -1,6 +1,7 @@
 """The one door to a user's connections: every view looks a connection up through here."""
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from flows_app.api import connect
 from flows_app.models import Connection
@@ -25,3 +26,12 @@ def flows_api(request, connection_id):
     """The connection and the flows API reached through it."""
     connection = get_connection(request, connection_id)
     return connection, connect(connection)
+
+
+def get_job(request, job_id):
+    """A bulk job on one of the user's connections; anyone else's answers 404 like a missing one."""
+    from jobs.models import BulkJob  # jobs builds on flows_app, not the other way round
+
+    job = get_object_or_404(BulkJob, pk=job_id)
+    job.connection = get_connection(request, job.connection_id)
+    return job

@@ -1,0 +1,109 @@
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from flows_app.access import get_connection, get_job
+from flows_app.api import connect
+from flows_app.views.partials import template_for
+from jobs import bulk
+from jobs.forms import BulkForm
+from jobs.models import BulkItem
+from jobs.pacing import Pacer
+
+Item = BulkItem.State
+
+
+@login_required
+@require_POST
+def bulk_start(request, connection_id):
+    connection = get_connection(request, connection_id)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("flows:list", connection.pk)
+    job, created = bulk.start(
+        connection, request.user, form.cleaned_data["action"], form.cleaned_data["ids"], form.changes()
+    )
+    if not created:
+        messages.info(request, _("This job was already started: here it is."))
+    return redirect("jobs:detail", job.pk)
+
+
+def _progress(job):
+    """The job's counts, what share is over, and about how long the rest will take."""
+    counts = job.items.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(state=Item.DONE)),
+        failed=Count("pk", filter=Q(state=Item.FAILED)),
+        skipped=Count("pk", filter=Q(state=Item.SKIPPED)),
+    )
+    over = counts["done"] + counts["failed"] + counts["skipped"]
+    counts["left"] = counts["total"] - over
+    counts["percent"] = round(100 * over / counts["total"]) if counts["total"] else 100
+    counts["minutes_left"] = 0
+    counts["reserve"] = settings.JOBS_RESERVE_PER_MINUTE
+    if job.running and counts["left"]:
+        seconds = Pacer(connect(job.connection, background=True).client).seconds_for(counts["left"])
+        # Under a minute reads as "less than a minute".
+        counts["minutes_left"] = math.ceil(seconds / 60) if seconds >= 60 else 0
+    return counts
+
+
+@login_required
+@require_GET
+def job_detail(request, job_id):
+    job = get_job(request, job_id)
+    context = {
+        "job": job,
+        "connection": job.connection,
+        "progress": _progress(job),
+        "items": job.items.all(),
+    }
+    return render(request, template_for(request, "jobs/job.html", "status"), context)
+
+
+@login_required
+@require_POST
+def job_cancel(request, job_id):
+    job = get_job(request, job_id)
+    if bulk.cancel(job):
+        messages.success(request, _("Cancelled: the flow being changed right now is the last one."))
+    return redirect("jobs:detail", job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id, item_id=None):
+    job = get_job(request, job_id)
+    try:
+        count = bulk.retry(job, item_id)
+    except bulk.IdenticalJobRunning:
+        messages.error(request, _("An identical job is running now; retry when it is over."))
+        return redirect("jobs:detail", job.pk)
+    if count:
+        messages.success(
+            request,
+            ngettext("%(count)d flow will be tried again.", "%(count)d flows will be tried again.", count)
+            % {"count": count},
+        )
+    return redirect("jobs:detail", job.pk)
+
+
+@login_required
+@require_GET
+def connection_jobs(request, connection_id):
+    connection = get_connection(request, connection_id)
+    jobs = connection.jobs.annotate(
+        total=Count("items"),
+        done=Count("items", filter=Q(items__state=Item.DONE)),
+        failed=Count("items", filter=Q(items__state=Item.FAILED)),
+    )[:100]
+    return render(request, "jobs/list.html", {"connection": connection, "jobs": jobs})

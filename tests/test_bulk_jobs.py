@@ -1,0 +1,246 @@
+"""Bulk jobs end to end: the request answers at once with a job, the worker carries it out against
+the sandbox over real HTTP within the key's budget, and every item's outcome is kept."""
+
+import collections
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+
+import sandbox.views
+from flows_app.api import client as api_client
+from jobs import bulk
+from jobs.models import BulkItem, BulkJob
+from sandbox import ratelimit
+from sandbox.models import ApiAccount, Fault
+from sandbox.models import Flow as SandboxFlow
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Every answer the sandbox gave: (method, flow id, status, X-RateLimit-Remaining)."""
+    seen = []
+    real_serve = sandbox.views._serve
+
+    def recording(request, flow_id):
+        response = real_serve(request, flow_id)
+        remaining = response.get("X-RateLimit-Remaining")
+        seen.append(
+            (request.method, flow_id, response.status_code, None if remaining is None else int(remaining))
+        )
+        return response
+
+    monkeypatch.setattr(sandbox.views, "_serve", recording)
+    return seen
+
+
+def writes_per_flow(answers):
+    return collections.Counter(
+        flow_id for method, flow_id, status, _ in answers if method == "POST" and flow_id
+    )
+
+
+@pytest.fixture
+def flows(connection, sandbox_key, sandbox_media):
+    def make(count):
+        call_command("sandbox_demo", "--key", sandbox_key, "--flows", str(count), verbosity=0)
+        return list(SandboxFlow.objects.filter(account__api_key=sandbox_key).order_by("id"))
+
+    return make
+
+
+@pytest.fixture
+def short_window(monkeypatch, settings):
+    """The server's fixed window and the client's idea of it, both 4 s instead of 60: a minute's
+    budget of 30 requests, spent and renewed fifteen times faster. Headers, 429s and resets
+    behave as with a minute."""
+    monkeypatch.setattr(ratelimit, "WINDOW", 4)
+    monkeypatch.setattr(api_client, "RATE_WINDOW", 4)
+    settings.SANDBOX_RATE_LIMIT = 30
+    settings.JOBS_RESERVE_PER_MINUTE = 5
+
+
+def start(client, connection, action, ids, **fields):
+    response = client.post(
+        f"/connections/{connection.pk}/flows/bulk/", {"action": action, "ids": ids, **fields}
+    )
+    assert response.status_code == 302, response.content[:500]
+    return BulkJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+
+
+def work():
+    call_command("worker", "--until-idle", "--interval", "0.05")
+
+
+def test_a_150_flow_pause_at_30_a_minute_writes_each_flow_once_and_leaves_the_reserve(
+    logged_in, connection, flows, short_window, answers
+):
+    made = flows(150)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    # The request answered at once: nothing was sent yet.
+    assert not writes_per_flow(answers)
+    # People keep using the key while the job runs: their single writes go through.
+    toggles = []
+    finished = threading.Event()
+
+    def toggle_now_and_then():
+        while not finished.wait(1.5) and len(toggles) < 3:
+            response = logged_in.post(
+                f"/connections/{connection.pk}/flows/{made[0].id}/toggle/", {"is_enabled": "0"}, **HTMX
+            )
+            toggles.append(response.status_code)
+
+    person = threading.Thread(target=toggle_now_and_then)
+    person.start()
+    started = time.monotonic()
+    try:
+        work()  # the worker's loop needs the main thread (it installs signal handlers)
+    finally:
+        finished.set()
+        person.join()
+    took = time.monotonic() - started
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    assert not SandboxFlow.objects.filter(pk__in=[flow.id for flow in made], is_enabled=True).exists()
+    job_writes = writes_per_flow(answers)
+    job_writes[made[0].id] -= len(toggles)
+    assert set(job_writes.values()) == {1} and len(job_writes) == 150
+    assert toggles == [200] * len(toggles)
+    assert sum(1 for *_, status, _ in answers if status == 429) <= 1
+    assert job.requests == 150 + job.rate_limited
+    # 150 items at 25 a window (30 less the reserve of 5) need six windows: five waits for a reset.
+    assert took >= 5 * 4 - 4
+
+
+def test_a_job_never_spends_the_reserve(logged_in, connection, flows, short_window, answers):
+    made = flows(60)
+    start(logged_in, connection, "enable", [flow.id for flow in made])
+    work()
+    job_answers = [
+        remaining for method, _, status, remaining in answers if method == "POST" and status == 200
+    ]
+    assert len(job_answers) == 60
+    # Each answer says what was left after it: the job stopped with the reserve of 5 untouched.
+    assert min(job_answers) >= 5
+
+
+def test_a_double_submit_starts_one_job(logged_in, connection, flows):
+    made = flows(3)
+    ids = [flow.id for flow in made]
+    first = start(logged_in, connection, "pause", ids)
+    second = start(logged_in, connection, "pause", list(reversed(ids)))
+    assert first == second
+    assert BulkJob.objects.count() == 1
+
+
+def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answers, settings):
+    settings.SANDBOX_RATE_LIMIT = 0
+    made = flows(20)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    sent_before_cancel = []
+    real_send = bulk._send
+
+    def send_then_cancel(api, job_, item):
+        result = real_send(api, job_, item)
+        sent_before_cancel.append(item.flow_id)
+        if len(sent_before_cancel) == 3:
+            # The user presses Cancel while the worker is sending the 4th item.
+            assert logged_in.post(f"/jobs/{job.pk}/cancel/").status_code == 302
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "_send", send_then_cancel)
+        work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.CANCELLED
+    assert len(writes_per_flow(answers)) == 3
+    states = collections.Counter(job.items.values_list("state", flat=True))
+    assert states == {BulkItem.State.DONE: 3, BulkItem.State.SKIPPED: 17}
+    page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Cancelled" in page and "hx-trigger" not in page
+
+
+def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
+    logged_in, connection, flows, sandbox_key, answers
+):
+    made = flows(5)
+    account = ApiAccount.objects.get(api_key=sandbox_key)
+    Fault.objects.create(account=account, kind="status", status=503, methods="POST", remaining=1)
+    job = start(
+        logged_in, connection, "set", [flow.id for flow in made], utm_campaign="winter", urgency="high"
+    )
+    work()
+    failed = job.items.get(state=BulkItem.State.FAILED)
+    assert failed.flow_id == made[0].id
+    page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    assert "The server had a problem (HTTP 503)" in page
+    assert "Retry the failed flow" in page
+    assert job.items.filter(state=BulkItem.State.DONE).count() == 4
+
+    before = len(answers)
+    assert logged_in.post(f"/jobs/{job.pk}/items/{failed.pk}/retry/").status_code == 302
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    assert [flow_id for method, flow_id, *_ in answers[before:] if method == "POST"] == [made[0].id]
+    flow = SandboxFlow.objects.get(pk=made[0].id)
+    assert (flow.utm_campaign, flow.urgency) == ("winter", "high")
+
+
+def test_delete_takes_an_already_deleted_flow_as_done(logged_in, connection, flows):
+    made = flows(3)
+    job = start(logged_in, connection, "delete", [flow.id for flow in made])
+    SandboxFlow.objects.filter(pk=made[1].id).delete()
+    work()
+    items = {item.flow_id: item for item in job.items.all()}
+    assert {item.state for item in items.values()} == {BulkItem.State.DONE}
+    assert items[made[1].id].message == "Already deleted."
+    assert not SandboxFlow.objects.filter(pk__in=[flow.id for flow in made]).exists()
+
+
+def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, connection, flows, sandbox_key):
+    made = flows(10)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    ApiAccount.objects.filter(api_key=sandbox_key).update(api_enabled=False)
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.STOPPED
+    states = collections.Counter(job.items.values_list("state", flat=True))
+    assert states == {BulkItem.State.FAILED: 1, BulkItem.State.PENDING: 9}
+    assert "You do not have access to the API." in logged_in.get(f"/jobs/{job.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"action": "pause"}, "Select at least one flow."),
+        ({"action": "explode", "ids": ["1"]}, "Select a valid choice."),
+        ({"action": "pause", "ids": ["1", "x"]}, "“x” is not a flow id."),
+        ({"action": "set", "ids": ["1"]}, "Fill in at least one field to set."),
+        ({"action": "set", "ids": ["1"], "ttl": "5"}, "Select a valid choice."),
+    ],
+)
+def test_a_bad_request_is_refused_with_a_clear_message(logged_in, connection, fields, message):
+    response = logged_in.post(f"/connections/{connection.pk}/flows/bulk/", fields, follow=True)
+    assert message in response.content.decode()
+    assert not BulkJob.objects.exists()
+
+
+def test_another_users_job_is_not_found(client, other_user, logged_in, connection, flows):
+    made = flows(2)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    client.force_login(other_user)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404
+    assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 404
+    assert (
+        client.post(
+            f"/connections/{connection.pk}/flows/bulk/", {"action": "pause", "ids": ["1"]}
+        ).status_code
+        == 404
+    )
