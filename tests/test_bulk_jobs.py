@@ -2,10 +2,16 @@
 the sandbox over real HTTP within the key's budget, and every item's outcome is kept."""
 
 import collections
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
+from django import db
+from django.conf import settings
 from django.core.management import call_command
 
 import sandbox.views
@@ -244,3 +250,62 @@ def test_another_users_job_is_not_found(client, other_user, logged_in, connectio
         ).status_code
         == 404
     )
+
+
+def worker_process(sandbox_url, lease_seconds, *arguments):
+    """``manage.py worker`` in a process of its own, on the test database."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"sqlite:///{db.connection.settings_dict['NAME']}",
+        "SANDBOX_URL": sandbox_url,
+        "JOBS_LEASE_SECONDS": str(lease_seconds),
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--interval", "0.2", *arguments],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition, worker, seconds):
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        if condition():
+            return
+        assert worker.poll() is None, "the worker stopped"
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_a_worker_killed_mid_job_is_taken_over_without_repeating_a_finished_item(
+    logged_in, connection, flows, answers, sandbox_url, settings
+):
+    settings.SANDBOX_RATE_LIMIT = 0
+    settings.SANDBOX_LATENCY_MS = 60
+    made = flows(40)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    first = worker_process(sandbox_url, 5)
+    try:
+        wait_for(lambda: job.items.filter(state=BulkItem.State.DONE).count() >= 10, first, 60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    done_at_kill = set(job.items.filter(state=BulkItem.State.DONE).values_list("flow_id", flat=True))
+    in_flight = set(job.items.filter(state=BulkItem.State.SENDING).values_list("flow_id", flat=True))
+    assert 10 <= len(done_at_kill) < 40 and len(in_flight) <= 1
+
+    second = worker_process(sandbox_url, 5)
+    try:
+        wait_for(lambda: BulkJob.objects.get(pk=job.pk).state == BulkJob.State.FINISHED, second, 90)
+    finally:
+        second.terminate()
+        second.wait()
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    written = writes_per_flow(answers)
+    assert set(written) == {flow.id for flow in made}
+    # No finished item was sent again; only the one under way at the kill may have been.
+    assert {flow_id for flow_id, count in written.items() if count > 1} <= in_flight
+    assert all(written[flow_id] == 1 for flow_id in done_at_kill)
