@@ -86,6 +86,7 @@ IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", 4096 * 4096, kind=int, minimum
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8000/sandbox").rstrip("/")
 SANDBOX_RATE_LIMIT = env_number("SANDBOX_RATE_LIMIT", 60, kind=int)
+SANDBOX_RATE_WINDOW = env_number("SANDBOX_RATE_WINDOW", 60, kind=int, minimum=1)
 # Which name the sandbox gives the list count: "total" (the vendor's page) or "total_results".
 SANDBOX_TOTAL_FIELD = os.environ.get("SANDBOX_TOTAL_FIELD", "total_results")
 if SANDBOX_TOTAL_FIELD not in ("total", "total_results"):

@@ -18,7 +18,6 @@ import sandbox.views
 from flows_app.api import client as api_client
 from jobs import bulk
 from jobs.models import BulkItem, BulkJob
-from sandbox import ratelimit
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
 
@@ -63,7 +62,7 @@ def short_window(monkeypatch, settings):
     """The server's fixed window and the client's idea of it, both 4 s instead of 60: a minute's
     budget of 30 requests, spent and renewed fifteen times faster. Headers, 429s and resets
     behave as with a minute."""
-    monkeypatch.setattr(ratelimit, "WINDOW", 4)
+    settings.SANDBOX_RATE_WINDOW = 4
     monkeypatch.setattr(api_client, "RATE_WINDOW", 4)
     settings.SANDBOX_RATE_LIMIT = 30
     settings.JOBS_RESERVE_PER_MINUTE = 5
