@@ -1,7 +1,11 @@
 import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
+from django import db
+from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 
@@ -109,3 +113,34 @@ def demo_flows(connection, sandbox_key, sandbox_media):
 
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
     return SandboxFlow.objects.filter(account__api_key=sandbox_key).order_by("-id")
+
+
+@pytest.fixture
+def worker_process(sandbox_url):
+    """Starts ``manage.py worker`` in a process of its own on the test database, as production
+    runs it beside the web server; every one started is stopped after the test."""
+    started = []
+
+    def start(lease_seconds=60):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": f"sqlite:///{db.connection.settings_dict['NAME']}",
+            "SANDBOX_URL": sandbox_url,
+            "JOBS_LEASE_SECONDS": str(lease_seconds),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "worker", "--interval", "0.2"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)

@@ -2,16 +2,11 @@
 the sandbox over real HTTP within the key's budget, and every item's outcome is kept."""
 
 import collections
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
-from django import db
-from django.conf import settings
 from django.core.management import call_command
 
 import sandbox.views
@@ -251,24 +246,6 @@ def test_another_users_job_is_not_found(client, other_user, logged_in, connectio
     )
 
 
-def worker_process(sandbox_url, lease_seconds, *arguments):
-    """``manage.py worker`` in a process of its own, on the test database."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"sqlite:///{db.connection.settings_dict['NAME']}",
-        "SANDBOX_URL": sandbox_url,
-        "JOBS_LEASE_SECONDS": str(lease_seconds),
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "worker", "--interval", "0.2", *arguments],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def wait_for(condition, worker, seconds):
     ends = time.monotonic() + seconds
     while time.monotonic() < ends:
@@ -280,13 +257,13 @@ def wait_for(condition, worker, seconds):
 
 
 def test_a_worker_killed_mid_job_is_taken_over_without_repeating_a_finished_item(
-    logged_in, connection, flows, answers, sandbox_url, settings
+    logged_in, connection, flows, answers, worker_process, settings
 ):
     settings.SANDBOX_RATE_LIMIT = 0
     settings.SANDBOX_LATENCY_MS = 60
     made = flows(40)
     job = start(logged_in, connection, "pause", [flow.id for flow in made])
-    first = worker_process(sandbox_url, 5)
+    first = worker_process(lease_seconds=5)
     try:
         wait_for(lambda: job.items.filter(state=BulkItem.State.DONE).count() >= 10, first, 60)
     finally:
@@ -296,12 +273,8 @@ def test_a_worker_killed_mid_job_is_taken_over_without_repeating_a_finished_item
     in_flight = set(job.items.filter(state=BulkItem.State.SENDING).values_list("flow_id", flat=True))
     assert 10 <= len(done_at_kill) < 40 and len(in_flight) <= 1
 
-    second = worker_process(sandbox_url, 5)
-    try:
-        wait_for(lambda: BulkJob.objects.get(pk=job.pk).state == BulkJob.State.FINISHED, second, 90)
-    finally:
-        second.terminate()
-        second.wait()
+    second = worker_process(lease_seconds=5)
+    wait_for(lambda: BulkJob.objects.get(pk=job.pk).state == BulkJob.State.FINISHED, second, 90)
     assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
     written = writes_per_flow(answers)
     assert set(written) == {flow.id for flow in made}
