@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from flows_app.api import ApiError, NotFound, Unauthorized, connect
+from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
 from flows_app.crypto import DecryptionError
 from jobs.models import BulkItem, BulkJob
 from jobs.pacing import MustWait, Pacer
@@ -36,6 +36,10 @@ SLICE_SECONDS = 20
 # Waits up to this long are slept inside a slice; a longer one ends it (the continuation is deferred).
 INLINE_WAIT = 2.0
 MAX_ITEMS = 5000
+# An item the server could not answer (timeout, 5xx) is sent up to this many times, the job
+# pausing UNAVAILABLE_PAUSE seconds in between, before it counts as failed.
+ATTEMPTS = 3
+UNAVAILABLE_PAUSE = 15
 
 Action = BulkJob.Action
 Item = BulkItem.State
@@ -149,9 +153,7 @@ def run_slice(job_id, holder, seconds=SLICE_SECONDS):
             outcome = _work_on(job, item, api, pacer, holder)
             if outcome is not None:
                 return outcome
-        BulkJob.objects.filter(pk=job_id, lease_owner=holder).update(lease_until=_lease_until())
-        _queue(job_id, holder)
-        return "continues"
+        return _later(job, holder, 0, "continues")
     finally:
         BulkJob.objects.filter(pk=job_id).update(
             requests=job.requests + api.calls, rate_limited=job.rate_limited + pacer.rate_limited
@@ -169,21 +171,40 @@ def _work_on(job, item, api, pacer, holder):
     try:
         message = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
     except MustWait as wait:
+        # Not sent: the item keeps its count of attempts.
         BulkItem.objects.filter(pk=item.pk).update(state=Item.PENDING, attempts=item.attempts)
-        BulkJob.objects.filter(pk=job.pk, lease_owner=holder).update(lease_until=_lease_until(wait.seconds))
-        _queue(job.pk, holder, wait.seconds)
-        return "waits for the budget"
-    except ApiError as error:
+        return _later(job, holder, wait.seconds, "waits for the budget")
+    except Unavailable as error:
+        if item.attempts + 1 >= ATTEMPTS:
+            return _fail(job, item, holder, error)
+        # The server is down or struggling: every item would fail alike, so the job waits a while
+        # and sends this one again (writing the same values twice is harmless).
         BulkItem.objects.filter(pk=item.pk).update(
-            state=Item.FAILED, message=error.message, name=item.name, updated_at=timezone.now()
+            state=Item.PENDING, message=_("Trying again: %(reason)s") % {"reason": error.message}
         )
-        if isinstance(error, Unauthorized):
-            # Every other item would be refused too, each spending a request.
-            return _stop(job, holder, error.message)
-        return None
+        return _later(job, holder, UNAVAILABLE_PAUSE, "waits for the server")
+    except ApiError as error:
+        return _fail(job, item, holder, error)
     BulkItem.objects.filter(pk=item.pk).update(
         state=Item.DONE, message=message, name=item.name, updated_at=timezone.now()
     )
+    return None
+
+
+def _later(job, holder, seconds, outcome):
+    """End the slice; the job's continuation runs in ``seconds``, and holds the lease until then."""
+    BulkJob.objects.filter(pk=job.pk, lease_owner=holder).update(lease_until=_lease_until(seconds))
+    _queue(job.pk, holder, seconds)
+    return outcome
+
+
+def _fail(job, item, holder, error):
+    BulkItem.objects.filter(pk=item.pk).update(
+        state=Item.FAILED, message=error.message, name=item.name, updated_at=timezone.now()
+    )
+    if isinstance(error, Unauthorized):
+        # Every other item would be refused too, each spending a request.
+        return _stop(job, holder, error.message)
     return None
 
 
@@ -195,10 +216,7 @@ def _finish(job, holder):
         .filter(~Exists(left))
         .update(state=BulkJob.State.FINISHED, finished_at=timezone.now(), lease_owner="", lease_until=None)
     )
-    if not finished:
-        _queue(job.pk, holder)
-        return "continues"
-    return "finished"
+    return "finished" if finished else _later(job, holder, 0, "continues")
 
 
 def _stop(job, holder, message):
@@ -235,7 +253,7 @@ def retry(job, item_id=None):
         items = items.filter(pk=item_id)
     try:
         with transaction.atomic():
-            count = items.update(state=Item.PENDING, message="", updated_at=timezone.now())
+            count = items.update(state=Item.PENDING, message="", attempts=0, updated_at=timezone.now())
             restarted = count and BulkJob.objects.filter(pk=job.pk).exclude(
                 state=BulkJob.State.RUNNING
             ).update(

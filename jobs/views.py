@@ -3,7 +3,7 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from flows_app.access import get_connection, get_job
 from flows_app.api import connect
+from flows_app.crypto import DecryptionError
 from flows_app.views.partials import template_for
 from jobs import bulk
 from jobs.forms import BulkForm
@@ -51,7 +52,11 @@ def _progress(job):
     counts["minutes_left"] = 0
     counts["reserve"] = settings.JOBS_RESERVE_PER_MINUTE
     if job.running and counts["left"]:
-        seconds = Pacer(connect(job.connection, background=True).client).seconds_for(counts["left"])
+        try:
+            client = connect(job.connection, background=True).client
+        except DecryptionError:
+            return counts  # the worker stops the job and says why
+        seconds = Pacer(client).seconds_for(counts["left"])
         # Under a minute reads as "less than a minute".
         counts["minutes_left"] = math.ceil(seconds / 60) if seconds >= 60 else 0
     return counts
@@ -65,7 +70,8 @@ def job_detail(request, job_id):
         "job": job,
         "connection": job.connection,
         "progress": _progress(job),
-        "items": job.items.all(),
+        # Failures first: they are what the user has to act on.
+        "items": job.items.order_by(Case(When(state=Item.FAILED, then=0), default=1), "pk"),
     }
     return render(request, template_for(request, "jobs/job.html", "status"), context)
 

@@ -166,17 +166,21 @@ def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answ
 
 
 def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
-    logged_in, connection, flows, sandbox_key, answers
+    logged_in, connection, flows, sandbox_key, answers, monkeypatch
 ):
+    monkeypatch.setattr(bulk, "UNAVAILABLE_PAUSE", 0.2)
     made = flows(5)
     account = ApiAccount.objects.get(api_key=sandbox_key)
-    Fault.objects.create(account=account, kind="status", status=503, methods="POST", remaining=1)
+    # The server fails the first item's write three times: the job pauses and sends it again
+    # twice, then counts it as failed and goes on with the others.
+    Fault.objects.create(account=account, kind="status", status=503, methods="POST", remaining=bulk.ATTEMPTS)
     job = start(
         logged_in, connection, "set", [flow.id for flow in made], utm_campaign="winter", urgency="high"
     )
     work()
     failed = job.items.get(state=BulkItem.State.FAILED)
     assert failed.flow_id == made[0].id
+    assert failed.attempts == bulk.ATTEMPTS
     page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "The server had a problem (HTTP 503)" in page
     assert "Retry the failed flow" in page
@@ -191,6 +195,24 @@ def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
     assert [flow_id for method, flow_id, *_ in answers[before:] if method == "POST"] == [made[0].id]
     flow = SandboxFlow.objects.get(pk=made[0].id)
     assert (flow.utm_campaign, flow.urgency) == ("winter", "high")
+
+
+def test_a_server_that_fails_once_costs_a_pause_not_a_failure(
+    logged_in, connection, flows, sandbox_key, answers, monkeypatch
+):
+    monkeypatch.setattr(bulk, "UNAVAILABLE_PAUSE", 0.2)
+    made = flows(3)
+    Fault.objects.create(
+        account=ApiAccount.objects.get(api_key=sandbox_key),
+        kind="status",
+        status=502,
+        methods="POST",
+        remaining=1,
+    )
+    job = start(logged_in, connection, "enable", [flow.id for flow in made])
+    work()
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    assert writes_per_flow(answers) == {made[0].id: 2, made[1].id: 1, made[2].id: 1}
 
 
 def test_delete_takes_an_already_deleted_flow_as_done(logged_in, connection, flows):
