@@ -18,6 +18,8 @@ from flows_app import urls
 from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
 from flows_app.models import SANDBOX, Connection
+from jobs import bulk
+from jobs.models import BulkJob
 from sandbox.models import ApiAccount
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -62,7 +64,15 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     token = keep_upload(other_user, ImageUpload("theirs.png", buffer.getvalue(), "image/png"))
-    return {"connection_id": connection.pk, "flow_id": flow.id, "token": token, "connection": connection}
+    job, _ = bulk.start(connection, other_user, "pause", [flow.id])
+    return {
+        "connection_id": connection.pk,
+        "flow_id": flow.id,
+        "token": token,
+        "connection": connection,
+        "job_id": job.pk,
+        "item_id": job.items.get().pk,
+    }
 
 
 @pytest.fixture
@@ -74,9 +84,11 @@ def mine(connection, sandbox_key):
 def snapshot(theirs, other_sandbox_key):
     connection = Connection.objects.get(pk=theirs["connection_id"])
     flows = ApiAccount.objects.get(api_key=other_sandbox_key).flows.order_by("id")
+    jobs = BulkJob.objects.filter(connection=connection)
     return (
         (connection.label, connection.is_default, connection.api_key_encrypted),
         [(flow.id, flow.name, flow.title, flow.is_enabled, flow.image) for flow in flows],
+        [(job.pk, job.state, [item.state for item in job.items.all()]) for job in jobs],
     )
 
 
@@ -108,7 +120,7 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
     reached = False
     for values in combinations:
         # The same URL with ids that exist nowhere (my own connection kept where it was mine).
-        absent = {**dict.fromkeys(("connection_id", "flow_id", "token"), MISSING)}
+        absent = dict.fromkeys(("connection_id", "flow_id", "token", "job_id", "item_id"), MISSING)
         if values["connection_id"] == mine["connection_id"]:
             absent["connection_id"] = mine["connection_id"]
         for method in METHODS:
