@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 import sandbox.views
 from flows_app.api import client as api_client
@@ -303,3 +304,23 @@ def test_a_worker_killed_mid_job_is_taken_over_without_repeating_a_finished_item
     # No finished item was sent again; only the one under way at the kill may have been.
     assert {flow_id for flow_id, count in written.items() if count > 1} <= in_flight
     assert all(written[flow_id] == 1 for flow_id in done_at_kill)
+
+
+def test_two_workers_on_one_queue_never_send_the_same_item(
+    logged_in, connection, flows, answers, worker_process, settings
+):
+    settings.SANDBOX_RATE_LIMIT = 0
+    settings.SANDBOX_LATENCY_MS = 80
+    made = flows(30)
+    jobs = [
+        start(logged_in, connection, "pause", [flow.id for flow in made[:15]]),
+        start(logged_in, connection, "set", [flow.id for flow in made[15:]], utm_source="both"),
+    ]
+    workers = [worker_process(), worker_process()]
+    for job in jobs:
+        wait_for(
+            lambda job=job: BulkJob.objects.get(pk=job.pk).state == BulkJob.State.FINISHED, workers[0], 60
+        )
+    assert writes_per_flow(answers) == {flow.id: 1 for flow in made}
+    # Both workers took part (each slice is a task, claimed by one worker).
+    assert len({worker for task in DBTaskResult.objects.all() for worker in task.worker_ids}) == 2
