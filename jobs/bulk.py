@@ -69,7 +69,7 @@ def start(connection, user, action, flow_ids, changes=None, names=None):
                 changes=changes,
                 fingerprint=digest,
                 lease_owner=holder,
-                lease_until=timezone.now() + timedelta(seconds=settings.JOBS_LEASE_SECONDS),
+                lease_until=_lease_until(),
             )
             BulkItem.objects.bulk_create(
                 BulkItem(job=job, flow_id=flow_id, name=names.get(flow_id, "")[:256]) for flow_id in flow_ids
@@ -78,7 +78,10 @@ def start(connection, user, action, flow_ids, changes=None, names=None):
         running = BulkJob.objects.filter(
             connection=connection, fingerprint=digest, state=BulkJob.State.RUNNING
         )
-        return running.get(), False
+        if existing := running.first():
+            return existing, False
+        # The identical job ended in between: this one may start.
+        return start(connection, user, action, flow_ids, changes, names)
     _queue(job.pk, holder)
     return job, True
 

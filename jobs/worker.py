@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import time
+from datetime import timedelta
 
 from django.db.models import Max
 from django.tasks import TaskResultStatus
@@ -26,11 +27,18 @@ from jobs.models import WorkerBeat
 logger = logging.getLogger(__name__)
 
 BEAT_EVERY = 5
+# A worker is busy for at most a slice of a job (20 s) and one call between two beats.
+SILENT_FOR_TOO_LONG = timedelta(seconds=60)
 
 
 def last_heartbeat():
     """When a worker last showed life, or None when none ever ran (for health checks)."""
     return WorkerBeat.objects.aggregate(last=Max("beat_at"))["last"]
+
+
+def worker_alive():
+    beat = last_heartbeat()
+    return beat is not None and timezone.now() - beat < SILENT_FOR_TOO_LONG
 
 
 class Worker:
