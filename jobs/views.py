@@ -17,6 +17,7 @@ from jobs import bulk
 from jobs.forms import BulkForm
 from jobs.models import BulkItem
 from jobs.pacing import Pacer
+from jobs.worker import worker_alive
 
 Item = BulkItem.State
 
@@ -51,6 +52,7 @@ def _progress(job):
     counts["percent"] = round(100 * over / counts["total"]) if counts["total"] else 100
     counts["minutes_left"] = 0
     counts["reserve"] = settings.JOBS_RESERVE_PER_MINUTE
+    counts["worker_alive"] = worker_alive()
     if job.running and counts["left"]:
         try:
             client = connect(job.connection, background=True).client
