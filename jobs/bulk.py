@@ -207,7 +207,11 @@ def _fail(job, item, holder, error):
     )
     if isinstance(error, Unauthorized):
         # Every other item would be refused too, each spending a request.
-        return _stop(job, holder, error.message)
+        return _stop(
+            job,
+            holder,
+            _("The server refused the connection's API key: %(reason)s") % {"reason": error.message},
+        )
     return None
 
 
@@ -248,8 +252,8 @@ class IdenticalJobRunning(Exception):
 
 
 def retry(job, item_id=None):
-    """Send the failed items (or one of them) again; the job runs again if it had ended.
-    Returns how many items will be sent again."""
+    """Send the failed items (or one of them) again; a job that had ended runs again, with the
+    items a stop left unsent. Returns how many failed items will be sent again."""
     holder = get_random_string(32)
     items = job.items.filter(state=Item.FAILED)
     if item_id is not None:
@@ -257,7 +261,8 @@ def retry(job, item_id=None):
     try:
         with transaction.atomic():
             count = items.update(state=Item.PENDING, message="", attempts=0, updated_at=timezone.now())
-            restarted = count and BulkJob.objects.filter(pk=job.pk).exclude(
+            waiting = job.items.filter(state=Item.PENDING).exists()
+            restarted = waiting and BulkJob.objects.filter(pk=job.pk).exclude(
                 state=BulkJob.State.RUNNING
             ).update(
                 state=BulkJob.State.RUNNING,

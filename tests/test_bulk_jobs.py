@@ -8,12 +8,13 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 import sandbox.views
 from flows_app.api import client as api_client
 from jobs import bulk
-from jobs.models import BulkItem, BulkJob
+from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
 
@@ -236,7 +237,16 @@ def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, co
     assert job.state == BulkJob.State.STOPPED
     states = collections.Counter(job.items.values_list("state", flat=True))
     assert states == {BulkItem.State.FAILED: 1, BulkItem.State.PENDING: 9}
-    assert "You do not have access to the API." in logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    assert "The server refused the connection&#x27;s API key: You do not have access to the API." in page
+    assert "Resume the job" in page
+
+    ApiAccount.objects.filter(api_key=sandbox_key).update(api_enabled=True)
+    assert logged_in.post(f"/jobs/{job.pk}/retry/").status_code == 302
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
 
 
 @pytest.mark.parametrize(
@@ -324,3 +334,13 @@ def test_two_workers_on_one_queue_never_send_the_same_item(
     assert writes_per_flow(answers) == {flow.id: 1 for flow in made}
     # Both workers took part (each slice is a task, claimed by one worker).
     assert len({worker for task in DBTaskResult.objects.all() for worker in task.worker_ids}) == 2
+
+
+def test_the_job_page_says_when_no_worker_is_running(logged_in, connection, flows):
+    made = flows(2)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    warning = "No background worker is running"
+    assert warning in logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    now = timezone.now()
+    WorkerBeat.objects.create(worker_id="w", hostname="h", pid=1, started_at=now, beat_at=now)
+    assert warning not in logged_in.get(f"/jobs/{job.pk}/").content.decode()
