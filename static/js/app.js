@@ -67,6 +67,35 @@
     showToast({ level: "error", message: "Pushdeck could not be reached. Check your network and try again." });
   });
 
+  // Busy while waiting for the server: the control that was used says so (aria-busy, styled in
+  // app.css), and a form sent the classic way cannot be sent twice.
+
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.elt.setAttribute("aria-busy", "true");
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    event.detail.elt.removeAttribute("aria-busy");
+  });
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (event.defaultPrevented || form.method !== "post" || form.hasAttribute("hx-post")) return;
+    if (form.hasAttribute("data-sending")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sending", "");
+    const button = event.submitter || form.querySelector("[type=submit]");
+    if (button) button.setAttribute("aria-busy", "true");
+  });
+  // Back to a page kept in the browser's memory: its forms can be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      form.removeAttribute("data-sending");
+      form.querySelectorAll("[aria-busy]").forEach(function (el) { el.removeAttribute("aria-busy"); });
+    });
+  });
+
   // Keep keyboard focus on the control that was used when htmx replaces its row.
   let focusedId = null;
   document.body.addEventListener("htmx:beforeRequest", function () {
@@ -104,6 +133,7 @@
     const row = opener.closest("tr");
     form.action = opener.getAttribute("href");
     form.setAttribute("data-delete-row", "#" + row.id);
+    form.setAttribute("hx-indicator", "#" + row.id + ", #loading-bar");
     dialog.querySelector("[data-delete-name]").textContent = row.querySelector(".flow-name").textContent;
   }
 
