@@ -151,6 +151,18 @@
     if (dialog) dialog.close();
   });
 
+  // The theme switch: the page changes at once; htmx stores the choice (without JS the form
+  // posts and the page comes back in the new theme).
+
+  document.addEventListener("click", function (event) {
+    const choice = event.target.closest("[data-theme-choice]");
+    if (!choice || !window.htmx) return;
+    document.documentElement.setAttribute("data-theme", choice.value);
+    choice.closest("form").querySelectorAll("[data-theme-choice]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button === choice));
+    });
+  });
+
   // Menus (<details data-menu>): close on outside click and Escape.
 
   document.addEventListener("click", function (event) {
