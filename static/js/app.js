@@ -260,20 +260,69 @@
       });
     }
 
-    // A live "n / max" under every limited text field.
+    // What the browser can tell before anything is sent; the server checks the same again. A
+    // message says what is wrong, live, and the form is not sent while one shows.
+    function problemSlot(input) {
+      const slot = document.createElement("p");
+      slot.className = "field-error";
+      slot.id = input.id + "_problem";
+      slot.setAttribute("role", "status");
+      slot.hidden = true;
+      input.closest(".field").append(slot);
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + slot.id).trim());
+      return function (message) {
+        slot.textContent = message;
+        slot.hidden = !message;
+        if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+        input.closest(".field").classList.toggle("has-error", Boolean(message));
+      };
+    }
+
+    function fill(template, values) {
+      return template.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
+    }
+
+    // A live "n / max" under every limited text field. The browser's maxlength would cut a pasted
+    // text silently, so the limit is checked here instead and an overlong text says so.
     form.querySelectorAll("input[maxlength]:not([type=url]), textarea[maxlength]").forEach(function (input) {
       const counter = document.createElement("span");
       counter.className = "counter";
       counter.setAttribute("aria-hidden", "true");
       const max = Number(input.getAttribute("maxlength"));
+      input.removeAttribute("maxlength");
+      const say = problemSlot(input);
       const update = function () {
-        counter.textContent = input.value.length + " / " + max;
-        counter.classList.toggle("is-near", input.value.length > max * 0.9);
+        const length = input.value.length;
+        counter.textContent = length + " / " + max;
+        counter.classList.toggle("is-near", length > max * 0.9);
+        say(length > max ? fill(form.getAttribute("data-too-long"), { length: length, over: length - max, max: max }) : "");
       };
       const label = form.querySelector('label[for="' + input.id + '"]');
       if (label) label.append(counter); else input.insertAdjacentElement("afterend", counter);
       input.addEventListener("input", update);
       update();
+    });
+
+    if (picker) {
+      const say = problemSlot(picker);
+      const types = picker.getAttribute("accept").split(",");
+      const maxBytes = Number(picker.getAttribute("data-max-bytes"));
+      const megabytes = function (bytes) { return (bytes / 1048576).toFixed(1) + " MB"; };
+      picker.addEventListener("change", function () {
+        const file = picker.files && picker.files[0];
+        if (file && types.indexOf(file.type) < 0) say(form.getAttribute("data-image-wrong-type"));
+        else if (file && file.size > maxBytes) say(fill(form.getAttribute("data-image-too-big"), { size: megabytes(file.size), max: megabytes(maxBytes) }));
+        else say("");
+        if (picker.hasAttribute("aria-invalid")) setImage(originalImage);
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      const invalid = form.querySelector("[aria-invalid=true]");
+      if (invalid) {
+        event.preventDefault();
+        invalid.focus();
+      }
     });
 
     form.addEventListener("input", render);
