@@ -4,6 +4,9 @@ header collapses into one menu."""
 import pytest
 from playwright.sync_api import expect
 
+from sandbox.models import Fault
+from sandbox.models import Flow as SandboxFlow
+
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
@@ -84,6 +87,24 @@ def test_the_list_becomes_cards_with_name_state_switch_and_numbers(phone, demo_f
     # The switch sits beside its flow's name, on the card's first line.
     assert abs(switch.bounding_box()["y"] - name.bounding_box()["y"]) < 24
     expect(card).to_contain_text(f"{flow.total_sent_push_notifications:,}")
+    state = card.locator(".toggle-cell")
+    assert state.evaluate("td => getComputedStyle(td, '::before').content") == '"Enabled"'
     switch.click()
     expect(card.locator(".switch")).to_have_attribute("aria-checked", "false")
+    assert state.evaluate("td => getComputedStyle(td, '::before').content") == '"Paused"'
+    assert_fits(phone)
+
+
+def test_the_conflict_and_error_pages_fit_a_phone(phone, live_server, connection, demo_flows, sandbox_key):
+    flow = demo_flows.first()
+    phone.goto(f"{live_server.url}/connections/{connection.pk}/flows/{flow.id}/edit/")
+    phone.get_by_label("Title").fill("Mine, from the phone")
+    SandboxFlow.objects.filter(pk=flow.pk).update(title="Theirs, changed meanwhile by someone else")
+    phone.get_by_role("button", name="Save changes").click()
+    expect(phone.locator(".compare")).to_be_visible()
+    assert_fits(phone)
+    Fault.objects.create(account=flow.account, kind="status", status=503)
+    uncached = demo_flows.last()
+    phone.goto(f"{live_server.url}/connections/{connection.pk}/flows/{uncached.id}/")
+    expect(phone.locator(".error-card")).to_be_visible()
     assert_fits(phone)
