@@ -45,7 +45,7 @@ def copy_image(api, flow):
     """A flow's image as a new upload (the API cannot copy one), checked like any upload; or
     (None, why not)."""
     try:
-        content, _ = api.fetch_image(flow.image_url, settings.IMAGE_MAX_BYTES)
+        content = api.fetch_image(flow.image_url, settings.IMAGE_MAX_BYTES)
         name = PurePath(urlsplit(flow.image_url).path).name
         return read_image(SimpleUploadedFile(name, content)), ""
     except ApiError as error:

@@ -185,7 +185,7 @@ class FlowsClient:
         return [flow for page in pages for flow in page.flows]
 
     def fetch_image(self, url, max_bytes):
-        """The bytes and content type of a flow's image, read from its image_url.
+        """The bytes of a flow's image, read from its image_url.
 
         The API cannot copy an image, so a duplicate reads it here. The address comes from the
         server's answer: only one on the API's own scheme, host and port is followed, without the
@@ -204,12 +204,14 @@ class FlowsClient:
             ) as response:
                 if response.status_code != 200:
                     raise Unavailable(f"The image could not be read (HTTP {response.status_code}).")
-                content = response.raw.read(max_bytes + 1, decode_content=True)
+                content = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    content += chunk
+                    if len(content) > max_bytes:
+                        raise Rejected("The image is larger than the size allowed for a flow.")
         except requests.RequestException:
             raise Unavailable("The image could not be read: the connection failed.") from None
-        if len(content) > max_bytes:
-            raise Rejected("The image is larger than the size allowed for a flow.")
-        return content, response.headers.get("Content-Type", "")
+        return bytes(content)
 
     def _check_budget(self, requests_needed):
         remaining = self.budget.remaining
