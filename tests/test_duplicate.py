@@ -74,3 +74,13 @@ def test_a_paused_original_says_the_copy_starts_paused(logged_in, connection, de
     assert said in visible_text(logged_in.get(duplicate_url(connection, paused)).content.decode())
     other = visible_text(logged_in.get(duplicate_url(connection, enabled)).content.decode())
     assert "starts paused" not in other
+
+
+def test_an_image_the_server_no_longer_has_is_not_copied_and_the_form_says_so(
+    logged_in, connection, demo_flows, sandbox_media
+):
+    source = flow_with_image(connection, demo_flows)
+    for stored in sandbox_media.rglob("*.png"):
+        stored.unlink()
+    page = visible_text(logged_in.get(duplicate_url(connection, source)).content.decode())
+    assert "could not be copied: The image could not be read (HTTP 404)." in page
