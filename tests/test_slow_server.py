@@ -67,3 +67,14 @@ def test_a_slow_delete_shows_on_its_row(signed_in, demo_flows, slow):
     signed_in.locator("#delete-dialog").get_by_role("button", name="Delete flow").click()
     expect(row).to_have_class(BUSY)
     expect(row).to_have_count(0)
+
+
+def test_the_delete_dialog_is_ready_again_after_a_delete(signed_in, demo_flows):
+    dialog = signed_in.locator("#delete-dialog")
+    confirm = dialog.get_by_role("button", name="Delete flow")
+    for flow in demo_flows[:2]:
+        row = signed_in.locator(f"#flow-{flow.id}")
+        row.get_by_role("link", name=f"Delete {flow.name}").click()
+        expect(confirm).not_to_have_attribute("aria-busy", "true")
+        confirm.click()
+        expect(row).to_have_count(0)

@@ -68,32 +68,13 @@
   });
 
   // Busy while waiting for the server: the control that was used says so (aria-busy, styled in
-  // app.css), and a form sent the classic way cannot be sent twice.
+  // app.css).
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     event.detail.elt.setAttribute("aria-busy", "true");
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     event.detail.elt.removeAttribute("aria-busy");
-  });
-
-  document.addEventListener("submit", function (event) {
-    const form = event.target;
-    if (event.defaultPrevented || form.method !== "post" || form.hasAttribute("hx-post")) return;
-    if (form.hasAttribute("data-sending")) {
-      event.preventDefault();
-      return;
-    }
-    form.setAttribute("data-sending", "");
-    const button = event.submitter || form.querySelector("[type=submit]");
-    if (button) button.setAttribute("aria-busy", "true");
-  });
-  // Back to a page kept in the browser's memory: its forms can be sent again.
-  window.addEventListener("pageshow", function () {
-    document.querySelectorAll("form[data-sending]").forEach(function (form) {
-      form.removeAttribute("data-sending");
-      form.querySelectorAll("[aria-busy]").forEach(function (el) { el.removeAttribute("aria-busy"); });
-    });
   });
 
   // Keep keyboard focus on the control that was used when htmx replaces its row.
@@ -330,4 +311,25 @@
   }
 
   document.querySelectorAll("form[data-flow-form]").forEach(initFlowForm);
+
+  // A form sent the classic way cannot be sent twice; its button shows it is busy. Registered
+  // last, so that forms other code sends itself (the delete dialog) have been prevented by then.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (event.defaultPrevented || form.method !== "post" || form.hasAttribute("hx-post")) return;
+    if (form.hasAttribute("data-sending")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sending", "");
+    const button = event.submitter || form.querySelector("[type=submit]");
+    if (button) button.setAttribute("aria-busy", "true");
+  });
+  // Back to a page kept in the browser's memory: its forms can be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      form.removeAttribute("data-sending");
+      form.querySelectorAll("[aria-busy]").forEach(function (el) { el.removeAttribute("aria-busy"); });
+    });
+  });
 })();
