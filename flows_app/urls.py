@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from flows_app.views import connections, flows, uploads
+from flows_app.views import connections, flows, preferences, uploads
 from jobs import views as jobs_views
 
 flow_patterns = [
@@ -30,4 +30,5 @@ urlpatterns = [
     path("connections/<int:connection_id>/jobs/", jobs_views.connection_jobs, name="connection_jobs"),
     path("jobs/", include("jobs.urls")),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
+    path("preferences/theme/", preferences.theme, name="theme"),
 ]

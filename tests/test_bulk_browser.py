@@ -8,15 +8,6 @@ from jobs import bulk
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def signed_in(page, live_server, connection):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("marketer")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    return page
-
-
 def test_the_job_page_shows_progress_live_until_100_percent(
     signed_in, live_server, connection, demo_flows, user, worker_process, settings
 ):
