@@ -77,6 +77,9 @@ for _server in FLOWS_API_SERVERS:
         raise ImproperlyConfigured(f"FLOWS_API_SERVERS entry {_server!r} must be an http(s) URL.")
 FLOWS_API_SERVERS = [server.rstrip("/") for server in FLOWS_API_SERVERS]
 FLOWS_API_TIMEOUT = env_number("FLOWS_API_TIMEOUT", 10.0, minimum=0.1)
+# The largest answer the dashboard reads from the API, once unpacked: a page of 1000 flows is
+# about 1.5 MB, so 16 MB leaves room to spare while a hostile answer stops there.
+FLOWS_API_MAX_BYTES = env_number("FLOWS_API_MAX_BYTES", 16 * 1024 * 1024, kind=int, minimum=64 * 1024)
 # How long a flows page stays fresh in the shared cache; 0 turns the cache off.
 FLOWS_CACHE_SECONDS = env_number("FLOWS_CACHE_SECONDS", 15, kind=int)
 IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", 2 * 1024 * 1024, kind=int, minimum=1)

@@ -12,10 +12,13 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from flows_app.api import ApiError, Flow, RateLimited, Unauthorized, Unavailable, connect
+from flows_app.api import ApiError, Flow, Unauthorized, connect
+from flows_app.api.client import discard_session
 from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_TIME_TYPES
 from flows_app.drafts import keep_upload, kept_upload
+from flows_app.failures import describe
 from flows_app.images import read_image
 from flows_app.models import Connection, server_choices
 
@@ -61,20 +64,18 @@ class ConnectionForm(forms.ModelForm):
         """One list call proves the key works on that server before it is stored."""
         probe = Connection(server=server)
         probe.set_api_key(key)
+        api = connect(probe)
         try:
-            connect(probe).list_flows(1, 10, fresh=True)
-        except Unauthorized as error:
-            self.add_error("api_key", f"The server rejected this API key: {error.message}")
-        except Unavailable as error:
-            self.add_error(
-                None, f"The server could not be reached, so the key was not checked. {error.message}"
-            )
-        except RateLimited as error:
-            self.add_error(
-                None, f"The server is rate limiting this key; try again in {error.retry_after} seconds."
-            )
+            api.list_flows(1, 10, fresh=True)
         except ApiError as error:
-            self.add_error(None, f"The server gave an unexpected answer: {error.message}")
+            # A key that failed is not kept: neither is its session (and its socket).
+            discard_session(api.client)
+            if isinstance(error, Unauthorized):
+                self.add_error("api_key", f"The server rejected this API key: {error.message}")
+            else:
+                self.add_error(
+                    None, _("The key could not be checked. %(why)s") % {"why": describe(error).summary}
+                )
 
     def save(self, commit=True):
         if self.cleaned_data.get("api_key"):

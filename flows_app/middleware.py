@@ -30,7 +30,7 @@ class ApiErrorMiddleware:
         failure = describe(exception, getattr(request, "connection", None))
         if getattr(request, "htmx", False):
             response = reswap(HttpResponse(status=failure.status), "none")
-            add_toast(response, "error", failure.toast, failure.link, failure.link_label)
+            add_toast(response, "error", failure.summary, failure.link, failure.link_label)
         else:
             response = render(request, "errors/api.html", {"failure": failure}, status=failure.status)
         if failure.retry_after:

@@ -2,6 +2,7 @@
 double click, a resubmit, two tabs at once) makes one flow, thanks to its one-time token."""
 
 import threading
+import re
 import time
 
 import pytest
@@ -78,7 +79,7 @@ def test_a_create_without_a_clear_answer_says_the_flow_may_exist_before_the_user
     inject(account.api_key, fault, settings, methods="POST", remaining=1)
     response = logged_in.post(reverse("flows:new", args=[connection.pk]), data)
     time.sleep(hang_seconds(fault))
-    assert ("may have been created" in what_the_user_reads(response)) is maybe
+    assert bool(re.search(r"may have been made anyway|probably made", what_the_user_reads(response))) is maybe
     # The sandbox's hang answers normally once the dashboard gave up: the flow exists after all.
     made = SandboxFlow.objects.filter(account=account, name="Maybe made").count()
     assert made == (1 if fault == "hang" else 0)

@@ -15,7 +15,7 @@ from sandbox.models import ApiAccount, Fault
 from tests.pages import what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-RETRY = re.compile(r"[Tt]ry again in (\d+) seconds?")
+RETRY = re.compile(r"(?:[Tt]ry|Ready) again in (\d+) seconds?")
 
 
 @pytest.fixture

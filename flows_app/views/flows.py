@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from flows_app.access import flows_api
-from flows_app.api import ApiError, Flow, Unavailable
+from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.failures import describe
@@ -42,7 +44,7 @@ def flow_list(request, connection_id):
         # Rendering reaches the table after the page's head, menus and heading: those are
         # drawn while the API answers, and only the table waits for it (an ApiError raised here
         # reaches ApiErrorMiddleware as if the view had raised it).
-        result = listing.result()
+        result = api.result(listing)
         return {
             "result": result,
             "rows": render_rows(connection, result.flows),
@@ -117,11 +119,6 @@ def flow_new(request, connection_id):
         flow_id, _ = api.create_flow(form.values(), form.upload)
     except ApiError as error:
         tokens.release(token)
-        if isinstance(error, Unavailable):
-            # No usable answer is not a "no": the server may have made the flow before failing.
-            form.add_error(
-                None, "The flow may have been created anyway: check the list before you save again."
-            )
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
     messages.success(request, f"Flow “{form.cleaned_data['name']}” created.")
@@ -212,8 +209,17 @@ def _form_page(request, connection, form, flow=None, source=None, status=200):
 
 def _form_failed(request, connection, form, error, flow=None):
     """A refused write comes back on the form, with the server's words and the user's input."""
-    failure = describe(error, connection)
-    form.add_error(None, f"{failure.title} {failure.message} {failure.advice}")
+    # Where the outcome of a write whose answer was unreadable can be seen.
+    seen_at = (
+        reverse("flows:detail", args=[connection.pk, flow.id])
+        if flow
+        else reverse("flows:list", args=[connection.pk])
+    )
+    failure = describe(error, connection, reload_url=seen_at)
+    summary = failure.summary
+    if failure.server_said:
+        summary += " " + _("The server said: “%(said)s”") % {"said": failure.server_said}
+    form.add_error(None, summary)
     context = {"connection": connection, "form": form, "flow": flow, "failure": failure}
     return render(request, "flows/form.html", context, status=failure.status)
 
