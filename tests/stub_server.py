@@ -15,6 +15,8 @@ class Answer:
     status: int = 200
     body: bytes | str | dict | None = None
     headers: dict = field(default_factory=dict)
+    # Seconds between the body's bytes, sent one at a time (a slow or hostile server).
+    drip: float = 0
 
     def payload(self):
         if isinstance(self.body, dict):
@@ -36,6 +38,7 @@ class StubServer:
     def __init__(self):
         self.script = [Answer(body={"data": []})]
         self.requests = []
+        self.stopping = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +54,17 @@ class StubServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if not answer.drip:
+                    self.wfile.write(payload)
+                    return
+                for byte in payload:
+                    if stub.stopping.wait(answer.drip):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:
+                        return
 
             do_GET = do_POST = do_DELETE = _answer
 
@@ -70,5 +83,6 @@ class StubServer:
         return self
 
     def __exit__(self, *exc):
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()

@@ -14,7 +14,7 @@ import orjson
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
 from flows_app.api.errors import (
     ApiError,
@@ -384,8 +384,16 @@ class FlowsClient:
     def _read_body(self, method, url, response, ends_at):
         received, size = [], 0
         try:
-            # Decoded pieces: a gzip bomb is refused after max_bytes of it, not unpacked whole.
-            for piece in response.iter_content(CHUNK_BYTES):
+            while True:
+                left = ends_at - time.monotonic()
+                if left <= 0:
+                    raise TimedOut(TIMED_OUT)
+                _set_read_timeout(response, left)
+                # read1 returns what one read of the socket brought (unpacked, at most CHUNK_BYTES
+                # of it): a gzip bomb is refused after max_bytes, not unpacked whole.
+                piece = response.raw.read1(CHUNK_BYTES, decode_content=True)
+                if not piece:
+                    return b"".join(received)
                 size += len(piece)
                 if size > self.max_bytes:
                     raise Unexpected(
@@ -394,16 +402,11 @@ class FlowsClient:
                         response.status_code,
                     )
                 received.append(piece)
-                left = ends_at - time.monotonic()
-                if left <= 0:
-                    raise TimedOut(TIMED_OUT)
-                _set_read_timeout(response, left)
-        except requests.Timeout:
+        except ReadTimeoutError:
             raise TimedOut(TIMED_OUT) from None
-        except requests.RequestException as exc:
+        except (HTTPError, OSError) as exc:
             logger.warning("flows API %s %s broke off: %s", method, url, type(exc).__name__)
             raise Unavailable("The connection to the server broke while it was answering.") from None
-        return b"".join(received)
 
     @staticmethod
     def _retry_wait(answer, attempt):
