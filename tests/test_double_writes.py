@@ -1,8 +1,8 @@
 """No double writes: a create is never retried automatically, and a create form sent twice (a
 double click, a resubmit, two tabs at once) makes one flow, thanks to its one-time token."""
 
-import threading
 import re
+import threading
 import time
 
 import pytest
