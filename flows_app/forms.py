@@ -13,6 +13,7 @@ from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from flows_app.api import ApiError, Flow, Unauthorized, connect
 from flows_app.api.client import discard_session
@@ -102,16 +103,27 @@ TTL_LABELS = {
 }
 # The server clamps wait times to 1..90 days, whatever the unit (API_CONTRACT.md).
 WAIT_LIMITS = {"minutes": 90 * 24 * 60, "hours": 90 * 24, "days": 90}
-HTTP_URL = [URLValidator(schemes=["http", "https"], message="Enter a web address starting with http(s)://.")]
 BUTTONS = (1, 2)
 
 
+def wait_limit_message(unit):
+    if unit == "days":
+        return _("At most 90 days.")
+    return _("At most %(limit)s %(unit)s (90 days).") % {"limit": f"{WAIT_LIMITS[unit]:,}", "unit": unit}
+
+
+class WebUrlField(forms.URLField):
+    """A web address: one check (http or https only) and so one message, whatever is wrong with it."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {"invalid": gettext_lazy("Enter a web address starting with http:// or https://.")}
+
+
 def url_field(label, **kwargs):
-    return forms.URLField(
+    return WebUrlField(
         label=label,
         required=False,
         max_length=512,
-        validators=HTTP_URL,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
         **kwargs,
     )
@@ -241,7 +253,7 @@ class FlowForm(forms.Form):
         cleaned = super().clean()
         unit, wait = cleaned.get("wait_time_type"), cleaned.get("wait_time")
         if unit and wait and wait > WAIT_LIMITS[unit]:
-            self.add_error("wait_time", f"At most 90 days: {WAIT_LIMITS[unit]:,} {unit}.")
+            self.add_error("wait_time", wait_limit_message(unit))
         for n in BUTTONS:
             title, url = cleaned.get(f"button_title_{n}"), cleaned.get(f"button_url_{n}")
             if url and not title:
