@@ -116,7 +116,9 @@ class WebUrlField(forms.URLField):
     """A web address: one check (http or https only) and so one message, whatever is wrong with it."""
 
     default_validators = [URLValidator(schemes=["http", "https"])]
-    default_error_messages = {"invalid": gettext_lazy("Enter a web address starting with http:// or https://.")}
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter a web address starting with http:// or https://.")
+    }
 
 
 def url_field(label, **kwargs):

@@ -6,15 +6,18 @@ import flows_app.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('flows_app', '0001_initial'),
+        ("flows_app", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='connection',
-            name='server',
-            field=models.CharField(help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.", max_length=200, validators=[flows_app.models.validate_server]),
+            model_name="connection",
+            name="server",
+            field=models.CharField(
+                help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.",
+                max_length=200,
+                validators=[flows_app.models.validate_server],
+            ),
         ),
     ]

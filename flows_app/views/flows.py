@@ -16,6 +16,7 @@ from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.failures import describe
 from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
+from flows_app.locks import Busy, flow_lock
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
@@ -162,16 +163,28 @@ def flow_edit(request, connection_id, flow_id):
 
 def _save_edit(request, connection, api, flow_id):
     form = FlowForm(request.POST, request.FILES, user=request.user, editing=True)
+    try:
+        # Check and write as one step per flow: a save racing this one checks after it wrote.
+        with flow_lock(api, flow_id):
+            return _check_and_write(request, connection, api, flow_id, form)
+    except Busy:
+        form.add_error(None, _("Someone else is saving this flow right now. Wait a moment, then save again."))
+        return _form_page(request, connection, form, flow=_stand_in(form, flow_id), status=409)
+
+
+def _stand_in(form, flow_id):
+    """The flow as far as the form knows it, for a page that could not read it from the server."""
+    return Flow(id=int(flow_id), website_id=0, name=form.data.get("name", ""), title="", description="")
+
+
+def _check_and_write(request, connection, api, flow_id, form):
     valid = form.is_valid()
     try:
         # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
         current = api.get_flow(flow_id, fresh=True)
     except ApiError as error:
         # Whatever failed, the user's values (and chosen image) come back on the form.
-        stand_in = Flow(
-            id=int(flow_id), website_id=0, name=form.data.get("name", ""), title="", description=""
-        )
-        return _form_failed(request, connection, form, error, flow=stand_in)
+        return _form_failed(request, connection, form, error, flow=_stand_in(form, flow_id))
     if not valid:
         return _form_page(request, connection, form, flow=current, status=400)
     if form.cleaned_data["fingerprint"] != fingerprint(current):
