@@ -171,6 +171,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_number("LOGIN_FAILURE_LIMIT", 5, kind=int, minimum=1)
 AXES_COOLOFF_TIME = env_number("LOGIN_COOLOFF_MINUTES", 15, kind=int, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many reverse proxies in front of Pushdeck append to X-Forwarded-For: the client address is
+# read from there (flows_app/client_ip.py). 0 (direct) trusts no header.
+TRUSTED_PROXY_COUNT = env_number("TRUSTED_PROXY_COUNT", 0, kind=int)
+AXES_CLIENT_IP_CALLABLE = "flows_app.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
