@@ -113,6 +113,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "flows_app.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages shrink about tenfold; Django's gzip pads each answer against BREACH, and the CSRF
@@ -212,6 +213,10 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_HANDLERS = ["flows_app.upload_handlers.MemoryOnlyUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
+# A flow carries one image: a second file part ends the request (400) before it is buffered.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+# Larger bodies are refused before they are read (flows_app.middleware.RequestSizeLimitMiddleware).
+REQUEST_MAX_BYTES = env_number("REQUEST_MAX_BYTES", 4 * IMAGE_MAX_BYTES + 1024 * 1024, kind=int, minimum=1024)
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

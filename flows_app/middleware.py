@@ -1,14 +1,50 @@
 """Two cross-cutting concerns, each handled once for every view."""
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from django_htmx.http import reswap
 
 from flows_app.api import ApiError
 from flows_app.crypto import DecryptionError
 from flows_app.failures import describe
 from flows_app.toasts import add_toast
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request body larger than REQUEST_MAX_BYTES before anything reads it.
+
+    First in the chain: the CSRF check (and any access to request.POST) would otherwise read and
+    parse the whole body, for anyone, logged in or not. The limit leaves room for an image a few
+    times too large, so that the form can still say what is wrong with it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            response = HttpResponse(
+                _(
+                    "This request is larger than Pushdeck accepts (%(limit)s). An image may be up to %(image)s."
+                )
+                % {
+                    "limit": filesizeformat(settings.REQUEST_MAX_BYTES),
+                    "image": filesizeformat(settings.IMAGE_MAX_BYTES),
+                },
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Content-Length"] = len(response.content)
+            return response
+        return self.get_response(request)
 
 
 class ApiErrorMiddleware:
