@@ -207,6 +207,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Images kept after a rejected submit (flows_app/drafts.py): a few per user, within a total budget,
+# for 15 minutes. With several machines, share this folder or keep a user on one machine.
+DRAFTS_ROOT = Path(os.environ.get("DRAFTS_ROOT", BASE_DIR / "var" / "drafts"))
+DRAFTS_PER_USER = env_number("DRAFTS_PER_USER", 5, kind=int, minimum=1)
+DRAFTS_MAX_BYTES = env_number("DRAFTS_MAX_BYTES", 256 * 1024 * 1024, kind=int, minimum=1024 * 1024)
 MEDIA_URL = "media/"
 # Uploads stay in memory, so the dashboard never writes one to disk: beyond this size the handler
 # keeps counting but stops storing, and the form refuses the file as too large.
