@@ -65,7 +65,9 @@ def kept_upload(user, token):
         except FileNotFoundError:
             return None
         filename = path.name.partition("--")[2]
-        return ImageUpload(filename, content, CONTENT_TYPES.get(Path(filename).suffix.lstrip("."), "image/png"))
+        return ImageUpload(
+            filename, content, CONTENT_TYPES.get(Path(filename).suffix.lstrip("."), "image/png")
+        )
     return None
 
 

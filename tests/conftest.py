@@ -103,7 +103,8 @@ def sandbox_media(settings, tmp_path):
 @pytest.fixture
 def demo_flows(connection, sandbox_key, sandbox_media):
     """40 demo flows on the sandbox account behind `connection`, newest first."""
+    from sandbox.models import ApiAccount
     from sandbox.models import Flow as SandboxFlow
 
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
-    return SandboxFlow.objects.filter(account__api_key=sandbox_key).order_by("-id")
+    return SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).order_by("-id")

@@ -26,7 +26,7 @@ def inject(api_key, fault, settings=None, **overrides):
     fields, _ = FAULTS[fault]
     if fault == "hang" and settings is not None:
         settings.FLOWS_API_TIMEOUT = HANG_TIMEOUT
-    return Fault.objects.create(account=ApiAccount.objects.get(api_key=api_key), **{**fields, **overrides})
+    return Fault.objects.create(account=ApiAccount.objects.with_key(api_key).get(), **{**fields, **overrides})
 
 
 def expected_message(fault):

@@ -16,7 +16,7 @@ from tests.pages import all_forms, form_with, visible_text
 @pytest.fixture
 def flow(connection, sandbox_key, sandbox_media):
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    flow = ApiAccount.objects.get(api_key=sandbox_key).flows.get()
+    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
     flow.title, flow.button_title_2, flow.button_url_2 = "Loaded title", "", ""
     flow.save()
     return flow

@@ -55,7 +55,7 @@ def png(color=(200, 30, 90)):
 @pytest.fixture
 def flow(connection, sandbox_key, sandbox_media):
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    return ApiAccount.objects.get(api_key=sandbox_key).flows.get()
+    return ApiAccount.objects.with_key(sandbox_key).get().flows.get()
 
 
 def typed(website_id, **extra):
@@ -140,7 +140,9 @@ def test_the_kept_image_is_sent_when_the_form_is_saved_again(logged_in, connecti
     # The user sends the form as it came back: no file chosen again, the kept one is used.
     again = logged_in.post(reverse("flows:new", args=[connection.pk]), form_with(failed.content, "title"))
     assert again.status_code == 302, what_the_user_reads(again)
-    created = SandboxFlow.objects.get(account__api_key=sandbox_key, name=TYPED["name"])
+    created = SandboxFlow.objects.get(
+        account__in=ApiAccount.objects.with_key(sandbox_key), name=TYPED["name"]
+    )
     assert created.image.endswith(".png")
     assert (created.title, created.description, created.wait_time) == (
         TYPED["title"],
