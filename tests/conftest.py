@@ -85,11 +85,11 @@ def upstream(monkeypatch):
     sent = []
     real_send = FlowsClient._send
 
-    def recording_send(self, method, url, params, files, read_timeout):
+    def recording_send(self, method, url, params, files, ends_at):
         # A text part is (None, value); the image part is (filename, content, content type).
         fields = {name: part[1] if part[0] is None else part for name, part in files or ()}
         sent.append(SimpleNamespace(method=method, url=url, params=params or {}, fields=fields))
-        return real_send(self, method, url, params, files, read_timeout)
+        return real_send(self, method, url, params, files, ends_at)
 
     monkeypatch.setattr(FlowsClient, "_send", recording_send)
     return sent
