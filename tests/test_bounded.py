@@ -247,3 +247,12 @@ def test_a_write_answered_without_a_numeric_id_says_the_change_was_probably_made
     assert "The change was probably made: reload to see it" in text
     assert reverse("flows:detail", args=[stub_connection.pk, 7]) in response.content.decode()
     assert response.context["form"]["title"].value() == "Hi there", "the user's input is kept"
+
+
+def test_a_dripping_status_line_and_headers_end_at_the_deadline_too(stub):
+    stub.answer(Answer(body={"data": FLOW}, headers={"X-Padding": "p" * 200}, drip=0.25, drip_head=True))
+    client = FlowsClient(stub.url, "key", timeout=1)
+    started = time.monotonic()
+    with pytest.raises(TimedOut, match=r"did not answer within 2 s"):
+        client.get_flow(7)
+    assert time.monotonic() - started < 2 * client.timeout + 1

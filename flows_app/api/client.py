@@ -1,9 +1,11 @@
 """The HTTP client of the flows API: the only code in Pushdeck that speaks to the server."""
 
+import contextlib
 import hashlib
 import logging
 import math
 import random
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -14,6 +16,9 @@ import orjson
 import requests
 from django.conf import settings
 from django.core.cache import caches
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
 from flows_app.api.errors import (
@@ -83,6 +88,51 @@ class Answer(NamedTuple):
     content: bytes
 
 
+# The monotonic time by which the current thread's call must have its answer's headers.
+_headers_due = threading.local()
+
+
+class _HeadersByDeadline:
+    """Waits for an answer's status line and headers no longer than the call's deadline.
+
+    A read timeout restarts with every byte, and http.client reads the head a line at a time: a
+    server sending one header byte a second would hold the call far past its deadline. A timer
+    shuts the socket down when the deadline passes, which ends the wait at once.
+    """
+
+    def getresponse(self, *args, **kwargs):
+        due = getattr(_headers_due, "at", None)
+        if due is None or self.sock is None:
+            return super().getresponse(*args, **kwargs)
+        watchdog = threading.Timer(max(0.0, due - time.monotonic()), _shut, args=(self.sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().getresponse(*args, **kwargs)
+        finally:
+            watchdog.cancel()
+
+
+def _shut(sock):
+    # Already closed: the answer came in meanwhile.
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = type("HeadersByDeadlineHTTPConnection", (_HeadersByDeadline, HTTPConnection), {})
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = type("HeadersByDeadlineHTTPSConnection", (_HeadersByDeadline, HTTPSConnection), {})
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 class _SessionPool:
     """One ``requests.Session`` per connection, headers set once, reused across requests.
 
@@ -101,6 +151,8 @@ class _SessionPool:
             session = self.sessions.get(fingerprint)
             if session is None:
                 session = requests.Session()
+                for scheme in ("http://", "https://"):
+                    session.mount(scheme, _DeadlineAdapter())
                 session.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT})
                 session.headers["Accept"] = "application/json"
                 self.sessions[fingerprint] = session
@@ -355,12 +407,14 @@ class FlowsClient:
         """One request and its whole answer, body included, by ``ends_at`` (a monotonic time).
 
         requests' read timeout restarts with every byte, so a server sending one byte a second
-        would hold the call for as long as it likes: the body is read in pieces, the time left
-        checked between them and given to the socket as its timeout for the next one.
+        would hold the call for as long as it likes: the head is watched by a timer (see
+        _HeadersByDeadline), the body read in pieces, the time left checked between them and given
+        to the socket as its timeout for the next one.
         """
         self.calls += 1
         self.sending.set()
         left = ends_at - time.monotonic()
+        _headers_due.at = ends_at
         try:
             response = self.session.request(
                 method,
@@ -382,7 +436,12 @@ class FlowsClient:
             logger.warning("flows API %s %s failed: %s", method, url, type(exc).__name__)
             if _never_connected(exc):
                 raise Unreachable("The connection to the server could not be opened.") from None
+            if time.monotonic() >= ends_at:
+                # The watchdog shut a socket whose answer's head was still arriving.
+                raise TimedOut(TIMED_OUT) from None
             raise Unavailable("The connection to the server broke before it answered.") from None
+        finally:
+            _headers_due.at = None
         with response:
             self.budget = RateBudget(
                 _header_int(response, "X-RateLimit-Limit"), _header_int(response, "X-RateLimit-Remaining")
@@ -416,6 +475,8 @@ class FlowsClient:
         except ReadTimeoutError:
             raise TimedOut(TIMED_OUT) from None
         except (HTTPError, OSError) as exc:
+            if time.monotonic() >= ends_at:
+                raise TimedOut(TIMED_OUT) from None
             logger.warning("flows API %s %s broke off: %s", method, url, type(exc).__name__)
             raise Unavailable("The connection to the server broke while it was answering.") from None
 
