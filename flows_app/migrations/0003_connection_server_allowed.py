@@ -7,7 +7,7 @@ import flows_app.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("flows_app", "0001_initial"),
+        ("flows_app", "0002_preferences"),
     ]
 
     operations = [
