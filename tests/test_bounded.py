@@ -256,3 +256,21 @@ def test_a_dripping_status_line_and_headers_end_at_the_deadline_too(stub):
     with pytest.raises(TimedOut, match=r"did not answer within 2 s"):
         client.get_flow(7)
     assert time.monotonic() - started < 2 * client.timeout + 1
+
+
+def test_copying_a_dripping_image_ends_at_the_deadline(stub):
+    """A duplicate reads the original's image from the API's server: within the same deadline."""
+    stub.answer(Answer(body=b"\x89PNG" + b"\0" * 400, drip=0.25))
+    client = FlowsClient(stub.url, "key", timeout=1)
+    started = time.monotonic()
+    with pytest.raises(TimedOut):
+        client.fetch_image(stub.url + "/uploads/a.png", 2 * 1024 * 1024)
+    assert time.monotonic() - started < 2 * client.timeout + 1
+
+
+def test_copying_an_image_over_the_size_allowed_is_refused(stub):
+    from flows_app.api import Rejected
+
+    stub.answer(Answer(body=b"\x89PNG" + b"\0" * 300_000))
+    with pytest.raises(Rejected, match="larger than the size allowed"):
+        FlowsClient(stub.url, "key", timeout=1).fetch_image(stub.url + "/uploads/a.png", 100_000)

@@ -139,6 +139,13 @@ class _DeadlineAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
+def _deadline_session():
+    session = requests.Session()
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, _DeadlineAdapter())
+    return session
+
+
 class _SessionPool:
     """One ``requests.Session`` per connection, headers set once, reused across requests.
 
@@ -156,9 +163,7 @@ class _SessionPool:
         with self.lock:
             session = self.sessions.get(fingerprint)
             if session is None:
-                session = requests.Session()
-                for scheme in ("http://", "https://"):
-                    session.mount(scheme, _DeadlineAdapter())
+                session = _deadline_session()
                 session.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT})
                 session.headers["Accept"] = "application/json"
                 self.sessions[fingerprint] = session
@@ -185,6 +190,8 @@ class _SessionPool:
 
 
 _sessions = _SessionPool(SESSION_POOL_SIZE)
+# For public files of the API's server (a flow's image): no key, the same deadline on the head.
+_public = _deadline_session()
 
 
 def close_sessions():
@@ -309,24 +316,29 @@ class FlowsClient:
         """
         if _origin(url) != _origin(self.base_url):
             raise Rejected("The image is kept on another server, which Pushdeck does not contact.")
+        # Within the page view's deadline, head and body, like every call of the API.
+        ends_at = time.monotonic() + self.time_left()
+        left = ends_at - time.monotonic()
+        _headers_due.at = ends_at
         try:
-            with requests.get(
+            response = _public.get(
                 url,
                 headers={"User-Agent": USER_AGENT},
-                timeout=(min(3.05, self.timeout), self.timeout),
+                timeout=(min(CONNECT_TIMEOUT, self.timeout, left), min(self.timeout, left)),
                 allow_redirects=False,
                 stream=True,
-            ) as response:
-                if response.status_code != 200:
-                    raise Unavailable(f"The image could not be read (HTTP {response.status_code}).")
-                content = bytearray()
-                for chunk in response.iter_content(64 * 1024):
-                    content += chunk
-                    if len(content) > max_bytes:
-                        raise Rejected("The image is larger than the size allowed for a flow.")
+            )
         except requests.RequestException:
             raise Unavailable("The image could not be read: the connection failed.") from None
-        return bytes(content)
+        finally:
+            _headers_due.at = None
+        with response:
+            if response.status_code != 200:
+                raise Unavailable(f"The image could not be read (HTTP {response.status_code}).")
+            try:
+                return self._read_body("GET", url, response, ends_at, max_bytes)
+            except Unexpected:
+                raise Rejected("The image is larger than the size allowed for a flow.") from None
 
     def _check_budget(self, requests_needed):
         remaining = self.budget.remaining
@@ -486,7 +498,8 @@ class FlowsClient:
             content = self._read_body(method, url, response, ends_at)
         return Answer(response.status_code, response.headers, content)
 
-    def _read_body(self, method, url, response, ends_at):
+    def _read_body(self, method, url, response, ends_at, max_bytes=None):
+        max_bytes = max_bytes or self.max_bytes
         received, size = [], 0
         try:
             while True:
@@ -500,9 +513,9 @@ class FlowsClient:
                 if not piece:
                     return b"".join(received)
                 size += len(piece)
-                if size > self.max_bytes:
+                if size > max_bytes:
                     raise Unexpected(
-                        f"It sent more than {self.max_bytes // (1024 * 1024)} MB, far more than any answer "
+                        f"It sent more than {max_bytes // (1024 * 1024)} MB, far more than any answer "
                         "of the API.",
                         response.status_code,
                     )
