@@ -44,12 +44,12 @@ def run_job(connection_id, key):
     from flows_app.models import Connection
     from jobs import bulk
     from jobs.worker import Worker
-    from sandbox.models import Flow
+    from sandbox.models import ApiAccount, Flow
 
     # The client's idea of the window, shortened as the server's is.
     api_client.RATE_WINDOW = WINDOW
     connection = Connection.objects.get(pk=connection_id)
-    ids = list(Flow.objects.filter(account__api_key=key).values_list("pk", flat=True))
+    ids = list(Flow.objects.filter(account__in=ApiAccount.objects.with_key(key)).values_list("pk", flat=True))
     job, _ = bulk.start(connection, connection.owner, "pause", ids)
     started = time.monotonic()
     Worker(interval=0.05, until_idle=True).run()

@@ -49,7 +49,9 @@ def writes_per_flow(answers):
 def flows(connection, sandbox_key, sandbox_media):
     def make(count):
         call_command("sandbox_demo", "--key", sandbox_key, "--flows", str(count), verbosity=0)
-        return list(SandboxFlow.objects.filter(account__api_key=sandbox_key).order_by("id"))
+        return list(
+            SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).order_by("id")
+        )
 
     return make
 
@@ -172,7 +174,7 @@ def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
 ):
     monkeypatch.setattr(bulk, "UNAVAILABLE_PAUSE", 0.2)
     made = flows(5)
-    account = ApiAccount.objects.get(api_key=sandbox_key)
+    account = ApiAccount.objects.with_key(sandbox_key).get()
     # The server fails the first item's write three times: the job pauses and sends it again
     # twice, then counts it as failed and goes on with the others.
     Fault.objects.create(account=account, kind="status", status=503, methods="POST", remaining=bulk.ATTEMPTS)
@@ -184,7 +186,7 @@ def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
     assert failed.flow_id == made[0].id
     assert failed.attempts == bulk.ATTEMPTS
     page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
-    assert "The server had a problem (HTTP 503)" in page
+    assert "had a problem (HTTP 503)" in page
     assert "Retry the failed flow" in page
     assert job.items.filter(state=BulkItem.State.DONE).count() == 4
 
@@ -205,7 +207,7 @@ def test_a_server_that_fails_once_costs_a_pause_not_a_failure(
     monkeypatch.setattr(bulk, "UNAVAILABLE_PAUSE", 0.2)
     made = flows(3)
     Fault.objects.create(
-        account=ApiAccount.objects.get(api_key=sandbox_key),
+        account=ApiAccount.objects.with_key(sandbox_key).get(),
         kind="status",
         status=502,
         methods="POST",
@@ -231,7 +233,7 @@ def test_delete_takes_an_already_deleted_flow_as_done(logged_in, connection, flo
 def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, connection, flows, sandbox_key):
     made = flows(10)
     job = start(logged_in, connection, "pause", [flow.id for flow in made])
-    ApiAccount.objects.filter(api_key=sandbox_key).update(api_enabled=False)
+    ApiAccount.objects.with_key(sandbox_key).update(api_enabled=False)
     work()
     job.refresh_from_db()
     assert job.state == BulkJob.State.STOPPED
@@ -241,7 +243,7 @@ def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, co
     assert "The server refused the connection&#x27;s API key: You do not have access to the API." in page
     assert "Resume the job" in page
 
-    ApiAccount.objects.filter(api_key=sandbox_key).update(api_enabled=True)
+    ApiAccount.objects.with_key(sandbox_key).update(api_enabled=True)
     assert logged_in.post(f"/jobs/{job.pk}/retry/").status_code == 302
     work()
     job.refresh_from_db()
