@@ -1,10 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from flows_app.api.records import TTL_CHOICES, URGENCIES
 from flows_app.forms import TTL_LABELS
-from jobs.bulk import MAX_ITEMS
 from jobs.models import BulkJob
 
 # The fields "set" may write, as the API names them (API_CONTRACT.md, "Write fields").
@@ -30,8 +28,8 @@ class FlowIdsField(forms.Field):
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BulkJob.Action.choices)
     ids = FlowIdsField(required=False)
-    # "Every flow matching the list's query" instead of ids (flows_app/find.py reads the query).
-    match = forms.BooleanField(required=False)
+    # Deleting is confirmed on a page that names the flows.
+    confirmed = forms.BooleanField(required=False)
     utm_source = forms.CharField(label=_("UTM source"), max_length=128, required=False)
     utm_medium = forms.CharField(label=_("UTM medium"), max_length=128, required=False)
     utm_campaign = forms.CharField(label=_("UTM campaign"), max_length=128, required=False)
@@ -52,17 +50,8 @@ class BulkForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        if not cleaned["match"] and not cleaned["ids"]:
+        if not cleaned["ids"]:
             raise forms.ValidationError(_("Select at least one flow."))
-        if len(cleaned["ids"]) > MAX_ITEMS:
-            raise forms.ValidationError(
-                ngettext(
-                    "A job can change at most %(max)d flow.",
-                    "A job can change at most %(max)d flows.",
-                    MAX_ITEMS,
-                )
-                % {"max": MAX_ITEMS}
-            )
         if cleaned["action"] == BulkJob.Action.SET and not self.changes():
             raise forms.ValidationError(_("Fill in at least one field to set."))
         return cleaned

@@ -1,3 +1,4 @@
+import contextlib
 import math
 
 from django.conf import settings
@@ -9,34 +10,55 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from flows_app.access import get_connection, get_job
-from flows_app.api import connect
+from flows_app.access import flows_api, get_connection, get_job
+from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
 from flows_app.views.partials import template_for
 from jobs import bulk
 from jobs.forms import BulkForm
-from jobs.models import BulkItem
+from jobs.models import BulkItem, BulkJob
 from jobs.pacing import Pacer
 from jobs.worker import worker_alive
 
 Item = BulkItem.State
+Action = BulkJob.Action
 
 
 @login_required
 @require_POST
 def bulk_start(request, connection_id):
-    connection = get_connection(request, connection_id)
+    connection, api = flows_api(request, connection_id)
     form = BulkForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect("flows:list", connection.pk)
+    action, flows = form.cleaned_data["action"], _targets(api, form)
+    if len(flows) > bulk.MAX_ITEMS:
+        messages.error(
+            request,
+            _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
+        )
+        return redirect("flows:list", connection.pk)
+    if action == Action.DELETE and not form.cleaned_data["confirmed"]:
+        context = {"connection": connection, "action": action, "flows": flows, "changes": form.changes()}
+        return render(request, "jobs/confirm.html", context)
     job, created = bulk.start(
-        connection, request.user, form.cleaned_data["action"], form.cleaned_data["ids"], form.changes()
+        connection, request.user, action, [flow_id for flow_id, _ in flows], form.changes(), dict(flows)
     )
     if not created:
         messages.info(request, _("This job was already started: here it is."))
     return redirect("jobs:detail", job.pk)
+
+
+def _targets(api, form):
+    """``(id, name)`` of each flow the job is for; a name is blank where it is not known."""
+    names = {}
+    if form.cleaned_data["action"] == Action.DELETE:
+        # The confirmation names what will be deleted: worth a call per 1000 flows.
+        with contextlib.suppress(ApiError):
+            names = {flow.id: flow.name for flow in api.all_flows()}
+    return [(flow_id, names.get(flow_id, "")) for flow_id in form.cleaned_data["ids"]]
 
 
 def _progress(job):

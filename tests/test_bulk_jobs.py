@@ -17,6 +17,7 @@ from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
+from tests.pages import what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -221,7 +222,7 @@ def test_a_server_that_fails_once_costs_a_pause_not_a_failure(
 
 def test_delete_takes_an_already_deleted_flow_as_done(logged_in, connection, flows):
     made = flows(3)
-    job = start(logged_in, connection, "delete", [flow.id for flow in made])
+    job = start(logged_in, connection, "delete", [flow.id for flow in made], confirmed="1")
     SandboxFlow.objects.filter(pk=made[1].id).delete()
     work()
     items = {item.flow_id: item for item in job.items.all()}
@@ -336,6 +337,21 @@ def test_two_workers_on_one_queue_never_send_the_same_item(
     assert writes_per_flow(answers) == {flow.id: 1 for flow in made}
     # Both workers took part (each slice is a task, claimed by one worker).
     assert len({worker for task in DBTaskResult.objects.all() for worker in task.worker_ids}) == 2
+
+
+def test_delete_is_confirmed_first_on_a_page_naming_the_count_and_a_few_flows(logged_in, connection, flows):
+    made = flows(8)
+    url = f"/connections/{connection.pk}/flows/bulk/"
+    page = logged_in.post(url, {"action": "delete", "ids": [flow.id for flow in made]})
+    assert page.status_code == 200
+    text = what_the_user_reads(page)
+    assert "Delete 8 flows?" in text
+    assert all(flow.name in text for flow in made[:5])
+    assert "and 3 more" in text
+    assert not BulkJob.objects.exists()
+    job = start(logged_in, connection, "delete", [flow.id for flow in made], confirmed="1")
+    assert job.items.count() == 8
+    assert {item.name for item in job.items.all()} == {flow.name for flow in made}
 
 
 def test_the_job_page_says_when_no_worker_is_running(logged_in, connection, flows):
