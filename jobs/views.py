@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from flows_app.access import flows_api, get_connection, get_job
 from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
+from flows_app.find import find_flows
 from flows_app.views.partials import template_for
 from jobs import bulk
 from jobs.forms import BulkForm
@@ -33,14 +34,17 @@ def bulk_start(request, connection_id):
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect("flows:list", connection.pk)
-    action, flows = form.cleaned_data["action"], _targets(api, form)
+    action, flows = form.cleaned_data["action"], _targets(api, form, request.POST)
+    if not flows:
+        messages.error(request, _("No flow matches the search and filters: nothing was changed."))
+        return redirect("flows:list", connection.pk)
     if len(flows) > bulk.MAX_ITEMS:
         messages.error(
             request,
             _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
         )
         return redirect("flows:list", connection.pk)
-    if action == Action.DELETE and not form.cleaned_data["confirmed"]:
+    if (action == Action.DELETE or form.cleaned_data["match"]) and not form.cleaned_data["confirmed"]:
         context = {"connection": connection, "action": action, "flows": flows, "changes": form.changes()}
         return render(request, "jobs/confirm.html", context)
     job, created = bulk.start(
@@ -51,13 +55,16 @@ def bulk_start(request, connection_id):
     return redirect("jobs:detail", job.pk)
 
 
-def _targets(api, form):
+def _targets(api, form, params):
     """``(id, name)`` of each flow the job is for; a name is blank where it is not known."""
-    names = {}
-    if form.cleaned_data["action"] == Action.DELETE:
+    if form.cleaned_data["match"]:
+        return [(flow.id, flow.name) for flow in find_flows(api, params).flows]
+    known = api.cached_every_flow()
+    if known is None and form.cleaned_data["action"] == Action.DELETE:
         # The confirmation names what will be deleted: worth a call per 1000 flows.
         with contextlib.suppress(ApiError):
-            names = {flow.id: flow.name for flow in api.all_flows()}
+            known = api.every_flow()
+    names = {flow.id: flow.name for flow in known or ()}
     return [(flow_id, names.get(flow_id, "")) for flow_id in form.cleaned_data["ids"]]
 
 
