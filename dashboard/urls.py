@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("flows_app.urls")),
+    path("connections/<int:connection_id>/", include("trends.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -17,6 +17,7 @@ from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
+from trends.views import flow_trend
 
 DEFAULT_PER_PAGE = 25
 
@@ -93,7 +94,8 @@ def _row_failed(request, flow_id, error):
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     flow = api.get_flow(flow_id)
-    return render(request, "flows/detail.html", {"connection": connection, "flow": flow})
+    context = {"connection": connection, "flow": flow, "trend": flow_trend(request, connection, flow.id)}
+    return render(request, "flows/detail.html", context)
 
 
 @login_required

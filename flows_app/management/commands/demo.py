@@ -6,6 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from flows_app.models import SANDBOX, Connection
+from sandbox.models import Flow as SandboxFlow
+from trends.demo import backfill
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "pushdeck-demo"  # noqa: S105 -- a local demo account, printed on purpose
@@ -35,6 +37,16 @@ class Command(BaseCommand):
             connection.set_api_key(DEMO_API_KEY)
             connection.save()
             connection.make_default()
+        history = SandboxFlow.objects.filter(account__api_key=DEMO_API_KEY).values_list(
+            "id",
+            "website_id",
+            "total_sent_push_notifications",
+            "total_displayed_push_notifications",
+            "total_clicked_push_notifications",
+            "total_closed_push_notifications",
+        )
+        if backfill(connection, [(row[0], row[1], row[2:]) for row in history]):
+            self.stdout.write("Back-filled four weeks of made-up history for the trends charts (demo data).")
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nPushdeck demo ready: http://{host}:{port}/\n"
