@@ -81,7 +81,10 @@ def backfill(connection, flows, days=28, now=None, seed=7):
             * rng.uniform(0.7, 1.3)
             for bucket in buckets
         ]
-        columns = [_split(int(value * share), weights) for value in totals]
+        # Each hour's displays follow its sends, and its clicks and closes its displays.
+        sent = _split(int(totals[0] * share), weights)
+        displayed = _split(int(totals[1] * share), sent)
+        columns = [sent, displayed, *(_split(int(value * share), displayed) for value in totals[2:])]
         rows += [
             Delta(
                 connection=connection,

@@ -1,0 +1,69 @@
+"""The trend chart in Chromium: drawn with data, values shown on focus, the range switch swapping
+the chart in place, and dark mode (with a screenshot kept for people to look at)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_browser import csp_errors  # noqa: F401 -- the fixture that fails on CSP violations
+from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def detail(page, live_server, connection, history, csp_errors):  # noqa: F811
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("marketer")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/connections/{connection.pk}/flows/{history[0].id}/")
+    return page
+
+
+def test_chart_renders_with_data_and_shows_values_on_focus(detail):
+    chart = detail.locator("#trend svg.chart")
+    expect(chart).to_be_visible()
+    points = detail.locator("#trend .line-sent").get_attribute("points").split()
+    assert len(points) >= 4
+    # The sent line rises off the baseline where the flow sent 100.
+    assert len({point.split(",")[1] for point in points}) > 1
+    mark = detail.locator("#trend .mark").nth(27)
+    tip = mark.locator(".tip")
+    expect(tip).to_be_hidden()
+    mark.focus()
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text("Sent: 100")
+    expect(tip).to_contain_text("Click rate: 10.0%")
+    detail.get_by_text("The figures as a table").click()
+    expect(detail.locator(".trend-table tbody tr").first).to_be_visible()
+
+
+def test_range_switch_swaps_the_chart_and_keeps_the_url(detail):
+    detail.get_by_role("link", name="7 days").click()
+    expect(detail.locator("#trend .mark")).to_have_count(7)
+    expect(detail.get_by_role("link", name="7 days")).to_have_attribute("aria-current", "true")
+    assert detail.url.endswith("?range=7d")
+    detail.get_by_role("link", name="48 hours").click()
+    expect(detail.locator("#trend .mark")).to_have_count(48)
+    detail.go_back()
+    expect(detail.locator("#trend .mark")).to_have_count(7)
+    detail.get_by_label("From").fill("2026-01-01")
+    detail.get_by_label("to", exact=True).fill("2026-01-10")
+    detail.get_by_role("button", name="Show").click()
+    expect(detail.locator("#trend .mark")).to_have_count(10)
+    assert re.search(r"from=2026-01-01&to=2026-01-10$", detail.url)
+
+
+def test_dark_mode_draws_the_chart_in_light_ink(detail, tmp_path):
+    label = detail.locator("#trend .axis-label text").first
+    light = label.evaluate("element => getComputedStyle(element).fill")
+    detail.emulate_media(color_scheme="dark")
+    dark = label.evaluate("element => getComputedStyle(element).fill")
+    assert light != dark
+    # Light ink on the dark card: every channel of the axis labels' colour is bright.
+    assert min(int(channel) for channel in re.findall(r"\d+", dark)[:3]) > 128
+    shot = tmp_path / "trend-dark.png"
+    detail.locator("#trend").screenshot(path=shot)
+    assert shot.stat().st_size > 10_000
