@@ -4,7 +4,7 @@
 Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
 login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form,
-and the list again in dark mode.
+the list again in dark mode, and the trends chart (the demo's back-filled history) light and dark.
 """
 
 import os
@@ -88,6 +88,22 @@ def open_edit(page):
     page.wait_for_selector("form[data-flow-form]")
 
 
+def shoot_trend(browser, base, scheme, name):
+    """The chart of the busiest flow's detail page alone, one day's values shown as on focus."""
+    context = browser.new_context(viewport=SIZE, color_scheme=scheme, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base)
+    busiest = page.locator("#flows-table tbody tr").evaluate_all(
+        """rows => rows.map(row => [Number(row.cells[4].textContent.replace(/,/g, "")), row.querySelector(".flow-name").href])
+                       .sort((a, b) => b[0] - a[0])[0][1]"""
+    )
+    page.goto(busiest)
+    page.locator("#trend .mark").nth(-8).focus()
+    page.locator("#trend").screenshot(path=OUT / name)
+    print(f"  {OUT.relative_to(ROOT) / name}")
+    context.close()
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -124,6 +140,8 @@ def main():
                     ],
                 )
                 shoot(browser, base, "dark", [("list-dark.png", lambda page: None)])
+                shoot_trend(browser, base, "light", "trend.png")
+                shoot_trend(browser, base, "dark", "trend-dark.png")
                 browser.close()
         finally:
             server.terminate()

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from flows_app.api import Unavailable
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import inject
+from tests.test_settings import load_settings
 from trends.models import Delta, FlowRecord, Snapshot
 from trends.snapshots import take_snapshot, thin
 
@@ -188,3 +189,17 @@ def test_snapshot_stats_command_takes_one_for_every_connection(connection, demo_
     call_command("snapshot_stats")
     assert "Snapshots taken: 1" in capsys.readouterr().out
     assert Snapshot.objects.filter(connection=connection, taken_at__isnull=False).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"STATS_SNAPSHOT_MINUTES": "0"}, "STATS_SNAPSHOT_MINUTES must be at least 1"),
+        ({"STATS_HOURLY_DAYS": "a week"}, "STATS_HOURLY_DAYS must be a number"),
+        ({"STATS_RETENTION_DAYS": "7"}, "STATS_RETENTION_DAYS must be at least STATS_HOURLY_DAYS"),
+    ],
+)
+def test_history_settings_that_cannot_work_stop_start_up(env, complaint):
+    result = load_settings(**env)
+    assert result.returncode != 0
+    assert complaint in result.stderr

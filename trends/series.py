@@ -150,3 +150,42 @@ def total(points):
     if not recorded:
         return None
     return Point(recorded[0].start, *(sum(getattr(p, name) for p in recorded) for name in COUNTERS))
+
+
+class Recent(NamedTuple):
+    """A flow's sends per day over the last 14 days (oldest first), and its last 7 days' figures."""
+
+    days: tuple
+    sent: int
+    displayed: int
+    clicked: int
+
+    @property
+    def click_rate(self):
+        return self.clicked / self.displayed if self.displayed else None
+
+
+def recent(connection, flow_ids=None, now=None):
+    """Recent figures of each flow with history ({flow id: Recent}), for the flows list: its
+    sparklines, and its "last 7 days" columns (today and the six days before)."""
+    start = _midnight(now or timezone.now()) - 13 * DAY
+    records = FlowRecord.objects.filter(connection=connection)
+    rows = deltas(connection).filter(bucket__gte=start)
+    if flow_ids is not None:
+        records, rows = records.filter(flow_id__in=flow_ids), rows.filter(flow_id__in=flow_ids)
+    by_flow = {flow_id: {} for flow_id in records.values_list("flow_id", flat=True)}
+    for row in (
+        rows.annotate(day=TruncDay("bucket", tzinfo=dt.UTC))
+        .values("flow_id", "day")
+        .annotate(sent=Sum("sent"), displayed=Sum("displayed"), clicked=Sum("clicked"))
+    ):
+        by_flow.setdefault(row["flow_id"], {})[row["day"]] = row
+    result = {}
+    for flow_id, days in by_flow.items():
+        figures = [days.get(start + number * DAY, {}) for number in range(14)]
+        week = figures[7:]
+        result[flow_id] = Recent(
+            tuple(day.get("sent", 0) for day in figures),
+            *(sum(day.get(name, 0) for day in week) for name in ("sent", "displayed", "clicked")),
+        )
+    return result
