@@ -35,16 +35,24 @@ class Snapshot(models.Model):
         return f"{self.connection_id} @ {self.period:%Y-%m-%d %H:%M}"
 
 
-class FlowRecord(models.Model):
-    """A flow's totals as last seen changing: what the next snapshot's differences start from."""
+class Counters(models.Model):
+    """One flow's four figures (API_CONTRACT.md, "Stats"), with the connection and website it is of."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="flow_records")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
     flow_id = models.PositiveBigIntegerField()
     website_id = models.PositiveBigIntegerField()
     sent = models.PositiveBigIntegerField(default=0)
     displayed = models.PositiveBigIntegerField(default=0)
     clicked = models.PositiveBigIntegerField(default=0)
     closed = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class FlowRecord(Counters):
+    """A flow's totals as last seen changing: what the next snapshot's differences start from."""
+
     first_seen = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True, help_text="When a snapshot first missed it.")
 
@@ -57,17 +65,10 @@ class FlowRecord(models.Model):
         return f"flow {self.flow_id} of connection {self.connection_id}"
 
 
-class Delta(models.Model):
+class Delta(Counters):
     """What a flow did in one hour (or, once thinned, one whole day starting at midnight UTC)."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="deltas")
-    flow_id = models.PositiveBigIntegerField()
-    website_id = models.PositiveBigIntegerField()
     bucket = models.DateTimeField()
-    sent = models.PositiveBigIntegerField(default=0)
-    displayed = models.PositiveBigIntegerField(default=0)
-    clicked = models.PositiveBigIntegerField(default=0)
-    closed = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
