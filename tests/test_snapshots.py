@@ -10,11 +10,12 @@ from django.db import connection as db_connection
 from django.db.models import Sum
 
 from flows_app.api import Unavailable
+from flows_app.models import SANDBOX, Connection
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import inject
 from tests.test_settings import load_settings
 from trends.models import Delta, FlowRecord, Snapshot
-from trends.snapshots import take_snapshot, thin
+from trends.snapshots import snapshot_all, take_snapshot, thin
 
 T0 = dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC)
 
@@ -203,3 +204,13 @@ def test_history_settings_that_cannot_work_stop_start_up(env, complaint):
     result = load_settings(**env)
     assert result.returncode != 0
     assert complaint in result.stderr
+
+
+def test_one_connection_failing_does_not_stop_the_others(connection, demo_flows, sandbox_key, other_user):
+    broken = Connection(owner=other_user, label="Revoked", server=SANDBOX)
+    broken.set_api_key("a-key-the-sandbox-does-not-know-0001")
+    broken.save()
+    assert snapshot_all(T0) == (1, 0, 1)
+    assert Snapshot.objects.get().connection == connection
+    # Run again in the same period: the taken one is skipped, the broken one tried again.
+    assert snapshot_all(later(5)) == (0, 1, 1)

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from flows_app.api import ApiError, FlowsClient
+from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
 from trends.models import Delta, FlowRecord, Snapshot
 
@@ -38,7 +39,7 @@ def difference(before, after):
 
 def take_snapshot(connection, now=None):
     """One snapshot of the connection's flows for the current period; None when another run has
-    already claimed that period. Raises ApiError when the API cannot be read (the period is then
+    already claimed that period. Raises ApiError (or DecryptionError) when the API cannot be read (the period is then
     released, for the next run to try again)."""
     now = now or timezone.now()
     try:
@@ -46,11 +47,11 @@ def take_snapshot(connection, now=None):
             snapshot = Snapshot.objects.create(connection=connection, period=period_of(now))
     except IntegrityError:
         return None
-    client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
     try:
+        client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
         # Every page at 1000 a page; refused up front when the key's minute cannot afford it.
         flows = client.all_flows(results_per_page=1000)
-    except ApiError:
+    except (ApiError, DecryptionError):
         snapshot.delete()
         raise
     with transaction.atomic():
@@ -179,13 +180,14 @@ def thin(now=None):
 def snapshot_all(now=None):
     """A snapshot of every connection, then thinning; (taken, skipped, failed) counts.
 
-    One connection's failure (a revoked key, a server down) is logged and does not stop the others.
+    One connection's failure (a revoked key, a server down, a key sealed under a secret no longer
+    configured) is logged and does not stop the others.
     """
     taken = skipped = failed = 0
     for connection in Connection.objects.order_by("pk"):
         try:
             snapshot = take_snapshot(connection, now)
-        except ApiError as error:
+        except (ApiError, DecryptionError) as error:
             failed += 1
             logger.warning("snapshot of connection %s failed: %s", connection.pk, error)
             continue
