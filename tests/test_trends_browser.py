@@ -29,10 +29,15 @@ def test_chart_renders_with_data_and_shows_values_on_focus(detail):
     assert len(points) >= 4
     # The sent line rises off the baseline where the flow sent 100.
     assert len({point.split(",")[1] for point in points}) > 1
-    mark = detail.locator("#trend .mark").nth(27)
-    tip = mark.locator(".tip")
+    marks = detail.locator("#trend .mark")
+    tip = marks.nth(27).locator(".tip")
     expect(tip).to_be_hidden()
-    mark.focus()
+    # One tab stop, today's mark; the arrow keys reach the day before yesterday.
+    expect(detail.locator('#trend .mark[tabindex="0"]')).to_have_count(1)
+    marks.last.focus()
+    detail.keyboard.press("ArrowLeft")
+    detail.keyboard.press("ArrowLeft")
+    expect(marks.nth(27)).to_be_focused()
     expect(tip).to_be_visible()
     expect(tip).to_contain_text("Sent: 100")
     expect(tip).to_contain_text("Click rate: 10.0%")
