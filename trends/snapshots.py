@@ -113,6 +113,7 @@ def record(connection, flows, now):
         FlowRecord.objects.filter(connection=connection, flow_id__in=gone[start : start + BATCH]).update(
             deleted_at=now
         )
+    # Counted in the hour the snapshot saw it: at most one interval after it happened.
     _add_to_hour(connection, hour_of(now), changes)
     return len(records)
 
