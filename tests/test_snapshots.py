@@ -2,15 +2,21 @@
 what changed: differences per hour, never negative, thinned to days, kept for the retention."""
 
 import datetime as dt
+import importlib
 import threading
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection as db_connection
 from django.db.models import Sum
+from django.utils.module_loading import autodiscover_modules
 
-from flows_app.api import Unavailable
+import trends.tasks
+from flows_app.api import FlowsClient, RateBudget, Unavailable
+from flows_app.api.client import RateBudgetStore
 from flows_app.models import SANDBOX, Connection
+from jobs import periodic
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import inject
 from tests.test_settings import load_settings
@@ -214,3 +220,55 @@ def test_one_connection_failing_does_not_stop_the_others(connection, demo_flows,
     assert Snapshot.objects.get().connection == connection
     # Run again in the same period: the taken one is skipped, the broken one tried again.
     assert snapshot_all(later(5)) == (0, 1, 1)
+
+
+def spend_budget_down_to(connection, remaining):
+    """As if people had just spent the key's minute down to ``remaining`` requests."""
+    fingerprint = FlowsClient(connection.base_url, connection.api_key).fingerprint
+    RateBudgetStore(fingerprint).record(RateBudget(60, remaining))
+
+
+@pytest.fixture
+def trends_registered():
+    """The periodic registry as the worker builds it from every app's tasks.py (registered anew:
+    another test may have emptied the registry after trends.tasks was first imported)."""
+    before = dict(periodic.registry)
+    autodiscover_modules("tasks")
+    importlib.reload(trends.tasks)
+    periodic._looked_at.clear()
+    yield
+    periodic.registry.clear()
+    periodic.registry.update(before)
+
+
+def test_the_worker_takes_the_snapshots_every_period(connection, demo_flows, trends_registered):
+    assert "trends.snapshots.snapshot_all" in periodic.registry
+    assert periodic.registry["trends.snapshots.snapshot_all"].seconds == 15 * 60
+    call_command("worker", "--until-idle", "--interval", "0")
+    snapshot = Snapshot.objects.get(connection=connection)
+    assert snapshot.flows == 40 and snapshot.taken_at is not None
+
+
+def test_the_worker_leaves_the_reserve_to_people_and_tries_next_period(connection, demo_flows, upstream):
+    # The reserve is 10 a minute: with 10 left, a snapshot would eat into what people need.
+    spend_budget_down_to(connection, 10)
+    assert snapshot_all(T0) == (0, 1, 0)
+    assert upstream == [] and not Snapshot.objects.exists()
+    spend_budget_down_to(connection, 11)
+    assert snapshot_all(later(15)) == (1, 0, 0)
+
+
+def test_snapshot_stats_waits_for_the_budget_instead(connection, demo_flows, monkeypatch, capsys):
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        # By the end of the wait the key's window has reopened.
+        caches["rate-budget"].clear()
+
+    monkeypatch.setattr("trends.snapshots.time.sleep", sleep)
+    spend_budget_down_to(connection, 10)
+    call_command("snapshot_stats")
+    assert "Snapshots taken: 1" in capsys.readouterr().out
+    # It waited for the rest of the key's window (up to a minute) before reading.
+    assert len(slept) == 1 and 50 < slept[0] <= 60

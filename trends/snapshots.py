@@ -3,6 +3,8 @@ and `manage.py snapshot_stats` runs on demand."""
 
 import datetime as dt
 import logging
+import math
+import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,12 +15,17 @@ from django.utils import timezone
 from flows_app.api import ApiError, FlowsClient
 from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
+from jobs.pacing import MustWait, Pacer
 from trends.models import Delta, FlowRecord, Snapshot
 
 logger = logging.getLogger(__name__)
 
 COUNTERS = ("sent", "displayed", "clicked", "closed")
 BATCH = 1000
+PAGE = 1000
+# The worker never waits longer than this for the key's budget: a snapshot put off to the next
+# period loses nothing (it counts every change since the last one), and the worker's loop goes on.
+WORKER_MAX_WAIT = 5
 
 
 def period_of(moment):
@@ -37,10 +44,15 @@ def difference(before, after):
     return tuple(max(0, new - old) for old, new in zip(before, after, strict=True))
 
 
-def take_snapshot(connection, now=None):
+def take_snapshot(connection, now=None, max_wait=None):
     """One snapshot of the connection's flows for the current period; None when another run has
-    already claimed that period. Raises ApiError (or DecryptionError) when the API cannot be read (the period is then
-    released, for the next run to try again)."""
+    already claimed that period.
+
+    Paced as all background work is (jobs.pacing): it spends only what the key's minute has left
+    above the people's reserve, waiting for that at most ``max_wait`` seconds (None: as long as
+    it takes) before it gives up with MustWait. Raises ApiError (or DecryptionError) when the
+    API cannot be read. Either way the period is released, for the next run to take.
+    """
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -48,17 +60,29 @@ def take_snapshot(connection, now=None):
     except IntegrityError:
         return None
     try:
-        client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
-        # Every page at 1000 a page; refused up front when the key's minute cannot afford it.
-        flows = client.all_flows(results_per_page=1000)
-    except (ApiError, DecryptionError):
+        flows, calls = _read_every_flow(connection, max_wait)
+    except (ApiError, DecryptionError, MustWait):
         snapshot.delete()
         raise
     with transaction.atomic():
         snapshot.changed = record(connection, flows, now)
-        snapshot.flows, snapshot.calls, snapshot.taken_at = len(flows), client.calls, timezone.now()
+        snapshot.flows, snapshot.calls, snapshot.taken_at = len(flows), calls, timezone.now()
         snapshot.save(update_fields=["changed", "flows", "calls", "taken_at"])
     return snapshot
+
+
+def _read_every_flow(connection, max_wait):
+    """Every flow of the connection, all pages at 1000 a page fetched together once the key's
+    budget allows them all; (flows, upstream calls)."""
+    client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
+    known = FlowRecord.objects.filter(connection=connection, deleted_at=None).count()
+    pacer = Pacer(client)
+    wait = pacer.seconds_for(max(1, math.ceil(known / PAGE)))
+    if max_wait is not None and wait > max_wait:
+        raise MustWait(wait)
+    time.sleep(wait)
+    flows = pacer.call(client.all_flows, results_per_page=PAGE, expected_total=known, max_wait=max_wait)
+    return flows, client.calls
 
 
 def record(connection, flows, now):
@@ -178,8 +202,9 @@ def thin(now=None):
     Snapshot.objects.filter(period__lt=expired).delete()
 
 
-def snapshot_all(now=None):
-    """A snapshot of every connection, then thinning; (taken, skipped, failed) counts.
+def snapshot_all(now=None, max_wait=WORKER_MAX_WAIT):
+    """A snapshot of every connection, then thinning; (taken, skipped, failed) counts, where
+    skipped counts periods already taken and snapshots put off for the key's budget.
 
     One connection's failure (a revoked key, a server down, a key sealed under a secret no longer
     configured) is logged and does not stop the others.
@@ -187,7 +212,11 @@ def snapshot_all(now=None):
     taken = skipped = failed = 0
     for connection in Connection.objects.order_by("pk"):
         try:
-            snapshot = take_snapshot(connection, now)
+            snapshot = take_snapshot(connection, now, max_wait)
+        except MustWait as wait:
+            skipped += 1
+            logger.info("snapshot of connection %s put off to the next period: %s", connection.pk, wait)
+            continue
         except (ApiError, DecryptionError) as error:
             failed += 1
             logger.warning("snapshot of connection %s failed: %s", connection.pk, error)
