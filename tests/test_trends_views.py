@@ -99,8 +99,13 @@ def test_connection_and_website_overviews_sum_their_flows(logged_in, connection,
 
 def test_no_history_yet_says_when_recording_starts(logged_in, connection, demo_flows):
     flow = demo_flows[0]
-    text = visible_text(logged_in.get(f"/connections/{connection.pk}/flows/{flow.id}/").content)
-    assert "No history yet: figures are recorded from the next snapshot on, every 15 minutes." in text
+    html = logged_in.get(f"/connections/{connection.pk}/flows/{flow.id}/").content.decode()
+    assert (
+        "No history yet: figures are recorded from the next snapshot on, every 15 minutes."
+        in visible_text(html)
+    )
+    # Nothing to switch between or to download yet.
+    assert "stats.csv" not in html and "range=7d" not in html
 
 
 def read_csv(response):
@@ -138,9 +143,10 @@ def test_another_users_history_is_not_found(client, other_user, connection, hist
     client.force_login(other_user)
     for path in ("trends/", "stats.csv", f"flows/{flow.id}/stats.csv", f"flows/{flow.id}/trend/"):
         assert client.get(f"/connections/{connection.pk}/{path}").status_code == 404
-    # Their own connection to the same key has its own (empty) history.
+    # Their own connection to the same key has its own history, empty so far.
     own = Connection(owner=other_user, label="Mine", server=SANDBOX)
     own.set_api_key(connection.api_key)
     own.save()
-    rows = read_csv(client.get(f"/connections/{own.pk}/flows/{flow.id}/stats.csv"))
+    assert client.get(f"/connections/{own.pk}/flows/{flow.id}/stats.csv").status_code == 404
+    rows = read_csv(client.get(f"/connections/{own.pk}/stats.csv"))
     assert rows == [["date", "sent", "displayed", "clicked", "closed", "click_rate"]]

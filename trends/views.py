@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -70,11 +70,19 @@ def flow_trend(request, connection, flow_id):
     return trend_for(request, connection, _("Over time"), urls, flow_id=flow_id)
 
 
+def _recorded(connection, flow_id):
+    """A flow the connection has history of; any other id answers 404, like a flow that does not
+    exist (the detail page of a flow without history offers neither range switch nor CSV)."""
+    if not FlowRecord.objects.filter(connection=connection, flow_id=flow_id).exists():
+        raise Http404("No history of this flow.")
+
+
 @login_required
 @require_GET
 def flow_fragment(request, connection_id, flow_id):
     """The range switch of a flow's detail page: the chart section alone, from history only."""
     connection = get_connection(request, connection_id)
+    _recorded(connection, flow_id)
     detail = reverse("flows:detail", args=[connection.pk, flow_id])
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     if not request.htmx:
@@ -128,6 +136,7 @@ def _csv(request, connection, filename, flow_id=None, website_id=None):
 @require_GET
 def flow_csv(request, connection_id, flow_id):
     connection = get_connection(request, connection_id)
+    _recorded(connection, flow_id)
     return _csv(request, connection, f"flow-{int(flow_id)}-stats.csv", flow_id=flow_id)
 
 
