@@ -77,6 +77,15 @@ def test_unchanged_flows_write_nothing_and_changes_are_differences(connection, d
     assert day_totals(connection, moved.id) == {"sent": 40, "displayed": 30, "clicked": 4, "closed": 3}
 
 
+def test_a_rename_is_kept_without_counting_anything(connection, demo_flows):
+    flow = demo_flows[4]
+    take_snapshot(connection, T0)
+    SandboxFlow.objects.filter(pk=flow.pk).update(name="Spring welcome")
+    assert take_snapshot(connection, later(15)).changed == 1
+    assert FlowRecord.objects.get(connection=connection, flow_id=flow.id).name == "Spring welcome"
+    assert not Delta.objects.exists()
+
+
 def test_a_counter_that_goes_down_gives_no_negative_figure(connection, demo_flows):
     flow = demo_flows[1]
     grow(flow, sent=500, displayed=400)
@@ -111,6 +120,7 @@ def test_flows_appearing_count_from_zero_and_deleted_ones_keep_their_history(con
     assert day_totals(connection, copy.id)["sent"] == copy.total_sent_push_notifications
     gone = FlowRecord.objects.get(connection=connection, flow_id=doomed_id)
     assert gone.deleted_at == later(30)
+    assert gone.name == doomed.name
     assert day_totals(connection, doomed_id)["sent"] == 12
 
 

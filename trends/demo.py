@@ -57,8 +57,8 @@ def _split(total, weights):
 
 
 def backfill(connection, flows, days=28, now=None, seed=7):
-    """Write ``days`` of plausible history for ``flows`` ((flow id, website id, the four totals)
-    tuples): one row per day, one per hour since the day 48 h ago began. Does nothing when the
+    """Write ``days`` of plausible history for ``flows`` ((flow id, website id, name, the four
+    totals) tuples): one row per day, one per hour since the day 48 h ago began. Does nothing when the
     connection already has a snapshot; returns the number of rows written."""
     if Snapshot.objects.filter(connection=connection).exists():
         return 0
@@ -69,7 +69,7 @@ def backfill(connection, flows, days=28, now=None, seed=7):
     buckets = [start + dt.timedelta(days=d) for d in range((hourly_from - start).days)]
     buckets += [hourly_from + dt.timedelta(hours=h) for h in range(int((now - hourly_from) / HOUR) + 1)]
     rows = []
-    for flow_id, website_id, totals in flows:
+    for flow_id, website_id, _name, totals in flows:
         if not totals[0]:
             continue
         # Up to half of what the flow ever did happened in these weeks; some flows fade, some grow.
@@ -101,10 +101,11 @@ def backfill(connection, flows, days=28, now=None, seed=7):
             connection=connection,
             flow_id=flow_id,
             website_id=website_id,
+            name=name,
             first_seen=start,
             **dict(zip(COUNTERS, totals, strict=True)),
         )
-        for flow_id, website_id, totals in flows
+        for flow_id, website_id, name, totals in flows
     ]
     with transaction.atomic():
         Snapshot.objects.create(

@@ -53,6 +53,7 @@ class Counters(models.Model):
 class FlowRecord(Counters):
     """A flow's totals as last seen changing: what the next snapshot's differences start from."""
 
+    name = models.CharField(max_length=256, blank=True)
     first_seen = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True, help_text="When a snapshot first missed it.")
 

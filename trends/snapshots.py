@@ -90,15 +90,15 @@ def record(connection, flows, now):
 
     A flow first seen after the connection's first snapshot is new since then (created or
     duplicated), so all its totals count as this hour's; on the very first snapshot totals are
-    only the starting point. Flows the API no longer lists are marked deleted and keep their
-    history until STATS_RETENTION_DAYS.
+    only the starting point. A flow's name is kept too (renames included), so that a flow the
+    API no longer lists, marked deleted, is still named in its history until STATS_RETENTION_DAYS.
     """
     # Serialises snapshots of one connection (PostgreSQL): differences start from committed totals.
     list(Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk"))
     known = {
         row[0]: row[1:]
         for row in FlowRecord.objects.filter(connection=connection).values_list(
-            "flow_id", "deleted_at", *COUNTERS
+            "flow_id", "deleted_at", "name", "website_id", *COUNTERS
         )
     }
     first = not Snapshot.objects.filter(connection=connection, taken_at__isnull=False).exists()
@@ -108,15 +108,16 @@ def record(connection, flows, now):
         previous = known.get(flow.id)
         if previous is None:
             growth = (0, 0, 0, 0) if first else totals
-        elif previous[1:] == totals and previous[0] is None:
+        elif previous == (None, flow.name, flow.website_id, *totals):
             continue
         else:
-            growth = difference(previous[1:], totals)
+            growth = difference(previous[3:], totals)
         records.append(
             FlowRecord(
                 connection=connection,
                 flow_id=flow.id,
                 website_id=flow.website_id,
+                name=flow.name,
                 first_seen=now,
                 deleted_at=None,
                 **dict(zip(COUNTERS, totals, strict=True)),
@@ -129,7 +130,7 @@ def record(connection, flows, now):
         batch_size=BATCH,
         update_conflicts=True,
         unique_fields=["connection", "flow_id"],
-        update_fields=["website_id", "deleted_at", *COUNTERS],
+        update_fields=["website_id", "name", "deleted_at", *COUNTERS],
     )
     listed = {flow.id for flow in flows}
     gone = [flow_id for flow_id, previous in known.items() if flow_id not in listed and previous[0] is None]

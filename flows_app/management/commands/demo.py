@@ -40,12 +40,13 @@ class Command(BaseCommand):
         history = SandboxFlow.objects.filter(account__api_key=DEMO_API_KEY).values_list(
             "id",
             "website_id",
+            "name",
             "total_sent_push_notifications",
             "total_displayed_push_notifications",
             "total_clicked_push_notifications",
             "total_closed_push_notifications",
         )
-        if backfill(connection, [(row[0], row[1], row[2:]) for row in history]):
+        if backfill(connection, [(*row[:3], row[3:]) for row in history]):
             self.stdout.write("Back-filled four weeks of made-up history for the trends charts (demo data).")
         self.stdout.write(
             self.style.SUCCESS(
