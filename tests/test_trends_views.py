@@ -11,6 +11,7 @@ import pytest
 from flows_app.models import SANDBOX, Connection
 from tests.pages import visible_text
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+from trends.snapshots import take_snapshot
 
 
 def day(moment):
@@ -150,3 +151,23 @@ def test_another_users_history_is_not_found(client, other_user, connection, hist
     assert client.get(f"/connections/{own.pk}/flows/{flow.id}/stats.csv").status_code == 404
     rows = read_csv(client.get(f"/connections/{own.pk}/stats.csv"))
     assert rows == [["date", "sent", "displayed", "clicked", "closed", "click_rate"]]
+
+
+def test_trends_page_ranks_flows_by_their_last_7_days(logged_in, connection, history, demo_flows):
+    flow, other, now = history
+    demo_flows.filter(pk=other.pk).delete()
+    # The next period's snapshot sees it gone.
+    take_snapshot(connection, now + dt.timedelta(minutes=15))
+    html = logged_in.get(f"/connections/{connection.pk}/trends/").content.decode()
+    text = visible_text(html)
+    # Most sent first; the deleted flow keeps its name and its figures.
+    # A row reads: name, website, the sparkline's name (its 14 days), then the 7 days' figures.
+    days = r"Sent per day over the last 14 days: [\d, ]+?"
+    assert re.search(rf"{re.escape(other.name)} deleted #{other.website_id} {days} 1,000 90 10.0%", text)
+    assert re.search(rf"{re.escape(flow.name)} #{flow.website_id} {days} 160 11 8.5%", text)
+    assert text.index(other.name) < text.index(flow.name)
+    assert 'aria-sort="descending"' in html and "Sent per day over the last 14 days: 0, 0," in html
+    by_rate = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/?sort=-click_rate").content)
+    assert by_rate.index(flow.name) > by_rate.index(other.name)
+    rising = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/?sort=click_rate").content)
+    assert rising.index(f"{flow.name} #") < rising.index(f"{other.name} deleted")

@@ -165,12 +165,14 @@ class Recent(NamedTuple):
         return self.clicked / self.displayed if self.displayed else None
 
 
-def recent(connection, flow_ids=None, now=None):
-    """Recent figures of each flow with history ({flow id: Recent}), for the flows list: its
-    sparklines, and its "last 7 days" columns (today and the six days before)."""
+def recent(connection, flow_ids=None, website_id=None, now=None):
+    """Recent figures of each flow with history ({flow id: Recent}), of these flows or of a
+    website's: sparklines, and "last 7 days" figures (today and the six days before)."""
     start = _midnight(now or timezone.now()) - 13 * DAY
     records = FlowRecord.objects.filter(connection=connection)
-    rows = deltas(connection).filter(bucket__gte=start)
+    rows = deltas(connection, website_id=website_id).filter(bucket__gte=start)
+    if website_id is not None:
+        records = records.filter(website_id=website_id)
     if flow_ids is not None:
         records, rows = records.filter(flow_id__in=flow_ids), rows.filter(flow_id__in=flow_ids)
     by_flow = {flow_id: {} for flow_id in records.values_list("flow_id", flat=True)}
@@ -189,3 +191,45 @@ def recent(connection, flow_ids=None, now=None):
             *(sum(day.get(name, 0) for day in week) for name in ("sent", "displayed", "clicked")),
         )
     return result
+
+
+class FlowWeek(NamedTuple):
+    """One row of the Trends page's table: a flow's last 7 days beside the 7 before."""
+
+    flow_id: int
+    name: str
+    website_id: int
+    deleted: bool
+    recent: Recent
+
+    @property
+    def change(self):
+        """The change in sends from the 7 days before; None when those had none."""
+        before = sum(self.recent.days[:7])
+        return (self.recent.sent - before) / before if before else None
+
+
+WEEK_SORTS = {
+    "sent": lambda row: row.recent.sent,
+    "clicked": lambda row: row.recent.clicked,
+    "click_rate": lambda row: row.recent.click_rate,
+    "change": lambda row: row.change,
+}
+
+
+def weeks(connection, website_id=None, sort="-sent"):
+    """Every flow with history (deleted ones included) and its last two weeks, in ``sort``'s order
+    (a key of WEEK_SORTS, ``-`` first for the largest first); flows without a value go last."""
+    records = FlowRecord.objects.filter(connection=connection)
+    if website_id is not None:
+        records = records.filter(website_id=website_id)
+    figures = recent(connection, website_id=website_id)
+    rows = [
+        FlowWeek(flow_id, name, website, deleted_at is not None, figures[flow_id])
+        for flow_id, name, website, deleted_at in records.values_list(
+            "flow_id", "name", "website_id", "deleted_at"
+        )
+    ]
+    key = WEEK_SORTS[sort.removeprefix("-")]
+    valued = sorted((row for row in rows if key(row) is not None), key=key, reverse=sort.startswith("-"))
+    return valued + [row for row in rows if key(row) is None]

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
@@ -16,8 +17,27 @@ from flows_app.access import get_connection
 from flows_app.views.partials import template_for
 from trends.chart import draw
 from trends.models import FlowRecord, Snapshot
-from trends.series import RANGES, Window, deltas, recording_since, series, total, window_for
+from trends.series import (
+    RANGES,
+    WEEK_SORTS,
+    Window,
+    deltas,
+    recording_since,
+    series,
+    total,
+    weeks,
+    window_for,
+)
 from trends.snapshots import COUNTERS
+
+# The Trends page's table of flows shows this many (of every flow with history), in its order.
+FLOWS_SHOWN = 100
+WEEK_COLUMNS = (
+    ("sent", gettext_lazy("Sent, 7 days")),
+    ("clicked", gettext_lazy("Clicked, 7 days")),
+    ("click_rate", gettext_lazy("Click rate, 7 days")),
+    ("change", gettext_lazy("Sent vs. 7 days before")),
+)
 
 
 class Trend(NamedTuple):
@@ -107,9 +127,30 @@ def overview(request, connection_id, website_id=None):
         .distinct()
         .order_by("website_id")
     )
-    context = {"connection": connection, "trend": trend, "websites": websites, "website_id": website_id}
+    sort = request.GET.get("sort", "-sent")
+    if sort.removeprefix("-") not in WEEK_SORTS:
+        sort = "-sent"
+    flows = weeks(connection, website_id, sort)
+    context = {
+        "connection": connection,
+        "trend": trend,
+        "websites": websites,
+        "website_id": website_id,
+        "flows": flows[:FLOWS_SHOWN],
+        "flows_count": len(flows),
+        "columns": [_column(request, column, label, sort) for column, label in WEEK_COLUMNS],
+    }
     response = render(request, template_for(request, "trends/overview.html", "trend"), context)
     return push_url(response, request.get_full_path()) if request.htmx else response
+
+
+def _column(request, column, label, sort):
+    """A sortable header: (label, the URL sorting by it, the direction it is sorted in or None).
+    A first click shows the largest first, the next one the other way round."""
+    query = request.GET.copy()
+    query["sort"] = column if sort == f"-{column}" else f"-{column}"
+    direction = {f"-{column}": "descending", column: "ascending"}.get(sort)
+    return label, f"?{query.urlencode()}#flows-week", direction
 
 
 def _csv(request, connection, filename, flow_id=None, website_id=None):
