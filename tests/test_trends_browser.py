@@ -25,8 +25,10 @@ def detail(page, live_server, connection, history, csp_errors):  # noqa: F811
 def test_chart_renders_with_data_and_shows_values_on_focus(detail):
     chart = detail.locator("#trend svg.chart")
     expect(chart).to_be_visible()
-    points = detail.locator("#trend .line-sent").get_attribute("points").split()
-    assert len(points) >= 4
+    points = detail.locator("#trend .line-sent:not(.line-ongoing)").get_attribute("points").split()
+    # Three whole days recorded; today, still running, is the dashed stretch after them.
+    assert len(points) == 3
+    assert detail.locator("#trend .line-sent.line-ongoing").get_attribute("points").split()[0] == points[-1]
     # The sent line rises off the baseline where the flow sent 100.
     assert len({point.split(",")[1] for point in points}) > 1
     marks = detail.locator("#trend .mark")

@@ -27,6 +27,8 @@ class Line(NamedTuple):
     name: str
     label: str
     points: str
+    # The last stretch, to the day or hour still running: drawn dashed, as it is not over yet.
+    ongoing: str = ""
 
 
 class Tick(NamedTuple):
@@ -102,8 +104,15 @@ def draw(points, hourly):
     def y(value, scale):
         return round(TOP + PLOT_H * (1 - value / scale), 1)
 
+    settled = recorded[:-1] if recorded and recorded[-1][1].ongoing else recorded
+
+    def polyline(name, stretch):
+        return " ".join(f"{x:.1f},{y(getattr(p, name), top)}" for x, p in stretch)
+
     lines = tuple(
-        Line(name, label, " ".join(f"{x:.1f},{y(getattr(p, name), top)}" for x, p in recorded))
+        Line(
+            name, label, polyline(name, settled), polyline(name, recorded[-2:]) if settled != recorded else ""
+        )
         for name, label in SERIES
     )
     rate = " ".join(f"{x:.1f},{y(p.click_rate, rate_top)}" for x, p in recorded if p.click_rate is not None)
