@@ -147,16 +147,20 @@ def draw(points, hourly):
     )
 
 
-def sparkline(values, label):
-    """A 14-day trend as a tiny SVG for the flows list (built as a string: it is drawn per row)."""
+def sparkline(values):
+    """Sends per day as a tiny SVG for tables of flows (built as a string: it is drawn per row);
+    its accessible name holds the figures."""
     width, height = 84, 22
     top = max(values, default=0) or 1
     step = width / max(1, len(values) - 1)
     points = " ".join(
         f"{i * step:.1f},{height - 2 - (height - 4) * value / top:.1f}" for i, value in enumerate(values)
     )
+    label = escape(
+        _("Sent per day over the last %(count)s days: %(days)s")
+        % {"count": len(values), "days": ", ".join(f"{value:,}" for value in values)}
+    )
     return (
         f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
-        f'<polyline points="{points}"></polyline></svg>'
+        f'aria-label="{label}"><title>{label}</title><polyline points="{points}"></polyline></svg>'
     )
