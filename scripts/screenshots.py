@@ -4,7 +4,8 @@
 Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
 login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form,
-the list again in dark mode, and the trends chart (the demo's back-filled history) light and dark.
+the list again in dark mode; then a flow's trend chart (the demo's back-filled history) and the
+Trends page's table of flows with their sparklines, light and dark.
 """
 
 import os
@@ -88,19 +89,22 @@ def open_edit(page):
     page.wait_for_selector("form[data-flow-form]")
 
 
-def shoot_trend(browser, base, scheme, name):
-    """The chart of the busiest flow's detail page alone, one day's values shown as on focus."""
-    context = browser.new_context(viewport=SIZE, color_scheme=scheme, device_scale_factor=1)
+def shoot_trends(browser, base, scheme, suffix=""):
+    """The busiest flow's chart alone (one day's values shown as on focus), and the top of the
+    Trends page's table of flows. The page is tall enough to hold both unscrolled, so that the
+    sticky top bar covers neither."""
+    context = browser.new_context(viewport={"width": 1280, "height": 2400}, color_scheme=scheme)
     page = context.new_page()
     log_in(page, base)
-    busiest = page.locator("#flows-table tbody tr").evaluate_all(
-        """rows => rows.map(row => [Number(row.cells[4].textContent.replace(/,/g, "")), row.querySelector(".flow-name").href])
-                       .sort((a, b) => b[0] - a[0])[0][1]"""
-    )
-    page.goto(busiest)
+    # The Trends page lists the flows by their last 7 days' sends, the busiest first.
+    page.goto(f"{base}/connections/1/trends/")
+    table = page.locator("#flows-week").bounding_box()
+    page.screenshot(path=OUT / f"trends-flows{suffix}.png", clip={**table, "height": 560})
+    busiest = page.locator("#flows-week .flow-name").first.get_attribute("href")
+    page.goto(base + busiest)
     page.locator("#trend .mark").nth(-8).focus()
-    page.locator("#trend").screenshot(path=OUT / name)
-    print(f"  {OUT.relative_to(ROOT) / name}")
+    page.locator("#trend").screenshot(path=OUT / f"trend{suffix}.png")
+    print(f"  docs/screenshots/trend{suffix}.png, trends-flows{suffix}.png")
     context.close()
 
 
@@ -140,8 +144,8 @@ def main():
                     ],
                 )
                 shoot(browser, base, "dark", [("list-dark.png", lambda page: None)])
-                shoot_trend(browser, base, "light", "trend.png")
-                shoot_trend(browser, base, "dark", "trend-dark.png")
+                shoot_trends(browser, base, "light")
+                shoot_trends(browser, base, "dark", "-dark")
                 browser.close()
         finally:
             server.terminate()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from flows_app.templatetags.pushdeck import percent
 
 WIDTH, HEIGHT = 760, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 60, 14, 40
+LEFT, RIGHT, TOP, BOTTOM = 80, 60, 14, 40
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 TIP_W, TIP_LINE = 176, 17
 X_LABELS = 6

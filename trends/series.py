@@ -153,7 +153,8 @@ def total(points):
 
 
 class Recent(NamedTuple):
-    """A flow's sends per day over the last 14 days (oldest first), and its last 7 days' figures."""
+    """A flow's sends per day over the 14 days before today (oldest first), and its figures over the
+    last 7 of them."""
 
     days: tuple
     sent: int
@@ -167,10 +168,12 @@ class Recent(NamedTuple):
 
 def recent(connection, flow_ids=None, website_id=None, now=None):
     """Recent figures of each flow with history ({flow id: Recent}), of these flows or of a
-    website's: sparklines, and "last 7 days" figures (today and the six days before)."""
-    start = _midnight(now or timezone.now()) - 13 * DAY
+    website's: sparklines, and "last 7 days" figures. Whole days only (the 14 before today), so
+    that a day still running never looks like a fall."""
+    today = _midnight(now or timezone.now())
+    start = today - 14 * DAY
     records = FlowRecord.objects.filter(connection=connection)
-    rows = deltas(connection, website_id=website_id).filter(bucket__gte=start)
+    rows = deltas(connection, website_id=website_id).filter(bucket__gte=start, bucket__lt=today)
     if website_id is not None:
         records = records.filter(website_id=website_id)
     if flow_ids is not None:
