@@ -283,3 +283,24 @@ def test_snapshot_stats_waits_for_the_budget_instead(connection, demo_flows, mon
     assert "Snapshots taken: 1" in capsys.readouterr().out
     # It waited for the rest of the key's window (up to a minute) before reading.
     assert len(slept) == 1 and 50 < slept[0] <= 60
+
+
+def test_demo_history_matches_the_flows_totals_so_real_snapshots_count_nothing_twice(
+    sandbox_url, sandbox_media, capsys
+):
+    call_command("demo")
+    assert "Back-filled four weeks" in capsys.readouterr().out
+    demo = Connection.objects.get(owner__username="demo")
+    assert Snapshot.objects.get(connection=demo).demo
+    enabled = SandboxFlow.objects.filter(
+        account__api_key="demo-sandbox-key-7f3a9c2e5b1d4f60", is_enabled=True
+    )
+    # Four weeks at the ticker's pace for every enabled flow, and never more than the flow's total.
+    for flow in enabled:
+        history = day_totals(demo, flow.id)
+        assert 28 * 24 * 2400 * 0.6 < history["sent"] <= flow.total_sent_push_notifications
+        assert history["clicked"] <= history["displayed"] <= history["sent"]
+    # The first real snapshot finds the totals the history ends with: nothing moved.
+    assert take_snapshot(demo).changed == 0
+    call_command("demo")
+    assert "Back-filled" not in capsys.readouterr().out

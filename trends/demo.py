@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trends.models import Delta, FlowRecord, Snapshot
-from trends.snapshots import COUNTERS, hour_of, period_of
+from trends.snapshots import hour_of, period_of
 
 TICKER_SENT_PER_HOUR = 120 * 20
 WEEKDAY_FACTOR = (1.1, 1.15, 1.1, 1.05, 0.95, 0.75, 0.7)
@@ -55,25 +55,19 @@ def backfill(connection, flows, days=28, now=None, seed=7):
             figures = (sent, displayed, clicked, round((displayed - clicked) * closes))
             sums = [a + b for a, b in zip(sums, figures, strict=True)]
             rows.append(
-                Delta(
-                    connection=connection,
-                    flow_id=flow_id,
-                    website_id=website_id,
-                    bucket=bucket,
-                    **dict(zip(COUNTERS, figures, strict=True)),
+                Delta.of(
+                    figures, connection=connection, flow_id=flow_id, website_id=website_id, bucket=bucket
                 )
             )
         added[flow_id] = tuple(sums)
     records = [
-        FlowRecord(
+        FlowRecord.of(
+            map(sum, zip(totals, added.get(flow_id, (0, 0, 0, 0)), strict=True)),
             connection=connection,
             flow_id=flow_id,
             website_id=website_id,
             name=name,
             first_seen=start,
-            **dict(
-                zip(COUNTERS, map(sum, zip(totals, added.get(flow_id, (0,) * 4), strict=True)), strict=True)
-            ),
         )
         for flow_id, website_id, name, _enabled, totals in flows
     ]

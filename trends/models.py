@@ -10,6 +10,8 @@ from django.db import models
 
 from flows_app.models import Connection
 
+COUNTERS = ("sent", "displayed", "clicked", "closed")
+
 
 class Snapshot(models.Model):
     """One reading of a connection's flows for one period of STATS_SNAPSHOT_MINUTES.
@@ -48,6 +50,11 @@ class Counters(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def of(cls, figures, **fields):
+        """A row with ``figures`` (the four, in COUNTERS' order) and the other ``fields``."""
+        return cls(**fields, **dict(zip(COUNTERS, figures, strict=True)))
 
 
 class FlowRecord(Counters):

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from trends.models import Delta, FlowRecord, Snapshot
-from trends.snapshots import COUNTERS
+from trends.models import COUNTERS, Delta, FlowRecord, Snapshot
 
 # The choices of the range switch: name, label, hours or days.
 RANGES = {

@@ -16,11 +16,10 @@ from flows_app.api import ApiError, FlowsClient
 from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
 from jobs.pacing import MustWait, Pacer
-from trends.models import Delta, FlowRecord, Snapshot
+from trends.models import COUNTERS, Delta, FlowRecord, Snapshot
 
 logger = logging.getLogger(__name__)
 
-COUNTERS = ("sent", "displayed", "clicked", "closed")
 BATCH = 1000
 PAGE = 1000
 # The worker never waits longer than this for the key's budget: a snapshot put off to the next
@@ -113,14 +112,14 @@ def record(connection, flows, now):
         else:
             growth = difference(previous[3:], totals)
         records.append(
-            FlowRecord(
+            FlowRecord.of(
+                totals,
                 connection=connection,
                 flow_id=flow.id,
                 website_id=flow.website_id,
                 name=flow.name,
                 first_seen=now,
                 deleted_at=None,
-                **dict(zip(COUNTERS, totals, strict=True)),
             )
         )
         if any(growth):
@@ -156,13 +155,7 @@ def _add_to_hour(connection, bucket, changes):
         so_far = existing.get(flow_id, (0, 0, 0, 0))
         summed = (a + b for a, b in zip(so_far, growth, strict=True))
         rows.append(
-            Delta(
-                connection=connection,
-                flow_id=flow_id,
-                website_id=website_id,
-                bucket=bucket,
-                **dict(zip(COUNTERS, summed, strict=True)),
-            )
+            Delta.of(summed, connection=connection, flow_id=flow_id, website_id=website_id, bucket=bucket)
         )
     Delta.objects.bulk_create(
         rows,

@@ -16,7 +16,7 @@ from django_htmx.http import push_url
 from flows_app.access import get_connection
 from flows_app.views.partials import template_for
 from trends.chart import draw
-from trends.models import FlowRecord, Snapshot
+from trends.models import COUNTERS, FlowRecord, Snapshot
 from trends.series import (
     RANGES,
     WEEK_SORTS,
@@ -28,7 +28,6 @@ from trends.series import (
     weeks,
     window_for,
 )
-from trends.snapshots import COUNTERS
 
 # The Trends page's table of flows shows this many (of every flow with history), in its order.
 FLOWS_SHOWN = 100
