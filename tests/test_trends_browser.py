@@ -6,20 +6,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import csp_errors  # noqa: F401 -- the fixture that fails on CSP violations
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def detail(page, live_server, connection, history, csp_errors):  # noqa: F811
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("marketer")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    page.goto(f"{live_server.url}/connections/{connection.pk}/flows/{history[0].id}/")
-    return page
+def detail(signed_in, live_server, connection, history):
+    signed_in.goto(f"{live_server.url}/connections/{connection.pk}/flows/{history[0].id}/")
+    return signed_in
 
 
 def test_chart_renders_with_data_and_shows_values_on_focus(detail):
