@@ -173,3 +173,16 @@ def test_trends_page_ranks_flows_by_their_last_7_days(logged_in, connection, his
     assert by_rate.index(flow.name) > by_rate.index(other.name)
     rising = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/?sort=click_rate").content)
     assert rising.index(f"{flow.name} #") < rising.index(f"{other.name} deleted")
+
+
+def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(logged_in, connection, history, upstream):
+    flow = history[0]
+    html = logged_in.get(f"/connections/{connection.pk}/flows/?results_per_page=50").content.decode()
+    # One upstream call for the page, as before: the trends come from Pushdeck's own history.
+    assert len(upstream) == 1
+    row = re.search(rf'<tr id="flow-{flow.id}">.*?</tr>', html, re.S).group(0)
+    assert "Sent per day over the last 14 days: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 50" in row
+    assert re.search(r'data-label="Sent, last 7 days">150<.*data-label="Clicked, last 7 days">10<', row, re.S)
+    assert 'data-label="Click rate, last 7 days">8.3%<' in row
+    assert html.count('class="sparkline"') == 40
+    assert 'title="Sent per day, last 14 days">14 days</th>' in html

@@ -150,7 +150,7 @@ def draw(points, hourly):
 def sparkline(values):
     """Sends per day as a tiny SVG for tables of flows (built as a string: it is drawn per row);
     its accessible name holds the figures."""
-    width, height = 84, 22
+    width, height = 64, 22
     top = max(values, default=0) or 1
     step = width / max(1, len(values) - 1)
     points = " ".join(

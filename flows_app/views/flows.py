@@ -19,6 +19,7 @@ from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
+from trends.listing import COLUMNS as TREND_COLUMNS
 from trends.views import flow_trend
 
 DEFAULT_PER_PAGE = 25
@@ -60,6 +61,7 @@ def flow_list(request, connection_id):
         "connection": connection,
         "table": SimpleLazyObject(table),
         "per_page_choices": RESULTS_PER_PAGE,
+        "trend_columns": TREND_COLUMNS,
     }
     return render(request, template_for(request, "flows/list.html", "table"), context)
 
