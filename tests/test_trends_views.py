@@ -185,4 +185,4 @@ def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(logged_in, connec
     assert re.search(r'data-label="Sent, last 7 days">150<.*data-label="Clicked, last 7 days">10<', row, re.S)
     assert 'data-label="Click rate, last 7 days">8.3%<' in row
     assert html.count('class="sparkline"') == 40
-    assert 'title="Sent per day, last 14 days">14 days</th>' in html
+    assert 'title="Last 14 days">14 days</th>' in html
