@@ -20,7 +20,7 @@ from django.db import connection as db
 from django.utils import timezone
 from flows_app.models import Connection
 from sandbox.demo import tick
-from sandbox.models import Flow
+from sandbox.models import ApiAccount, Flow
 from trends.models import Delta
 from trends.snapshots import take_snapshot
 
@@ -32,7 +32,7 @@ def size():
         return pages * cursor.fetchone()[0]
 
 connection = Connection.objects.get(pk={connection_id})
-flows = Flow.objects.filter(account__api_key={key!r})
+flows = Flow.objects.filter(account__in=ApiAccount.objects.with_key({key!r}))
 start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=6)
 runs = []
 for number, moved in enumerate((False, False, True, True, True)):

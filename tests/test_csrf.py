@@ -28,7 +28,7 @@ def browser(user, connection, sandbox_key, sandbox_media):
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
-    flow = ApiAccount.objects.get(api_key=sandbox_key).flows.get()
+    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
     client.ids = {
         "connection_id": connection.pk,
         "flow_id": flow.id,

@@ -17,6 +17,7 @@ from flows_app.api import FlowsClient, RateBudget, Unavailable
 from flows_app.api.client import RateBudgetStore
 from flows_app.models import SANDBOX, Connection
 from jobs import periodic
+from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import inject
 from tests.test_settings import load_settings
@@ -293,7 +294,7 @@ def test_demo_history_matches_the_flows_totals_so_real_snapshots_count_nothing_t
     demo = Connection.objects.get(owner__username="demo")
     assert Snapshot.objects.get(connection=demo).demo
     enabled = SandboxFlow.objects.filter(
-        account__api_key="demo-sandbox-key-7f3a9c2e5b1d4f60", is_enabled=True
+        account__in=ApiAccount.objects.with_key("demo-sandbox-key-7f3a9c2e5b1d4f60"), is_enabled=True
     )
     # Four weeks at the ticker's pace for every enabled flow, and never more than the flow's total.
     for flow in enabled:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import F
 
 from flows_app.models import SANDBOX, Connection
+from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from trends.demo import backfill
 
@@ -55,7 +56,7 @@ class Command(BaseCommand):
     def _backfill_history(self, connection):
         """Four weeks of made-up trends at the ticker's pace; the sandbox's running totals grow by
         the same, as if the ticker had been running all along."""
-        flows = SandboxFlow.objects.filter(account__api_key=DEMO_API_KEY)
+        flows = SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(DEMO_API_KEY))
         rows = flows.values_list("id", "website_id", "name", "is_enabled", *TOTALS)
         added = backfill(connection, [(*row[:4], row[4:]) for row in rows])
         for flow_id, figures in added.items():
