@@ -43,6 +43,8 @@ INHERITED_SETTINGS = (
     "SANDBOX_UPDATE_ANSWER",
     "DJANGO_SETTINGS_MODULE",
     "LOG_LEVEL",
+    # The test suite's (tests/conftest.py); `check --deploy` refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
@@ -172,7 +174,7 @@ for label, key in spec["connections"]:
     # Unlimited plan: the runs create flows beyond the sandbox's default limit of 1000, and must
     # never meet the limit while they toggle.
     ApiAccount.objects.filter(api_key=key).update(flows_limit=-1)
-    connection = Connection(owner=user, label=label, server=SANDBOX)
+    connection = Connection(owner=user, label=label, server=spec["server"] or SANDBOX)
     connection.set_api_key(key)
     connection.save()
     ids.append(connection.pk)
@@ -181,10 +183,12 @@ print("CONNECTIONS " + json.dumps(ids))
 """
 
 
-def add_user(env, username, password, connections):
-    """A dashboard user with a sandbox connection per (label, API key), the first its default;
-    the connections' ids, in the same order."""
-    spec = json.dumps({"username": username, "password": password, "connections": connections})
+def add_user(env, username, password, connections, server=None):
+    """A dashboard user with a connection per (label, API key) to server (the sandbox served by the
+    dashboard itself when None), the first its default; the connections' ids, in the same order."""
+    spec = json.dumps(
+        {"username": username, "password": password, "connections": connections, "server": server}
+    )
     out = manage(env, "shell", "-c", ADD_USER.format(spec=spec))
     return json.loads(out.split("CONNECTIONS ", 1)[1])
 

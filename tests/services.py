@@ -1,0 +1,146 @@
+"""Throwaway PostgreSQL and Redis for the production-shape tests, on free loopback ports in a
+temporary folder, stopped (and the folder removed) however the tests end.
+
+Debian's packages are expected (`make services` installs them): PostgreSQL's server binaries live
+in `pg_config --bindir`, not on PATH, and initdb refuses to run as root, so as root the server runs
+as the `postgres` user.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import redis
+
+from scripts.harness import free_port
+
+DATABASE_USER = "pushdeck"
+MISSING = "the production-shape tests need Debian's postgresql and redis-server: run `make services`"
+
+
+def _pg_bindir():
+    try:
+        bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    path = Path(bindir.stdout.strip())
+    return path if (path / "initdb").exists() else None
+
+
+def available():
+    return _pg_bindir() is not None and shutil.which("redis-server") is not None
+
+
+class Process:
+    """A server in its own process group, so that stopping it stops every process it forked."""
+
+    def __init__(self, command, log, stop_signal=signal.SIGTERM):
+        self.stop_signal = stop_signal
+        with log.open("ab") as output:
+            self.popen = subprocess.Popen(command, stdout=output, stderr=output, start_new_session=True)
+        self.log = log
+
+    def check_running(self):
+        if self.popen.poll() is not None:
+            raise RuntimeError(
+                f"{self.popen.args[0]} exited:\n{self.log.read_text(errors='replace')[-2000:]}"
+            )
+
+    def stop(self):
+        if self.popen.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, self.stop_signal)
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=5)
+
+
+def _wait_until(ready, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.check_running()
+        if ready():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{process.popen.args[0]} was not ready after {timeout} s")
+
+
+def _start_postgres(folder):
+    bindir = _pg_bindir()
+    # initdb and postgres refuse to run as root.
+    as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_owner:
+        shutil.chown(folder, "postgres")
+    data, port = folder / "postgres", free_port()
+    subprocess.run(
+        [*as_owner, bindir / "initdb", "-D", data, "-U", DATABASE_USER, "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    server = Process(
+        [
+            *as_owner,
+            *(bindir / "postgres", "-D", data, "-p", str(port), "-k", folder),
+            *("-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"),
+        ],
+        folder / "postgres.log",
+        # SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
+        stop_signal=signal.SIGINT,
+    )
+    pg_isready = [bindir / "pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port)]
+    _wait_until(lambda: subprocess.run(pg_isready, check=False).returncode == 0, server)
+    return server, f"postgres://{DATABASE_USER}@127.0.0.1:{port}"
+
+
+def _start_redis(folder):
+    port = free_port()
+    server = Process(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", folder),
+            *("--save", "", "--appendonly", "no"),
+        ],
+        folder / "redis.log",
+    )
+    url = f"redis://127.0.0.1:{port}"
+    _wait_until(lambda: _answers_ping(url), server)
+    return server, url
+
+
+def _answers_ping(url):
+    try:
+        return redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.ConnectionError:
+        return False
+
+
+@contextlib.contextmanager
+def postgres_and_redis():
+    """Yields (PostgreSQL URL without a database name, Redis URL)."""
+    folder = Path(tempfile.mkdtemp(prefix="pushdeck-services-"))
+    servers = []
+    try:
+        for start in (_start_postgres, _start_redis):
+            server, url = start(folder)
+            servers.append((server, url))
+        yield servers[0][1], servers[1][1]
+    finally:
+        for server, _ in reversed(servers):
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def create_database(server_url, name):
+    """A new, empty database on the throwaway server; its URL."""
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{server_url}/{name}"

@@ -1,0 +1,229 @@
+"""Pushdeck as a team runs it: two gunicorn instances sharing one PostgreSQL and one Redis, in front
+of a flows API (the sandbox, served by a third gunicorn of its own, with its own SQLite database,
+as a remote server would be). Every request goes over real HTTP, with the production settings.
+"""
+
+import re
+import secrets
+import sqlite3
+import subprocess
+import threading
+from contextlib import closing
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from scripts.harness import PYTHON, ROOT, Server, add_user, child_env, log_in, manage, migrate
+from tests.pages import form_with
+from tests.services import create_database
+
+pytestmark = pytest.mark.production
+
+# The API's budget per key and minute, small so that a test can spend it in a few seconds.
+RATE_LIMIT = 8
+PASSWORD = "correct horse battery staple"
+HTMX = {"HX-Request": "true"}
+ACCESS_LINE = re.compile(rb'"(GET|POST|DELETE) (/sandbox/api/\S*) HTTP/[\d.]+" (\d{3}) ')
+
+
+class Api:
+    """The flows API server, and what its access log says it answered."""
+
+    def __init__(self, server, database, env):
+        self.server, self.database, self.env = server, database, env
+        self.url = f"{server.url}/sandbox"
+
+    def answers(self):
+        """Every API request answered so far, as (method, path, status)."""
+        lines = self.server.output.read_bytes().splitlines()
+        return [(m[1].decode(), m[2].decode(), int(m[3])) for m in map(ACCESS_LINE.search, lines) if m]
+
+    def flows_named(self, name):
+        with closing(sqlite3.connect(self.database, timeout=30)) as db:
+            return db.execute("SELECT id FROM sandbox_flow WHERE name = ?", (name,)).fetchall()
+
+
+@pytest.fixture(scope="module")
+def cluster(services, tmp_path_factory):
+    """The API, then two dashboard instances on one PostgreSQL database and one Redis."""
+    server_url, redis_url = services
+    workdir = tmp_path_factory.mktemp("cluster")
+    api_database = workdir / "api.sqlite3"
+    api_env = child_env(
+        api_database, SANDBOX_RATE_LIMIT=str(RATE_LIMIT), GUNICORN_ACCESSLOG="-", GUNICORN_THREADS="8"
+    )
+    api_env.pop("REDIS_URL", None)
+    api = Server("api", api_env, workdir)
+    dashboard_env = child_env(
+        workdir / "unused.sqlite3",
+        DATABASE_URL=create_database(server_url, "pushdeck"),
+        REDIS_URL=redis_url,
+        SANDBOX_ENABLED="0",
+        FLOWS_API_SERVERS=f"{api.url}/sandbox",
+        # Long enough that only a retired page can explain seeing a change.
+        FLOWS_CACHE_SECONDS="300",
+        GUNICORN_THREADS="8",
+    )
+    manage(api_env, "migrate", "--no-input", "-v", "0")
+    migrate(dashboard_env)
+    instances = [Server(name, dashboard_env, workdir) for name in ("web-a", "web-b")]
+    try:
+        for server in (api, *instances):
+            server.start()
+        api.wait_ready("/sandbox/api/flows/")
+        for server in instances:
+            server.wait_ready("/accounts/login/")
+        yield SimpleNamespace(
+            api=Api(api, api_database, api_env), a=instances[0], b=instances[1], env=dashboard_env
+        )
+    finally:
+        for server in (*instances, api):
+            server.stop()
+
+
+@pytest.fixture
+def team(cluster):
+    """A fresh API key (its own budget) with three flows, and a dashboard user connected to it,
+    logged in through instance A; the one browser session works on B too (sessions are shared)."""
+    key = "prod-" + secrets.token_hex(12)
+    manage(cluster.api.env, "sandbox_create_key", "--key", key, "-v", "0")
+    manage(cluster.api.env, "sandbox_demo", "--key", key, "--flows", "3", "-v", "0")
+    username = "team-" + secrets.token_hex(4)
+    (connection_id,) = add_user(
+        cluster.env, username, PASSWORD, [("Production", key)], server=cluster.env["FLOWS_API_SERVERS"]
+    )
+    session = requests.Session()
+    log_in(session, cluster.a.url, username, PASSWORD)
+    with closing(sqlite3.connect(cluster.api.database, timeout=30)) as db:
+        flow_ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT f.id FROM sandbox_flow f JOIN sandbox_apiaccount a ON a.id = f.account_id "
+                "WHERE a.api_key = ? ORDER BY f.id",
+                (key,),
+            )
+        ]
+    yield SimpleNamespace(session=session, flows=f"/connections/{connection_id}/flows/", flow_ids=flow_ids)
+    session.close()
+
+
+def csrf(session):
+    return {"X-CSRFToken": session.cookies["csrftoken"]}
+
+
+def switch_state(html, flow_id):
+    match = re.search(rf'id="toggle-{flow_id}"[^>]*aria-checked="(true|false)"', html)
+    assert match, f"no switch for flow {flow_id} on the page"
+    return match[1] == "true"
+
+
+def test_the_two_instances_together_never_spend_more_than_the_api_allows(cluster, team):
+    before = len(cluster.api.answers())
+    pages = []
+    # Three times the budget, alternating instances; ?fresh=1 skips the page cache, so every view
+    # wants an upstream call.
+    for n in range(3 * RATE_LIMIT):
+        instance = (cluster.a, cluster.b)[n % 2]
+        page = team.session.get(f"{instance.url}{team.flows}?fresh=1", timeout=30)
+        pages.append((instance.name, page.status_code, page.text))
+    answered = cluster.api.answers()[before:]
+    # The API never had to refuse a request: the instances stopped at the budget they share.
+    assert [status for *_, status in answered if status == 429] == []
+    assert RATE_LIMIT - 1 <= len(answered) <= 2 * RATE_LIMIT  # at most two clock minutes were touched
+    served = {name for name, status, _ in pages if status == 200}
+    refused = [text for _, status, text in pages if status == 429]
+    assert served == {"web-a", "web-b"}, "both instances spent from the budget"
+    assert refused, "the budget was reached, and the instances said so themselves"
+    assert all("try again in" in text for text in refused)
+
+
+def test_a_write_on_one_instance_retires_the_cached_pages_on_the_other(cluster, team):
+    flow_id = team.flow_ids[0]
+    first = team.session.get(cluster.b.url + team.flows, timeout=30).text
+    was_on = switch_state(first, flow_id)
+    calls = len(cluster.api.answers())
+    again = team.session.get(cluster.b.url + team.flows, timeout=30).text
+    assert len(cluster.api.answers()) == calls, "B served its list from the shared cache"
+    assert switch_state(again, flow_id) is was_on
+
+    toggled = team.session.post(
+        f"{cluster.a.url}{team.flows}{flow_id}/toggle/",
+        data={"is_enabled": "0" if was_on else "1"},
+        headers={**HTMX, **csrf(team.session)},
+        timeout=30,
+    )
+    assert toggled.status_code == 200, toggled.text
+
+    after = team.session.get(cluster.b.url + team.flows, timeout=30).text
+    assert switch_state(after, flow_id) is not was_on
+    assert len(cluster.api.answers()) > calls + 1, "B asked the API again after A's write"
+
+
+def test_a_create_form_posted_to_both_instances_at_once_creates_one_flow(cluster, team):
+    form = form_with(team.session.get(f"{cluster.a.url}{team.flows}new/", timeout=30).text, "form_token")
+    name = "Twice " + secrets.token_hex(4)
+    data = {**form, "name": name, "title": "Hello", "description": "Hi there"}
+    data["website_id"] = form.get("website_id") or str(_first_website(cluster, team))
+    start = threading.Barrier(2)
+    answers = {}
+
+    def submit(instance):
+        start.wait()
+        answers[instance.name] = team.session.post(
+            f"{instance.url}{team.flows}new/", data=data, headers=csrf(team.session), allow_redirects=False
+        )
+
+    threads = [threading.Thread(target=submit, args=(instance,)) for instance in (cluster.a, cluster.b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    made = cluster.api.flows_named(name)
+    assert len(made) == 1
+    assert {answer.status_code for answer in answers.values()} == {302}
+    # The first lands on its flow; the other on the flow too, or, while it is still being created,
+    # on the list (which says so).
+    landed = sorted(answer.headers["Location"] for answer in answers.values())
+    assert landed[1] == f"{team.flows}{made[0][0]}/"
+    assert landed[0] in (team.flows, landed[1])
+
+
+def _first_website(cluster, team):
+    with closing(sqlite3.connect(cluster.api.database, timeout=30)) as db:
+        return db.execute(
+            "SELECT w.id FROM sandbox_website w JOIN sandbox_flow f ON f.website_id = w.id WHERE f.id = ?",
+            (team.flow_ids[0],),
+        ).fetchone()[0]
+
+
+def test_migrations_run_from_an_empty_postgresql_database(services, tmp_path):
+    server_url, redis_url = services
+    env = child_env(
+        tmp_path / "unused.sqlite3",
+        DATABASE_URL=create_database(server_url, "empty_" + secrets.token_hex(4)),
+        REDIS_URL=redis_url,
+    )
+    manage(env, "migrate", "--no-input", "-v", "0")
+    # Both exit non-zero on a migration left unapplied or a model change without its migration.
+    manage(env, "migrate", "--check")
+    manage(env, "makemigrations", "--check", "--dry-run")
+    plan = manage(env, "showmigrations", "--plan")
+    assert "[X]  flows_app.0001_initial" in plan
+    assert "[ ]" not in plan
+
+
+def test_the_deploy_checks_pass_with_postgresql_and_redis(cluster):
+    env = {**cluster.env}
+    # As deployed: HTTPS on (the loopback servers above turn it off to speak plain HTTP).
+    env.pop("HTTPS_ONLY")
+    result = subprocess.run(
+        [PYTHON, "manage.py", "check", "--deploy", "--database", "default", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
