@@ -20,5 +20,7 @@ RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime-0123456789 \
 
 USER pushdeck
 EXPOSE 8000
+# /healthz: the database and the cache answer (and the worker's heartbeat is fresh); see dashboard/health.py.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["python", "-m", "dashboard.healthcheck"]
 # SECRET_KEY and API_KEY_ENCRYPTION_KEYS must come from the environment; settings refuse to start without them.
 CMD ["sh", "-c", "python manage.py check --deploy --fail-level WARNING && python manage.py migrate --no-input && exec gunicorn -c dashboard/gunicorn_conf.py --bind 0.0.0.0:${PORT} dashboard.wsgi:application"]

@@ -3,6 +3,8 @@ of a flows API (the sandbox, served by a third gunicorn of its own, with its own
 as a remote server would be). Every request goes over real HTTP, with the production settings.
 """
 
+import json
+import os
 import re
 import secrets
 import sqlite3
@@ -14,9 +16,10 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from scripts.harness import PYTHON, ROOT, Server, add_user, child_env, log_in, manage, migrate
+from scripts.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from tests.pages import form_with
 from tests.services import create_database
+from tests.test_dockerfile import instructions
 
 pytestmark = pytest.mark.production
 
@@ -227,3 +230,51 @@ def test_the_deploy_checks_pass_with_postgresql_and_redis(cluster):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def docker_healthcheck(port):
+    """Runs the image's HEALTHCHECK command as Docker would inside the container (PORT set)."""
+    [command] = [argument for name, argument in instructions() if name == "HEALTHCHECK"]
+    words = json.loads(command.split(" CMD ", 1)[1])
+    assert words[0] == "python"
+    env = {"PATH": os.environ["PATH"], "PORT": str(port)}
+    return subprocess.run([PYTHON, *words[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+
+
+def test_each_instance_is_healthy_with_postgresql_and_redis(cluster):
+    for instance in (cluster.a, cluster.b):
+        answer = requests.get(instance.url + "/healthz", timeout=10)
+        assert answer.status_code == 200
+        assert {name: check["status"] for name, check in answer.json()["checks"].items()} == {
+            "database": "ok",
+            "cache": "ok",
+        }
+        assert docker_healthcheck(instance.port).returncode == 0
+
+
+def test_an_instance_that_lost_its_database_and_cache_says_so(cluster, tmp_path):
+    """The same settings with PostgreSQL and Redis at addresses where nothing answers."""
+    env = {
+        **cluster.env,
+        "DATABASE_URL": f"postgres://pushdeck@127.0.0.1:{free_port()}/pushdeck",
+        "REDIS_URL": f"redis://:not-shown-{secrets.token_hex(4)}@127.0.0.1:{free_port()}/0",
+    }
+    broken = Server("broken", env, tmp_path)
+    try:
+        broken.start()
+        broken.wait_ready("/healthz")
+        answer = requests.get(broken.url + "/healthz", timeout=10)
+        assert answer.status_code == 503
+        assert answer.json()["status"] == "fail"
+        assert {name: check["status"] for name, check in answer.json()["checks"].items()} == {
+            "database": "fail",
+            "cache": "fail",
+        }
+        assert "not-shown" not in answer.text
+        probe = docker_healthcheck(broken.port)
+        assert probe.returncode == 1
+        assert "503" in probe.stdout
+    finally:
+        broken.stop()
+    # Nothing listens any more: the probe fails too, rather than hanging.
+    assert docker_healthcheck(broken.port).returncode == 1
