@@ -112,6 +112,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz answers probes on the container's own address, before the host check.
     "dashboard.health.HealthCheckMiddleware",
+    "flows_app.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages shrink about tenfold; Django's gzip pads each answer against BREACH, and the CSRF
@@ -235,11 +236,21 @@ if HTTPS_ONLY:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# One line per request and per upstream call (flows_app/logging.py); LOG_FORMAT=json for collectors.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json (got {LOG_FORMAT!r}).")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "flows_app.logging.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "flows_app.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # urllib3 logs request lines only at DEBUG; keep it quiet so no header can leak through it.
     "loggers": {"urllib3": {"level": "WARNING"}},

@@ -43,6 +43,8 @@ INHERITED_SETTINGS = (
     "SANDBOX_UPDATE_ANSWER",
     "DJANGO_SETTINGS_MODULE",
     "LOG_LEVEL",
+    "LOG_FORMAT",
+    "GUNICORN_ACCESSLOG",
     # The test suite's (tests/conftest.py); `check --deploy` refuses it.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
@@ -119,6 +121,8 @@ def child_env(database, **settings):
         SANDBOX_RATE_LIMIT="0",
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="WARNING",
+        # Counted by logged_requests(), one line per request whatever LOG_LEVEL says.
+        GUNICORN_ACCESSLOG="-",
     )
     env.update(settings)
     return env

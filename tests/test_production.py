@@ -3,6 +3,7 @@ of a flows API (the sandbox, served by a third gunicorn of its own, with its own
 as a remote server would be). Every request goes over real HTTP, with the production settings.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import secrets
 import sqlite3
 import subprocess
 import threading
+import time
 from contextlib import closing
 from types import SimpleNamespace
 
@@ -53,9 +55,7 @@ def cluster(services, tmp_path_factory):
     server_url, redis_url = services
     workdir = tmp_path_factory.mktemp("cluster")
     api_database = workdir / "api.sqlite3"
-    api_env = child_env(
-        api_database, SANDBOX_RATE_LIMIT=str(RATE_LIMIT), GUNICORN_ACCESSLOG="-", GUNICORN_THREADS="8"
-    )
+    api_env = child_env(api_database, SANDBOX_RATE_LIMIT=str(RATE_LIMIT), GUNICORN_THREADS="8")
     api_env.pop("REDIS_URL", None)
     api = Server("api", api_env, workdir)
     dashboard_env = child_env(
@@ -67,6 +67,8 @@ def cluster(services, tmp_path_factory):
         # Long enough that only a retired page can explain seeing a change.
         FLOWS_CACHE_SECONDS="300",
         GUNICORN_THREADS="8",
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
     )
     manage(api_env, "migrate", "--no-input", "-v", "0")
     migrate(dashboard_env)
@@ -107,7 +109,9 @@ def team(cluster):
                 (key,),
             )
         ]
-    yield SimpleNamespace(session=session, flows=f"/connections/{connection_id}/flows/", flow_ids=flow_ids)
+    yield SimpleNamespace(
+        session=session, key=key, flows=f"/connections/{connection_id}/flows/", flow_ids=flow_ids
+    )
     session.close()
 
 
@@ -278,3 +282,22 @@ def test_an_instance_that_lost_its_database_and_cache_says_so(cluster, tmp_path)
         broken.stop()
     # Nothing listens any more: the probe fails too, rather than hanging.
     assert docker_healthcheck(broken.port).returncode == 1
+
+
+def test_each_instance_logs_json_lines_that_say_who_spent_the_budget(cluster, team):
+    page = team.session.get(f"{cluster.b.url}{team.flows}?fresh=1", timeout=30)
+    assert page.status_code == 200
+    time.sleep(0.2)  # the line is written once the answer has gone
+    output = cluster.b.output.read_text()
+    # gunicorn's own start-up lines are not Django's; every line of Django's is one JSON object.
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    fingerprint = hashlib.sha256(f"{cluster.env['FLOWS_API_SERVERS']}\0{team.key}".encode()).hexdigest()
+    [request] = [r for r in records if r["logger"] == "pushdeck.request" and r["path"] == team.flows]
+    upstream = [r for r in records if r["logger"] == "pushdeck.upstream" and r["key"] == fingerprint[:12]]
+    assert request["method"] == "GET"
+    assert request["status"] == 200
+    assert request["upstream"] == 1
+    assert upstream[-1]["user"] == request["user"] is not None
+    assert upstream[-1]["path"] == "/sandbox/api/flows/"
+    assert upstream[-1]["budget_left"] == request["budget_left"] < RATE_LIMIT
+    assert team.key not in output

@@ -1,7 +1,6 @@
 """The HTTP client of the flows API: the only code in Pushdeck that speaks to the server."""
 
 import hashlib
-import logging
 import math
 import random
 import threading
@@ -14,8 +13,7 @@ from django.core.cache import cache
 
 from flows_app.api.errors import ApiError, NotFound, RateLimited, Rejected, Unauthorized, Unavailable
 from flows_app.api.records import Flow, Page, RateBudget
-
-logger = logging.getLogger(__name__)
+from flows_app.logging import log_upstream_call
 
 USER_AGENT = "Pushdeck/1.0 (+self-hosted flows dashboard)"
 NO_ACCESS = "You do not have access to the API."
@@ -257,6 +255,7 @@ class FlowsClient:
     def _send(self, method, url, params, files, read_timeout):
         self.calls += 1
         self.sending.set()
+        started = time.monotonic()
         try:
             response = self.session.request(
                 method,
@@ -269,15 +268,17 @@ class FlowsClient:
             )
             response.content  # noqa: B018 -- read the whole body here, where a dropped connection is caught
         except requests.Timeout:
+            log_upstream_call(method, url, "timeout", started, self.budget, self.fingerprint)
             raise Unavailable(f"The server did not answer within {self.timeout:g} s.") from None
         except requests.RequestException as exc:
-            logger.warning("flows API %s %s failed: %s", method, url, type(exc).__name__)
+            log_upstream_call(method, url, type(exc).__name__, started, self.budget, self.fingerprint)
             raise Unavailable("The connection to the server failed before it answered.") from None
         self.budget = RateBudget(
             _header_int(response, "X-RateLimit-Limit"), _header_int(response, "X-RateLimit-Remaining")
         )
         reset = _header_int(response, "X-RateLimit-Reset") if response.status_code == 429 else None
         self.budget_store.record(self.budget, reset)
+        log_upstream_call(method, url, response.status_code, started, self.budget, self.fingerprint)
         return response
 
     @staticmethod
