@@ -28,14 +28,13 @@ def _clear_cache():
 
 @pytest.fixture(scope="session")
 def services():
-    """A throwaway PostgreSQL server and Redis for the production-shape tests: (PostgreSQL URL
-    without a database name, Redis URL)."""
+    """A throwaway PostgreSQL server and Redis for the production-shape tests (tests/services.py)."""
     from tests.services import MISSING, available, postgres_and_redis
 
     if not available():
         pytest.fail(MISSING)
-    with postgres_and_redis() as urls:
-        yield urls
+    with postgres_and_redis() as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session")

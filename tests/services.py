@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import redis
@@ -37,20 +38,25 @@ def available():
     return _pg_bindir() is not None and shutil.which("redis-server") is not None
 
 
-class Process:
+class Service:
     """A server in its own process group, so that stopping it stops every process it forked."""
 
-    def __init__(self, command, log, stop_signal=signal.SIGTERM):
-        self.stop_signal = stop_signal
-        with log.open("ab") as output:
-            self.popen = subprocess.Popen(command, stdout=output, stderr=output, start_new_session=True)
-        self.log = log
+    def __init__(self, name, command, folder, ready, stop_signal=signal.SIGTERM):
+        self.name, self.command, self.ready, self.stop_signal = name, command, ready, stop_signal
+        self.log = folder / f"{name}.log"
+        self.popen = None
+        self.start()
 
-    def check_running(self):
-        if self.popen.poll() is not None:
-            raise RuntimeError(
-                f"{self.popen.args[0]} exited:\n{self.log.read_text(errors='replace')[-2000:]}"
-            )
+    def start(self, timeout=30):
+        with self.log.open("ab") as output:
+            self.popen = subprocess.Popen(self.command, stdout=output, stderr=output, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n{self.log.read_text(errors='replace')[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} was not ready after {timeout} s")
+            time.sleep(0.1)
 
     def stop(self):
         if self.popen.poll() is not None:
@@ -64,15 +70,9 @@ class Process:
                 os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout=5)
 
-
-def _wait_until(ready, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        process.check_running()
-        if ready():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{process.popen.args[0]} was not ready after {timeout} s")
+    def restart(self):
+        self.stop()
+        self.start()
 
 
 def _start_postgres(folder):
@@ -87,32 +87,34 @@ def _start_postgres(folder):
         check=True,
         capture_output=True,
     )
-    server = Process(
+    pg_isready = [bindir / "pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port)]
+    server = Service(
+        "postgres",
         [
             *as_owner,
             *(bindir / "postgres", "-D", data, "-p", str(port), "-k", folder),
             *("-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"),
         ],
-        folder / "postgres.log",
+        folder,
+        ready=lambda: subprocess.run(pg_isready, check=False).returncode == 0,
         # SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
         stop_signal=signal.SIGINT,
     )
-    pg_isready = [bindir / "pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port)]
-    _wait_until(lambda: subprocess.run(pg_isready, check=False).returncode == 0, server)
     return server, f"postgres://{DATABASE_USER}@127.0.0.1:{port}"
 
 
 def _start_redis(folder):
     port = free_port()
-    server = Process(
+    url = f"redis://127.0.0.1:{port}"
+    server = Service(
+        "redis",
         [
             *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", folder),
             *("--save", "", "--appendonly", "no"),
         ],
-        folder / "redis.log",
+        folder,
+        ready=lambda: _answers_ping(url),
     )
-    url = f"redis://127.0.0.1:{port}"
-    _wait_until(lambda: _answers_ping(url), server)
     return server, url
 
 
@@ -125,16 +127,20 @@ def _answers_ping(url):
 
 @contextlib.contextmanager
 def postgres_and_redis():
-    """Yields (PostgreSQL URL without a database name, Redis URL)."""
+    """Yields the two servers: .postgres_url (no database name), .redis_url, and each Service."""
     folder = Path(tempfile.mkdtemp(prefix="pushdeck-services-"))
-    servers = []
+    started = {}
     try:
-        for start in (_start_postgres, _start_redis):
-            server, url = start(folder)
-            servers.append((server, url))
-        yield servers[0][1], servers[1][1]
+        for name, start in (("postgres", _start_postgres), ("redis", _start_redis)):
+            started[name] = start(folder)
+        yield SimpleNamespace(
+            postgres=started["postgres"][0],
+            postgres_url=started["postgres"][1],
+            redis=started["redis"][0],
+            redis_url=started["redis"][1],
+        )
     finally:
-        for server, _ in reversed(servers):
+        for server, _ in reversed(started.values()):
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -78,7 +78,6 @@ def test_the_env_file_is_kept_out_of_git_and_out_of_the_image():
 def test_the_compose_settings_pass_the_deploy_checks_on_postgresql_and_redis(services, tmp_path):
     """The web container's environment, as compose builds it from .env.example filled in, with the
     database and Redis hosts pointed at the throwaway servers; then the web's start-up check."""
-    server_url, redis_url = services
     filled = {
         **env_example(),
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -86,7 +85,7 @@ def test_the_compose_settings_pass_the_deploy_checks_on_postgresql_and_redis(ser
         "POSTGRES_PASSWORD": secrets.token_urlsafe(16),
     }
     web = SERVICES["web"]
-    database = create_database(server_url, "compose_" + secrets.token_hex(4))
+    database = create_database(services.postgres_url, "compose_" + secrets.token_hex(4))
     environment = {
         name: VARIABLE.sub(lambda match: filled[match[1]], value)
         for name, value in web["environment"].items()
@@ -96,7 +95,7 @@ def test_the_compose_settings_pass_the_deploy_checks_on_postgresql_and_redis(ser
     environment["DATABASE_URL"] = database.replace(
         "://pushdeck@", f"://pushdeck:{filled['POSTGRES_PASSWORD']}@"
     )
-    environment["REDIS_URL"] = redis_url
+    environment["REDIS_URL"] = services.redis_url
     env = {"PATH": str(Path(PYTHON).parent) + ":/usr/bin:/bin", **filled, **environment}
     check = web["command"][2].split("&&")[0].split()
     assert check[:3] == ["python", "manage.py", "check"]

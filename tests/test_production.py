@@ -52,7 +52,6 @@ class Api:
 @pytest.fixture(scope="module")
 def cluster(services, tmp_path_factory):
     """The API, then two dashboard instances on one PostgreSQL database and one Redis."""
-    server_url, redis_url = services
     workdir = tmp_path_factory.mktemp("cluster")
     api_database = workdir / "api.sqlite3"
     api_env = child_env(api_database, SANDBOX_RATE_LIMIT=str(RATE_LIMIT), GUNICORN_THREADS="8")
@@ -60,8 +59,8 @@ def cluster(services, tmp_path_factory):
     api = Server("api", api_env, workdir)
     dashboard_env = child_env(
         workdir / "unused.sqlite3",
-        DATABASE_URL=create_database(server_url, "pushdeck"),
-        REDIS_URL=redis_url,
+        DATABASE_URL=create_database(services.postgres_url, "pushdeck"),
+        REDIS_URL=services.redis_url,
         SANDBOX_ENABLED="0",
         FLOWS_API_SERVERS=f"{api.url}/sandbox",
         # Long enough that only a retired page can explain seeing a change.
@@ -205,11 +204,10 @@ def _first_website(cluster, team):
 
 
 def test_migrations_run_from_an_empty_postgresql_database(services, tmp_path):
-    server_url, redis_url = services
     env = child_env(
         tmp_path / "unused.sqlite3",
-        DATABASE_URL=create_database(server_url, "empty_" + secrets.token_hex(4)),
-        REDIS_URL=redis_url,
+        DATABASE_URL=create_database(services.postgres_url, "empty_" + secrets.token_hex(4)),
+        REDIS_URL=services.redis_url,
     )
     manage(env, "migrate", "--no-input", "-v", "0")
     # Both exit non-zero on a migration left unapplied or a model change without its migration.
@@ -285,3 +283,17 @@ def test_each_instance_logs_json_lines_that_say_who_spent_the_budget(cluster, te
     assert upstream[-1]["path"] == "/sandbox/api/flows/"
     assert upstream[-1]["budget_left"] == request["budget_left"] < RATE_LIMIT
     assert team.key not in output
+
+
+def test_the_instances_ride_out_a_restart_of_postgresql_and_redis(cluster, team, services):
+    """Each instance keeps database connections open between requests (conn_max_age) and a pool
+    of Redis connections: after a restart of both, the next pages must not be error pages."""
+    for instance in (cluster.a, cluster.b):
+        assert team.session.get(instance.url + team.flows, timeout=30).status_code == 200
+    services.postgres.restart()
+    services.redis.restart()
+    for instance in (cluster.a, cluster.b):
+        for _ in range(3):
+            page = team.session.get(instance.url + team.flows, timeout=30)
+            assert page.status_code == 200, f"{instance.name}: {page.status_code}"
+        assert requests.get(instance.url + "/healthz", timeout=10).status_code == 200
