@@ -1,18 +1,28 @@
-"""GET /healthz: can this instance serve? For load balancers, Docker's HEALTHCHECK and monitoring.
+"""GET /healthz: can this instance serve, and is background work done? For load balancers, Docker's
+HEALTHCHECK and monitoring.
 
 Answered by a middleware placed first, before the host check and the HTTPS redirect: a load balancer
 or Docker probes the container's own address over plain HTTP, and the answer holds no secret (each
-check says ok or the name of the error, never its message, which could hold a URL with a password).
+check says ok, or what failed in Pushdeck's own words, or the mere name of any other error: its
+message could hold a URL with a password).
 """
 
 import time
 import uuid
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
+
+from jobs.worker import last_heartbeat
 
 PATH = "/healthz"
+
+
+class Unhealthy(Exception):
+    """A failure whose message is Pushdeck's own, safe to show (other errors show only their name)."""
 
 
 def database():
@@ -21,15 +31,27 @@ def database():
 
 
 def shared_cache():
-    key = f"healthz:{uuid.uuid4().hex}"
-    cache.set(key, 1, 10)
-    if cache.get(key) != 1:
-        raise LookupError("the cache did not keep a value")
-    cache.delete(key)
+    # Every cache: the page cache and the rate budget's (the same Redis, or local memory and files).
+    for alias in settings.CACHES:
+        key = f"healthz:{uuid.uuid4().hex}"
+        caches[alias].set(key, 1, 10)
+        if caches[alias].get(key) != 1:
+            raise Unhealthy(f"the {alias} cache did not keep a value")
+        caches[alias].delete(key)
 
 
-# What an instance needs to serve, in order; the worker's heartbeat joins them when there is one.
-CHECKS = {"database": database, "cache": shared_cache}
+def worker():
+    """The newest heartbeat of any worker (jobs/worker.py): bulk jobs and periodic work wait on it."""
+    last = last_heartbeat()
+    if last is None:
+        raise Unhealthy("no worker is running")
+    age = (timezone.now() - last).total_seconds()
+    if age > settings.WORKER_STALE_SECONDS:
+        raise Unhealthy(f"no worker has shown life for {age:.0f} s")
+    return {"last_beat_seconds_ago": round(age)}
+
+
+CHECKS = {"database": database, "cache": shared_cache, "worker": worker}
 
 
 def report():
@@ -38,12 +60,12 @@ def report():
     for name, check in CHECKS.items():
         started = time.perf_counter()
         try:
-            check()
-        # Any failure is an answer (and a 503), never a 500.
+            results[name] = {"status": "ok", **(check() or {})}
+        except Unhealthy as error:
+            results[name] = {"status": "fail", "error": str(error)}
+        # Any other failure is an answer (and a 503) too, never a 500.
         except Exception as error:
             results[name] = {"status": "fail", "error": type(error).__name__}
-        else:
-            results[name] = {"status": "ok"}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return results, all(result["status"] == "ok" for result in results.values())
 

@@ -39,17 +39,21 @@ def available():
 
 
 class Service:
-    """A server in its own process group, so that stopping it stops every process it forked."""
+    """A server (or a worker) in its own process group, so that stopping it stops every process it
+    forked; started at once, and back when ready() says so."""
 
-    def __init__(self, name, command, folder, ready, stop_signal=signal.SIGTERM):
+    def __init__(self, name, command, folder, ready, stop_signal=signal.SIGTERM, env=None, cwd=None):
         self.name, self.command, self.ready, self.stop_signal = name, command, ready, stop_signal
+        self.env, self.cwd = env, cwd
         self.log = folder / f"{name}.log"
         self.popen = None
         self.start()
 
     def start(self, timeout=30):
         with self.log.open("ab") as output:
-            self.popen = subprocess.Popen(self.command, stdout=output, stderr=output, start_new_session=True)
+            self.popen = subprocess.Popen(
+                self.command, stdout=output, stderr=output, start_new_session=True, env=self.env, cwd=self.cwd
+            )
         deadline = time.monotonic() + timeout
         while not self.ready():
             if self.popen.poll() is not None:

@@ -14,13 +14,14 @@ import threading
 import time
 from contextlib import closing
 from types import SimpleNamespace
+from unittest.mock import ANY
 
 import pytest
 import requests
 
 from scripts.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from tests.pages import form_with
-from tests.services import create_database
+from tests.services import Service, create_database
 from tests.test_dockerfile import instructions
 
 pytestmark = pytest.mark.production
@@ -72,18 +73,44 @@ def cluster(services, tmp_path_factory):
     manage(api_env, "migrate", "--no-input", "-v", "0")
     migrate(dashboard_env)
     instances = [Server(name, dashboard_env, workdir) for name in ("web-a", "web-b")]
+    workers = []
     try:
         for server in (api, *instances):
             server.start()
         api.wait_ready("/sandbox/api/flows/")
         for server in instances:
             server.wait_ready("/accounts/login/")
+        workers.append(start_worker("worker-1", dashboard_env, workdir, instances[0]))
         yield SimpleNamespace(
-            api=Api(api, api_database, api_env), a=instances[0], b=instances[1], env=dashboard_env
+            api=Api(api, api_database, api_env),
+            a=instances[0],
+            b=instances[1],
+            workers=workers,
+            env=dashboard_env,
+            workdir=workdir,
         )
     finally:
+        for worker in workers:
+            worker.stop()
         for server in (*instances, api):
             server.stop()
+
+
+def health(instance):
+    answer = requests.get(instance.url + "/healthz", timeout=10)
+    return answer.status_code, answer.json()
+
+
+def start_worker(name, env, workdir, instance):
+    """`manage.py worker` (the Procfile's worker), ready once the instance's /healthz sees it."""
+    return Service(
+        name,
+        [PYTHON, "manage.py", "worker"],
+        workdir,
+        ready=lambda: health(instance)[1]["checks"]["worker"]["status"] == "ok",
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture
@@ -227,15 +254,28 @@ def docker_healthcheck(port):
     return subprocess.run([PYTHON, *words[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
 
 
-def test_each_instance_is_healthy_with_postgresql_and_redis(cluster):
+def test_each_instance_is_healthy_with_postgresql_redis_and_a_worker(cluster):
     for instance in (cluster.a, cluster.b):
-        answer = requests.get(instance.url + "/healthz", timeout=10)
-        assert answer.status_code == 200
-        assert {name: check["status"] for name, check in answer.json()["checks"].items()} == {
+        status, body = health(instance)
+        assert status == 200
+        assert {name: check["status"] for name, check in body["checks"].items()} == {
             "database": "ok",
             "cache": "ok",
+            "worker": "ok",
         }
         assert docker_healthcheck(instance.port).returncode == 0
+
+
+def test_without_a_worker_every_instance_says_so_until_one_is_back(cluster):
+    [worker] = cluster.workers
+    worker.stop()
+    for instance in (cluster.a, cluster.b):
+        status, body = health(instance)
+        assert status == 503
+        assert body["checks"]["worker"] == {"status": "fail", "error": "no worker is running", "ms": ANY}
+        assert docker_healthcheck(instance.port).returncode == 1
+    worker.start()
+    assert [health(instance)[0] for instance in (cluster.a, cluster.b)] == [200, 200]
 
 
 def test_an_instance_that_lost_its_database_and_cache_says_so(cluster, tmp_path):
@@ -255,6 +295,7 @@ def test_an_instance_that_lost_its_database_and_cache_says_so(cluster, tmp_path)
         assert {name: check["status"] for name, check in answer.json()["checks"].items()} == {
             "database": "fail",
             "cache": "fail",
+            "worker": "fail",
         }
         assert "not-shown" not in answer.text
         probe = docker_healthcheck(broken.port)
@@ -292,8 +333,15 @@ def test_the_instances_ride_out_a_restart_of_postgresql_and_redis(cluster, team,
         assert team.session.get(instance.url + team.flows, timeout=30).status_code == 200
     services.postgres.restart()
     services.redis.restart()
+    restarted = time.monotonic()
     for instance in (cluster.a, cluster.b):
         for _ in range(3):
             page = team.session.get(instance.url + team.flows, timeout=30)
             assert page.status_code == 200, f"{instance.name}: {page.status_code}"
-        assert requests.get(instance.url + "/healthz", timeout=10).status_code == 200
+        assert health(instance)[0] == 200
+    # The worker lives on too: a heartbeat newer than the restart comes within a few turns.
+    deadline = restarted + 30
+    while health(cluster.a)[1]["checks"]["worker"]["last_beat_seconds_ago"] > time.monotonic() - restarted:
+        assert time.monotonic() < deadline, "the worker stopped beating after the restart"
+        time.sleep(1)
+    assert all(worker.popen.poll() is None for worker in cluster.workers)
