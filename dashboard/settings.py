@@ -165,10 +165,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "rate-budget": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that stops answering fails a page (and /healthz) in seconds instead of holding
+        # every thread until gunicorn's timeout kills the process.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+    CACHES = {"default": _redis, "rate-budget": _redis}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

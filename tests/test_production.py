@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -278,18 +279,23 @@ def test_without_a_worker_every_instance_says_so_until_one_is_back(cluster):
     assert [health(instance)[0] for instance in (cluster.a, cluster.b)] == [200, 200]
 
 
-def test_an_instance_that_lost_its_database_and_cache_says_so(cluster, tmp_path):
-    """The same settings with PostgreSQL and Redis at addresses where nothing answers."""
+def test_an_instance_that_lost_its_database_and_cache_says_so_in_seconds(cluster, tmp_path):
+    """The same settings with PostgreSQL where nothing listens, and a Redis that accepts connections
+    but never answers (overloaded, half dead): the probe still gets its answer in time."""
+    silent = socket.create_server(("127.0.0.1", 0))
     env = {
         **cluster.env,
         "DATABASE_URL": f"postgres://pushdeck@127.0.0.1:{free_port()}/pushdeck",
-        "REDIS_URL": f"redis://:not-shown-{secrets.token_hex(4)}@127.0.0.1:{free_port()}/0",
+        "REDIS_URL": f"redis://:not-shown-{secrets.token_hex(4)}@127.0.0.1:{silent.getsockname()[1]}/0",
     }
     broken = Server("broken", env, tmp_path)
     try:
         broken.start()
         broken.wait_ready("/healthz")
+        started = time.monotonic()
         answer = requests.get(broken.url + "/healthz", timeout=10)
+        # Within the image's HEALTHCHECK timeout (5 s).
+        assert time.monotonic() - started < 4.5
         assert answer.status_code == 503
         assert answer.json()["status"] == "fail"
         assert {name: check["status"] for name, check in answer.json()["checks"].items()} == {
@@ -303,6 +309,7 @@ def test_an_instance_that_lost_its_database_and_cache_says_so(cluster, tmp_path)
         assert "503" in probe.stdout
     finally:
         broken.stop()
+        silent.close()
     # Nothing listens any more: the probe fails too, rather than hanging.
     assert docker_healthcheck(broken.port).returncode == 1
 
