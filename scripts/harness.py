@@ -200,6 +200,21 @@ def add_user(env, username, password, connections, server=None):
 # The servers
 
 
+def stop_group(process, stop_signal=signal.SIGTERM, timeout=10):
+    """Stops a process started with start_new_session=True and every process it forked (its
+    group): with stop_signal, then SIGKILL after timeout seconds."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, stop_signal)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
 class Server:
     """One gunicorn, in its own process group so that stopping it stops its workers too."""
 
@@ -242,16 +257,8 @@ class Server:
             return "(no output)"
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_group(self.process)
 
     @classmethod
     def stop_all(cls):

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import psycopg
 import redis
 
-from scripts.harness import free_port
+from scripts.harness import free_port, stop_group
 
 DATABASE_USER = "pushdeck"
 MISSING = "the production-shape tests need Debian's postgresql and redis-server: run `make services`"
@@ -63,16 +63,7 @@ class Service:
             time.sleep(0.1)
 
     def stop(self):
-        if self.popen.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, self.stop_signal)
-        try:
-            self.popen.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(timeout=5)
+        stop_group(self.popen, self.stop_signal, timeout=15)
 
     def restart(self):
         self.stop()
