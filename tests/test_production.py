@@ -51,49 +51,64 @@ class Api:
             return db.execute("SELECT id FROM sandbox_flow WHERE name = ?", (name,)).fetchall()
 
 
+def start_api(name, workdir, **settings):
+    """A flows API server (the sandbox) with its own SQLite database."""
+    database = workdir / f"{name}.sqlite3"
+    env = child_env(database, GUNICORN_THREADS="8", **settings)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    server = Server(name, env, workdir)
+    server.start()
+    return Api(server, database, env)
+
+
 @pytest.fixture(scope="module")
 def cluster(services, tmp_path_factory):
-    """The API, then two dashboard instances on one PostgreSQL database and one Redis."""
+    """Two flows APIs: one with a small budget per key, and an unlimited, slower one for background
+    work; then two dashboard instances and a worker on one PostgreSQL database and one Redis."""
     workdir = tmp_path_factory.mktemp("cluster")
-    api_database = workdir / "api.sqlite3"
-    api_env = child_env(api_database, SANDBOX_RATE_LIMIT=str(RATE_LIMIT), GUNICORN_THREADS="8")
-    api_env.pop("REDIS_URL", None)
-    api = Server("api", api_env, workdir)
-    dashboard_env = child_env(
-        workdir / "unused.sqlite3",
-        DATABASE_URL=create_database(services.postgres_url, "pushdeck"),
-        REDIS_URL=services.redis_url,
-        SANDBOX_ENABLED="0",
-        FLOWS_API_SERVERS=f"{api.url}/sandbox",
-        # Long enough that only a retired page can explain seeing a change.
-        FLOWS_CACHE_SECONDS="300",
-        GUNICORN_THREADS="8",
-        LOG_FORMAT="json",
-        LOG_LEVEL="INFO",
-    )
-    manage(api_env, "migrate", "--no-input", "-v", "0")
-    migrate(dashboard_env)
-    instances = [Server(name, dashboard_env, workdir) for name in ("web-a", "web-b")]
-    workers = []
+    started = []
     try:
-        for server in (api, *instances):
+        api = start_api("api", workdir, SANDBOX_RATE_LIMIT=str(RATE_LIMIT))
+        started.append(api.server)
+        # Every call takes a while, so that a worker can be killed in the middle of a job.
+        background_api = start_api(
+            "background-api", workdir, SANDBOX_RATE_LIMIT="0", SANDBOX_LATENCY_MS="150"
+        )
+        started.append(background_api.server)
+        env = child_env(
+            workdir / "unused.sqlite3",
+            DATABASE_URL=create_database(services.postgres_url, "pushdeck"),
+            REDIS_URL=services.redis_url,
+            SANDBOX_ENABLED="0",
+            FLOWS_API_SERVERS=f"{api.url},{background_api.url}",
+            # Long enough that only a retired page can explain seeing a change.
+            FLOWS_CACHE_SECONDS="300",
+            GUNICORN_THREADS="8",
+            LOG_FORMAT="json",
+            LOG_LEVEL="INFO",
+        )
+        migrate(env)
+        instances = [Server(name, env, workdir) for name in ("web-a", "web-b")]
+        for server in instances:
             server.start()
-        api.wait_ready("/sandbox/api/flows/")
+            started.append(server)
+        for api_server in (api, background_api):
+            api_server.server.wait_ready("/sandbox/api/flows/")
         for server in instances:
             server.wait_ready("/accounts/login/")
-        workers.append(start_worker("worker-1", dashboard_env, workdir, instances[0]))
+        workers = [start_worker("worker-1", env, workdir, instances[0])]
+        started.extend(workers)
         yield SimpleNamespace(
-            api=Api(api, api_database, api_env),
+            api=api,
+            background_api=background_api,
             a=instances[0],
             b=instances[1],
             workers=workers,
-            env=dashboard_env,
+            env=env,
             workdir=workdir,
         )
     finally:
-        for worker in workers:
-            worker.stop()
-        for server in (*instances, api):
+        for server in reversed(started):
             server.stop()
 
 
@@ -114,20 +129,17 @@ def start_worker(name, env, workdir, instance):
     )
 
 
-@pytest.fixture
-def team(cluster):
-    """A fresh API key (its own budget) with three flows, and a dashboard user connected to it,
+def join(cluster, api, flows):
+    """A fresh API key (its own budget) with that many flows, and a dashboard user connected to it,
     logged in through instance A; the one browser session works on B too (sessions are shared)."""
     key = "prod-" + secrets.token_hex(12)
-    manage(cluster.api.env, "sandbox_create_key", "--key", key, "-v", "0")
-    manage(cluster.api.env, "sandbox_demo", "--key", key, "--flows", "3", "-v", "0")
+    manage(api.env, "sandbox_create_key", "--key", key, "-v", "0")
+    manage(api.env, "sandbox_demo", "--key", key, "--flows", str(flows), "-v", "0")
     username = "team-" + secrets.token_hex(4)
-    (connection_id,) = add_user(
-        cluster.env, username, PASSWORD, [("Production", key)], server=cluster.env["FLOWS_API_SERVERS"]
-    )
+    (connection_id,) = add_user(cluster.env, username, PASSWORD, [("Production", key)], server=api.url)
     session = requests.Session()
     log_in(session, cluster.a.url, username, PASSWORD)
-    with closing(sqlite3.connect(cluster.api.database, timeout=30)) as db:
+    with closing(sqlite3.connect(api.database, timeout=30)) as db:
         flow_ids = [
             row[0]
             for row in db.execute(
@@ -136,10 +148,21 @@ def team(cluster):
                 (key,),
             )
         ]
-    yield SimpleNamespace(
-        session=session, key=key, flows=f"/connections/{connection_id}/flows/", flow_ids=flow_ids
+    return SimpleNamespace(
+        session=session,
+        key=key,
+        connection_id=connection_id,
+        flows=f"/connections/{connection_id}/flows/",
+        flow_ids=flow_ids,
+        fingerprint=hashlib.sha256(f"{api.url}\0{key}".encode()).hexdigest()[:12],
     )
-    session.close()
+
+
+@pytest.fixture
+def team(cluster):
+    team = join(cluster, cluster.api, flows=3)
+    yield team
+    team.session.close()
 
 
 def csrf(session):
@@ -322,9 +345,8 @@ def test_each_instance_logs_json_lines_that_say_who_spent_the_budget(cluster, te
     output = cluster.b.output.read_text()
     # gunicorn's own start-up lines are not Django's; every line of Django's is one JSON object.
     records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    fingerprint = hashlib.sha256(f"{cluster.env['FLOWS_API_SERVERS']}\0{team.key}".encode()).hexdigest()
     [request] = [r for r in records if r["logger"] == "pushdeck.request" and r["path"] == team.flows]
-    upstream = [r for r in records if r["logger"] == "pushdeck.upstream" and r["key"] == fingerprint[:12]]
+    upstream = [r for r in records if r["logger"] == "pushdeck.upstream" and r["key"] == team.fingerprint]
     assert request["method"] == "GET"
     assert request["status"] == 200
     assert request["upstream"] == 1
