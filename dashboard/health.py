@@ -54,10 +54,18 @@ def worker():
 CHECKS = {"database": database, "cache": shared_cache, "worker": worker}
 
 
+# The worker's heartbeat is read from the database: with no database, it is not asked again.
+NEEDS = {"worker": "database"}
+
+
 def report():
     """({name: {"status": "ok" | "fail", "ms": ..., "error": ...}}, all ok)."""
     results = {}
     for name, check in CHECKS.items():
+        needed = NEEDS.get(name)
+        if needed and results[needed]["status"] != "ok":
+            results[name] = {"status": "fail", "error": f"the {needed} is unavailable", "ms": 0}
+            continue
         started = time.perf_counter()
         try:
             results[name] = {"status": "ok", **(check() or {})}

@@ -13,7 +13,7 @@ import urllib.request
 def main():
     url = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=float(os.environ.get("HEALTHCHECK_TIMEOUT", "4"))):
+        with urllib.request.urlopen(url, timeout=float(os.environ.get("HEALTHCHECK_TIMEOUT", "8"))):
             return 0
     except urllib.error.HTTPError as answer:
         print(f"{url} answered {answer.code}: {answer.read(2000).decode(errors='replace')}")
