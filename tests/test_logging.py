@@ -106,3 +106,13 @@ def test_json_lines_carry_the_fields_and_redaction_still_applies():
         12,
     )
     assert line["time"].endswith("+00:00")
+
+
+@pytest.mark.django_db
+def test_a_request_for_an_unknown_host_is_a_logged_400_not_a_500(client, log):
+    """Scanners send any Host header: refused before anyone is signed in, it gets the 400 page."""
+    response = client.get("/accounts/login/", HTTP_HOST="scanner.example.net")
+    assert response.status_code == 400
+    [request] = lines(log, "pushdeck.request", path="/accounts/login/")
+    assert request.fields["status"] == 400
+    assert request.fields["user"] is None
