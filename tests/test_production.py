@@ -20,6 +20,7 @@ from unittest.mock import ANY
 import pytest
 import requests
 
+from sandbox.models import hash_key
 from scripts.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from tests.pages import form_with
 from tests.services import Service, create_database
@@ -144,8 +145,8 @@ def join(cluster, api, flows):
             row[0]
             for row in db.execute(
                 "SELECT f.id FROM sandbox_flow f JOIN sandbox_apiaccount a ON a.id = f.account_id "
-                "WHERE a.api_key = ? ORDER BY f.id",
-                (key,),
+                "WHERE a.key_hash = ? ORDER BY f.id",
+                (hash_key(key),),
             )
         ]
     return SimpleNamespace(
