@@ -82,6 +82,13 @@ FLOWS_API_TIMEOUT = env_number("FLOWS_API_TIMEOUT", 10.0, minimum=0.1)
 FLOWS_API_MAX_BYTES = env_number("FLOWS_API_MAX_BYTES", 16 * 1024 * 1024, kind=int, minimum=64 * 1024)
 # How long a flows page stays fresh in the shared cache; 0 turns the cache off.
 FLOWS_CACHE_SECONDS = env_number("FLOWS_CACHE_SECONDS", 15, kind=int)
+# Trends: every connection's flows are snapshotted this often by the worker; hourly detail is kept
+# this many days (daily sums after), and all history, deleted flows' included, this many days.
+STATS_SNAPSHOT_MINUTES = env_number("STATS_SNAPSHOT_MINUTES", 15, kind=int, minimum=1)
+STATS_HOURLY_DAYS = env_number("STATS_HOURLY_DAYS", 14, kind=int, minimum=2)
+STATS_RETENTION_DAYS = env_number("STATS_RETENTION_DAYS", 400, kind=int, minimum=1)
+if STATS_RETENTION_DAYS < STATS_HOURLY_DAYS:
+    raise ImproperlyConfigured("STATS_RETENTION_DAYS must be at least STATS_HOURLY_DAYS.")
 IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", 2 * 1024 * 1024, kind=int, minimum=1)
 IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", 4096 * 4096, kind=int, minimum=1)
 
@@ -112,6 +119,7 @@ INSTALLED_APPS = [
     "flows_app",
     "sandbox",
     "jobs",
+    "trends",
 ]
 
 MIDDLEWARE = [
