@@ -17,6 +17,7 @@ from contextlib import closing
 from types import SimpleNamespace
 from unittest.mock import ANY
 
+import psycopg
 import pytest
 import requests
 
@@ -87,6 +88,8 @@ def cluster(services, tmp_path_factory):
             GUNICORN_THREADS="8",
             LOG_FORMAT="json",
             LOG_LEVEL="INFO",
+            # Every minute, so that a test sees two workers reach the same period.
+            STATS_SNAPSHOT_MINUTES="1",
         )
         migrate(env)
         instances = [Server(name, env, workdir) for name in ("web-a", "web-b")]
@@ -377,3 +380,38 @@ def test_the_instances_ride_out_a_restart_of_postgresql_and_redis(cluster, team,
         assert time.monotonic() < deadline, "the worker stopped beating after the restart"
         time.sleep(1)
     assert all(worker.popen.poll() is None for worker in cluster.workers)
+
+
+def database_rows(cluster, query, *params):
+    with psycopg.connect(cluster.env["DATABASE_URL"], autocommit=True) as db:
+        return db.execute(query, params).fetchall()
+
+
+def upstream_lines(worker, fingerprint):
+    """The upstream calls a worker made with this key, from its JSON log."""
+    lines = (json.loads(line) for line in worker.log.read_text().splitlines() if line.startswith("{"))
+    return [line for line in lines if line["logger"] == "pushdeck.upstream" and line["key"] == fingerprint]
+
+
+def test_two_workers_take_each_snapshot_once(cluster):
+    """Both workers find the minute's snapshots due; the connection's flows are read once."""
+    team = join(cluster, cluster.background_api, flows=5)
+    second = start_worker("worker-2", cluster.env, cluster.workdir, cluster.b)
+    taken = "SELECT count(*) FROM trends_snapshot WHERE connection_id = %s AND taken_at IS NOT NULL"
+    try:
+        deadline = time.monotonic() + 90
+        while database_rows(cluster, taken, team.connection_id) == [(0,)]:
+            assert time.monotonic() < deadline, "no snapshot of the connection within 90 s"
+            time.sleep(0.5)
+        time.sleep(2)  # the other worker, if it were to read the same period, would have by now
+    finally:
+        second.stop()
+    [(snapshots,)] = database_rows(cluster, taken, team.connection_id)
+    reads = [
+        line
+        for worker in (*cluster.workers, second)
+        for line in upstream_lines(worker, team.fingerprint)
+        if line["method"] == "GET"
+    ]
+    assert snapshots == 1
+    assert len(reads) == 1, reads
