@@ -13,6 +13,8 @@ import socket
 import time
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Max
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -27,8 +29,7 @@ from jobs.models import WorkerBeat
 logger = logging.getLogger(__name__)
 
 BEAT_EVERY = 5
-# A worker is busy for at most a slice of a job (20 s) and one call between two beats.
-SILENT_FOR_TOO_LONG = timedelta(seconds=60)
+DATABASE_RETRY_SECONDS = 2
 
 
 def last_heartbeat():
@@ -37,8 +38,9 @@ def last_heartbeat():
 
 
 def worker_alive():
+    """A worker beat within WORKER_STALE_SECONDS (the same test as /healthz's)."""
     beat = last_heartbeat()
-    return beat is not None and timezone.now() - beat < SILENT_FOR_TOO_LONG
+    return beat is not None and timezone.now() - beat < timedelta(seconds=settings.WORKER_STALE_SECONDS)
 
 
 class Worker:
@@ -67,12 +69,20 @@ class Worker:
         logger.info("Worker %s started (pid %s)", self.worker_id, os.getpid())
         try:
             while self.queue.running:
-                self.beat()
-                periodic.run_due()
-                if self.run_one_task():
+                try:
+                    self.beat()
+                    periodic.run_due()
+                    if self.run_one_task():
+                        continue
+                    if self.until_idle and not self.anything_queued():
+                        return
+                except (OperationalError, InterfaceError) as error:
+                    # The database went away (a restart, a failover): drop the broken connection
+                    # and try again, rather than exit and leave the work to whoever restarts us.
+                    logger.warning("Worker %s: the database is unavailable (%s)", self.worker_id, error)
+                    connections.close_all()
+                    time.sleep(DATABASE_RETRY_SECONDS)
                     continue
-                if self.until_idle and not self.anything_queued():
-                    return
                 time.sleep(self.interval)
         finally:
             self.queue.reset_signals()

@@ -2,8 +2,8 @@
 answers 404 (or 405 for a method the URL never takes), exactly as for ids that do not exist, and
 leaves the other user's things as they were.
 
-The URLs are read from flows_app.urls, so a URL added later is walked without anyone
-remembering to add it here.
+The URLs are read from flows_app.urls and trends.urls, so a URL added later is walked without
+anyone remembering to add it here.
 """
 
 import io
@@ -21,6 +21,7 @@ from flows_app.models import SANDBOX, Connection
 from jobs import bulk
 from jobs.models import BulkJob
 from sandbox.models import ApiAccount
+from trends import urls as trends_urls
 
 METHODS = ("get", "post", "put", "patch", "delete")
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -48,7 +49,8 @@ def routes(patterns=urls.urlpatterns, prefix=""):
             yield prefix + str(pattern.pattern)
 
 
-ROUTES = sorted(routes())
+# trends.urls is included under each connection (dashboard/urls.py).
+ROUTES = sorted([*routes(), *routes(trends_urls.urlpatterns, "connections/<int:connection_id>/")])
 WITH_IDS = [route for route in ROUTES if PARAMETER.search(route)]
 
 
@@ -76,6 +78,7 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     return {
         "connection_id": connection.pk,
         "flow_id": flow.id,
+        "website_id": flow.website_id,
         "token": token,
         "connection": connection,
         "job_id": job.pk,
@@ -128,7 +131,9 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
     reached = False
     for values in combinations:
         # The same URL with ids that exist nowhere (my own connection kept where it was mine).
-        absent = dict.fromkeys(("connection_id", "flow_id", "token", "job_id", "item_id"), MISSING)
+        absent = dict.fromkeys(
+            ("connection_id", "flow_id", "website_id", "token", "job_id", "item_id"), MISSING
+        )
         if values["connection_id"] == mine["connection_id"]:
             absent["connection_id"] = mine["connection_id"]
         for method in METHODS:

@@ -22,6 +22,8 @@ from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
+from trends.listing import COLUMNS as TREND_COLUMNS
+from trends.views import flow_trend
 
 DEFAULT_PER_PAGE = 25
 
@@ -62,6 +64,7 @@ def flow_list(request, connection_id):
         "connection": connection,
         "table": SimpleLazyObject(table),
         "per_page_choices": RESULTS_PER_PAGE,
+        "trend_columns": TREND_COLUMNS,
     }
     return render(request, template_for(request, "flows/list.html", "table"), context)
 
@@ -101,7 +104,8 @@ def _row_failed(request, flow_id, error):
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     flow = api.get_flow(flow_id)
-    return render(request, "flows/detail.html", {"connection": connection, "flow": flow})
+    context = {"connection": connection, "flow": flow, "trend": flow_trend(request, connection, flow.id)}
+    return render(request, "flows/detail.html", context)
 
 
 @login_required
