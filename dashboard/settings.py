@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "axes",
     "flows_app",
     "sandbox",
+    "teams",
 ]
 
 MIDDLEWARE = [

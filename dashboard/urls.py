@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("flows_app.urls")),
+    path("", include("teams.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

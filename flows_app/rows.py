@@ -40,25 +40,38 @@ title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span c
 <span id="flow-{flow_id}-message" class="row-message" role="status"></span></td>"""
 
 
-def _row(flow, url, edit, copy, trash):
+def _state(flow_id, on):
+    """A viewer's read-only switch: the same look, no form, nothing to click."""
+    return f"""<td class="toggle-cell"><span class="switch" role="switch" aria-disabled="true" \
+aria-checked="{"true" if on else "false"}" aria-labelledby="flow-{flow_id}-name" \
+title="{"Enabled" if on else "Paused"}"><span class="switch-knob"></span></span></td>"""
+
+
+def _actions(name, url, edit, copy, trash):
+    return f"""<td class="row-actions">\
+<a class="icon-btn" href="{url}edit/" aria-label="Edit {name}" title="Edit">{edit}</a>\
+<a class="icon-btn" href="{url}duplicate/" aria-label="Duplicate {name}" title="Duplicate">{copy}</a>\
+<a class="icon-btn icon-btn-danger" href="{url}delete/" data-dialog-open="#delete-dialog" \
+aria-label="Delete {name}" title="Delete">{trash}</a></td>"""
+
+
+def _row(flow, url, icons):
     name = escape(flow.name)
+    switch = _switch(flow.id, url, flow.is_enabled) if icons else _state(flow.id, flow.is_enabled)
+    actions = _actions(name, url, *icons) if icons else '<td class="row-actions"></td>'
     return f"""<tr id="flow-{flow.id}">
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
 <span class="flow-title">{escape(flow.title)}</span></td>
 <td class="num muted">#{flow.website_id}</td>
 <td class="nowrap">{escape(flow.wait_label)}</td>
-{_switch(flow.id, url, flow.is_enabled)}
+{switch}
 <td class="num">{flow.total_sent:,}</td>
 <td class="num">{flow.total_displayed:,}</td>
 <td class="num">{flow.total_clicked:,}</td>
 <td class="num">{flow.total_closed:,}</td>
 <td class="num strong">{percent(flow.click_rate)}</td>
 <td class="nowrap muted">{_last_sent(flow.last_sent_datetime)}</td>
-<td class="row-actions">\
-<a class="icon-btn" href="{url}edit/" aria-label="Edit {name}" title="Edit">{edit}</a>\
-<a class="icon-btn" href="{url}duplicate/" aria-label="Duplicate {name}" title="Duplicate">{copy}</a>\
-<a class="icon-btn icon-btn-danger" href="{url}delete/" data-dialog-open="#delete-dialog" \
-aria-label="Delete {name}" title="Delete">{trash}</a></td>
+{actions}
 </tr>
 """
 
@@ -68,13 +81,13 @@ def _prefix(connection):
     return reverse("flows:list", args=[connection.pk])
 
 
-def render_rows(connection, flows):
+def render_rows(connection, flows, editable=True):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
     their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
-    they are in (hx-target on the table body)."""
+    they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control."""
     prefix = _prefix(connection)
-    icons = icon("edit"), icon("copy"), icon("trash")
-    html = "".join(_row(flow, f"{prefix}{flow.id}/", *icons) for flow in flows)
+    icons = (icon("edit"), icon("copy"), icon("trash")) if editable else ()
+    html = "".join(_row(flow, f"{prefix}{flow.id}/", icons) for flow in flows)
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
 
 
