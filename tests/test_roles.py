@@ -149,7 +149,7 @@ def test_each_role_gets_exactly_its_rights(team, sandbox_key, route, person):
 
 
 def test_the_403_page_names_the_role_and_who_can_change_it(team):
-    people, connection, values = team
+    people, _, values = team
     response = client_for(people["viewer"]).get(fill(C + "flows/new/", values))
     page = response.content.decode()
     assert response.status_code == 403
