@@ -216,7 +216,7 @@ def test_the_connection_history_filters_and_pages(logged_in, connection, user, o
 
 
 def test_prune_removes_entries_older_than_the_age_given(connection, user, capsys):
-    old, recent = (
+    _, recent = (
         Activity.objects.create(
             connection=connection,
             connection_label="x",
