@@ -126,7 +126,7 @@ def list_flows(request, api):
         return api.list_flows
 
     def limited_page(page, per_page, fresh=False):
-        flows = visible_flows(request, api.all_flows())
+        flows = visible_flows(request, api.all_flows(fresh=fresh))
         total_pages = math.ceil(len(flows) / per_page)
         shown = tuple(flows[(page - 1) * per_page : page * per_page])
         return Page(
