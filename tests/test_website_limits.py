@@ -27,7 +27,7 @@ def limited(connection, demo_flows, django_user_model):
 
 
 def test_the_list_holds_only_their_websites_flows_and_counts_them(connection, limited):
-    client, websites, mine, theirs = limited
+    client, _, mine, theirs = limited
     text = visible_text(client.get(url("list", connection), {"results_per_page": 10}).content)
     assert f"{len(mine)} flows" in text
     shown = [flow for flow in mine if flow.name in text]
@@ -88,7 +88,7 @@ def test_a_create_or_edit_naming_another_website_is_refused(connection, limited)
 
 
 def test_the_history_shows_only_their_websites(connection, limited, user):
-    client, websites, mine, theirs = limited
+    client, _, mine, theirs = limited
     for flow in (mine[0], theirs[0]):
         values = {"name": flow.name, "website_id": flow.website.id, "is_enabled": True}
         record(
