@@ -207,8 +207,23 @@ def _visible_entries(request, connection):
 
 def _page(request, entries):
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    _name_flows(page.object_list)
     page.entries = [(entry, changes(entry)) for entry in page.object_list]
     return page
+
+
+def _name_flows(entries):
+    """A toggle's answer may not carry the flow's name: show the newest name recorded for it."""
+    unnamed = [entry for entry in entries if entry.flow_id and not entry.flow_name]
+    if not unnamed:
+        return
+    named = Activity.objects.filter(
+        connection_id=unnamed[0].connection_id, flow_id__in={entry.flow_id for entry in unnamed}
+    ).exclude(flow_name="")
+    # Oldest first, so that the newest name of each flow is the one kept.
+    names = dict(named.order_by("created", "id").values_list("flow_id", "flow_name"))
+    for entry in unnamed:
+        entry.flow_name = names.get(entry.flow_id, "")
 
 
 @login_required
@@ -233,8 +248,14 @@ def flow_activity(request, connection_id, flow_id):
     if entries.exists() and not _visible_entries(request, connection).filter(flow_id=flow_id).exists():
         raise Http404("No such flow.")
     page = _page(request, _visible_entries(request, connection).filter(flow_id=flow_id))
-    latest = entries.first()
-    context = {"connection": connection, "page": page, "flow_id": flow_id, "latest": latest}
+    context = {
+        "connection": connection,
+        "page": page,
+        "flow_id": flow_id,
+        "flow_name": entries.exclude(flow_name="").values_list("flow_name", flat=True).first()
+        or f"#{flow_id}",
+        "deleted": entries.values_list("kind", flat=True).first() == Kind.FLOW_DELETE,
+    }
     return render(request, "teams/activity.html", context)
 
 

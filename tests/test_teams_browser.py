@@ -20,7 +20,13 @@ def sign_in(browser, live_server, username):
 
 
 def test_an_admin_shares_a_viewer_reads_and_an_editors_toggle_is_in_the_history(
-    page, browser, live_server, connection, demo_flows, django_user_model, csp_errors  # noqa: F811
+    page,
+    browser,
+    live_server,
+    connection,
+    demo_flows,
+    django_user_model,
+    csp_errors,  # noqa: F811
 ):
     for name in ("vera", "eddie"):
         django_user_model.objects.create_user(name, password=PASSWORD)
