@@ -75,10 +75,17 @@ def _member(connection, member_id):
     return get_object_or_404(Membership.objects.select_related("user"), connection=connection, pk=member_id)
 
 
-def _last_admin(connection, member):
-    """Whether taking admin away from this member would leave the connection without one."""
-    admins = connection.memberships.filter(role=Role.ADMIN)
-    return member.role == Role.ADMIN and not admins.exclude(pk=member.pk).exists()
+def _last_admin(request, connection, member):
+    """Whether taking admin away from this member would leave the connection without one (and
+    then says so). Called in a transaction: the admins' rows stay locked until it ends, so two
+    admins demoting each other at once cannot both succeed."""
+    admins = list(
+        connection.memberships.select_for_update().filter(role=Role.ADMIN).values_list("pk", flat=True)
+    )
+    if member.role == Role.ADMIN and admins == [member.pk]:
+        messages.error(request, _("A connection keeps at least one admin: make someone else admin first."))
+        return True
+    return False
 
 
 @login_required
@@ -91,10 +98,7 @@ def member_change(request, connection_id, member_id):
         if not form.is_valid():
             messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
             return redirect("teams:members", connection.pk)
-        if form.cleaned_data["role"] != Role.ADMIN and _last_admin(connection, member):
-            messages.error(
-                request, _("A connection keeps at least one admin: make someone else admin first.")
-            )
+        if form.cleaned_data["role"] != Role.ADMIN and _last_admin(request, connection, member):
             return redirect("teams:members", connection.pk)
         before = _recorded(member)
         member.role, member.websites = form.cleaned_data["role"], form.cleaned_data["websites"]
@@ -111,10 +115,7 @@ def member_remove(request, connection_id, member_id):
     connection = get_connection(request, connection_id, ADMIN)
     with transaction.atomic():
         member = _member(connection, member_id)
-        if _last_admin(connection, member):
-            messages.error(
-                request, _("A connection keeps at least one admin: make someone else admin first.")
-            )
+        if _last_admin(request, connection, member):
             return redirect("teams:members", connection.pk)
         member.delete()
     record(request.user, connection, Kind.MEMBER_REMOVE, before=_recorded(member))
