@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from flows_app.api import Page, connect
+from flows_app.api import NotFound, Page, Rejected, connect
 from flows_app.models import Connection
 from teams.models import Role
 
@@ -92,45 +92,95 @@ def get_own_connection(request, connection_id):
 
 
 def flows_api(request, connection_id, role=VIEWER):
-    """The connection and the flows API reached through it."""
+    """The connection and the flows API reached through it, as the member may see it."""
     connection = get_connection(request, connection_id, role)
-    return connection, connect(connection)
+    return connection, scoped(connect(connection), request.access)
 
 
-def visible(request, flow):
-    """The flow, if the member may see its website; 404 otherwise, as for a missing flow."""
-    if not request.access.sees(flow.website_id):
-        raise Http404("No such flow.")
-    return flow
+def scoped(api, access):
+    """The flows API as this member sees it: all of it, or only the websites they are limited to.
+    Background work done for a member (bulk jobs) goes through here too."""
+    return WebsiteScoped(api, access.websites) if access.limited else api
 
 
-def visible_flows(request, flows):
-    """Only the flows of the websites the member may see (all of them for most members)."""
-    return [flow for flow in flows if request.access.sees(flow.website_id)]
+class WebsiteScoped:
+    """The flows API of a connection limited to some of its websites, for every caller alike: a
+    flow of another website is missing (NotFound, a 404 like any missing flow), lists, counts and
+    whole-connection reads hold their websites only, and a write naming another website is refused.
+    The API has no website filter (API_CONTRACT.md), so a list page is cut from every flow, read
+    through the shared cache."""
+
+    def __init__(self, api, websites):
+        self._api = api
+        self.websites = websites
+        # The website of each flow read in this view: a write right after costs no second read.
+        self._website_of = {}
+
+    def __getattr__(self, name):
+        # Everything that is not a read or a write of flows (budget, calls, fetched_at...).
+        return getattr(self._api, name)
+
+    def _sees(self, website_id):
+        return website_id is not None and int(website_id) in self.websites
+
+    def _check_write(self, fields):
+        website_id = fields.get("website_id")
+        if website_id is not None and not self._sees(website_id):
+            raise Rejected(
+                _("You may only change flows of websites %(allowed)s.") % {"allowed": self.allowed}, 403
+            )
+
+    @property
+    def allowed(self):
+        return ", ".join(f"#{number}" for number in sorted(self.websites))
+
+    def get_flow(self, flow_id, fresh=False):
+        flow = self._api.get_flow(flow_id, fresh=fresh)
+        self._website_of[int(flow_id)] = flow.website_id
+        self._check_read(flow_id)
+        return flow
+
+    def _check_read(self, flow_id):
+        website_id = self._website_of.get(int(flow_id))
+        if website_id is None:
+            website_id = self.get_flow(flow_id).website_id
+        if not self._sees(website_id):
+            raise NotFound(_("No such flow."), 404)
+
+    def all_flows(self, fresh=False, **kwargs):
+        return [flow for flow in self._api.all_flows(fresh=fresh, **kwargs) if self._sees(flow.website_id)]
+
+    def list_flows(self, page=1, results_per_page=25, fresh=False):
+        flows = self.all_flows(fresh=fresh)
+        shown = tuple(flows[(page - 1) * results_per_page : page * results_per_page])
+        total_pages = math.ceil(len(flows) / results_per_page)
+        return Page(
+            flows=shown,
+            page=page,
+            results_per_page=results_per_page,
+            total=len(flows),
+            total_pages=total_pages,
+        )
+
+    def create_flow(self, fields, image=None):
+        self._check_write(fields)
+        return self._api.create_flow(fields, image)
+
+    def update_flow(self, flow_id, changes, image=None, remove_image=False):
+        self._check_read(flow_id)
+        self._check_write(changes)
+        return self._api.update_flow(flow_id, changes, image, remove_image)
+
+    def delete_flow(self, flow_id):
+        self._check_read(flow_id)
+        return self._api.delete_flow(flow_id)
 
 
 def check_website(request, form, field="website_id"):
-    """Refuses, on the form, a write naming a website the member is limited away from."""
+    """Refuses, on the form (next to the field), a write naming a website the member is limited
+    away from; WebsiteScoped refuses it anyway for any other caller."""
     website_id = form.cleaned_data.get(field)
     if website_id is not None and not request.access.sees(website_id):
         allowed = ", ".join(f"#{number}" for number in sorted(request.access.websites))
         form.add_error(field, _("You may only change flows of websites %(allowed)s.") % {"allowed": allowed})
     return form.is_valid()
-
-
-def list_flows(request, api):
-    """The list call for this member: one API page for most; for a member limited to some
-    websites, every flow fetched and the page cut from the ones they may see, so that pages and
-    counts hold their websites only (the API has no website filter, API_CONTRACT.md)."""
-    if not request.access.limited:
-        return api.list_flows
-
-    def limited_page(page, per_page, fresh=False):
-        flows = visible_flows(request, api.all_flows(fresh=fresh))
-        total_pages = math.ceil(len(flows) / per_page)
-        shown = tuple(flows[(page - 1) * per_page : page * per_page])
-        return Page(
-            flows=shown, page=page, results_per_page=per_page, total=len(flows), total_pages=total_pages
-        )
-
-    return limited_page

@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from flows_app.access import Access, scoped
+from flows_app.api import NotFound, Rejected, connect
 from sandbox.models import Flow as SandboxFlow
 from teams.activity import record
 from teams.models import Activity, Kind, Membership, Role
@@ -105,3 +107,30 @@ def test_the_history_shows_only_their_websites(connection, limited, user):
     assert client.get(reverse("teams:flow_activity", args=[connection.pk, theirs[0].id])).status_code == 404
     entry = Activity.objects.get(flow_id=theirs[0].id)
     assert client.get(reverse("teams:restore", args=[connection.pk, entry.pk])).status_code == 404
+
+
+def test_background_work_for_a_limited_member_is_limited_too(connection, limited, upstream):
+    """Bulk jobs reach the API through access.scoped: the same limits without a request."""
+    _, websites, mine, theirs = limited
+    api = scoped(connect(connection), Access(Role.EDITOR, frozenset({websites[0]})))
+    assert {flow.id for flow in api.all_flows()} == {flow.id for flow in mine}
+    with pytest.raises(NotFound):
+        api.update_flow(theirs[0].id, {"is_enabled": False})
+    with pytest.raises(NotFound):
+        api.delete_flow(theirs[0].id)
+    with pytest.raises(Rejected):
+        api.create_flow({"website_id": websites[1], "name": "x", "title": "x", "description": "x"})
+    with pytest.raises(Rejected):
+        api.update_flow(mine[0].id, {"website_id": websites[1]})
+    assert [call.method for call in upstream if call.method != "GET"] == []
+    assert SandboxFlow.objects.filter(pk=theirs[0].pk).exists()
+
+
+def test_a_limited_members_toggle_reads_the_flow_once(connection, limited, upstream):
+    client, _, mine, _ = limited
+    flow = mine[0]
+    client.post(url("toggle", connection, flow.id), {"is_enabled": "0" if flow.is_enabled else "1"}, **HTMX)
+    assert [(call.method, call.url.rsplit("/api/", 1)[1]) for call in upstream] == [
+        ("GET", f"flows/{flow.id}"),
+        ("POST", f"flows/{flow.id}"),
+    ]

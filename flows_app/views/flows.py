@@ -8,7 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from flows_app.access import EDITOR, check_website, flows_api, list_flows, visible
+from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow, Unavailable
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
@@ -38,9 +38,7 @@ def _paging(query):
 def flow_list(request, connection_id):
     connection, api = flows_api(request, connection_id)
     page, per_page = _paging(request.GET)
-    listing = api.in_background(
-        list_flows(request, api), page, per_page, fresh=request.GET.get("fresh") == "1"
-    )
+    listing = api.in_background(api.list_flows, page, per_page, fresh=request.GET.get("fresh") == "1")
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
@@ -70,8 +68,9 @@ def flow_toggle(request, connection_id, flow_id):
     if wanted not in ("0", "1"):
         return HttpResponseBadRequest("is_enabled must be 1 or 0.")
     try:
-        # A member limited to some websites may only switch flows of theirs: one more call for them.
-        known = visible(request, api.get_flow(flow_id)) if request.access.limited else None
+        # A member limited to some websites: the flow is read first to check its website (one
+        # more call, for them only), and the history gets its name and website from it.
+        known = api.get_flow(flow_id) if request.access.limited else None
         # The wanted state, not a flip: a double click cannot turn it back.
         _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"})
         _record_toggle(request, flow_id, flow or known, wanted == "1")
@@ -108,7 +107,7 @@ def _row_failed(request, flow_id, error):
 @require_GET
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
-    flow = visible(request, api.get_flow(flow_id))
+    flow = api.get_flow(flow_id)
     return render(request, "flows/detail.html", {"connection": connection, "flow": flow})
 
 
@@ -162,7 +161,7 @@ def _unclaimed(request, connection, form, tokens, token):
 @require_GET
 def flow_duplicate(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id, EDITOR)
-    flow = visible(request, api.get_flow(flow_id))
+    flow = api.get_flow(flow_id)
     initial = {
         **flow_values(flow),
         "name": f"Copy of {flow.name}"[:256],
@@ -177,7 +176,7 @@ def flow_duplicate(request, connection_id, flow_id):
 def flow_edit(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     if request.method == "GET":
-        flow = visible(request, api.get_flow(flow_id))
+        flow = api.get_flow(flow_id)
         form = FlowForm(user=request.user, editing=True, initial=FlowForm.initial_for(flow))
         return _form_page(request, connection, form, flow=flow)
     return _save_edit(request, connection, api, flow_id)
@@ -188,7 +187,7 @@ def _save_edit(request, connection, api, flow_id):
     valid = form.is_valid()
     try:
         # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
-        current = visible(request, api.get_flow(flow_id, fresh=True))
+        current = api.get_flow(flow_id, fresh=True)
     except ApiError as error:
         # Whatever failed, the user's values (and chosen image) come back on the form.
         stand_in = Flow(
@@ -248,7 +247,7 @@ def flow_delete(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     # The flow's last state: checked against the member's websites, and kept in the history so
     # that it can be created again.
-    flow = visible(request, api.get_flow(flow_id))
+    flow = api.get_flow(flow_id)
     if request.method == "GET":
         return render(request, "flows/delete.html", {"connection": connection, "flow": flow})
     api.delete_flow(flow_id)
