@@ -97,6 +97,13 @@ def flows_api(request, connection_id, role=VIEWER):
     return connection, scoped(connect(connection), request.access)
 
 
+def member_access(connection, user):
+    """What a member may do, outside a request (background work done for them); None once they
+    are no longer a member, so work queued before they left stops."""
+    membership = connection.memberships.filter(user=user).first()
+    return membership and Access(Role(membership.role), frozenset(membership.websites))
+
+
 def scoped(api, access):
     """The flows API as this member sees it: all of it, or only the websites they are limited to.
     Background work done for a member (bulk jobs) goes through here too."""

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from flows_app.access import Access, scoped
+from flows_app.access import Access, member_access, scoped
 from flows_app.api import NotFound, Rejected, connect
 from sandbox.models import Flow as SandboxFlow
 from teams.activity import record
@@ -112,7 +112,9 @@ def test_the_history_shows_only_their_websites(connection, limited, user):
 def test_background_work_for_a_limited_member_is_limited_too(connection, limited, upstream):
     """Bulk jobs reach the API through access.scoped: the same limits without a request."""
     _, websites, mine, theirs = limited
-    api = scoped(connect(connection), Access(Role.EDITOR, frozenset({websites[0]})))
+    access = member_access(connection, Membership.objects.get(websites=[websites[0]]).user)
+    assert access == Access(Role.EDITOR, frozenset({websites[0]}))
+    api = scoped(connect(connection), access)
     assert {flow.id for flow in api.all_flows()} == {flow.id for flow in mine}
     with pytest.raises(NotFound):
         api.update_flow(theirs[0].id, {"is_enabled": False})
