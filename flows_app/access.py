@@ -8,6 +8,7 @@ refused. Views say which role they need and let this module decide.
 """
 
 import math
+import time
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -114,8 +115,7 @@ class WebsiteScoped:
     """The flows API of a connection limited to some of its websites, for every caller alike: a
     flow of another website is missing (NotFound, a 404 like any missing flow), lists, counts and
     whole-connection reads hold their websites only, and a write naming another website is refused.
-    The API has no website filter (API_CONTRACT.md), so a list page is cut from every flow, read
-    through the shared cache."""
+    The API has no website filter (API_CONTRACT.md), so a list page is cut from every flow."""
 
     def __init__(self, api, websites):
         self._api = api
@@ -154,11 +154,13 @@ class WebsiteScoped:
         if not self._sees(website_id):
             raise NotFound(_("No such flow."), 404)
 
-    def all_flows(self, fresh=False, **kwargs):
-        return [flow for flow in self._api.all_flows(fresh=fresh, **kwargs) if self._sees(flow.website_id)]
+    def all_flows(self, **kwargs):
+        return [flow for flow in self._api.all_flows(**kwargs) if self._sees(flow.website_id)]
 
     def list_flows(self, page=1, results_per_page=25, fresh=False):
-        flows = self.all_flows(fresh=fresh)
+        flows = self.all_flows()
+        # Read just now: the page says "updated 0 s ago".
+        self._api.fetched_at = time.time()
         shown = tuple(flows[(page - 1) * results_per_page : page * results_per_page])
         total_pages = math.ceil(len(flows) / results_per_page)
         return Page(
@@ -169,14 +171,14 @@ class WebsiteScoped:
             total_pages=total_pages,
         )
 
-    def create_flow(self, fields, image=None):
+    def create_flow(self, fields, *args, **kwargs):
         self._check_write(fields)
-        return self._api.create_flow(fields, image)
+        return self._api.create_flow(fields, *args, **kwargs)
 
-    def update_flow(self, flow_id, changes, image=None, remove_image=False):
+    def update_flow(self, flow_id, changes, *args, **kwargs):
         self._check_read(flow_id)
         self._check_write(changes)
-        return self._api.update_flow(flow_id, changes, image, remove_image)
+        return self._api.update_flow(flow_id, changes, *args, **kwargs)
 
     def delete_flow(self, flow_id):
         self._check_read(flow_id)

@@ -89,12 +89,9 @@ class FlowsService:
     def get_flow(self, flow_id, fresh=False):
         return self._read(self._key("flow", int(flow_id)), lambda: self.client.get_flow(flow_id), fresh)
 
-    def all_flows(self, pool_size=4, fresh=False):
-        def fetch():
-            # The count of a list page seen moments ago lets every page be fetched in one wave.
-            return self.client.all_flows(pool_size=pool_size, expected_total=cache.get(self._key("total")))
-
-        return self._read(self._key("all"), fetch, fresh)
+    def all_flows(self, pool_size=4):
+        # The count of a list page seen moments ago lets every page be fetched in one wave.
+        return self.client.all_flows(pool_size=pool_size, expected_total=cache.get(self._key("total")))
 
     def create_flow(self, fields, image=None):
         flow_id, flow = self.client.create_flow(fields, image)
