@@ -118,6 +118,10 @@ class Kind(models.TextChoices):
     INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
 
 
+# Kinds whose entry holds every field of the flow after the write.
+RESTORABLE = {Kind.FLOW_CREATE, Kind.FLOW_EDIT, Kind.FLOW_DUPLICATE}
+
+
 class Activity(models.Model):
     """One write made through Pushdeck. Append-only from the application: no view edits or
     deletes an entry; `manage.py prune_activity` removes old ones."""
@@ -145,3 +149,8 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.kind} {self.flow_id or ''} at {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def restorable(self):
+        """Whether the entry holds every field of a version of the flow, to be put back."""
+        return self.kind in RESTORABLE

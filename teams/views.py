@@ -18,8 +18,6 @@ from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, Me
 from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
 
 PER_PAGE = 50
-# Kinds whose entry holds every field of the flow: the versions that can be put back.
-RESTORABLE = {Kind.FLOW_CREATE, Kind.FLOW_EDIT, Kind.FLOW_DUPLICATE}
 
 
 # Members and invitations
@@ -199,7 +197,7 @@ def join(request, token):
 
 
 def _visible_entries(request, connection):
-    entries = Activity.objects.filter(connection=connection).select_related("user")
+    entries = Activity.objects.filter(connection=connection)
     if request.access.limited:
         # Entries of other websites, and those of the connection as a whole, are not theirs.
         entries = entries.filter(website_id__in=request.access.websites)
@@ -274,7 +272,7 @@ def restore(request, connection_id, entry_id):
         )
         context = {"connection": connection, "form": form, "restoring": entry}
         return render(request, "flows/form.html", context)
-    if entry.kind not in RESTORABLE:
+    if not entry.restorable:
         raise Http404("This entry holds no whole version of the flow.")
     current = api.get_flow(entry.flow_id, fresh=True)
     values = {name: entry.after[name] for name in FLOW_FIELDS if name in entry.after}
