@@ -25,9 +25,18 @@ from teams.models import Invitation, Kind
 METHODS = ("get", "post", "put", "patch", "delete")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # URLs that take no id: nothing of another user's can be named through them.
-WITHOUT_IDS = {"", "accounts/login/", "accounts/logout/", "connections/", "connections/new/"}
-# An invitation's link is for someone without an account yet.
-PUBLIC = {"accounts/login/", "invitations/<str:token>/"}
+# preferences/theme/ changes only the signed-in user's own preferences.
+WITHOUT_IDS = {
+    "",
+    "accounts/login/",
+    "accounts/logout/",
+    "connections/",
+    "connections/new/",
+    "preferences/theme/",
+    "favicon.ico",
+}
+# An invitation's link is for someone without an account yet; the icon is for every browser.
+PUBLIC = {"accounts/login/", "invitations/<str:token>/", "favicon.ico"}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 MISSING = 987654
 
