@@ -4,8 +4,6 @@ sees no write control, and the editor's toggle appears in the flow's history und
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import csp_errors  # noqa: F401 -- every page here is checked for CSP errors too
-
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
 
@@ -26,7 +24,7 @@ def test_an_admin_shares_a_viewer_reads_and_an_editors_toggle_is_in_the_history(
     connection,
     demo_flows,
     django_user_model,
-    csp_errors,  # noqa: F811
+    csp_errors,
 ):
     for name in ("vera", "eddie"):
         django_user_model.objects.create_user(name, password=PASSWORD)
