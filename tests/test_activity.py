@@ -45,7 +45,7 @@ def test_a_create_is_recorded_with_its_values_and_image(logged_in, connection, s
     assert (entry.flow_id, entry.flow_name, entry.website_id, entry.username) == (
         created.id,
         "Welcome",
-        1,
+        created.website.id,
         "marketer",
     )
     assert entry.before is None
