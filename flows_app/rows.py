@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from flows_app.templatetags.pushdeck import icon, percent
+from trends.listing import week_cells, weeks_of
 
 # Each value's name, shown above it when the table becomes cards on phones (app.css).
 LABELS = {
@@ -69,7 +70,7 @@ def _actions(name, url, edit, copy, trash):
 aria-label="Delete {name}" title="Delete">{trash}</a></td>"""
 
 
-def _row(flow, url, icons, label):
+def _row(flow, url, icons, label, trend):
     name = escape(flow.name)
     switch = (
         _switch(flow.id, url, flow.is_enabled, label) if icons else _state(flow.id, flow.is_enabled, label)
@@ -86,6 +87,7 @@ def _row(flow, url, icons, label):
 <td class="num" data-label="{label["clicked"]}">{flow.total_clicked:,}</td>
 <td class="num" data-label="{label["closed"]}">{flow.total_closed:,}</td>
 <td class="num strong" data-label="{label["click_rate"]}">{percent(flow.click_rate)}</td>
+{trend(flow.id)}
 <td class="nowrap muted" data-label="{label["last_sent"]}">{_last_sent(flow.last_sent_datetime)}</td>
 {actions}
 </tr>
@@ -105,11 +107,14 @@ def _prefix(connection):
 def render_rows(connection, flows, editable=True):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
     their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
-    they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control."""
+    they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control.
+    Each row has its trend: a sparkline and its last 7 days, from Pushdeck's own history (one
+    query for the page, no upstream call)."""
     prefix = _prefix(connection)
     icons = (icon("edit"), icon("copy"), icon("trash")) if editable else ()
     label = _labels()
-    html = "".join(_row(flow, f"{prefix}{flow.id}/", icons, label) for flow in flows)
+    trend = week_cells(weeks_of(connection, flows))
+    html = "".join(_row(flow, f"{prefix}{flow.id}/", icons, label, trend) for flow in flows)
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
 
 

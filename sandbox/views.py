@@ -45,11 +45,11 @@ def _serve(request, flow_id):
     if scheme != "Bearer" or not api_key.strip():
         # API_CONTRACT.md ("Errors"): this one error spells its status as the string "401".
         return error(NO_BEARER, 401, status_field="401")
-    account = ApiAccount.objects.filter(api_key=api_key.strip(), api_enabled=True).first()
+    account = ApiAccount.objects.with_key(api_key).filter(api_enabled=True).first()
     if account is None:
         return error(NO_ACCESS, 401)
 
-    budget = ratelimit.spend(account.api_key)
+    budget = ratelimit.spend(account.key_hash)
     if budget and budget.exceeded:
         response = error(RATE_LIMITED, 429)
     else:

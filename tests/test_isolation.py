@@ -54,6 +54,7 @@ def routes(patterns=urls.urlpatterns, prefix=""):
             yield prefix + str(pattern.pattern)
 
 
+# trends.urls is included under each connection (dashboard/urls.py).
 ROUTES = sorted(routes())
 WITH_IDS = [route for route in ROUTES if PARAMETER.search(route)]
 
@@ -74,7 +75,7 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     connection.set_api_key(other_sandbox_key)
     connection.save()
     call_command("sandbox_demo", "--key", other_sandbox_key, "--flows", "2", verbosity=0)
-    flow = ApiAccount.objects.get(api_key=other_sandbox_key).flows.order_by("id").first()
+    flow = ApiAccount.objects.with_key(other_sandbox_key).get().flows.order_by("id").first()
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     token = keep_upload(other_user, ImageUpload("theirs.png", buffer.getvalue(), "image/png"))
@@ -87,6 +88,7 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     return {
         "connection_id": connection.pk,
         "flow_id": flow.id,
+        "website_id": flow.website_id,
         "token": token,
         "connection": connection,
         "member_id": connection.memberships.get().pk,
@@ -104,7 +106,7 @@ def mine(connection, sandbox_key):
 
 def snapshot(theirs, other_sandbox_key):
     connection = Connection.objects.get(pk=theirs["connection_id"])
-    flows = ApiAccount.objects.get(api_key=other_sandbox_key).flows.order_by("id")
+    flows = ApiAccount.objects.with_key(other_sandbox_key).get().flows.order_by("id")
     return (
         (connection.label, connection.is_default, connection.api_key_encrypted),
         [(flow.id, flow.name, flow.title, flow.is_enabled, flow.image) for flow in flows],
@@ -145,7 +147,8 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
         mine_named = values["connection_id"] == mine["connection_id"]
         # The same URL with ids that exist nowhere (my own connection kept where it was mine).
         absent = dict.fromkeys(
-            ("connection_id", "flow_id", "token", "member_id", "invitation_id", "entry_id"), MISSING
+            ("connection_id", "flow_id", "token", "member_id", "invitation_id", "entry_id", "website_id"),
+            MISSING,
         )
         if values["connection_id"] == mine["connection_id"]:
             absent["connection_id"] = mine["connection_id"]
@@ -181,7 +184,7 @@ def test_every_url_needs_a_login(client, theirs):
 
 
 def test_my_own_ids_work_so_the_404s_above_mean_something(logged_in, mine, connection, sandbox_key):
-    flow = ApiAccount.objects.get(api_key=sandbox_key).flows.get()
+    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
     values = {**mine, "flow_id": flow.id}
     for route in (
         "connections/<int:connection_id>/flows/<int:flow_id>/",

@@ -41,6 +41,12 @@ NEEDS = {
     C + "invitations/": ADMIN,
     C + "invitations/<int:invitation_id>/revoke/": ADMIN,
     C + "activity/": VIEWER,
+    C + "trends/": VIEWER,
+    C + "stats.csv": VIEWER,
+    C + "websites/<int:website_id>/trends/": VIEWER,
+    C + "websites/<int:website_id>/stats.csv": VIEWER,
+    F + "trend/": VIEWER,
+    F + "stats.csv": VIEWER,
     C + "activity/<int:entry_id>/restore/": EDITOR,
 }
 SHARED = sorted(route for route in ROUTES if "connection_id" in PARAMETER.findall(route))
@@ -81,6 +87,7 @@ def team(django_user_model, sandbox_url, sandbox_key, sandbox_media):
         "member_id": connection.memberships.get(user=people["viewer"]).pk,
         "invitation_id": invitation.pk,
         "entry_id": entry.pk,
+        "website_id": flow.website_id,
     }
     return people, connection, values
 

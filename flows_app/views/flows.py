@@ -4,23 +4,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from flows_app.access import EDITOR, check_website, flows_api
-from flows_app.api import ApiError, Flow, Unavailable
+from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens, keep_upload
 from flows_app.failures import describe
 from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
 from flows_app.images import copy_image
+from flows_app.locks import Busy, flow_lock
 from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
 from teams.activity import image_change, record
 from teams.models import Kind
+from trends.listing import COLUMNS as TREND_COLUMNS
+from trends.views import flow_trend
 
 DEFAULT_PER_PAGE = 25
 
@@ -49,7 +54,7 @@ def flow_list(request, connection_id):
         # Rendering reaches the table after the page's head, menus and heading: those are
         # drawn while the API answers, and only the table waits for it (an ApiError raised here
         # reaches ApiErrorMiddleware as if the view had raised it).
-        result = listing.result()
+        result = api.result(listing)
         return {
             "result": result,
             "rows": render_rows(connection, result.flows, editable=request.access.can_edit),
@@ -61,6 +66,7 @@ def flow_list(request, connection_id):
         "connection": connection,
         "table": SimpleLazyObject(table),
         "per_page_choices": RESULTS_PER_PAGE,
+        "trend_columns": TREND_COLUMNS,
     }
     return render(request, template_for(request, "flows/list.html", "table"), context)
 
@@ -113,7 +119,8 @@ def _row_failed(request, flow_id, error):
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     flow = api.get_flow(flow_id)
-    return render(request, "flows/detail.html", {"connection": connection, "flow": flow})
+    context = {"connection": connection, "flow": flow, "trend": flow_trend(request, connection, flow.id)}
+    return render(request, "flows/detail.html", context)
 
 
 @login_required
@@ -137,11 +144,6 @@ def flow_new(request, connection_id):
         flow_id, _ = api.create_flow(form.values(), form.upload)
     except ApiError as error:
         tokens.release(token)
-        if isinstance(error, Unavailable):
-            # No usable answer is not a "no": the server may have made the flow before failing.
-            form.add_error(
-                None, "The flow may have been created anyway: check the list before you save again."
-            )
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
     duplicate = request.POST.get("duplicate_of", "").isdecimal()
@@ -195,16 +197,28 @@ def flow_edit(request, connection_id, flow_id):
 
 def _save_edit(request, connection, api, flow_id):
     form = FlowForm(request.POST, request.FILES, user=request.user, editing=True)
+    try:
+        # Check and write as one step per flow: a save racing this one checks after it wrote.
+        with flow_lock(api, flow_id):
+            return _check_and_write(request, connection, api, flow_id, form)
+    except Busy:
+        form.add_error(None, _("Someone else is saving this flow right now. Wait a moment, then save again."))
+        return _form_page(request, connection, form, flow=_stand_in(form, flow_id), status=409)
+
+
+def _stand_in(form, flow_id):
+    """The flow as far as the form knows it, for a page that could not read it from the server."""
+    return Flow(id=int(flow_id), website_id=0, name=form.data.get("name", ""), title="", description="")
+
+
+def _check_and_write(request, connection, api, flow_id, form):
     valid = form.is_valid()
     try:
         # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
         current = api.get_flow(flow_id, fresh=True)
     except ApiError as error:
         # Whatever failed, the user's values (and chosen image) come back on the form.
-        stand_in = Flow(
-            id=int(flow_id), website_id=0, name=form.data.get("name", ""), title="", description=""
-        )
-        return _form_failed(request, connection, form, error, flow=stand_in)
+        return _form_failed(request, connection, form, error, flow=_stand_in(form, flow_id))
     if not (valid and check_website(request, form)):
         return _form_page(request, connection, form, flow=current, status=400)
     if form.cleaned_data["fingerprint"] != fingerprint(current):
@@ -246,8 +260,17 @@ def _form_page(request, connection, form, flow=None, status=200, **more):
 
 def _form_failed(request, connection, form, error, flow=None):
     """A refused write comes back on the form, with the server's words and the user's input."""
-    failure = describe(error, connection)
-    form.add_error(None, f"{failure.title} {failure.message} {failure.advice}")
+    # Where the outcome of a write whose answer was unreadable can be seen.
+    seen_at = (
+        reverse("flows:detail", args=[connection.pk, flow.id])
+        if flow
+        else reverse("flows:list", args=[connection.pk])
+    )
+    failure = describe(error, connection, reload_url=seen_at)
+    summary = failure.summary
+    if failure.server_said:
+        summary += " " + _("The server said: “%(said)s”") % {"said": failure.server_said}
+    form.add_error(None, summary)
     context = {"connection": connection, "form": form, "flow": flow, "failure": failure}
     return render(request, "flows/form.html", context, status=failure.status)
 
