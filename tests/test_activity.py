@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sandbox.models import Flow as SandboxFlow
+from sandbox.models import hash_key
 from teams.activity import changes
 from teams.models import Activity, Kind, Membership, Role
 from tests.pages import form_with, visible_text
@@ -150,7 +151,7 @@ def test_a_deleted_flows_history_stays_and_it_can_be_created_again(logged_in, co
     assert form["name"] == name and form["title"] == title
     response = logged_in.post(url("new", connection), form)
     assert response.status_code == 302
-    again = SandboxFlow.objects.filter(account__api_key=connection.api_key).order_by("-id").first()
+    again = SandboxFlow.objects.filter(account__key_hash=hash_key(connection.api_key)).order_by("-id").first()
     assert (again.name, again.title) == (name, title) and again.pk > flow.pk
     assert only_entry(kind=Kind.FLOW_CREATE).flow_id == again.pk
 
