@@ -141,13 +141,15 @@ def flow_new(request, connection_id):
     if not tokens.claim(token):
         return _unclaimed(request, connection, form, tokens, token)
     try:
-        flow_id, _ = api.create_flow(form.values(), form.upload)
+        flow_id, flow = api.create_flow(form.values(), form.upload)
     except ApiError as error:
         tokens.release(token)
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
     duplicate = request.POST.get("duplicate_of", "").isdecimal()
-    after = {**form.values(), "image": image_change(form.upload, False, False)}
+    # What the server kept when it says (it substitutes silently, API_CONTRACT.md), else what was sent.
+    kept = flow_values(flow) if flow else form.values()
+    after = {**kept, "image": image_change(form.upload, False, False)}
     kind = Kind.FLOW_DUPLICATE if duplicate else Kind.FLOW_CREATE
     record(request.user, connection, kind, flow_id=flow_id, after=after)
     messages.success(request, f"Flow “{form.cleaned_data['name']}” created.")
