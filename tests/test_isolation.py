@@ -154,7 +154,17 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
         mine_named = values["connection_id"] == mine["connection_id"]
         # The same URL with ids that exist nowhere (my own connection kept where it was mine).
         absent = dict.fromkeys(
-            ("connection_id", "flow_id", "token", "member_id", "invitation_id", "entry_id", "website_id", "job_id", "item_id"),
+            (
+                "connection_id",
+                "flow_id",
+                "token",
+                "member_id",
+                "invitation_id",
+                "entry_id",
+                "website_id",
+                "job_id",
+                "item_id",
+            ),
             MISSING,
         )
         if values["connection_id"] == mine["connection_id"]:
