@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "sandbox",
     "jobs",
     "trends",
+    "teams",
 ]
 
 MIDDLEWARE = [

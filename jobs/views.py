@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from flows_app.access import flows_api, get_connection, get_job
+from flows_app.access import EDITOR, flows_api, get_connection, get_job
 from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
 from flows_app.find import find_flows
@@ -28,7 +28,7 @@ Action = BulkJob.Action
 @login_required
 @require_POST
 def bulk_start(request, connection_id):
-    connection, api = flows_api(request, connection_id)
+    connection, api = flows_api(request, connection_id, EDITOR)
     form = BulkForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
@@ -110,7 +110,7 @@ def job_detail(request, job_id):
 @login_required
 @require_POST
 def job_cancel(request, job_id):
-    job = get_job(request, job_id)
+    job = get_job(request, job_id, EDITOR)
     if bulk.cancel(job):
         messages.success(request, _("Cancelled: the flow being changed right now is the last one."))
     return redirect("jobs:detail", job.pk)
@@ -119,7 +119,7 @@ def job_cancel(request, job_id):
 @login_required
 @require_POST
 def job_retry(request, job_id, item_id=None):
-    job = get_job(request, job_id)
+    job = get_job(request, job_id, EDITOR)
     try:
         count = bulk.retry(job, item_id)
     except bulk.IdenticalJobRunning:
