@@ -40,12 +40,12 @@ title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span c
 <span id="flow-{flow_id}-message" class="row-message" role="status"></span></td>"""
 
 
-def _row(flow, url, edit, copy, trash):
+def _row(flow, url, website, edit, copy, trash):
     name = escape(flow.name)
     return f"""<tr id="flow-{flow.id}">
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
 <span class="flow-title">{escape(flow.title)}</span></td>
-<td class="num muted">#{flow.website_id}</td>
+<td class="website-cell">{website}</td>
 <td class="nowrap">{escape(flow.wait_label)}</td>
 {_switch(flow.id, url, flow.is_enabled)}
 <td class="num">{flow.total_sent:,}</td>
@@ -68,13 +68,21 @@ def _prefix(connection):
     return reverse("flows:list", args=[connection.pk])
 
 
-def render_rows(connection, flows):
+def _audience(directory, flow):
+    """The website's name, and under it the segment when the flow is not for everyone."""
+    website = escape(directory.website_label(flow.website_id))
+    if flow.segment == "all":
+        return website
+    return f'{website}<span class="flow-title">{escape(directory.segment_label(flow.website_id, flow.segment))}</span>'
+
+
+def render_rows(connection, flows, directory):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
     their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
     they are in (hx-target on the table body)."""
     prefix = _prefix(connection)
     icons = icon("edit"), icon("copy"), icon("trash")
-    html = "".join(_row(flow, f"{prefix}{flow.id}/", *icons) for flow in flows)
+    html = "".join(_row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), *icons) for flow in flows)
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
 
 

@@ -5,6 +5,8 @@ from flows_app.views import connections, flows, uploads
 
 flow_patterns = [
     path("", flows.flow_list, name="list"),
+    path("export.csv", flows.flow_export, name="export"),
+    path("segments/", flows.flow_segments, name="segments"),
     path("new/", flows.flow_new, name="new"),
     path("<int:flow_id>/", flows.flow_detail, name="detail"),
     path("<int:flow_id>/edit/", flows.flow_edit, name="edit"),

@@ -13,7 +13,7 @@ import requests
 from django.core.cache import cache
 
 from flows_app.api.errors import ApiError, NotFound, RateLimited, Rejected, Unauthorized, Unavailable
-from flows_app.api.records import Flow, Page, RateBudget
+from flows_app.api.records import ApiUser, Flow, Page, RateBudget, Segment, Website, as_int
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +202,26 @@ class FlowsClient:
 
     def delete_flow(self, flow_id):
         self._request("DELETE", f"/api/flows/{int(flow_id)}")
+
+    def list_websites(self):
+        return self._every_item("/api/websites/", Website)
+
+    def list_segments(self):
+        return self._every_item("/api/segments/", Segment)
+
+    def get_user(self):
+        return ApiUser.from_api(self._request("GET", "/api/user")["data"])
+
+    def _every_item(self, path, record):
+        """Every item of a list endpoint as records, page by page at the largest page size (an
+        account has a handful of websites and segments: one call in practice)."""
+        items, page = [], 1
+        while True:
+            body = self._request("GET", path, params={"page": page, "results_per_page": 1000})
+            items += (record.from_api(item) for item in body["data"] if isinstance(item, dict))
+            if page >= as_int((body.get("meta") or {}).get("total_pages"), 1):
+                return tuple(items)
+            page += 1
 
     # Transport
 

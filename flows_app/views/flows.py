@@ -2,18 +2,22 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from flows_app import find
 from flows_app.access import flows_api
 from flows_app.api import ApiError, Flow, Unavailable
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
+from flows_app.export import csv_lines
 from flows_app.failures import describe
-from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
+from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values, substitutions
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
@@ -36,16 +40,26 @@ def _paging(query):
 def flow_list(request, connection_id):
     connection, api = flows_api(request, connection_id)
     page, per_page = _paging(request.GET)
-    listing = api.in_background(api.list_flows, page, per_page, fresh=request.GET.get("fresh") == "1")
+    fresh = request.GET.get("fresh") == "1"
+    # Names change rarely and are cached for minutes: this costs a call only when they are not.
+    directory = api.names(fresh)
+    query = find.parse(request.GET)
+    if query.active:
+        listing = api.in_background(_found_page, api, request.GET, page, per_page, fresh)
+    else:
+        # Without a query the API's own paging serves: one call for the page shown.
+        listing = api.in_background(_plain_page, api, page, per_page, fresh)
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
         # drawn while the API answers, and only the table waits for it (an ApiError raised here
         # reaches ApiErrorMiddleware as if the view had raised it).
-        result = listing.result()
+        result, match_totals = listing.result()
         return {
             "result": result,
-            "rows": render_rows(connection, result.flows),
+            "rows": render_rows(connection, result.flows, directory),
+            "page_totals": find.Totals.of(result.flows),
+            "match_totals": match_totals,
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
             "budget": api.budget,
         }
@@ -53,9 +67,48 @@ def flow_list(request, connection_id):
     context = {
         "connection": connection,
         "table": SimpleLazyObject(table),
+        "query": query,
+        "query_suffix": query.encoded(),
+        "directory": directory,
+        "per_page": per_page,
         "per_page_choices": RESULTS_PER_PAGE,
     }
-    return render(request, template_for(request, "flows/list.html", "table"), context)
+    return render(request, template_for(request, "flows/list.html", "results"), context)
+
+
+def _found_page(api, params, page, per_page, fresh):
+    found = find.find_flows(api, params, fresh)
+    return found.page(page, per_page), found.totals
+
+
+def _plain_page(api, page, per_page, fresh):
+    # The whole set's totals only when they cost nothing: every flow already in the cache.
+    every = api.cached_every_flow()
+    return api.list_flows(page, per_page, fresh=fresh), every and find.Totals.of(every)
+
+
+@login_required
+@require_GET
+def flow_export(request, connection_id):
+    """The current match (the list's query parameters) as CSV, streamed row by row."""
+    connection, api = flows_api(request, connection_id)
+    found = find.find_flows(api, request.GET)
+    response = StreamingHttpResponse(
+        csv_lines(found.flows, api.names()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="flows-{slugify(connection.label) or connection.pk}.csv"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def flow_segments(request, connection_id):
+    """The form's segment choice for the website just picked (htmx narrows it on change)."""
+    connection, api = flows_api(request, connection_id)
+    form = FlowForm(request.GET, user=request.user, directory=api.directory())
+    return render(request, "flows/form.html#segment_field", {"form": form, "connection": connection})
 
 
 @login_required
@@ -67,10 +120,15 @@ def flow_toggle(request, connection_id, flow_id):
         return HttpResponseBadRequest("is_enabled must be 1 or 0.")
     try:
         # The wanted state, not a flip: a double click cannot turn it back.
-        _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"})
+        # A 1 or a 0 cannot be substituted: no read back when the answer is the id alone.
+        _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"}, read_back=False)
         if request.htmx:
             # One call: the switch is all that changes in the row, and the answer confirms it.
-            return HttpResponse(render_switch(connection, flow_id, wanted == "1"))
+            on = flow.is_enabled if flow else wanted == "1"
+            response = HttpResponse(render_switch(connection, flow_id, on))
+            if on != (wanted == "1"):
+                add_toast(response, "warning", _("The server kept this flow as it was."))
+            return response
         # Without JavaScript the list comes back with a message that names the flow.
         flow = flow or api.get_flow(flow_id)
     except ApiError as error:
@@ -93,7 +151,8 @@ def _row_failed(request, flow_id, error):
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     flow = api.get_flow(flow_id)
-    return render(request, "flows/detail.html", {"connection": connection, "flow": flow})
+    context = {"connection": connection, "flow": flow, "directory": api.names()}
+    return render(request, "flows/detail.html", context)
 
 
 @login_required
@@ -102,19 +161,19 @@ def flow_new(request, connection_id):
     connection, api = flows_api(request, connection_id)
     tokens = CreateTokens(request.user)
     if request.method == "GET":
-        form = FlowForm(user=request.user, initial={"form_token": tokens.issue()})
+        form = FlowForm(user=request.user, directory=api.directory(), initial={"form_token": tokens.issue()})
         return _form_page(request, connection, form)
     token = request.POST.get("form_token", "")
     if done := tokens.flow_of(token):
         # The same form sent twice: the first submit made the flow, show it.
         return redirect("flows:detail", connection.pk, done)
-    form = FlowForm(request.POST, request.FILES, user=request.user)
+    form = FlowForm(request.POST, request.FILES, user=request.user, directory=api.directory())
     if not form.is_valid():
         return _form_page(request, connection, form, status=400)
     if not tokens.claim(token):
         return _unclaimed(request, connection, form, tokens, token)
     try:
-        flow_id, _ = api.create_flow(form.values(), form.upload)
+        flow_id, flow = api.create_flow(form.values(), form.upload)
     except ApiError as error:
         tokens.release(token)
         if isinstance(error, Unavailable):
@@ -124,7 +183,7 @@ def flow_new(request, connection_id):
             )
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
-    messages.success(request, f"Flow “{form.cleaned_data['name']}” created.")
+    _report_write(request, api, form.values(), flow, f"Flow “{form.cleaned_data['name']}” created.")
     return redirect("flows:detail", connection.pk, flow_id)
 
 
@@ -148,7 +207,7 @@ def flow_duplicate(request, connection_id, flow_id):
         "name": f"Copy of {flow.name}"[:256],
         "form_token": CreateTokens(request.user).issue(),
     }
-    form = FlowForm(user=request.user, initial=initial)
+    form = FlowForm(user=request.user, directory=api.directory(), initial=initial)
     return _form_page(request, connection, form, source=flow)
 
 
@@ -158,13 +217,15 @@ def flow_edit(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     if request.method == "GET":
         flow = api.get_flow(flow_id)
-        form = FlowForm(user=request.user, editing=True, initial=FlowForm.initial_for(flow))
+        form = FlowForm(
+            user=request.user, directory=api.directory(), editing=True, initial=FlowForm.initial_for(flow)
+        )
         return _form_page(request, connection, form, flow=flow)
     return _save_edit(request, connection, api, flow_id)
 
 
 def _save_edit(request, connection, api, flow_id):
-    form = FlowForm(request.POST, request.FILES, user=request.user, editing=True)
+    form = FlowForm(request.POST, request.FILES, user=request.user, directory=api.directory(), editing=True)
     valid = form.is_valid()
     try:
         # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
@@ -184,12 +245,40 @@ def _save_edit(request, connection, api, flow_id):
         messages.info(request, "Nothing changed, so nothing was sent.")
         return redirect("flows:detail", connection.pk, flow_id)
     try:
-        # Call 2: only the fields that differ from the server's version.
-        api.update_flow(flow_id, changes, form.upload, form.remove_image)
+        # Call 2: only the fields that differ from the server's version. Its answer is what the
+        # detail page after the redirect shows (from the cache).
+        _, saved = api.update_flow(flow_id, changes, form.upload, form.remove_image)
     except ApiError as error:
         return _form_failed(request, connection, form, error, flow=current)
-    messages.success(request, f"Flow “{form.cleaned_data['name']}” saved.")
+    _report_write(request, api, changes, saved, f"Flow “{form.cleaned_data['name']}” saved.")
     return redirect("flows:detail", connection.pk, flow_id)
+
+
+def _report_write(request, api, sent, flow, done):
+    """Says "done" only when the server kept what was sent: it substitutes an unknown website or
+    segment and clamps values silently (API_CONTRACT.md), so its answer is checked field by field."""
+    if flow is None:
+        messages.warning(
+            request,
+            _("%(done)s The server's answer did not show the flow, so what it kept could not be checked.")
+            % {"done": done},
+        )
+        return
+    changed = substitutions(sent, flow, api.names())
+    if not changed:
+        messages.success(request, done)
+        return
+    # A website or segment the server did not know: the cached names may be out of date.
+    api.forget_directory()
+    details = "; ".join(
+        _("%(field)s is “%(kept)s”, not “%(sent)s”") % {"field": label, "kept": kept, "sent": wanted}
+        for label, wanted, kept in changed
+    )
+    messages.warning(
+        request,
+        _("%(done)s, but the server did not keep everything you sent: %(details)s.")
+        % {"done": done.removesuffix("."), "details": details},
+    )
 
 
 def _conflict(request, connection, form, current):
@@ -224,7 +313,8 @@ def flow_delete(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     if request.method == "GET":
         flow = api.get_flow(flow_id)
-        return render(request, "flows/delete.html", {"connection": connection, "flow": flow})
+        context = {"connection": connection, "flow": flow, "directory": api.names()}
+        return render(request, "flows/delete.html", context)
     api.delete_flow(flow_id)
     if request.htmx:
         # An empty answer swaps the row away; the toast says what happened.

@@ -1,0 +1,184 @@
+"""Search, filters and sort over every flow of a connection: the one place that decides which
+flows match a query and in what order (the list, its export and bulk jobs' "every match" use it).
+
+The API takes no search, filter or order parameters (API_CONTRACT.md), so a query works on the
+connection's whole set of flows, read through the shared cache (``FlowsService.every_flow``).
+"""
+
+import math
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+from django.utils.translation import gettext as _
+
+from flows_app.api.records import Page, click_rate
+
+STATUSES = ("enabled", "paused")
+WAIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
+SORT_KEYS = {
+    "name": lambda flow, directory: flow.name.casefold(),
+    "website": lambda flow, directory: directory.website_label(flow.website_id).casefold(),
+    "wait": lambda flow, directory: flow.wait_time * WAIT_MINUTES.get(flow.wait_time_type, 1440),
+    "sent": lambda flow, directory: flow.total_sent,
+    "displayed": lambda flow, directory: flow.total_displayed,
+    "clicked": lambda flow, directory: flow.total_clicked,
+    "closed": lambda flow, directory: flow.total_closed,
+    "click_rate": lambda flow, directory: flow.click_rate,
+    "last_sent": lambda flow, directory: flow.last_sent_datetime,
+    "created": lambda flow, directory: flow.datetime,
+}
+# The parameters a query is made of, in the order its URLs spell them.
+PARAMETERS = ("q", "website", "segment", "status", "sort")
+
+
+class Query(NamedTuple):
+    q: str = ""
+    website: int | None = None
+    segment: str = ""
+    status: str = ""
+    sort: str = ""
+    # What was asked for but could not be used, said back to the user.
+    notes: tuple = ()
+
+    @property
+    def words(self):
+        return self.q.casefold().split()
+
+    @property
+    def filtered(self):
+        return bool(self.q.strip() or self.website is not None or self.segment or self.status)
+
+    @property
+    def active(self):
+        """True when the flows must be read in full: the API can neither filter nor order them."""
+        return self.filtered or bool(self.sort)
+
+    def params(self, **changes):
+        """The query as URL parameters (only those set), with ``changes`` applied."""
+        values = {name: getattr(self, name) for name in PARAMETERS} | changes
+        return {name: value for name, value in values.items() if value not in ("", None)}
+
+    def encoded(self, **changes):
+        """``&``-prefixed, to follow the paging parameters in a URL ("" when nothing is set)."""
+        params = self.params(**changes)
+        return f"&{urlencode(params)}" if params else ""
+
+    def sorted_by(self, column):
+        """The sort a click on ``column``'s header asks for: its natural direction first, then
+        the other one (numbers and dates start with the largest, names with A)."""
+        if self.sort == column:
+            return f"-{column}"
+        if self.sort == f"-{column}":
+            return column
+        return column if column in ("name", "website") else f"-{column}"
+
+
+class Totals(NamedTuple):
+    count: int
+    sent: int
+    displayed: int
+    clicked: int
+    closed: int
+
+    @classmethod
+    def of(cls, flows):
+        return cls(
+            len(flows),
+            sum(flow.total_sent for flow in flows),
+            sum(flow.total_displayed for flow in flows),
+            sum(flow.total_clicked for flow in flows),
+            sum(flow.total_closed for flow in flows),
+        )
+
+    @property
+    def click_rate(self):
+        return click_rate(self.clicked, self.displayed)
+
+
+class Found(NamedTuple):
+    """The flows a query matches, in its order, and their totals."""
+
+    query: Query
+    flows: list
+    totals: Totals
+
+    def page(self, number, per_page):
+        """One page of the match, shaped like a page of the API's list."""
+        total_pages = math.ceil(len(self.flows) / per_page)
+        start = (number - 1) * per_page
+        return Page(
+            tuple(self.flows[start : start + per_page]), number, per_page, len(self.flows), total_pages
+        )
+
+
+def parse(params):
+    """The query in ``params`` (a QueryDict or dict); a value that cannot be used is left out
+    and noted, so that the rest of the query still applies."""
+    notes = []
+    website = params.get("website", "").strip()
+    if website and not (website.isdecimal() and int(website) > 0):
+        notes.append(_("“%(value)s” is not a website; the website filter was left out.") % {"value": website})
+        website = ""
+    segment = params.get("segment", "").strip().lower()
+    if segment and segment != "all" and not (segment.isdecimal() and int(segment) > 0):
+        notes.append(_("“%(value)s” is not a segment; the segment filter was left out.") % {"value": segment})
+        segment = ""
+    status = params.get("status", "").strip().lower()
+    if status and status not in STATUSES:
+        notes.append(_("“%(value)s” is not a status; the status filter was left out.") % {"value": status})
+        status = ""
+    sort = params.get("sort", "").strip()
+    if sort and sort.removeprefix("-") not in SORT_KEYS:
+        notes.append(_("Flows cannot be sorted by “%(value)s”; they are shown unsorted.") % {"value": sort})
+        sort = ""
+    return Query(
+        q=params.get("q", "").strip()[:200],
+        website=int(website) if website else None,
+        segment=str(int(segment)) if segment.isdecimal() else segment,
+        status=status,
+        sort=sort,
+        notes=tuple(notes),
+    )
+
+
+def _matches(flow, query, words):
+    if query.website is not None and flow.website_id != query.website:
+        return False
+    if query.segment and flow.segment != query.segment:
+        return False
+    if query.status and flow.is_enabled != (query.status == "enabled"):
+        return False
+    if words:
+        text = f"{flow.name}\n{flow.title}\n{flow.description}\n{flow.url}".casefold()
+        return all(word in text for word in words)
+    return True
+
+
+def _ordered(flows, sort, directory):
+    if not sort:
+        return flows
+    descending = sort.startswith("-")
+    key = SORT_KEYS[sort.removeprefix("-")]
+    known = [flow for flow in flows if key(flow, directory) is not None]
+    # Flows without a value (never displayed, never sent) come last in either direction.
+    unknown = [flow for flow in flows if key(flow, directory) is None]
+    # Python's sort is stable: equal values keep the API's order.
+    return sorted(known, key=lambda flow: key(flow, directory), reverse=descending) + unknown
+
+
+def select(flows, query, directory):
+    """The flows that match ``query``, in its order."""
+    words = query.words
+    return _ordered([flow for flow in flows if _matches(flow, query, words)], query.sort, directory)
+
+
+def find_flows(api, params, fresh=False):
+    """Every flow of the connection behind ``api`` that the query in ``params`` (the list's URL
+    parameters: q, website, segment, status, sort) matches, in its order, with totals.
+
+    Reads the whole set through the shared cache: one wave of calls for the first query, none for
+    the next ones within FLOWS_CACHE_SECONDS or until a write through the dashboard.
+    """
+    query = parse(params)
+    flows = select(api.every_flow(fresh=fresh), query, api.names())
+    return Found(query, flows, Totals.of(flows))
