@@ -161,3 +161,8 @@ def segment_chip(query, directory):
         return directory.segment_label(0, "all")
     found = next((item for item in directory.segments if str(item.id) == query.segment), None)
     return found.name if found else directory.segment_label(0, query.segment)
+
+
+@register.filter
+def segment_label(directory, flow):
+    return directory.segment_label(flow.website_id, flow.segment)

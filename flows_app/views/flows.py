@@ -107,7 +107,8 @@ def flow_export(request, connection_id):
 def flow_segments(request, connection_id):
     """The form's segment choice for the website just picked (htmx narrows it on change)."""
     connection, api = flows_api(request, connection_id)
-    form = FlowForm(request.GET, user=request.user, directory=api.directory())
+    initial = {"website_id": request.GET.get("website_id")}
+    form = FlowForm(user=request.user, directory=api.directory(), initial=initial)
     return render(request, "flows/form.html#segment_field", {"form": form, "connection": connection})
 
 
