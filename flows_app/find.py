@@ -10,6 +10,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from flows_app.api.records import Page, click_rate
 
@@ -26,6 +27,18 @@ SORT_KEYS = {
     "click_rate": lambda flow, directory: flow.click_rate,
     "last_sent": lambda flow, directory: flow.last_sent_datetime,
     "created": lambda flow, directory: flow.datetime,
+}
+SORT_LABELS = {
+    "name": gettext_lazy("name"),
+    "website": gettext_lazy("website"),
+    "wait": gettext_lazy("wait"),
+    "sent": gettext_lazy("sent"),
+    "displayed": gettext_lazy("displayed"),
+    "clicked": gettext_lazy("clicked"),
+    "closed": gettext_lazy("closed"),
+    "click_rate": gettext_lazy("click rate"),
+    "last_sent": gettext_lazy("last sent"),
+    "created": gettext_lazy("creation date"),
 }
 # The parameters a query is made of, in the order its URLs spell them.
 PARAMETERS = ("q", "website", "segment", "status", "sort")
@@ -62,6 +75,10 @@ class Query(NamedTuple):
         """``&``-prefixed, to follow the paging parameters in a URL ("" when nothing is set)."""
         params = self.params(**changes)
         return f"&{urlencode(params)}" if params else ""
+
+    @property
+    def sort_label(self):
+        return SORT_LABELS.get(self.sort.removeprefix("-"), "")
 
     def sorted_by(self, column):
         """The sort a click on ``column``'s header asks for: its natural direction first, then
