@@ -92,6 +92,7 @@ class Query(NamedTuple):
 
 class Totals(NamedTuple):
     count: int
+    enabled: int
     sent: int
     displayed: int
     clicked: int
@@ -101,11 +102,24 @@ class Totals(NamedTuple):
     def of(cls, flows):
         return cls(
             len(flows),
+            sum(flow.is_enabled for flow in flows),
             sum(flow.total_sent for flow in flows),
             sum(flow.total_displayed for flow in flows),
             sum(flow.total_clicked for flow in flows),
             sum(flow.total_closed for flow in flows),
         )
+
+    @classmethod
+    def by_website(cls, flows):
+        """The totals of each website's flows, by website id."""
+        groups = {}
+        for flow in flows:
+            groups.setdefault(flow.website_id, []).append(flow)
+        return {website_id: cls.of(group) for website_id, group in groups.items()}
+
+    @property
+    def paused(self):
+        return self.count - self.enabled
 
     @property
     def click_rate(self):

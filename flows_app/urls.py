@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from flows_app.views import connections, flows, uploads
+from flows_app.views import connections, flows, overview, uploads
 
 flow_patterns = [
     path("", flows.flow_list, name="list"),
@@ -27,5 +27,6 @@ urlpatterns = [
         "connections/<int:connection_id>/default/", connections.connection_default, name="connection_default"
     ),
     path("connections/<int:connection_id>/flows/", include((flow_patterns, "flows"))),
+    path("connections/<int:connection_id>/websites/", overview.websites, name="websites"),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
 ]

@@ -425,3 +425,31 @@ def test_export_of_another_users_connection_is_404(client, other_user, connectio
 def test_sandbox_account_timezone_is_the_users(sandbox_url, sandbox_key):
     ApiAccount.objects.filter(api_key=sandbox_key).update(timezone="Europe/Berlin")
     assert FlowsClient(sandbox_url, sandbox_key, timeout=2).get_user().timezone == "Europe/Berlin"
+
+
+# Overviews
+
+
+def test_the_websites_overview_totals_each_website_and_links_to_its_flows(logged_in, connection, demo_flows):
+    response = logged_in.get(reverse("websites", args=[connection.pk]))
+    html = response.content.decode()
+    for site in SandboxWebsite.objects.filter(flows__in=demo_flows).distinct():
+        flows = demo_flows.filter(website=site)
+        row = re.search(rf'href="[^"]*\?website={site.id}">{site.name}</a>.*?</tr>', html, re.S).group(0)
+        sent = sum(flow.total_sent_push_notifications for flow in flows)
+        assert site.host in row and f"{site.total_subscribers:,}" in row and f"{sent:,}" in row
+        assert f">{flows.filter(is_enabled=True).count()}</td>" in row
+        assert f">{flows.filter(is_enabled=False).count()}</td>" in row
+
+
+def test_the_home_page_shows_every_connection_and_a_failing_one_in_its_own_card(
+    logged_in, user, connection, demo_flows, other_sandbox_key
+):
+    from tests.test_connections import make_connection
+
+    broken = make_connection(user, other_sandbox_key, label="Broken shop")
+    ApiAccount.objects.filter(api_key=other_sandbox_key).update(api_enabled=False)
+    html = logged_in.get("/").content.decode()
+    assert "Northwind Outfitters" in html and f"{demo_flows.count()} <span" in html
+    card = re.search(rf'id="connection-{broken.pk}-title".*?</section>', html, re.S).group(0)
+    assert "The server refused this connection&#x27;s API key." in card

@@ -6,15 +6,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from flows_app.access import get_connection
 from flows_app.forms import ConnectionForm
 from flows_app.models import Connection
+from flows_app.views.overview import overview
 
 
 @login_required
 @require_GET
 def home(request):
-    default = Connection.objects.for_user(request.user).filter(is_default=True).first()
-    if default is None:
+    """Several connections: all of them at a glance. One: its flows."""
+    connections = list(Connection.objects.for_user(request.user))
+    if len(connections) > 1:
+        return overview(request, connections)
+    if not connections:
         return redirect("connections")
-    return redirect("flows:list", default.pk)
+    return redirect("flows:list", connections[0].pk)
 
 
 @login_required
