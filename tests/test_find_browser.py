@@ -6,9 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import csp_errors, signed_in  # noqa: F401 -- fixtures shared with the browser tests
+from tests import test_browser
 
 pytestmark = pytest.mark.e2e
+# The browser tests' fixtures: a signed-in page that fails on any CSP violation or script error.
+csp_errors, signed_in = test_browser.csp_errors, test_browser.signed_in
 
 
 def names(page):
