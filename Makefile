@@ -38,7 +38,7 @@ var/local.env:
 run: setup
 	@$(RUN_ENV) && $(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py collectstatic --no-input -v 0 \
 		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) \
-		&& trap 'kill 0' EXIT && ($(PY) manage.py sandbox_tick --loop 30 >/dev/null &) \
+		&& trap 'kill 0' EXIT && ($(PY) manage.py sandbox_tick --loop 30 >/dev/null &) && ($(PY) manage.py worker &) \
 		&& $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --bind $(HOST):$(PORT) dashboard.wsgi:application
 
 dev: setup

@@ -105,8 +105,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "flows_app",
     "sandbox",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -157,9 +159,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "rate-budget": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The web server and the worker are two processes even on the smallest install: the key's
+        # rate budget is shared through files on this machine when there is no Redis.
+        "rate-budget": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / "var" / "rate-budget",
+        },
+    }
+
+# Background work (the jobs app): tasks are queued in the database and run by `manage.py worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Requests of each minute's budget that background jobs leave to people using the dashboard.
+JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -240,5 +258,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # urllib3 logs request lines only at DEBUG; keep it quiet so no header can leak through it.
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    # django-tasks-db's worker logs each of its start-ups, which jobs/worker.py does every second.
+    "loggers": {"urllib3": {"level": "WARNING"}, "django_tasks_db": {"level": "WARNING"}},
 }

@@ -2,7 +2,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 
 from flows_app.api import connect
@@ -19,9 +19,11 @@ OTHER_SANDBOX_KEY = "sandbox-test-key-0002-qrstuvwxyzabcdef"
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     # Idle keep-alive connections to a live_server that is going away would leave its request
     # threads blocked until the interpreter exits (and complains about them).
     close_sessions()

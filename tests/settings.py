@@ -34,3 +34,9 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="pushdeck-test-static-")
 DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": os.path.join(tempfile.mkdtemp(prefix="pushdeck-test-db-"), "test.sqlite3")
 }
+
+# The rate budget in each test process's memory, cleared between tests with the default cache.
+CACHES["rate-budget"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "rate-budget",
+}

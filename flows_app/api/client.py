@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 import requests
-from django.core.cache import cache
+from django.core.cache import caches
 
 from flows_app.api.errors import ApiError, NotFound, RateLimited, Rejected, Unauthorized, Unavailable
 from flows_app.api.records import ApiUser, Flow, Page, RateBudget, Segment, Website, as_int
@@ -81,17 +81,25 @@ def close_sessions():
 
 
 class RateBudgetStore:
-    """The key's remaining budget as last seen, shared by every process through Django's cache.
+    """The key's remaining budget as last seen, shared by every process (web and worker) through
+    the ``rate-budget`` cache.
 
     When it reaches zero, calls are refused locally until the window reopens instead of being
-    sent to fail with a 429 (API_CONTRACT.md: 60 requests a minute per key, fixed window).
+    sent to fail with a 429 (API_CONTRACT.md: 60 requests a minute per key, fixed window). The
+    window's start is the first answer seen in it: never earlier than the server's own, so a wait
+    for "window_start + RATE_WINDOW" never ends before the server's window does.
     """
 
     def __init__(self, fingerprint):
         self.key = f"flows-api:budget:{fingerprint}"
 
+    @property
+    def cache(self):
+        # Looked up per use: Django's cache handles belong to the thread that asks for them.
+        return caches["rate-budget"]
+
     def blocked_for(self):
-        state = cache.get(self.key)
+        state = self.cache.get(self.key)
         if not state or not state.get("blocked_until"):
             return 0
         return max(0, math.ceil(state["blocked_until"] - time.time()))
@@ -100,19 +108,22 @@ class RateBudgetStore:
         if budget.remaining is None:
             return
         now = time.time()
-        state = cache.get(self.key) or {}
+        state = self.cache.get(self.key) or {}
         if state.get("remaining") is None or budget.remaining >= state["remaining"]:
             state["window_start"] = now
         state["remaining"] = budget.remaining
+        state["limit"] = budget.limit
         state["blocked_until"] = None
         if reset is not None:
+            # The one exact word on the window: it ends in `reset` seconds.
             state["blocked_until"] = now + reset
+            state["window_start"] = now + reset - RATE_WINDOW
         elif budget.remaining <= 0:
             state["blocked_until"] = state.get("window_start", now) + RATE_WINDOW
-        cache.set(self.key, state, RATE_WINDOW * 2)
+        self.cache.set(self.key, state, RATE_WINDOW * 2)
 
     def peek(self):
-        return cache.get(self.key) or {}
+        return self.cache.get(self.key) or {}
 
 
 class FlowsClient:
