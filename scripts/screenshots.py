@@ -3,8 +3,8 @@
 
 Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
-login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form,
-and the list again in dark mode.
+login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form, the websites
+overview, the list searched and sorted, and the list again in dark mode.
 """
 
 import os
@@ -88,6 +88,19 @@ def open_edit(page):
     page.wait_for_selector("form[data-flow-form]")
 
 
+def find_flows(page):
+    page.goto(page.url.replace("/websites/", "/flows/"))
+    page.get_by_placeholder("Search name, title, text or link").fill("cart")
+    page.wait_for_url("**q=cart**")
+    page.get_by_role("link", name="Click rate", exact=True).click()
+    page.wait_for_selector("th[aria-sort=descending]")
+
+
+def open_websites(page):
+    page.goto(page.url.split("/flows/")[0] + "/websites/")
+    page.wait_for_selector("tfoot")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -121,6 +134,8 @@ def main():
                         ("list.png", lambda page: None),
                         ("detail.png", open_first_flow),
                         ("edit.png", open_edit),
+                        ("websites.png", open_websites),
+                        ("find.png", find_flows),
                     ],
                 )
                 shoot(browser, base, "dark", [("list-dark.png", lambda page: None)])
