@@ -18,14 +18,14 @@ from flows_app.templatetags.pushdeck import icon, percent
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _last_sent(moment):
+def _last_sent(moment, zone):
     if moment is None:
         return "Never"
     # Built from the fields: strftime costs about 5 µs a call, a fifth of a whole row.
     minute = f"{moment.hour:02}:{moment.minute:02}"
     day = f"{moment.year}-{moment.month:02}-{moment.day:02}"
     return (
-        f'<time datetime="{day}T{minute}:{moment.second:02}" title="{day} {minute} (server time)">'
+        f'<time datetime="{day}T{minute}:{moment.second:02}" title="{day} {minute} ({zone})">'
         f"{MONTHS[moment.month - 1]} {moment.day}, {minute}</time>"
     )
 
@@ -40,7 +40,7 @@ title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span c
 <span id="flow-{flow_id}-message" class="row-message" role="status"></span></td>"""
 
 
-def _row(flow, url, website, edit, copy, trash):
+def _row(flow, url, website, zone, edit, copy, trash):
     name = escape(flow.name)
     return f"""<tr id="flow-{flow.id}">
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
@@ -53,7 +53,7 @@ def _row(flow, url, website, edit, copy, trash):
 <td class="num">{flow.total_clicked:,}</td>
 <td class="num">{flow.total_closed:,}</td>
 <td class="num strong">{percent(flow.click_rate)}</td>
-<td class="nowrap muted">{_last_sent(flow.last_sent_datetime)}</td>
+<td class="nowrap muted">{_last_sent(flow.last_sent_datetime, zone)}</td>
 <td class="row-actions">\
 <a class="icon-btn" href="{url}edit/" aria-label="Edit {name}" title="Edit">{edit}</a>\
 <a class="icon-btn" href="{url}duplicate/" aria-label="Duplicate {name}" title="Duplicate">{copy}</a>\
@@ -82,7 +82,11 @@ def render_rows(connection, flows, directory):
     they are in (hx-target on the table body)."""
     prefix = _prefix(connection)
     icons = icon("edit"), icon("copy"), icon("trash")
-    html = "".join(_row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), *icons) for flow in flows)
+    # Datetimes are in the key owner's time zone, when the server says which (API_CONTRACT.md).
+    zone = escape(directory.timezone or "server time")
+    html = "".join(
+        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, *icons) for flow in flows
+    )
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
 
 

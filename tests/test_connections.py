@@ -173,6 +173,9 @@ ISOLATED = [
     ("GET", "flows:delete", (1,)),
     ("POST", "flows:delete", (1,)),
     ("GET", "flows:duplicate", (1,)),
+    ("GET", "flows:export", ()),
+    ("GET", "flows:segments", ()),
+    ("GET", "websites", ()),
 ]
 
 

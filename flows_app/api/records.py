@@ -38,6 +38,14 @@ def as_datetime(value):
         return None
 
 
+def _totals(data):
+    """The running totals a flow and a website both carry, under the records' shorter names."""
+    return {
+        f"total_{stat}": as_int(data.get(f"total_{stat}_push_notifications"))
+        for stat in ("sent", "displayed", "clicked", "closed")
+    }
+
+
 def _text(value):
     return "" if value is None else str(value)
 
@@ -121,10 +129,7 @@ class Flow(NamedTuple):
             wait_time=as_int(data.get("wait_time"), 1),
             wait_time_type=_text(data.get("wait_time_type")) or "days",
             is_enabled=as_bool(data.get("is_enabled", True)),
-            total_sent=as_int(data.get("total_sent_push_notifications")),
-            total_displayed=as_int(data.get("total_displayed_push_notifications")),
-            total_clicked=as_int(data.get("total_clicked_push_notifications")),
-            total_closed=as_int(data.get("total_closed_push_notifications")),
+            **_totals(data),
             last_sent_datetime=as_datetime(data.get("last_sent_datetime")),
             last_datetime=as_datetime(data.get("last_datetime")),
             datetime=as_datetime(data.get("datetime")),
@@ -173,10 +178,7 @@ class Website(NamedTuple):
             scheme=_text(data.get("scheme")) or "https://",
             path=_text(data.get("path")),
             total_subscribers=as_int(data.get("total_subscribers")),
-            total_sent=as_int(data.get("total_sent_push_notifications")),
-            total_displayed=as_int(data.get("total_displayed_push_notifications")),
-            total_clicked=as_int(data.get("total_clicked_push_notifications")),
-            total_closed=as_int(data.get("total_closed_push_notifications")),
+            **_totals(data),
             is_enabled=as_bool(data.get("is_enabled", True)),
         )
 
