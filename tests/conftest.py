@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from flows_app.api import connect
 from flows_app.api.client import close_sessions
+from flows_app.api.records import Directory, Segment, Website
 from flows_app.models import SANDBOX, Connection
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
@@ -14,6 +15,8 @@ from flows_app.models import SANDBOX, Connection
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SANDBOX_KEY = "sandbox-test-key-0001-abcdefghijklmnop"
+# What a flow form offers when tested without a server: website 1 with segment 12.
+FORM_DIRECTORY = Directory(websites=(Website(1, "Shop", "shop.example"),), segments=(Segment(12, 1, "VIP"),))
 OTHER_SANDBOX_KEY = "sandbox-test-key-0002-qrstuvwxyzabcdef"
 
 

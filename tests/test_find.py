@@ -203,6 +203,17 @@ def test_an_edit_the_server_substitutes_is_reported_not_called_saved(
     assert f"Flow “{flow.name}” saved." not in text
 
 
+def test_a_faithful_create_is_simply_created(logged_in, connection, sandbox_key):
+    from tests.test_flows_views import form_token, valid_form
+
+    segment = Segment.objects.filter(website__account__api_key=sandbox_key).order_by("id").first()
+    data = valid_form(form_token=form_token(logged_in, connection), segment=str(segment.id), is_enabled=None)
+    response = logged_in.post(url("new", connection), data, follow=True)
+    text = response.content.decode()
+    assert "Flow “Welcome” created." in text and "did not keep" not in text
+    assert f"{segment.name} of Northwind Outfitters" in text, "the detail names the audience"
+
+
 def test_a_faithful_edit_is_simply_saved(logged_in, connection, demo_flows):
     from tests.test_flows_views import edit_form, editable
 
