@@ -464,3 +464,17 @@ def test_the_home_page_shows_every_connection_and_a_failing_one_in_its_own_card(
     assert "Northwind Outfitters" in html and f"{demo_flows.count()} <span" in html
     card = re.search(rf'id="connection-{broken.pk}-title".*?</section>', html, re.S).group(0)
     assert "The server refused this connection&#x27;s API key." in card
+
+
+def test_the_form_works_without_javascript(logged_in, connection, demo_flows):
+    """A browser without JavaScript submits every field of the find form, empty ones included."""
+    from tests.pages import form_with
+
+    page = logged_in.get(url("list", connection), {"sort": "name"})
+    data = {**form_with(page.content, "q"), "q": "cart"}
+    assert data["sort"] == "name" and data["website"] == "" and data["status"] == ""
+    response = logged_in.get(url("list", connection), data)
+    html = response.content.decode()
+    assert shown_ids(response) and "find-notes" not in html
+    names = [SandboxFlow.objects.get(pk=pk).name for pk in shown_ids(response)]
+    assert all("cart" in name.lower() for name in names) and names == sorted(names, key=str.casefold)
