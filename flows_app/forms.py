@@ -164,25 +164,32 @@ def fingerprint(flow):
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
+def named(values, directory, website_id):
+    """Flow values with their website and segment as names (``website_id``: the website of a
+    segment when ``values`` has none, as in an edit's changes)."""
+    website_id = values.get("website_id", website_id)
+    shown = dict(values)
+    if "website_id" in values:
+        shown["website_id"] = directory.website_label(values["website_id"])
+    if "segment" in values:
+        shown["segment"] = directory.segment_label(website_id, values["segment"])
+    return shown
+
+
 def substitutions(sent, answered, directory):
     """Each field the server kept otherwise than it was sent (it substitutes and clamps silently,
     API_CONTRACT.md), as (label, what was sent, what the server kept), readable."""
     kept = flow_values(answered)
+    differing = {name: value for name, value in sent.items() if kept[name] != value}
+    wanted = named(differing, directory, answered.website_id)
+    got = named({name: kept[name] for name in differing}, directory, answered.website_id)
 
-    def shown(name, value, values):
-        if name == "website_id":
-            return directory.website_label(value)
-        if name == "segment":
-            return directory.segment_label(values.get("website_id", answered.website_id), value)
+    def text(value):
         if isinstance(value, bool):
             return _("on") if value else _("off")
         return str(value)
 
-    return [
-        (FlowForm.label_of(name), shown(name, value, sent), shown(name, kept[name], kept))
-        for name, value in sent.items()
-        if kept[name] != value
-    ]
+    return [(FlowForm.label_of(name), text(wanted[name]), text(got[name])) for name in differing]
 
 
 class FlowForm(forms.Form):

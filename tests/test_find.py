@@ -478,3 +478,15 @@ def test_the_form_works_without_javascript(logged_in, connection, demo_flows):
     assert shown_ids(response) and "find-notes" not in html
     names = [SandboxFlow.objects.get(pk=pk).name for pk in shown_ids(response)]
     assert all("cart" in name.lower() for name in names) and names == sorted(names, key=str.casefold)
+
+
+def test_the_conflict_page_names_the_website_and_segment(logged_in, connection, demo_flows):
+    from tests.test_flows_views import edit_form, editable
+
+    flow = editable(demo_flows)
+    data = edit_form(logged_in, connection, flow.id)
+    SandboxFlow.objects.filter(pk=flow.pk).update(title="Changed elsewhere")
+    response = logged_in.post(url("edit", connection, flow.id), {**data, "title": "Mine"})
+    assert response.status_code == 409
+    table = re.search(r'<table class="compare.*?</table>', response.content.decode(), re.S).group(0)
+    assert flow.website.name in table and f">{flow.website_id}<" not in table

@@ -17,7 +17,7 @@ from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens
 from flows_app.export import csv_lines
 from flows_app.failures import describe
-from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values, substitutions
+from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values, named, substitutions
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
@@ -284,7 +284,12 @@ def _report_write(request, api, sent, flow, done):
 
 def _conflict(request, connection, form, current):
     theirs, yours = flow_values(current), form.values()
-    rows = [(name, theirs[name], yours[name], theirs[name] != yours[name]) for name in FLOW_FIELDS]
+    # Compared as values, shown with the website and segment named.
+    theirs_shown = named(theirs, form.directory, current.website_id)
+    yours_shown = named(yours, form.directory, current.website_id)
+    rows = [
+        (name, theirs_shown[name], yours_shown[name], theirs[name] != yours[name]) for name in FLOW_FIELDS
+    ]
     context = {
         "connection": connection,
         "flow": current,
