@@ -86,16 +86,38 @@ def test_the_directory_is_read_once_for_minutes_and_refresh_reads_it_again(conne
     assert len(upstream) == 6
 
 
-def test_a_server_without_the_user_endpoint_still_names_websites(connection, sandbox_url, monkeypatch):
+def test_a_server_without_the_user_and_segments_endpoints_still_names_websites(
+    logged_in, connection, sandbox_url, monkeypatch
+):
     from flows_app.api import NotFound
 
     def missing(self):
         raise NotFound("The resource was not found.", 404)
 
     monkeypatch.setattr(FlowsClient, "get_user", missing)
+    monkeypatch.setattr(FlowsClient, "list_segments", missing)
     directory = connect(connection).directory(fresh=True)
-    assert directory.user is None and directory.timezone == ""
+    assert directory.user is None and directory.timezone == "" and directory.segments == ()
     assert directory.website_label(directory.websites[0].id) == "Northwind Outfitters"
+    form = logged_in.get(url("new", connection))
+    assert form.status_code == 200 and "All subscribers" in form.content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": []},
+        {"data": {"id": "x", "keys": {"private_key": CANARY}, "name": None}},
+        {"data": [1, "a", None]},
+    ],
+)
+def test_odd_answers_of_the_names_endpoints_become_empty_records_not_errors(
+    sandbox_url, sandbox_key, monkeypatch, body
+):
+    monkeypatch.setattr(FlowsClient, "_request", lambda self, *args, **kwargs: body)
+    client = FlowsClient(sandbox_url, sandbox_key, timeout=2)
+    assert client.list_segments() == () and client.list_websites() == ()
+    assert client.get_user().timezone == ""
 
 
 def test_names_repeat_with_their_host_and_unknown_ids_say_so():

@@ -221,7 +221,8 @@ class FlowsClient:
         return self._every_item("/api/segments/", Segment)
 
     def get_user(self):
-        return ApiUser.from_api(self._request("GET", "/api/user")["data"])
+        data = self._request("GET", "/api/user")["data"]
+        return ApiUser.from_api(data if isinstance(data, dict) else {})
 
     def _every_item(self, path, record):
         """Every item of a list endpoint as records, page by page at the largest page size (an

@@ -110,16 +110,19 @@ class FlowsService:
             return hit
         # Three independent calls, so at once: the user waits for the slowest only.
         websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
-        user = _background.submit(contextvars.copy_context().run, self._user)
-        directory = Directory(websites.result(), self.client.list_segments(), user.result())
+        user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
+        segments = self._optional(self.client.list_segments) or ()
+        directory = Directory(websites.result(), segments, user.result())
         cache.set(self._directory_key, directory, DIRECTORY_SECONDS)
         return directory
 
-    def _user(self):
+    @staticmethod
+    def _optional(call):
+        """What an endpoint older servers of the family may lack (/api/user, /api/segments)
+        answers, or None: datetimes are then in an unnamed zone, flows go to all subscribers."""
         try:
-            return self.client.get_user()
+            return call()
         except NotFound:
-            # Older servers of the family have no /api/user: datetimes are then in an unnamed zone.
             return None
 
     def names(self, fresh=False):
