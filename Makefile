@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# Stamps of what is installed: running needs requirements.txt only, the checks and tools add the dev ones.
+RUNTIME := $(VENV)/.runtime-$(shell sha1sum < requirements.txt | cut -c1-12)
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -10,7 +12,7 @@ PORT ?= 8000
 RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
 	SANDBOX_URL=http://$(HOST):$(PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
 
-.PHONY: help setup run dev test lint format check-deploy chromium bench loadtest screenshots clean
+.PHONY: help setup run-setup run dev test lint format check-deploy chromium bench loadtest screenshots clean
 
 help:
 	@echo "make run    - set up, then serve the dashboard on the sandbox with demo data at http://$(HOST):$(PORT)"
@@ -23,25 +25,31 @@ help:
 $(PY):
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
 
-$(INSTALLED): requirements.txt requirements-dev.txt | $(PY)
+$(RUNTIME): requirements.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.runtime-* && touch $@
+
+$(INSTALLED): $(RUNTIME) requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(INSTALLED) var/local.env
+
+run-setup: $(RUNTIME) var/local.env
 
 var/local.env:
 	@mkdir -p var
 	@$(PY) -c 'import secrets; print(f"SECRET_KEY={secrets.token_urlsafe(50)}\nAPI_KEY_ENCRYPTION_KEYS={secrets.token_urlsafe(48)}")' > $@
 	@chmod 600 $@ && echo "Generated local secrets in $@"
 
-run: setup
+run: run-setup
 	@$(RUN_ENV) && $(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py collectstatic --no-input -v 0 \
 		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) \
 		&& trap 'kill 0' EXIT && ($(PY) manage.py sandbox_tick --loop 30 >/dev/null &) && ($(PY) manage.py worker &) \
 		&& $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --bind $(HOST):$(PORT) dashboard.wsgi:application
 
-dev: setup
+dev: run-setup
 	@$(RUN_ENV) && export DEBUG=1 && $(PY) manage.py migrate --no-input -v 0 \
 		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) && $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "flows_app.middleware.HtmxHistoryMiddleware",
     "flows_app.middleware.HtmxMessagesMiddleware",
     "flows_app.middleware.ApiErrorMiddleware",
 ]

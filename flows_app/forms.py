@@ -266,6 +266,8 @@ class FlowForm(forms.Form):
         self.fields[
             "image"
         ].help_text = f"JPEG, PNG, GIF or WebP, up to {filesizeformat(settings.IMAGE_MAX_BYTES)}."
+        # app.js checks the size before the upload starts; read_image checks it again.
+        self.fields["image"].widget.attrs["data-max-bytes"] = settings.IMAGE_MAX_BYTES
         if not editing:
             del self.fields["image_remove"]
             del self.fields["fingerprint"]

@@ -7,14 +7,16 @@ real type with Pillow and names the part after it. Everything stays in memory.
 import io
 import warnings
 from pathlib import PurePath
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from PIL import Image
 
-from flows_app.api import ImageUpload
+from flows_app.api import ApiError, ImageUpload
 
 # Pillow's format name -> (extension the server accepts, content type).
 FORMATS = {
@@ -37,6 +39,19 @@ def read_image(uploaded):
     extension, content_type = FORMATS[kind]
     stem = slugify(PurePath(uploaded.name or "").stem)[:60] or "image"
     return ImageUpload(f"{stem}.{extension}", content, content_type)
+
+
+def copy_image(api, flow):
+    """A flow's image as a new upload (the API cannot copy one), checked like any upload; or
+    (None, why not)."""
+    try:
+        content = api.fetch_image(flow.image_url, settings.IMAGE_MAX_BYTES)
+        name = PurePath(urlsplit(flow.image_url).path).name
+        return read_image(SimpleUploadedFile(name, content)), ""
+    except ApiError as error:
+        return None, error.message
+    except ValidationError as error:
+        return None, " ".join(error.messages)
 
 
 def _check(content):

@@ -3,6 +3,7 @@
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django_htmx.http import reswap
 
 from flows_app.api import ApiError
@@ -52,4 +53,24 @@ class HtmxMessagesMiddleware:
             return response
         for message in get_messages(request):
             add_toast(response, message.level_tag or "info", message.message)
+        return response
+
+
+class HtmxHistoryMiddleware:
+    """Keeps a page and its htmx fragment (one URL, two answers) apart in the browser's cache.
+
+    Without this, Back after an htmx navigation can show the fragment the browser kept for that
+    address, bare and unstyled. Every answer varies on HX-Request, and none is stored unless its
+    view says otherwise: pages hold one user's data, and a stored page would come back stale after
+    a toggle. htmx keeps no snapshots either (historyCacheSize 0 in base.html): Back asks again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ["HX-Request"])
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

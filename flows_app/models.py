@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from flows_app import crypto
 
@@ -72,3 +73,38 @@ class Connection(models.Model):
             )
             self.is_default = True
             self.save(update_fields=["is_default", "updated"])
+
+
+class Preferences(models.Model):
+    """What a user chose once and expects everywhere: rows per page, the colour theme."""
+
+    THEMES = [("system", _("Same as the system")), ("light", _("Light")), ("dark", _("Dark"))]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preferences"
+    )
+    results_per_page = models.PositiveSmallIntegerField(default=25)
+    theme = models.CharField(max_length=6, choices=THEMES, default="system")
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self):
+        return f"Preferences of {self.user}"
+
+    @classmethod
+    def of(cls, request):
+        """The signed-in user's preferences (defaults until they first choose), read once a request."""
+        if not hasattr(request, "_preferences"):
+            user = request.user
+            found = cls.objects.filter(user=user).first() if user.is_authenticated else None
+            request._preferences = found or cls(user=user if user.is_authenticated else None)
+        return request._preferences
+
+    def remember(self, **choices):
+        """Stores the choices that differ from what is kept; no write when nothing changed."""
+        changed = {name: value for name, value in choices.items() if getattr(self, name) != value}
+        if changed:
+            for name, value in changed.items():
+                setattr(self, name, value)
+            self.save()

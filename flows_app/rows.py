@@ -12,9 +12,23 @@ from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from flows_app.templatetags.pushdeck import icon, percent
 
+# Each value's name, shown above it when the table becomes cards on phones (app.css).
+LABELS = {
+    "website": _("Website"),
+    "wait": _("Wait"),
+    "sent": _("Sent"),
+    "displayed": _("Displayed"),
+    "clicked": _("Clicked"),
+    "closed": _("Closed"),
+    "click_rate": _("Click rate"),
+    "last_sent": _("Last sent"),
+    "on": _("Enabled"),
+    "off": _("Paused"),
+}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -30,30 +44,30 @@ def _last_sent(moment, zone):
     )
 
 
-def _switch(flow_id, url, on):
+def _switch(flow_id, url, on, label):
     """The enable switch's cell: all a toggle changes in its row, and all its answer holds."""
     # The switch asks for the wanted state, not a flip: a double click cannot turn it back.
-    return f"""<td class="toggle-cell"><button type="submit" form="toggle-form" formaction="{url}toggle/" \
+    return f"""<td class="toggle-cell" data-label="{label["on" if on else "off"]}"><button type="submit" form="toggle-form" formaction="{url}toggle/" \
 hx-post="{url}toggle/" id="toggle-{flow_id}" class="switch" role="switch" name="is_enabled" value="{0 if on else 1}" \
 aria-checked="{"true" if on else "false"}" aria-labelledby="flow-{flow_id}-name" \
 title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span class="switch-knob"></span></button>\
 <span id="flow-{flow_id}-message" class="row-message" role="status"></span></td>"""
 
 
-def _row(flow, url, website, zone, edit, copy, trash):
+def _row(flow, url, website, zone, edit, copy, trash, label):
     name = escape(flow.name)
     return f"""<tr id="flow-{flow.id}">
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
 <span class="flow-title">{escape(flow.title)}</span></td>
-<td class="website-cell">{website}</td>
-<td class="nowrap">{escape(flow.wait_label)}</td>
-{_switch(flow.id, url, flow.is_enabled)}
-<td class="num">{flow.total_sent:,}</td>
-<td class="num">{flow.total_displayed:,}</td>
-<td class="num">{flow.total_clicked:,}</td>
-<td class="num">{flow.total_closed:,}</td>
-<td class="num strong">{percent(flow.click_rate)}</td>
-<td class="nowrap muted">{_last_sent(flow.last_sent_datetime, zone)}</td>
+<td class="website-cell" data-label="{label["website"]}">{website}</td>
+<td class="nowrap" data-label="{label["wait"]}">{escape(flow.wait_label)}</td>
+{_switch(flow.id, url, flow.is_enabled, label)}
+<td class="num" data-label="{label["sent"]}">{flow.total_sent:,}</td>
+<td class="num" data-label="{label["displayed"]}">{flow.total_displayed:,}</td>
+<td class="num" data-label="{label["clicked"]}">{flow.total_clicked:,}</td>
+<td class="num" data-label="{label["closed"]}">{flow.total_closed:,}</td>
+<td class="num strong" data-label="{label["click_rate"]}">{percent(flow.click_rate)}</td>
+<td class="nowrap muted" data-label="{label["last_sent"]}">{_last_sent(flow.last_sent_datetime, zone)}</td>
 <td class="row-actions">\
 <a class="icon-btn" href="{url}edit/" aria-label="Edit {name}" title="Edit">{edit}</a>\
 <a class="icon-btn" href="{url}duplicate/" aria-label="Duplicate {name}" title="Duplicate">{copy}</a>\
@@ -61,6 +75,11 @@ def _row(flow, url, website, zone, edit, copy, trash):
 aria-label="Delete {name}" title="Delete">{trash}</a></td>
 </tr>
 """
+
+
+def _labels():
+    # Translated once per table (or switch), not once per row.
+    return {key: escape(str(text)) for key, text in LABELS.items()}
 
 
 def _prefix(connection):
@@ -82,15 +101,16 @@ def render_rows(connection, flows, directory):
     they are in (hx-target on the table body)."""
     prefix = _prefix(connection)
     icons = icon("edit"), icon("copy"), icon("trash")
+    label = _labels()
     # Datetimes are in the key owner's time zone, when the server says which (API_CONTRACT.md).
     zone = escape(directory.timezone or "server time")
     html = "".join(
-        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, *icons) for flow in flows
+        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, *icons, label) for flow in flows
     )
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
 
 
 def render_switch(connection, flow_id, on):
     """A flow's switch cell after a toggle: the rest of its row does not change."""
-    html = _switch(int(flow_id), f"{_prefix(connection)}{int(flow_id)}/", on)
+    html = _switch(int(flow_id), f"{_prefix(connection)}{int(flow_id)}/", on, _labels())
     return mark_safe(html)  # noqa: S308 -- generated from numbers only

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from flows_app.views import connections, flows, overview, uploads
+from flows_app.views import connections, flows, overview, preferences, uploads
 
 flow_patterns = [
     path("", flows.flow_list, name="list"),
@@ -29,4 +29,5 @@ urlpatterns = [
     path("connections/<int:connection_id>/flows/", include((flow_patterns, "flows"))),
     path("connections/<int:connection_id>/websites/", overview.websites, name="websites"),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
+    path("preferences/theme/", preferences.theme, name="theme"),
 ]

@@ -4,7 +4,8 @@
 Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
 login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form, the websites
-overview, the list searched and sorted, and the list again in dark mode.
+overview, the list searched and sorted, and the list again in dark mode; then the list and a flow on a
+390 px phone, light and dark.
 """
 
 import os
@@ -23,6 +24,7 @@ OUT = ROOT / "docs" / "screenshots"
 PYTHON = sys.executable
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SIZE = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 
 
 def free_port():
@@ -66,8 +68,8 @@ def log_in(page, base):
     page.wait_for_selector("#flows-table")
 
 
-def shoot(browser, base, scheme, shots):
-    context = browser.new_context(viewport=SIZE, color_scheme=scheme, device_scale_factor=1)
+def shoot(browser, base, scheme, shots, size=SIZE):
+    context = browser.new_context(viewport=size, color_scheme=scheme, device_scale_factor=1)
     page = context.new_page()
     log_in(page, base)
     for name, action in shots:
@@ -139,6 +141,10 @@ def main():
                     ],
                 )
                 shoot(browser, base, "dark", [("list-dark.png", lambda page: None)])
+                for scheme, suffix in (("light", ""), ("dark", "-dark")):
+                    phone_shots = [(f"phone-list{suffix}.png", lambda page: None)]
+                    phone_shots.append((f"phone-detail{suffix}.png", open_first_flow))
+                    shoot(browser, base, scheme, phone_shots, size=PHONE)
                 browser.close()
         finally:
             server.terminate()

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from flows_app.api import connect
 from flows_app.api.client import close_sessions
@@ -116,3 +117,30 @@ def demo_flows(connection, sandbox_key, sandbox_media):
 
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
     return SandboxFlow.objects.filter(account__api_key=sandbox_key).order_by("-id")
+
+
+@pytest.fixture
+def csp_errors(page):
+    errors = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error"
+            and ("Content Security Policy" in message.text or "Refused to" in message.text)
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield errors
+    assert errors == [], "no CSP violation or script error on any page"
+
+
+@pytest.fixture
+def signed_in(page, live_server, connection, demo_flows, csp_errors):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("marketer")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#flows-table")).to_be_visible()
+    return page

@@ -15,33 +15,6 @@ from sandbox.models import Flow as SandboxFlow
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def csp_errors(page):
-    errors = []
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error"
-            and ("Content Security Policy" in message.text or "Refused to" in message.text)
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield errors
-    assert errors == [], "no CSP violation or script error on any page"
-
-
-@pytest.fixture
-def signed_in(page, live_server, connection, demo_flows, csp_errors):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("marketer")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#flows-table")).to_be_visible()
-    return page
-
-
 def png_bytes():
     buffer = io.BytesIO()
     Image.new("RGB", (64, 32), (79, 70, 229)).save(buffer, "PNG")

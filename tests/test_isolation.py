@@ -23,7 +23,15 @@ from sandbox.models import ApiAccount
 METHODS = ("get", "post", "put", "patch", "delete")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # URLs that take no id: nothing of another user's can be named through them.
-WITHOUT_IDS = {"", "accounts/login/", "accounts/logout/", "connections/", "connections/new/"}
+# preferences/theme/ changes only the signed-in user's own preferences.
+WITHOUT_IDS = {
+    "",
+    "accounts/login/",
+    "accounts/logout/",
+    "connections/",
+    "connections/new/",
+    "preferences/theme/",
+}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 MISSING = 987654
 

@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -52,6 +53,11 @@ def _header_int(response, name):
         return int(response.headers[name])
     except (KeyError, ValueError):
         return None
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
 
 
 _sessions = {}
@@ -177,6 +183,35 @@ class FlowsClient:
                 self._check_budget(len(missing))
                 pages += pool.map(lambda number: self.list_flows(number, results_per_page), missing)
         return [flow for page in pages for flow in page.flows]
+
+    def fetch_image(self, url, max_bytes):
+        """The bytes of a flow's image, read from its image_url.
+
+        The API cannot copy an image, so a duplicate reads it here. The address comes from the
+        server's answer: only one on the API's own scheme, host and port is followed, without the
+        API key (a public file) and without redirects, reading at most max_bytes. A plain file,
+        not an API call: the key's request budget is not spent.
+        """
+        if _origin(url) != _origin(self.base_url):
+            raise Rejected("The image is kept on another server, which Pushdeck does not contact.")
+        try:
+            with requests.get(
+                url,
+                headers={"User-Agent": USER_AGENT},
+                timeout=(min(3.05, self.timeout), self.timeout),
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                if response.status_code != 200:
+                    raise Unavailable(f"The image could not be read (HTTP {response.status_code}).")
+                content = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    content += chunk
+                    if len(content) > max_bytes:
+                        raise Rejected("The image is larger than the size allowed for a flow.")
+        except requests.RequestException:
+            raise Unavailable("The image could not be read: the connection failed.") from None
+        return bytes(content)
 
     def _check_budget(self, requests_needed):
         remaining = self.budget.remaining

@@ -177,6 +177,9 @@ class FlowsService:
         self.client.delete_flow(flow_id)
         self._written(None)
 
+    def fetch_image(self, url, max_bytes):
+        return self.client.fetch_image(url, max_bytes)
+
 
 def connect(connection):
     """The flows API of one of the user's connections, for one page view: all its calls together

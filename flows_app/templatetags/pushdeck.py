@@ -6,7 +6,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 
 from flows_app.forms import TTL_LABELS, FlowForm
-from flows_app.models import Connection
+from flows_app.models import Connection, Preferences
 
 register = template.Library()
 # What a table shows for "no value" (a click rate when nothing was displayed, an empty field).
@@ -21,6 +21,13 @@ def user_connections(context):
     if hasattr(request, "user_connections"):
         return request.user_connections
     return list(Connection.objects.for_user(request.user))
+
+
+@register.simple_tag(takes_context=True)
+def user_preferences(context):
+    """The viewer's preferences: the page is drawn in the chosen theme from its first byte."""
+    request = context.get("request")
+    return Preferences.of(request) if request is not None else Preferences()
 
 
 @register.filter

@@ -14,10 +14,12 @@ from flows_app import find
 from flows_app.access import flows_api
 from flows_app.api import ApiError, Flow, Unavailable
 from flows_app.api.records import RESULTS_PER_PAGE
-from flows_app.drafts import CreateTokens
+from flows_app.drafts import CreateTokens, keep_upload
 from flows_app.export import csv_lines
 from flows_app.failures import describe
 from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values, named, substitutions
+from flows_app.images import copy_image
+from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
@@ -25,9 +27,10 @@ from flows_app.views.partials import template_for
 DEFAULT_PER_PAGE = 25
 
 
-def _paging(query):
-    """The page and page size asked for; a size the API does not allow falls back to 25, page 1."""
-    raw_page, raw_size = query.get("page", "1"), query.get("results_per_page", str(DEFAULT_PER_PAGE))
+def _paging(query, usual=DEFAULT_PER_PAGE):
+    """The page and page size asked for (the user's usual size when none is asked for); a size the
+    API does not allow falls back to 25, page 1."""
+    raw_page, raw_size = query.get("page", "1"), query.get("results_per_page", str(usual))
     if not raw_size.isdigit() or int(raw_size) not in RESULTS_PER_PAGE:
         return 1, DEFAULT_PER_PAGE
     if not raw_page.isdigit() or int(raw_page) < 1:
@@ -39,7 +42,9 @@ def _paging(query):
 @require_GET
 def flow_list(request, connection_id):
     connection, api = flows_api(request, connection_id)
-    page, per_page = _paging(request.GET)
+    preferences = Preferences.of(request)
+    page, per_page = _paging(request.GET, preferences.results_per_page)
+    preferences.remember(results_per_page=per_page)
     fresh = request.GET.get("fresh") == "1"
     # Names change rarely and are cached for minutes: this costs a call only when they are not.
     directory = api.names(fresh)
@@ -209,7 +214,13 @@ def flow_duplicate(request, connection_id, flow_id):
         "form_token": CreateTokens(request.user).issue(),
     }
     form = FlowForm(user=request.user, directory=api.directory(), initial=initial)
-    return _form_page(request, connection, form, source=flow)
+    image_problem = ""
+    if flow.image_url:
+        upload, image_problem = copy_image(api, flow)
+        if upload:
+            # Sent with the create, as if the user had chosen the file again.
+            form.kept_token = keep_upload(request.user, upload)
+    return _form_page(request, connection, form, source=flow, image_problem=image_problem)
 
 
 @login_required
@@ -300,8 +311,8 @@ def _conflict(request, connection, form, current):
     return render(request, "flows/conflict.html", context, status=409)
 
 
-def _form_page(request, connection, form, flow=None, source=None, status=200):
-    context = {"connection": connection, "form": form, "flow": flow, "source": source}
+def _form_page(request, connection, form, flow=None, status=200, **more):
+    context = {"connection": connection, "form": form, "flow": flow, **more}
     return render(request, "flows/form.html", context, status=status)
 
 

@@ -67,6 +67,16 @@
     showToast({ level: "error", message: "Pushdeck could not be reached. Check your network and try again." });
   });
 
+  // Busy while waiting for the server: the control that was used says so (aria-busy, styled in
+  // app.css).
+
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.elt.setAttribute("aria-busy", "true");
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    event.detail.elt.removeAttribute("aria-busy");
+  });
+
   // Keep keyboard focus on the control that was used when htmx replaces its row.
   let focusedId = null;
   document.body.addEventListener("htmx:beforeRequest", function () {
@@ -104,6 +114,7 @@
     const row = opener.closest("tr");
     form.action = opener.getAttribute("href");
     form.setAttribute("data-delete-row", "#" + row.id);
+    form.setAttribute("hx-indicator", "#" + row.id + ", #loading-bar");
     dialog.querySelector("[data-delete-name]").textContent = row.querySelector(".flow-name").textContent;
   }
 
@@ -119,6 +130,18 @@
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     const dialog = event.target.closest && event.target.closest("dialog[open]");
     if (dialog) dialog.close();
+  });
+
+  // The theme switch: the page changes at once; htmx stores the choice (without JS the form
+  // posts and the page comes back in the new theme).
+
+  document.addEventListener("click", function (event) {
+    const choice = event.target.closest("[data-theme-choice]");
+    if (!choice || !window.htmx) return;
+    document.documentElement.setAttribute("data-theme", choice.value);
+    choice.closest("form").querySelectorAll("[data-theme-choice]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button === choice));
+    });
   });
 
   // Menus (<details data-menu>): close on outside click and Escape.
@@ -218,15 +241,42 @@
       });
     }
 
-    // A live "n / max" under every limited text field.
+    // What the browser can tell before anything is sent; the server checks the same again. A
+    // message says what is wrong, live, and the form is not sent while one shows.
+    function problemSlot(input) {
+      const slot = document.createElement("p");
+      slot.className = "field-error";
+      slot.id = input.id + "_problem";
+      slot.setAttribute("role", "status");
+      slot.hidden = true;
+      input.closest(".field").append(slot);
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + slot.id).trim());
+      return function (message) {
+        slot.textContent = message;
+        slot.hidden = !message;
+        if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+        input.closest(".field").classList.toggle("has-error", Boolean(message));
+      };
+    }
+
+    function fill(template, values) {
+      return template.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
+    }
+
+    // A live "n / max" under every limited text field. The browser's maxlength would cut a pasted
+    // text silently, so the limit is checked here instead and an overlong text says so.
     form.querySelectorAll("input[maxlength]:not([type=url]), textarea[maxlength]").forEach(function (input) {
       const counter = document.createElement("span");
       counter.className = "counter";
       counter.setAttribute("aria-hidden", "true");
       const max = Number(input.getAttribute("maxlength"));
+      input.removeAttribute("maxlength");
+      const say = problemSlot(input);
       const update = function () {
-        counter.textContent = input.value.length + " / " + max;
-        counter.classList.toggle("is-near", input.value.length > max * 0.9);
+        const length = input.value.length;
+        counter.textContent = length + " / " + max;
+        counter.classList.toggle("is-near", length > max * 0.9);
+        say(length > max ? fill(form.getAttribute("data-too-long"), { length: length, over: length - max, max: max }) : "");
       };
       const label = form.querySelector('label[for="' + input.id + '"]');
       if (label) label.append(counter); else input.insertAdjacentElement("afterend", counter);
@@ -234,9 +284,52 @@
       update();
     });
 
+    if (picker) {
+      const say = problemSlot(picker);
+      const types = picker.getAttribute("accept").split(",");
+      const maxBytes = Number(picker.getAttribute("data-max-bytes"));
+      const megabytes = function (bytes) { return (bytes / 1048576).toFixed(1) + " MB"; };
+      picker.addEventListener("change", function () {
+        const file = picker.files && picker.files[0];
+        if (file && types.indexOf(file.type) < 0) say(form.getAttribute("data-image-wrong-type"));
+        else if (file && file.size > maxBytes) say(fill(form.getAttribute("data-image-too-big"), { size: megabytes(file.size), max: megabytes(maxBytes) }));
+        else say("");
+        if (picker.hasAttribute("aria-invalid")) setImage(originalImage);
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      const invalid = form.querySelector("[aria-invalid=true]");
+      if (invalid) {
+        event.preventDefault();
+        invalid.focus();
+      }
+    });
+
     form.addEventListener("input", render);
     render();
   }
 
   document.querySelectorAll("form[data-flow-form]").forEach(initFlowForm);
+
+  // A form sent the classic way cannot be sent twice; its button shows it is busy. Registered
+  // last, so that forms other code sends itself (the delete dialog) have been prevented by then.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (event.defaultPrevented || form.method !== "post" || form.hasAttribute("hx-post")) return;
+    if (form.hasAttribute("data-sending")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sending", "");
+    const button = event.submitter || form.querySelector("[type=submit]");
+    if (button) button.setAttribute("aria-busy", "true");
+  });
+  // Back to a page kept in the browser's memory: its forms can be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      form.removeAttribute("data-sending");
+      form.querySelectorAll("[aria-busy]").forEach(function (el) { el.removeAttribute("aria-busy"); });
+    });
+  });
 })();

@@ -1,0 +1,86 @@
+"""Duplicate makes a true copy: the image comes along (fetched from the flow's image_url, since
+the API cannot copy one), and a paused original says that the copy starts paused."""
+
+import io
+
+import requests
+from django.urls import reverse
+from PIL import Image
+
+from flows_app.api import Flow, ImageUpload, connect
+from flows_app.images import copy_image
+from sandbox.models import Flow as SandboxFlow
+from tests.pages import form_with, visible_text
+
+
+def png(size=(40, 20)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (79, 70, 229)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def flow_with_image(connection, demo_flows):
+    flow = demo_flows.first()
+    connect(connection).update_flow(flow.id, {}, ImageUpload("garden.png", png(), "image/png"))
+    flow.refresh_from_db()
+    assert flow.image
+    return flow
+
+
+def duplicate_url(connection, flow):
+    return reverse("flows:duplicate", args=[connection.pk, flow.id])
+
+
+def test_duplicate_carries_the_image_over(logged_in, connection, demo_flows, upstream):
+    source = flow_with_image(connection, demo_flows)
+    page = logged_in.get(duplicate_url(connection, source))
+    assert f"The image of “{source.name}” is copied with it" in visible_text(page.content.decode())
+    fields = form_with(page.content.decode(), "form_token")
+    assert fields["image_token"]
+    upstream.clear()
+    response = logged_in.post(reverse("flows:new", args=[connection.pk]), fields)
+    assert response.status_code == 302
+    copy = SandboxFlow.objects.exclude(pk=source.pk).get(name=f"Copy of {source.name}")
+    assert copy.image and copy.image != source.image
+    created = [call for call in upstream if call.method == "POST"]
+    assert len(created) == 1 and created[0].fields["image"][2] == "image/png"
+
+
+def test_an_image_over_the_size_limit_is_not_copied_and_the_form_says_so(
+    logged_in, connection, demo_flows, settings
+):
+    source = flow_with_image(connection, demo_flows)
+    settings.IMAGE_MAX_BYTES = 20
+    page = logged_in.get(duplicate_url(connection, source)).content.decode()
+    assert "could not be copied: The image is larger than the size allowed" in visible_text(page)
+    assert form_with(page, "form_token")["image_token"] == ""
+
+
+def test_an_image_on_another_host_is_never_fetched(connection, monkeypatch):
+    fetched = []
+    monkeypatch.setattr(requests, "get", lambda *args, **kwargs: fetched.append(args))
+    flow = Flow(
+        id=1, website_id=1, name="n", title="t", description="d", image_url="http://169.254.169.254/x.png"
+    )
+    upload, problem = copy_image(connect(connection), flow)
+    assert upload is None and "another server" in problem
+    assert fetched == []
+
+
+def test_a_paused_original_says_the_copy_starts_paused(logged_in, connection, demo_flows):
+    paused = demo_flows.filter(is_enabled=False).first()
+    enabled = demo_flows.filter(is_enabled=True).first()
+    said = f"“{paused.name}” is paused, so this copy starts paused too."
+    assert said in visible_text(logged_in.get(duplicate_url(connection, paused)).content.decode())
+    other = visible_text(logged_in.get(duplicate_url(connection, enabled)).content.decode())
+    assert "starts paused" not in other
+
+
+def test_an_image_the_server_no_longer_has_is_not_copied_and_the_form_says_so(
+    logged_in, connection, demo_flows, sandbox_media
+):
+    source = flow_with_image(connection, demo_flows)
+    for stored in sandbox_media.rglob("*.png"):
+        stored.unlink()
+    page = visible_text(logged_in.get(duplicate_url(connection, source)).content.decode())
+    assert "could not be copied: The image could not be read (HTTP 404)." in page

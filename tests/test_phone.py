@@ -1,0 +1,110 @@
+"""Every page fits a 390 px phone screen with no sideways scroll; the list becomes cards and the
+header collapses into one menu."""
+
+import pytest
+from playwright.sync_api import expect
+
+from sandbox.models import Fault
+from sandbox.models import Flow as SandboxFlow
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(signed_in):
+    signed_in.set_viewport_size(PHONE)
+    return signed_in
+
+
+def assert_fits(page):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide on a {PHONE['width']} px screen"
+
+
+def test_every_page_fits_a_phone(phone, live_server, connection, demo_flows):
+    flow = demo_flows.first()
+    base = f"{live_server.url}/connections/{connection.pk}"
+    pages = [
+        f"{base}/flows/",
+        f"{base}/flows/?page=2&results_per_page=25",
+        f"{base}/flows/{flow.id}/",
+        f"{base}/flows/{flow.id}/edit/",
+        f"{base}/flows/{flow.id}/duplicate/",
+        f"{base}/flows/{flow.id}/delete/",
+        f"{base}/flows/new/",
+        f"{base}/flows/999999/",
+        f"{base}/edit/",
+        f"{base}/delete/",
+        f"{live_server.url}/connections/",
+        f"{live_server.url}/connections/new/",
+        f"{live_server.url}/no-such-page/",
+    ]
+    for url in pages:
+        phone.goto(url)
+        assert_fits(phone)
+        phone.locator(".nav-menu > summary").click()
+        assert_fits(phone)
+        phone.keyboard.press("Escape")
+
+
+def test_the_login_page_fits_a_phone(browser, live_server):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert_fits(page)
+    context.close()
+
+
+def test_the_header_collapses_into_one_menu(phone, connection):
+    nav = phone.locator(".nav-menu")
+    header = phone.locator("header.topbar")
+    assert header.evaluate("el => el.scrollWidth") <= PHONE["width"]
+    expect(phone.get_by_role("link", name="Connections", exact=True)).to_be_hidden()
+    nav.locator("> summary").click()
+    expect(phone.get_by_role("link", name="Connections", exact=True)).to_be_visible()
+    expect(phone.get_by_role("button", name="Log out")).to_be_hidden()
+    nav.get_by_label("Account menu").click()
+    expect(phone.get_by_role("button", name="Log out")).to_be_visible()
+    assert_fits(phone)
+    nav.get_by_role("link", name="Connections", exact=True).click()
+    expect(phone.locator("h1")).to_contain_text("Connections")
+
+
+def test_the_list_becomes_cards_with_name_state_switch_and_numbers(phone, demo_flows):
+    flow = demo_flows.filter(is_enabled=True).first()
+    card = phone.locator(f"#flow-{flow.id}")
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    name, switch = card.locator(".flow-name"), card.locator(".switch")
+    sent, rate = card.locator('td[data-label="Sent"]'), card.locator('td[data-label="Click rate"]')
+    for part in (name, switch, sent, rate):
+        expect(part).to_be_in_viewport()
+    # Each number carries its name on the card (the table's header row is gone).
+    assert sent.evaluate("td => getComputedStyle(td, '::before').content") == '"Sent"'
+    expect(phone.locator("#flows-table thead")).to_be_hidden()
+    # The switch sits beside its flow's name, on the card's first line.
+    assert abs(switch.bounding_box()["y"] - name.bounding_box()["y"]) < 24
+    expect(card).to_contain_text(f"{flow.total_sent_push_notifications:,}")
+    state = card.locator(".toggle-cell")
+    assert state.evaluate("td => getComputedStyle(td, '::before').content") == '"Enabled"'
+    switch.click()
+    expect(card.locator(".switch")).to_have_attribute("aria-checked", "false")
+    assert state.evaluate("td => getComputedStyle(td, '::before').content") == '"Paused"'
+    assert_fits(phone)
+
+
+def test_the_conflict_and_error_pages_fit_a_phone(phone, live_server, connection, demo_flows, sandbox_key):
+    flow = demo_flows.first()
+    phone.goto(f"{live_server.url}/connections/{connection.pk}/flows/{flow.id}/edit/")
+    phone.get_by_label("Title").fill("Mine, from the phone")
+    SandboxFlow.objects.filter(pk=flow.pk).update(title="Theirs, changed meanwhile by someone else")
+    phone.get_by_role("button", name="Save changes").click()
+    expect(phone.locator(".compare")).to_be_visible()
+    assert_fits(phone)
+    Fault.objects.create(account=flow.account, kind="status", status=503)
+    uncached = demo_flows.last()
+    phone.goto(f"{live_server.url}/connections/{connection.pk}/flows/{uncached.id}/")
+    expect(phone.locator(".error-card")).to_be_visible()
+    assert_fits(phone)
