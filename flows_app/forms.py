@@ -164,6 +164,12 @@ def fingerprint(flow):
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
+# What the server may replace with something else though the form checked it: the connection's
+# websites and segments can change on the server after the form offered them. Every other field
+# the form holds to the server's own limits, so the server keeps it as sent.
+SUBSTITUTABLE = {"website_id", "segment"}
+
+
 def named(values, directory, website_id):
     """Flow values with their website and segment as names (``website_id``: the website of a
     segment when ``values`` has none, as in an edit's changes)."""

@@ -17,7 +17,15 @@ from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens, keep_upload
 from flows_app.export import csv_lines
 from flows_app.failures import describe
-from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values, named, substitutions
+from flows_app.forms import (
+    FLOW_FIELDS,
+    SUBSTITUTABLE,
+    FlowForm,
+    fingerprint,
+    flow_values,
+    named,
+    substitutions,
+)
 from flows_app.images import copy_image
 from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
@@ -258,8 +266,11 @@ def _save_edit(request, connection, api, flow_id):
         return redirect("flows:detail", connection.pk, flow_id)
     try:
         # Call 2: only the fields that differ from the server's version. Its answer is what the
-        # detail page after the redirect shows (from the cache).
-        _, saved = api.update_flow(flow_id, changes, form.upload, form.remove_image)
+        # detail page after the redirect shows (from the cache). A server that answers with the id
+        # alone is read back only when what was sent could have been substituted.
+        _, saved = api.update_flow(
+            flow_id, changes, form.upload, form.remove_image, read_back=bool(SUBSTITUTABLE & changes.keys())
+        )
     except ApiError as error:
         return _form_failed(request, connection, form, error, flow=current)
     _report_write(request, api, changes, saved, f"Flow “{form.cleaned_data['name']}” saved.")
@@ -269,6 +280,9 @@ def _save_edit(request, connection, api, flow_id):
 def _report_write(request, api, sent, flow, done):
     """Says "done" only when the server kept what was sent: it substitutes an unknown website or
     segment and clamps values silently (API_CONTRACT.md), so its answer is checked field by field."""
+    if flow is None and not SUBSTITUTABLE & sent.keys():
+        messages.success(request, done)
+        return
     if flow is None:
         messages.warning(
             request,
