@@ -7,10 +7,13 @@ RUNTIME := $(VENV)/.runtime-$(shell sha1sum < requirements.txt | cut -c1-12)
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The sandbox (the local flows API) is its own gunicorn process, so that its answers never wait
+# for one of the threads the dashboard keeps for people.
+SANDBOX_PORT ?= $(shell echo $$(($(PORT) + 1)))
 
 # Local, non-production settings for `make run`: secrets are generated once into var/ and kept.
 RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
-	SANDBOX_URL=http://$(HOST):$(PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
+	SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
 
 .PHONY: help setup run-setup run dev test lint format check-deploy chromium bench loadtest screenshots clean
 
@@ -47,6 +50,8 @@ run: run-setup
 	@$(RUN_ENV) && $(PY) manage.py migrate --no-input -v 0 && $(PY) manage.py collectstatic --no-input -v 0 \
 		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) \
 		&& trap 'kill 0' EXIT && ($(PY) manage.py sandbox_tick --loop 30 >/dev/null &) && ($(PY) manage.py worker &) \
+		&& (GUNICORN_ACCESSLOG=/dev/null $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --bind $(HOST):$(SANDBOX_PORT) \
+			--threads 8 dashboard.wsgi:application &) \
 		&& $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --bind $(HOST):$(PORT) dashboard.wsgi:application
 
 dev: run-setup

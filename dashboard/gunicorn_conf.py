@@ -1,5 +1,5 @@
-"""gunicorn settings. Threads matter: the sandbox is served by the same process, so a dashboard
-view calling the sandbox needs a second thread free to answer it."""
+"""gunicorn settings. Each thread serves one request at a time, and a page waits for the flows API
+at most 2 x FLOWS_API_TIMEOUT; `make run` serves the sandbox from a gunicorn process of its own."""
 
 import os
 
@@ -12,6 +12,6 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 if workers > 1 and not os.environ.get("REDIS_URL"):
-    # One-time create tokens, kept images, the page cache and the rate budget live in Django's
+    # One-time create tokens, the edit locks, the page cache and the rate budget live in Django's
     # cache; local memory is per process, so several workers must share Redis.
     raise SystemExit("WEB_CONCURRENCY above 1 needs REDIS_URL: the workers must share one cache.")

@@ -77,6 +77,9 @@ for _server in FLOWS_API_SERVERS:
         raise ImproperlyConfigured(f"FLOWS_API_SERVERS entry {_server!r} must be an http(s) URL.")
 FLOWS_API_SERVERS = [server.rstrip("/") for server in FLOWS_API_SERVERS]
 FLOWS_API_TIMEOUT = env_number("FLOWS_API_TIMEOUT", 10.0, minimum=0.1)
+# The largest answer the dashboard reads from the API, once unpacked: a page of 1000 flows is
+# about 1.5 MB, so 16 MB leaves room to spare while a hostile answer stops there.
+FLOWS_API_MAX_BYTES = env_number("FLOWS_API_MAX_BYTES", 16 * 1024 * 1024, kind=int, minimum=64 * 1024)
 # How long a flows page stays fresh in the shared cache; 0 turns the cache off.
 FLOWS_CACHE_SECONDS = env_number("FLOWS_CACHE_SECONDS", 15, kind=int)
 IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", 2 * 1024 * 1024, kind=int, minimum=1)
@@ -112,6 +115,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "flows_app.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages shrink about tenfold; Django's gzip pads each answer against BREACH, and the CSRF
@@ -187,6 +191,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_number("LOGIN_FAILURE_LIMIT", 5, kind=int, minimum=1)
 AXES_COOLOFF_TIME = env_number("LOGIN_COOLOFF_MINUTES", 15, kind=int, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many reverse proxies in front of Pushdeck append to X-Forwarded-For: the client address is
+# read from there (flows_app/client_ip.py). 0 (direct) trusts no header.
+TRUSTED_PROXY_COUNT = env_number("TRUSTED_PROXY_COUNT", 0, kind=int)
+AXES_CLIENT_IP_CALLABLE = "flows_app.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -218,12 +226,21 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Images kept after a rejected submit (flows_app/drafts.py): a few per user, within a total budget,
+# for 15 minutes. With several machines, share this folder or keep a user on one machine.
+DRAFTS_ROOT = Path(os.environ.get("DRAFTS_ROOT", BASE_DIR / "var" / "drafts"))
+DRAFTS_PER_USER = env_number("DRAFTS_PER_USER", 5, kind=int, minimum=1)
+DRAFTS_MAX_BYTES = env_number("DRAFTS_MAX_BYTES", 256 * 1024 * 1024, kind=int, minimum=1024 * 1024)
 MEDIA_URL = "media/"
 # Uploads stay in memory, so the dashboard never writes one to disk: beyond this size the handler
 # keeps counting but stops storing, and the form refuses the file as too large.
 FILE_UPLOAD_HANDLERS = ["flows_app.upload_handlers.MemoryOnlyUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
+# A flow carries one image: a second file part ends the request (400) before it is buffered.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+# Larger bodies are refused before they are read (flows_app.middleware.RequestSizeLimitMiddleware).
+REQUEST_MAX_BYTES = env_number("REQUEST_MAX_BYTES", 4 * IMAGE_MAX_BYTES + 1024 * 1024, kind=int, minimum=1024)
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

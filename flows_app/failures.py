@@ -1,10 +1,24 @@
-"""What each upstream failure means to a user: a status, a headline, what to do next."""
+"""What each upstream failure means to a user: a status, a headline, what to do next.
+
+One message per problem: the headline says what happened, the advice what to do; the server's
+own words, when it gave some, are quoted apart and never repeat ours.
+"""
 
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from flows_app.api import NotFound, RateLimited, Rejected, Unauthorized, Unavailable
+from flows_app.api import (
+    NotFound,
+    RateLimited,
+    Rejected,
+    TimedOut,
+    Unauthorized,
+    Unavailable,
+    Unexpected,
+    Unreachable,
+)
 from flows_app.crypto import DecryptionError
 
 
@@ -12,35 +26,42 @@ from flows_app.crypto import DecryptionError
 class Failure:
     status: int
     title: str
-    message: str
     advice: str
+    server_said: str = ""
     link: str = ""
     link_label: str = ""
     retry_after: int | None = None
 
     @property
-    def toast(self):
-        return f"{self.title} {self.advice}"
+    def summary(self):
+        """Headline and advice in one line, for a toast, a row or a form; pages show them apart."""
+        wait = (
+            _("Try again in %(seconds)d seconds.") % {"seconds": self.retry_after} if self.retry_after else ""
+        )
+        return " ".join(part for part in (self.title, self.advice, wait) if part)
 
 
-def describe(error, connection=None):
-    """A readable Failure for an ApiError (or an unreadable stored key); never a traceback."""
+def describe(error, connection=None, reload_url=""):
+    """A readable Failure for an ApiError (or an unreadable stored key); never a traceback.
+
+    ``reload_url`` is where to see the result of a write whose answer was unreadable.
+    """
     edit_url = reverse("connection_edit", args=[connection.pk]) if connection else reverse("connections")
     if isinstance(error, DecryptionError):
         return Failure(
             409,
             "This connection's stored API key can no longer be read.",
-            str(error),
             "Enter the key again on the connection's page.",
-            edit_url,
-            "Edit connection",
+            link=edit_url,
+            link_label="Edit connection",
         )
+    said = error.server_said
     if isinstance(error, Unauthorized):
         return Failure(
             403,
             "The server refused this connection's API key.",
-            error.message,
             "Check that the key is right, enabled and that the API is part of the account's plan.",
+            said,
             edit_url,
             "Edit connection",
         )
@@ -48,27 +69,51 @@ def describe(error, connection=None):
         return Failure(
             404,
             "This flow does not exist on the server.",
-            error.message,
             "It may have been deleted by someone else; go back to the list.",
+            said,
         )
     if isinstance(error, RateLimited):
-        seconds = max(1, int(error.retry_after or 60))
         return Failure(
             429,
-            "Too many requests for this API key.",
-            error.message,
-            f"Everyone using this key shares 60 requests a minute; try again in {seconds} seconds.",
-            retry_after=seconds,
+            _("This API key has used its requests for this minute."),
+            _("Everyone using this key shares 60 requests a minute."),
+            said,
+            retry_after=max(1, int(error.retry_after or 60)),
         )
     if isinstance(error, Rejected):
-        return Failure(422, "The server refused the change.", error.message, "Nothing was changed.")
-    if isinstance(error, Unavailable):
+        if error.write:
+            return Failure(422, "The server refused the change.", "Nothing was changed.", said)
         return Failure(
             502,
-            "The flows server could not be reached.",
-            error.message,
-            "Check that the server is up, then try again in a moment.",
+            _("The server refused to answer (HTTP %(status)s).") % {"status": error.status},
+            _("Try again in a moment; if it keeps happening, tell whoever runs the server."),
+            said,
         )
-    return Failure(
-        502, "The flows server gave an unexpected answer.", error.message, "Try again in a moment."
-    )
+    if isinstance(error, Unexpected):
+        advice = _("Try again in a moment; if it keeps happening, the server may have changed its API.")
+        if error.write:
+            advice = _("The change was probably made: reload to see it before you try again.")
+        return Failure(
+            502,
+            _("The server sent something unexpected. %(detail)s") % {"detail": error.message},
+            advice,
+            link=reload_url if error.write else "",
+            link_label=_("Reload") if error.write and reload_url else "",
+        )
+    if isinstance(error, Unreachable):
+        return Failure(
+            502,
+            _("The flows server could not be reached."),
+            _("Nothing was sent. Check that the server is up, then try again in a moment."),
+        )
+    if isinstance(error, Unavailable):
+        title = (
+            error.message
+            if isinstance(error, TimedOut) or error.status
+            else _("The connection to the server broke.")
+        )
+        advice = _("Try again in a moment.")
+        if error.write:
+            advice = _("The change may have been made anyway: check before you try again.")
+        return Failure(502, title, advice)
+    return Failure(502, "The flows server gave an unexpected answer.", "Try again in a moment.", said)

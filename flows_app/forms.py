@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from flows_app.api import ApiError, Flow, RateLimited, Unauthorized, Unavailable, connect
+from flows_app.api import ApiError, Flow, Unauthorized, connect
+from flows_app.api.client import discard_session
 from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_TIME_TYPES
 from flows_app.drafts import keep_upload, kept_upload
+from flows_app.failures import describe
 from flows_app.images import read_image
 from flows_app.models import Connection, server_choices
 
@@ -63,20 +65,18 @@ class ConnectionForm(forms.ModelForm):
         """One list call proves the key works on that server before it is stored."""
         probe = Connection(server=server)
         probe.set_api_key(key)
+        api = connect(probe)
         try:
-            connect(probe).list_flows(1, 10, fresh=True)
-        except Unauthorized as error:
-            self.add_error("api_key", f"The server rejected this API key: {error.message}")
-        except Unavailable as error:
-            self.add_error(
-                None, f"The server could not be reached, so the key was not checked. {error.message}"
-            )
-        except RateLimited as error:
-            self.add_error(
-                None, f"The server is rate limiting this key; try again in {error.retry_after} seconds."
-            )
+            api.list_flows(1, 10, fresh=True)
         except ApiError as error:
-            self.add_error(None, f"The server gave an unexpected answer: {error.message}")
+            # A key that failed is not kept: neither is its session (and its socket).
+            discard_session(api.client)
+            if isinstance(error, Unauthorized):
+                self.add_error("api_key", f"The server rejected this API key: {error.message}")
+            else:
+                self.add_error(
+                    None, _("The key could not be checked. %(why)s") % {"why": describe(error).summary}
+                )
 
     def save(self, commit=True):
         if self.cleaned_data.get("api_key"):
@@ -112,16 +112,29 @@ TTL_LABELS = {
 }
 # The server clamps wait times to 1..90 days, whatever the unit (API_CONTRACT.md).
 WAIT_LIMITS = {"minutes": 90 * 24 * 60, "hours": 90 * 24, "days": 90}
-HTTP_URL = [URLValidator(schemes=["http", "https"], message="Enter a web address starting with http(s)://.")]
 BUTTONS = (1, 2)
 
 
+def wait_limit_message(unit):
+    if unit == "days":
+        return _("At most 90 days.")
+    return _("At most %(limit)s %(unit)s (90 days).") % {"limit": f"{WAIT_LIMITS[unit]:,}", "unit": unit}
+
+
+class WebUrlField(forms.URLField):
+    """A web address: one check (http or https only) and so one message, whatever is wrong with it."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter a web address starting with http:// or https://.")
+    }
+
+
 def url_field(label, **kwargs):
-    return forms.URLField(
+    return WebUrlField(
         label=label,
         required=False,
         max_length=512,
-        validators=HTTP_URL,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
         **kwargs,
     )
@@ -317,7 +330,7 @@ class FlowForm(forms.Form):
         cleaned = super().clean()
         unit, wait = cleaned.get("wait_time_type"), cleaned.get("wait_time")
         if unit and wait and wait > WAIT_LIMITS[unit]:
-            self.add_error("wait_time", f"At most 90 days: {WAIT_LIMITS[unit]:,} {unit}.")
+            self.add_error("wait_time", wait_limit_message(unit))
         for n in BUTTONS:
             title, url = cleaned.get(f"button_title_{n}"), cleaned.get(f"button_url_{n}")
             if url and not title:

@@ -1,15 +1,51 @@
 """Two cross-cutting concerns, each handled once for every view."""
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext as _
 from django_htmx.http import reswap
 
 from flows_app.api import ApiError
 from flows_app.crypto import DecryptionError
 from flows_app.failures import describe
 from flows_app.toasts import add_toast
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request body larger than REQUEST_MAX_BYTES before anything reads it.
+
+    First in the chain: the CSRF check (and any access to request.POST) would otherwise read and
+    parse the whole body, for anyone, logged in or not. The limit leaves room for an image a few
+    times too large, so that the form can still say what is wrong with it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            response = HttpResponse(
+                _(
+                    "This request is larger than Pushdeck accepts (%(limit)s). An image may be up to %(image)s."
+                )
+                % {
+                    "limit": filesizeformat(settings.REQUEST_MAX_BYTES),
+                    "image": filesizeformat(settings.IMAGE_MAX_BYTES),
+                },
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Content-Length"] = len(response.content)
+            return response
+        return self.get_response(request)
 
 
 class ApiErrorMiddleware:
@@ -31,7 +67,7 @@ class ApiErrorMiddleware:
         failure = describe(exception, getattr(request, "connection", None))
         if getattr(request, "htmx", False):
             response = reswap(HttpResponse(status=failure.status), "none")
-            add_toast(response, "error", failure.toast, failure.link, failure.link_label)
+            add_toast(response, "error", failure.summary, failure.link, failure.link_label)
         else:
             response = render(request, "errors/api.html", {"failure": failure}, status=failure.status)
         if failure.retry_after:

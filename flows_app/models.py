@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,17 @@ def server_choices():
     return choices
 
 
+def validate_server(value):
+    """Only a configured server may receive a user's key: the admin and the shell included, so that
+    nobody can point a connection (and its key) at an address of their choosing."""
+    if value not in dict(server_choices()):
+        raise ValidationError(
+            _("%(server)s is not one of the servers this site allows (FLOWS_API_SERVERS)."),
+            code="server_not_allowed",
+            params={"server": value},
+        )
+
+
 class ConnectionQuerySet(models.QuerySet):
     def for_user(self, user):
         # The one place that decides who may use a connection: sharing with a team goes here.
@@ -26,7 +38,11 @@ class ConnectionQuerySet(models.QuerySet):
 class Connection(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
     label = models.CharField(max_length=100)
-    server = models.CharField(max_length=200, help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.")
+    server = models.CharField(
+        max_length=200,
+        validators=[validate_server],
+        help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.",
+    )
     api_key_encrypted = models.TextField(editable=False)
     api_key_last4 = models.CharField(max_length=4, editable=False)
     is_default = models.BooleanField(default=False)
@@ -45,6 +61,13 @@ class Connection(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.server_label})"
+
+    def save(self, *args, **kwargs):
+        # Forms and the admin validate first; this catches every other path (shell, scripts).
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "server" in update_fields:
+            validate_server(self.server)
+        super().save(*args, **kwargs)
 
     @property
     def base_url(self):

@@ -1,4 +1,5 @@
-"""Uploads stay in memory: the dashboard never writes a user's file to disk.
+"""Uploads stay in memory: Django never spools a user's file to a temporary file. (Only an image
+that passed every check may be kept on disk, as a draft: flows_app/drafts.py.)
 
 Django's default handlers move a file larger than FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary
 file. This handler keeps at most that many bytes in memory and only counts the rest: the file's

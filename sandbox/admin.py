@@ -5,7 +5,7 @@ from .models import ApiAccount, Fault, Flow, Segment, Website
 
 @admin.register(ApiAccount)
 class ApiAccountAdmin(admin.ModelAdmin):
-    list_display = ("name", "api_enabled", "flows_limit", "order_by")
+    list_display = ("name", "masked_key", "api_enabled", "flows_limit", "order_by")
 
 
 @admin.register(Website)

@@ -64,9 +64,12 @@ UTM_CAMPAIGNS = ["welcome", "cart-recovery", "flash-sale", "winback", "digest", 
 
 def ensure_account(api_key=None, name="Sandbox user"):
     """The account for api_key (a new random key when None), with its three demo websites."""
-    account, _ = ApiAccount.objects.get_or_create(
-        api_key=api_key or secrets.token_hex(16), defaults={"name": name}
-    )
+    api_key = api_key or secrets.token_hex(16)
+    account = ApiAccount.objects.with_key(api_key).first()
+    if account is None:
+        account = ApiAccount(name=name)
+        account.set_key(api_key)
+        account.save()
     if not account.websites.exists():
         for site_name, host, subscribers, segments in WEBSITES:
             website = Website.objects.create(

@@ -1,6 +1,8 @@
 """The vendor side of the flows API: accounts with API keys, their websites, segments and flows,
 plus the faults an operator can inject to see how the dashboard copes with a misbehaving server."""
 
+import hashlib
+
 from django.db import models
 from django.utils import timezone
 
@@ -10,6 +12,17 @@ DEFAULT_TTL = 2419200
 URGENCIES = ("low", "normal", "high")
 # The largest wait_time per unit: 90 days in each unit.
 WAIT_TIME_MAX = {"minutes": 129600, "hours": 2160, "days": 90}
+
+
+def hash_key(api_key):
+    """What the sandbox stores of a key: its SHA-256. Keys are random tokens, so a plain hash is
+    enough to make a leaked database (or an admin page) useless for calling the API."""
+    return hashlib.sha256(api_key.strip().encode()).hexdigest()
+
+
+class ApiAccountQuerySet(models.QuerySet):
+    def with_key(self, api_key):
+        return self.filter(key_hash=hash_key(api_key))
 
 
 class ApiAccount(models.Model):
@@ -25,7 +38,8 @@ class ApiAccount(models.Model):
     ]
 
     name = models.CharField(max_length=100)
-    api_key = models.CharField(max_length=128, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_last4 = models.CharField(max_length=4, editable=False)
     api_enabled = models.BooleanField(default=True, help_text="Off: the key answers 401.")
     flows_limit = models.IntegerField(default=1000, help_text="The plan's flow limit; -1 is unlimited.")
     order_by = models.CharField(
@@ -39,8 +53,18 @@ class ApiAccount(models.Model):
         max_length=64, default="UTC", help_text="The zone of every datetime the API sends this user."
     )
 
+    objects = ApiAccountQuerySet.as_manager()
+
     def __str__(self):
         return self.name
+
+    def set_key(self, api_key):
+        self.key_hash = hash_key(api_key)
+        self.key_last4 = api_key.strip()[-4:]
+
+    @property
+    def masked_key(self):
+        return f"••••{self.key_last4}"
 
 
 class Website(models.Model):

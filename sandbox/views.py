@@ -54,7 +54,9 @@ def user(request):
     def route(account):
         if request.method != "GET":
             return error(NOT_FOUND, 404)
-        return JsonResponse({"data": _user_data(account)})
+        # The sandbox keeps only a hash of the key: the one presented is the one answered with.
+        presented = request.headers["Authorization"].partition(" ")[2].strip()
+        return JsonResponse({"data": _user_data(account, presented)})
 
     return _serve(request, route)
 
@@ -73,11 +75,11 @@ def _serve(request, route):
     if scheme != "Bearer" or not api_key.strip():
         # API_CONTRACT.md ("Errors"): this one error spells its status as the string "401".
         return error(NO_BEARER, 401, status_field="401")
-    account = ApiAccount.objects.filter(api_key=api_key.strip(), api_enabled=True).first()
+    account = ApiAccount.objects.with_key(api_key).filter(api_enabled=True).first()
     if account is None:
         return error(NO_ACCESS, 401)
 
-    budget = ratelimit.spend(account.api_key)
+    budget = ratelimit.spend(account.key_hash)
     if budget and budget.exceeded:
         response = error(RATE_LIMITED, 429)
     else:
@@ -272,7 +274,7 @@ def _segment_data(row):
     }
 
 
-def _user_data(account):
+def _user_data(account, api_key):
     plan = {"flows_limit": account.flows_limit, "websites_limit": -1, "api_is_enabled": True}
     return {
         "id": account.id,
@@ -281,7 +283,7 @@ def _user_data(account):
         "name": account.name,
         "timezone": account.timezone,
         # The real server answers with the key itself (API_CONTRACT.md, "Secrets").
-        "api_key": account.api_key,
+        "api_key": api_key,
         "plan_settings": plan,
     }
 

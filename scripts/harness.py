@@ -171,7 +171,7 @@ ids = []
 for label, key in spec["connections"]:
     # Unlimited plan: the runs create flows beyond the sandbox's default limit of 1000, and must
     # never meet the limit while they toggle.
-    ApiAccount.objects.filter(api_key=key).update(flows_limit=-1)
+    ApiAccount.objects.with_key(key).update(flows_limit=-1)
     connection = Connection(owner=user, label=label, server=SANDBOX)
     connection.set_api_key(key)
     connection.save()

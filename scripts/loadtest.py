@@ -23,6 +23,7 @@ var/loadtest-results.json (or --json). Exits 1 when any request failed or any to
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -97,8 +98,8 @@ def flow_states(database):
     with contextlib.closing(sqlite3.connect(database, timeout=30)) as db:
         rows = db.execute(
             "SELECT f.id, f.is_enabled FROM sandbox_flow f JOIN sandbox_apiaccount a ON a.id = f.account_id "
-            "WHERE a.api_key = ?",
-            (API_KEY,),
+            "WHERE a.key_hash = ?",
+            (hashlib.sha256(API_KEY.encode()).hexdigest(),),
         ).fetchall()
     return {flow_id: bool(enabled) for flow_id, enabled in rows}
 

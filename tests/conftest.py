@@ -93,11 +93,11 @@ def upstream(monkeypatch):
     sent = []
     real_send = FlowsClient._send
 
-    def recording_send(self, method, url, params, files, read_timeout):
+    def recording_send(self, method, url, params, files, ends_at):
         # A text part is (None, value); the image part is (filename, content, content type).
         fields = {name: part[1] if part[0] is None else part for name, part in files or ()}
         sent.append(SimpleNamespace(method=method, url=url, params=params or {}, fields=fields))
-        return real_send(self, method, url, params, files, read_timeout)
+        return real_send(self, method, url, params, files, ends_at)
 
     monkeypatch.setattr(FlowsClient, "_send", recording_send)
     return sent
@@ -113,10 +113,11 @@ def sandbox_media(settings, tmp_path):
 @pytest.fixture
 def demo_flows(connection, sandbox_key, sandbox_media):
     """40 demo flows on the sandbox account behind `connection`, newest first."""
+    from sandbox.models import ApiAccount
     from sandbox.models import Flow as SandboxFlow
 
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
-    return SandboxFlow.objects.filter(account__api_key=sandbox_key).order_by("-id")
+    return SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).order_by("-id")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Images the sandbox stores during tests go to a throwaway folder, not the demo's var/media.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="pushdeck-test-media-")
+DRAFTS_ROOT = tempfile.mkdtemp(prefix="pushdeck-test-drafts-")
 
 # WhiteNoise scans STATIC_ROOT whenever a test client starts: an empty folder of the tests' own,
 # so that a collectstatic running meanwhile (make run, bench, loadtest) cannot break a test.

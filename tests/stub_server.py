@@ -15,6 +15,10 @@ class Answer:
     status: int = 200
     body: bytes | str | dict | None = None
     headers: dict = field(default_factory=dict)
+    # Seconds between the body's bytes, sent one at a time (a slow or hostile server).
+    drip: float = 0
+    # Drip the status line and headers too, not only the body.
+    drip_head: bool = False
 
     def payload(self):
         if isinstance(self.body, dict):
@@ -36,6 +40,7 @@ class StubServer:
     def __init__(self):
         self.script = [Answer(body={"data": []})]
         self.requests = []
+        self.stopping = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -46,12 +51,33 @@ class StubServer:
                 )
                 answer = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
                 payload = answer.payload()
+                if answer.drip_head:
+                    head = "".join(
+                        [f"HTTP/1.1 {answer.status} OK\r\n"]
+                        + [f"{name}: {value}\r\n" for name, value in answer.headers.items()]
+                        + [f"Content-Length: {len(payload)}\r\n\r\n"]
+                    )
+                    self._drip(head.encode() + payload, answer.drip)
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if answer.drip:
+                    self._drip(payload, answer.drip)
+                else:
+                    self.wfile.write(payload)
+
+            def _drip(self, data, every):
+                for byte in data:
+                    if stub.stopping.wait(every):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:
+                        return
 
             do_GET = do_POST = do_DELETE = _answer
 
@@ -70,5 +96,6 @@ class StubServer:
         return self
 
     def __exit__(self, *exc):
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()

@@ -36,7 +36,7 @@ def api(sandbox_url, sandbox_key):
 
 @pytest.fixture
 def account(sandbox_key):
-    return ApiAccount.objects.get(api_key=sandbox_key)
+    return ApiAccount.objects.with_key(sandbox_key).get()
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_delete_then_the_flow_is_gone(api, website):
 
 def test_another_keys_flow_is_not_found(api, sandbox_url, other_sandbox_key):
     other = FlowsClient(sandbox_url, other_sandbox_key, timeout=2)
-    other_website = Website.objects.filter(account__api_key=other_sandbox_key).first()
+    other_website = Website.objects.filter(account__in=ApiAccount.objects.with_key(other_sandbox_key)).first()
     flow_id = create(other, other_website)
     with pytest.raises(NotFound):
         api.get_flow(flow_id)

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +70,9 @@ def test_create_with_an_image_and_a_live_preview(signed_in, sandbox_key):
     signed_in.get_by_role("button", name="Create flow").click()
     expect(signed_in.get_by_role("heading", name="Spring welcome")).to_be_visible()
     expect(signed_in.locator(".toast-success")).to_contain_text("created")
-    created = SandboxFlow.objects.get(account__api_key=sandbox_key, name="Spring welcome")
+    created = SandboxFlow.objects.get(
+        account__in=ApiAccount.objects.with_key(sandbox_key), name="Spring welcome"
+    )
     assert created.image.endswith(".png")
     assert created.button_url_1 == "https://garden.example/browse"
 

@@ -75,7 +75,7 @@ def png():
 @pytest.fixture
 def ctx(logged_in, connection, sandbox_key, sandbox_media):
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
-    account = ApiAccount.objects.get(api_key=sandbox_key)
+    account = ApiAccount.objects.with_key(sandbox_key).get()
     flow = account.flows.filter(button_title_2="").first() or account.flows.first()
     flow.button_title_2 = flow.button_url_2 = ""
     flow.save()
@@ -223,7 +223,7 @@ def test_the_checker_finds_what_the_policy_forbids():
 def test_a_browser_meets_no_csp_violation_anywhere(page, live_server, connection, sandbox_key, sandbox_media):
     """Every page and htmx swap in Chromium: no violation event, no refusal in the console."""
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "12", verbosity=0)
-    account = ApiAccount.objects.get(api_key=sandbox_key)
+    account = ApiAccount.objects.with_key(sandbox_key).get()
     flow = account.flows.filter(is_enabled=True).first()
     refused = []
     page.on(

@@ -30,7 +30,7 @@ def browser(user, connection, sandbox_key, sandbox_media):
     client.force_login(user)
     client.ids = {
         "connection_id": connection.pk,
-        "flow_id": ApiAccount.objects.get(api_key=sandbox_key).flows.get().id,
+        "flow_id": ApiAccount.objects.with_key(sandbox_key).get().flows.get().id,
         "token": keep_upload(user, ImageUpload("mine.png", buffer.getvalue(), "image/png")),
     }
     return client

@@ -1,6 +1,7 @@
 """No double writes: a create is never retried automatically, and a create form sent twice (a
 double click, a resubmit, two tabs at once) makes one flow, thanks to its one-time token."""
 
+import re
 import threading
 import time
 
@@ -17,7 +18,7 @@ from tests.pages import form_with, what_the_user_reads
 
 @pytest.fixture
 def account(connection, sandbox_key, sandbox_media):
-    return ApiAccount.objects.get(api_key=sandbox_key)
+    return ApiAccount.objects.with_key(sandbox_key).get()
 
 
 def create_form(client, connection, account, name):
@@ -56,7 +57,7 @@ def test_a_create_is_sent_once_whatever_the_failure(logged_in, connection, accou
 
 
 def test_a_read_is_retried_so_the_count_above_can_tell(logged_in, connection, account):
-    call_command("sandbox_demo", "--key", account.api_key, "--flows", "1", verbosity=0)
+    call_command("sandbox_demo", "--key", connection.api_key, "--flows", "1", verbosity=0)
     fault = Fault.objects.create(account=account, kind="status", status=503, methods="GET", remaining=10)
     logged_in.get(reverse("flows:list", args=[connection.pk]))
     assert requests_seen(fault) > 1
@@ -75,10 +76,10 @@ def test_a_create_without_a_clear_answer_says_the_flow_may_exist_before_the_user
     """The server may have made the flow before the answer was lost: the user is told to look
     before saving again. A clear refusal says nothing of the kind."""
     data = create_form(logged_in, connection, account, "Maybe made")
-    inject(account.api_key, fault, settings, methods="POST", remaining=1)
+    inject(connection.api_key, fault, settings, methods="POST", remaining=1)
     response = logged_in.post(reverse("flows:new", args=[connection.pk]), data)
     time.sleep(hang_seconds(fault))
-    assert ("may have been created" in what_the_user_reads(response)) is maybe
+    assert bool(re.search(r"may have been made anyway|probably made", what_the_user_reads(response))) is maybe
     # The sandbox's hang answers normally once the dashboard gave up: the flow exists after all.
     made = SandboxFlow.objects.filter(account=account, name="Maybe made").count()
     assert made == (1 if fault == "hang" else 0)

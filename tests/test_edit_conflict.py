@@ -16,7 +16,7 @@ from tests.pages import all_forms, form_with, visible_text
 @pytest.fixture
 def flow(connection, sandbox_key, sandbox_media):
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    flow = ApiAccount.objects.get(api_key=sandbox_key).flows.get()
+    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
     flow.title, flow.button_title_2, flow.button_url_2 = "Loaded title", "", ""
     flow.save()
     return flow
@@ -118,3 +118,44 @@ def test_the_conflict_keeps_the_chosen_image_and_keeping_mine_sends_it(logged_in
     flow.refresh_from_db()
     assert flow.title == "My title"
     assert flow.image.endswith(".png")
+
+
+def test_two_people_saving_the_same_flow_at_once_one_saves_the_other_meets_the_conflict(
+    client, user, connection, flow, settings
+):
+    """Issue 10, item 6: both loaded the same version and save at the same moment. Without one
+    check-and-write per flow, both were told "saved" and the first change was lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.test import Client
+
+    # Each call of the sandbox takes a while, so that the two saves overlap.
+    settings.SANDBOX_LATENCY_MS = 300
+    client.force_login(user)
+    loaded = load_form(client, connection, flow)
+
+    def save(title):
+        editor = Client()
+        editor.force_login(user)
+        return editor.post(edit_url(connection, flow), {**loaded, "title": title}).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(save, ["Anna's title", "Ben's title"]))
+    assert statuses == [302, 409]
+    flow.refresh_from_db()
+    assert flow.title in ("Anna's title", "Ben's title")
+
+
+def test_a_save_that_cannot_get_its_turn_says_so_and_keeps_the_input(logged_in, connection, flow, settings):
+    from django.core.cache import cache
+
+    from flows_app.api import connect
+
+    settings.FLOWS_API_TIMEOUT = 0.1
+    api = connect(connection)
+    cache.set(f"pushdeck:flow-lock:{api.client.fingerprint}:{flow.id}", "someone else", 60)
+    mine = {**load_form(logged_in, connection, flow), "title": "My title"}
+    response = logged_in.post(edit_url(connection, flow), mine)
+    assert response.status_code == 409
+    assert "Someone else is saving this flow right now" in visible_text(response.content)
+    assert response.context["form"]["title"].value() == "My title"

@@ -51,7 +51,7 @@ ACTIONS = [
 @pytest.fixture
 def flow_id(connection, sandbox_key, sandbox_media):
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
-    return ApiAccount.objects.get(api_key=sandbox_key).flows.order_by("id").first().id
+    return ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first().id
 
 
 def prepare(action, client, connection, flow_id, sandbox_key):
@@ -60,7 +60,7 @@ def prepare(action, client, connection, flow_id, sandbox_key):
         return {"is_enabled": "0"}
     if action.form == "create":
         fields = form_with(client.get(f"/connections/{connection.pk}/flows/new/").content, "form_token")
-        website = ApiAccount.objects.get(api_key=sandbox_key).websites.order_by("id").first()
+        website = ApiAccount.objects.with_key(sandbox_key).get().websites.order_by("id").first()
         return {**fields, "website_id": website.id, "name": "New", "title": "Hello", "description": "Hi"}
     if action.form == "edit":
         page = client.get(f"/connections/{connection.pk}/flows/{flow_id}/edit/")
@@ -107,7 +107,7 @@ def test_every_page_and_action_explains_every_api_failure(
 
 @pytest.mark.parametrize("fault", ["401", "404", "500", "not-json", "200-status-error"])
 def test_a_failed_write_changes_nothing_upstream(logged_in, connection, flow_id, sandbox_key, fault):
-    flow = ApiAccount.objects.get(api_key=sandbox_key).flows.get(pk=flow_id)
+    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get(pk=flow_id)
     inject(sandbox_key, fault, methods="POST,DELETE")
     logged_in.post(f"/connections/{connection.pk}/flows/{flow_id}/toggle/", {"is_enabled": "0"}, **HTMX)
     logged_in.post(f"/connections/{connection.pk}/flows/{flow_id}/delete/")
@@ -121,7 +121,7 @@ def test_a_page_that_needs_two_calls_still_answers_within_one_budget(
     """A toggle writes, then reads the flow back: a slow write and a hung read must not add up to
     more than one budget (the page's, not each call's)."""
     settings.FLOWS_API_TIMEOUT = timeout = 1.0
-    account = ApiAccount.objects.get(api_key=sandbox_key)
+    account = ApiAccount.objects.with_key(sandbox_key).get()
     Fault.objects.create(account=account, kind="hang", seconds=0.8 * timeout, methods="POST", remaining=1)
     Fault.objects.create(account=account, kind="hang", seconds=1.1 * timeout, methods="GET")
     started = time.monotonic()

@@ -16,7 +16,7 @@ from flows_app.api import connect
 from flows_app.api.client import FlowsClient, RateBudgetStore
 from flows_app.api.records import Directory, Flow, RateBudget, Website
 from flows_app.find import Query, find_flows, parse, select
-from sandbox.models import ApiAccount, Segment
+from sandbox.models import ApiAccount, Segment, hash_key
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
 
@@ -41,7 +41,7 @@ def shown_ids(response):
 
 def test_websites_segments_and_user_become_records_without_their_secrets(sandbox_url, sandbox_key, caplog):
     caplog.set_level(logging.DEBUG)
-    SandboxWebsite.objects.filter(account__api_key=sandbox_key).update(vapid_private_key=CANARY)
+    SandboxWebsite.objects.filter(account__key_hash=hash_key(sandbox_key)).update(vapid_private_key=CANARY)
     client = FlowsClient(sandbox_url, sandbox_key, timeout=2)
     websites, segments, user = client.list_websites(), client.list_segments(), client.get_user()
     assert [site.name for site in websites] == [
@@ -59,7 +59,7 @@ def test_websites_segments_and_user_become_records_without_their_secrets(sandbox
 
 
 def test_the_secrets_reach_no_page_and_no_cache_entry(logged_in, connection, demo_flows, sandbox_key):
-    SandboxWebsite.objects.filter(account__api_key=sandbox_key).update(vapid_private_key=CANARY)
+    SandboxWebsite.objects.filter(account__key_hash=hash_key(sandbox_key)).update(vapid_private_key=CANARY)
     pages = [
         logged_in.get(url("list", connection), {"fresh": "1"}),
         logged_in.get(url("list", connection), {"sort": "name"}),
@@ -151,7 +151,7 @@ def test_the_list_and_the_detail_name_websites_and_segments(logged_in, connectio
 
 
 def test_the_form_offers_the_connections_websites_and_narrows_segments(logged_in, connection, sandbox_key):
-    sites = list(SandboxWebsite.objects.filter(account__api_key=sandbox_key).order_by("id"))
+    sites = list(SandboxWebsite.objects.filter(account__key_hash=hash_key(sandbox_key)).order_by("id"))
     html = logged_in.get(url("new", connection)).content.decode()
     assert "Northwind Outfitters · shop.northwind.example · 18,420 subscribers" in html
     assert "Returning customers · 6,310 subscribers" in html and "Coffee lovers" not in html
@@ -178,7 +178,7 @@ def test_a_website_or_segment_the_api_does_not_have_is_refused_before_sending(
 def test_a_segment_of_another_website_is_refused(logged_in, connection, sandbox_key):
     from tests.test_flows_views import form_token, valid_form
 
-    other = Segment.objects.filter(website__account__api_key=sandbox_key).order_by("-id").first()
+    other = Segment.objects.filter(website__account__key_hash=hash_key(sandbox_key)).order_by("-id").first()
     data = valid_form(form_token=form_token(logged_in, connection), segment=str(other.id))
     response = logged_in.post(url("new", connection), data)
     assert response.status_code == 400
@@ -192,11 +192,11 @@ def test_a_create_the_server_moves_to_another_website_is_reported_not_called_cre
     after the dashboard read the list of websites, so the form accepted it."""
     from tests.test_flows_views import form_token, valid_form
 
-    sites = list(SandboxWebsite.objects.filter(account__api_key=sandbox_key).order_by("id"))
+    sites = list(SandboxWebsite.objects.filter(account__key_hash=hash_key(sandbox_key)).order_by("id"))
     data = valid_form(form_token=form_token(logged_in, connection), website_id=str(sites[2].id), name="Moved")
     sites[2].delete()
     response = logged_in.post(url("new", connection), data, follow=True)
-    created = SandboxFlow.objects.get(account__api_key=sandbox_key, name="Moved")
+    created = SandboxFlow.objects.get(account__key_hash=hash_key(sandbox_key), name="Moved")
     assert created.website_id == sites[0].id, "the server put it on the first website"
     text = response.content.decode()
     assert "Flow “Moved” created, but the server did not keep everything you sent" in text
@@ -228,7 +228,7 @@ def test_an_edit_the_server_substitutes_is_reported_not_called_saved(
 def test_a_faithful_create_is_simply_created(logged_in, connection, sandbox_key):
     from tests.test_flows_views import form_token, valid_form
 
-    segment = Segment.objects.filter(website__account__api_key=sandbox_key).order_by("id").first()
+    segment = Segment.objects.filter(website__account__key_hash=hash_key(sandbox_key)).order_by("id").first()
     data = valid_form(form_token=form_token(logged_in, connection), segment=str(segment.id), is_enabled=None)
     response = logged_in.post(url("new", connection), data, follow=True)
     text = response.content.decode()
@@ -456,7 +456,7 @@ def test_export_of_another_users_connection_is_404(client, other_user, connectio
 
 
 def test_sandbox_account_timezone_is_the_users(sandbox_url, sandbox_key):
-    ApiAccount.objects.filter(api_key=sandbox_key).update(timezone="Europe/Berlin")
+    ApiAccount.objects.with_key(sandbox_key).update(timezone="Europe/Berlin")
     assert FlowsClient(sandbox_url, sandbox_key, timeout=2).get_user().timezone == "Europe/Berlin"
 
 
@@ -481,7 +481,7 @@ def test_the_home_page_shows_every_connection_and_a_failing_one_in_its_own_card(
     from tests.test_connections import make_connection
 
     broken = make_connection(user, other_sandbox_key, label="Broken shop")
-    ApiAccount.objects.filter(api_key=other_sandbox_key).update(api_enabled=False)
+    ApiAccount.objects.with_key(other_sandbox_key).update(api_enabled=False)
     html = logged_in.get("/").content.decode()
     assert "Northwind Outfitters" in html and f"{demo_flows.count()} <span" in html
     card = re.search(rf'id="connection-{broken.pk}-title".*?</section>', html, re.S).group(0)

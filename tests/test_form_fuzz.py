@@ -171,7 +171,7 @@ def flow_id(connection, sandbox_key, sandbox_media):
     from sandbox.models import ApiAccount
 
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    return ApiAccount.objects.get(api_key=sandbox_key).flows.get().id
+    return ApiAccount.objects.with_key(sandbox_key).get().flows.get().id
 
 
 @settings(

@@ -172,3 +172,42 @@ def test_an_upload_within_the_limit_stays_in_memory_too(logged_in, connection, d
     image = SimpleUploadedFile("big.png", content, content_type="image/png")
     logged_in.post(reverse("flows:new", args=[connection.pk]), {**VALID, "image": image})
     assert disk_writes == []
+
+
+def test_kept_images_are_capped_per_user_and_in_total_on_disk_not_in_memory(
+    user, other_user, settings, tmp_path
+):
+    """Issue 10, item 9: 300 rejected submits of a 2 MB image pinned 480 MB of cache memory."""
+    from django.core.cache import cache
+
+    from flows_app.api import ImageUpload
+    from flows_app.drafts import keep_upload, kept_upload
+
+    settings.DRAFTS_ROOT = tmp_path
+    settings.DRAFTS_PER_USER = 3
+    settings.DRAFTS_MAX_BYTES = 5 * 1024 * 1024
+    image = ImageUpload("big.png", picture("PNG") + b"\0" * (1024 * 1024), "image/png")
+    mine = [keep_upload(user, image) for _ in range(300)]
+    assert [kept_upload(user, token) is not None for token in mine[-4:]] == [False, True, True, True]
+    assert kept_upload(user, mine[-1]).content == image.content
+    theirs = [keep_upload(other_user, image) for _ in range(3)]
+    stored = sum(path.stat().st_size for path in tmp_path.rglob("*") if path.is_file())
+    assert stored <= settings.DRAFTS_MAX_BYTES
+    assert kept_upload(other_user, theirs[-1]) is not None
+    assert kept_upload(user, mine[-3]) is None, "the oldest go first when the budget is spent"
+    assert not any(key for key in cache._cache if "upload" in key)
+
+
+def test_a_kept_image_expires(user, settings, tmp_path):
+    import os
+
+    from flows_app.api import ImageUpload
+    from flows_app.drafts import UPLOAD_SECONDS, keep_upload, kept_upload
+
+    settings.DRAFTS_ROOT = tmp_path
+    token = keep_upload(user, ImageUpload("a.png", picture("PNG"), "image/png"))
+    [path] = tmp_path.rglob(f"{token}--*")
+    old = path.stat().st_mtime - UPLOAD_SECONDS - 1
+    os.utime(path, (old, old))
+    assert kept_upload(user, token) is None
+    assert not path.exists()

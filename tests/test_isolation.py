@@ -66,7 +66,7 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     connection.set_api_key(other_sandbox_key)
     connection.save()
     call_command("sandbox_demo", "--key", other_sandbox_key, "--flows", "2", verbosity=0)
-    flow = ApiAccount.objects.get(api_key=other_sandbox_key).flows.order_by("id").first()
+    flow = ApiAccount.objects.with_key(other_sandbox_key).get().flows.order_by("id").first()
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     token = keep_upload(other_user, ImageUpload("theirs.png", buffer.getvalue(), "image/png"))
@@ -81,7 +81,7 @@ def mine(connection, sandbox_key):
 
 def snapshot(theirs, other_sandbox_key):
     connection = Connection.objects.get(pk=theirs["connection_id"])
-    flows = ApiAccount.objects.get(api_key=other_sandbox_key).flows.order_by("id")
+    flows = ApiAccount.objects.with_key(other_sandbox_key).get().flows.order_by("id")
     return (
         (connection.label, connection.is_default, connection.api_key_encrypted),
         [(flow.id, flow.name, flow.title, flow.is_enabled, flow.image) for flow in flows],
@@ -147,7 +147,7 @@ def test_every_url_needs_a_login(client, theirs):
 
 
 def test_my_own_ids_work_so_the_404s_above_mean_something(logged_in, mine, connection, sandbox_key):
-    flow = ApiAccount.objects.get(api_key=sandbox_key).flows.get()
+    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
     values = {**mine, "flow_id": flow.id}
     for route in (
         "connections/<int:connection_id>/flows/<int:flow_id>/",

@@ -100,3 +100,41 @@ def test_a_lower_limit_from_settings_is_honoured(client, user, settings):
     settings.AXES_FAILURE_LIMIT = 2
     fail(client, 2)
     assert log_in(client, PASSWORD).status_code == 429
+
+
+PROXY = "10.0.0.2"
+
+
+def log_in_through_proxy(client, password, forwarded_for):
+    return client.post(
+        "/accounts/login/",
+        {"username": "marketer", "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_proxy_failures_count_per_client_not_for_everyone(client, user, settings):
+    """Issue 10, item 10: with everyone arriving from the proxy's address, an attacker's five
+    wrong passwords used to lock the real user out too."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = log_in_through_proxy(client, "wrong password", "198.51.100.66")
+    assert response.status_code == 429
+    response = log_in_through_proxy(client, PASSWORD, "203.0.113.7")
+    assert response.status_code == 302
+
+
+def test_an_address_the_client_wrote_itself_is_not_believed(client, user, settings):
+    """The proxy appends the real address; a forged one to its left changes nothing."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        response = log_in_through_proxy(client, "wrong password", f"192.0.2.{number}, 198.51.100.66")
+    assert response.status_code == 429
+
+
+def test_without_a_trusted_proxy_the_header_is_ignored(client, user, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        response = log_in_through_proxy(client, "wrong password", f"192.0.2.{number}")
+    assert response.status_code == 429

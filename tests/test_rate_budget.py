@@ -15,7 +15,7 @@ from sandbox.models import ApiAccount, Fault
 from tests.pages import what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-RETRY = re.compile(r"[Tt]ry again in (\d+) seconds?")
+RETRY = re.compile(r"(?:[Tt]ry|Ready) again in (\d+) seconds?")
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def sent(monkeypatch):
 @pytest.fixture
 def flow_id(connection, sandbox_key, sandbox_media):
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
-    return ApiAccount.objects.get(api_key=sandbox_key).flows.order_by("id").first().id
+    return ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first().id
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_a_spent_budget_stops_every_page_with_when_to_retry_and_sends_nothing(
         assert wait, f"{url} does not say when to retry: {told[:300]}"
         assert 1 <= int(wait.group(1)) <= 60
     assert sent == [], "requests were sent although the budget was spent"
-    assert ApiAccount.objects.get(api_key=connection.api_key).flows.filter(pk=flow_id).exists()
+    assert ApiAccount.objects.with_key(connection.api_key).get().flows.filter(pk=flow_id).exists()
 
 
 def test_a_spent_budget_page_carries_retry_after(logged_in, connection, flow_id, settings, clock):
@@ -130,7 +130,7 @@ def test_a_429_from_the_server_is_retried_after_its_reset_only_when_that_is_soon
 ):
     # 45 s before the sandbox's window ends: too long to wait inside a page view.
     clock[0] = (clock[0] // 60) * 60 + 15
-    Fault.objects.create(account=ApiAccount.objects.get(api_key=sandbox_key), kind="status", status=429)
+    Fault.objects.create(account=ApiAccount.objects.with_key(sandbox_key).get(), kind="status", status=429)
     sent.clear()
     response = logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/")
     assert response.status_code == 429

@@ -10,6 +10,7 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from sandbox import ratelimit
 from sandbox.models import ApiAccount, Fault, Flow, Segment, Website
@@ -28,13 +29,13 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def account(db):
     call_command("sandbox_create_key", "--key", KEY, verbosity=0)
-    return ApiAccount.objects.get(api_key=KEY)
+    return ApiAccount.objects.with_key(KEY).get()
 
 
 @pytest.fixture
 def other_account(db):
     call_command("sandbox_create_key", "--key", OTHER_KEY, verbosity=0)
-    return ApiAccount.objects.get(api_key=OTHER_KEY)
+    return ApiAccount.objects.with_key(OTHER_KEY).get()
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def api(client, method, path="", key=KEY, **kwargs):
 
 def create(client, key=KEY, **fields):
     """POST a create with the required fields (website_id defaults to the account's first)."""
-    account = ApiAccount.objects.get(api_key=key)
+    account = ApiAccount.objects.with_key(key).get()
     data = {**REQUIRED, "website_id": str(account.websites.order_by("id").first().id), **fields}
     response = api(client, "post", key=key, data=data)
     assert response.status_code == 200, response.content
@@ -598,7 +599,7 @@ def test_live_hang_fault_times_the_client_out(live_server, account):
 def test_create_key_prints_a_random_key_with_three_websites(db):
     out = StringIO()
     call_command("sandbox_create_key", stdout=out)
-    account = ApiAccount.objects.get(api_key=out.getvalue().strip())
+    account = ApiAccount.objects.with_key(out.getvalue().strip()).get()
     assert account.websites.count() == 3
     assert Segment.objects.filter(website__account=account).count() == 6
 
@@ -680,3 +681,23 @@ def test_tick_loop_repeats_until_interrupted(account, monkeypatch):
     assert naps == [5.0, 5.0]
     assert out.getvalue().count("Advanced") == 2
     assert out.getvalue().endswith("Stopped.\n")
+
+
+def test_the_sandbox_keeps_a_hash_of_each_key_never_the_key(client, django_user_model, sandbox_key):
+    """Issue 10, item 12: the keys were stored in plain text and shown in the sandbox's admin."""
+    from django.db import connection as database
+
+    with database.cursor() as cursor:
+        cursor.execute("SELECT * FROM sandbox_apiaccount")
+        stored = repr(cursor.fetchall())
+    assert sandbox_key not in stored
+    admin = django_user_model.objects.create_superuser("root", password="correct horse battery")
+    client.force_login(admin)
+    account = ApiAccount.objects.with_key(sandbox_key).get()
+    for page in (
+        reverse("admin:sandbox_apiaccount_changelist"),
+        reverse("admin:sandbox_apiaccount_change", args=[account.pk]),
+    ):
+        html = client.get(page).content.decode()
+        assert sandbox_key not in html
+    assert sandbox_key[-4:] in client.get(reverse("admin:sandbox_apiaccount_changelist")).content.decode()

@@ -131,7 +131,7 @@ def account(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.SANDBOX_RATE_LIMIT = 0
     call_command("sandbox_create_key", "--key", KEY, verbosity=0)
-    account = ApiAccount.objects.get(api_key=KEY)
+    account = ApiAccount.objects.with_key(KEY).get()
     account.flows_limit = -1
     account.save()
     return account

@@ -1,7 +1,17 @@
 """The flows API, as the dashboard sees it: ``connect(connection)`` and typed records and errors."""
 
 from flows_app.api.client import FlowsClient
-from flows_app.api.errors import ApiError, NotFound, RateLimited, Rejected, Unauthorized, Unavailable
+from flows_app.api.errors import (
+    ApiError,
+    NotFound,
+    RateLimited,
+    Rejected,
+    TimedOut,
+    Unauthorized,
+    Unavailable,
+    Unexpected,
+    Unreachable,
+)
 from flows_app.api.records import Flow, FlowSettings, ImageUpload, Page, RateBudget
 from flows_app.api.service import FlowsService, connect
 
@@ -17,7 +27,10 @@ __all__ = [
     "RateBudget",
     "RateLimited",
     "Rejected",
+    "TimedOut",
     "Unauthorized",
     "Unavailable",
+    "Unexpected",
+    "Unreachable",
     "connect",
 ]

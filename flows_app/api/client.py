@@ -1,20 +1,50 @@
 """The HTTP client of the flows API: the only code in Pushdeck that speaks to the server."""
 
+import contextlib
 import hashlib
 import logging
 import math
 import random
+import socket
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import orjson
 import requests
+from django.conf import settings
 from django.core.cache import caches
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
-from flows_app.api.errors import ApiError, NotFound, RateLimited, Rejected, Unauthorized, Unavailable
-from flows_app.api.records import ApiUser, Flow, Page, RateBudget, Segment, Website, as_int
+from flows_app.api.errors import (
+    ApiError,
+    Malformed,
+    NotFound,
+    RateLimited,
+    Rejected,
+    TimedOut,
+    Unauthorized,
+    Unavailable,
+    Unexpected,
+    Unreachable,
+)
+from flows_app.api.records import (
+    ApiUser,
+    Flow,
+    Page,
+    RateBudget,
+    Segment,
+    Website,
+    as_int,
+    identifier,
+    mapping,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +58,12 @@ BACKOFF_CAP = 2.0
 # A 429 is retried inside a page view only when the window reopens this soon.
 RATE_RETRY_MAX_WAIT = 2.0
 RATE_WINDOW = 60
+CONNECT_TIMEOUT = 3.05
+# Sessions (each with its keep-alive sockets) kept for the most recently used connections.
+SESSION_POOL_SIZE = 64
+# Bodies are read in pieces of this size, so that the deadline and the size cap are checked often.
+CHUNK_BYTES = 64 * 1024
+WRITES = {"POST", "DELETE"}
 
 
 def _backoff(attempt):
@@ -55,35 +91,128 @@ def _header_int(response, name):
         return None
 
 
+class Answer(NamedTuple):
+    """An HTTP answer read in full, within the call's deadline and size cap."""
+
+    status: int
+    headers: dict
+    content: bytes
+
+
 def _origin(url):
     parts = urlsplit(url)
     return parts.scheme, parts.hostname, parts.port
 
 
-_sessions = {}
-_sessions_lock = threading.Lock()
+# The monotonic time by which the current thread's call must have its answer's headers.
+_headers_due = threading.local()
 
 
-def _session_for(base_url, api_key):
-    """One ``requests.Session`` per connection, headers set once, reused across requests."""
-    fingerprint = hashlib.sha256(f"{base_url}\0{api_key}".encode()).hexdigest()
-    with _sessions_lock:
-        session = _sessions.get(fingerprint)
-        if session is None:
-            session = requests.Session()
-            session.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT})
-            session.headers["Accept"] = "application/json"
-            _sessions[fingerprint] = session
-    return session, fingerprint
+class _HeadersByDeadline:
+    """Waits for an answer's status line and headers no longer than the call's deadline.
+
+    A read timeout restarts with every byte, and http.client reads the head a line at a time: a
+    server sending one header byte a second would hold the call far past its deadline. A timer
+    shuts the socket down when the deadline passes, which ends the wait at once.
+    """
+
+    def getresponse(self, *args, **kwargs):
+        due = getattr(_headers_due, "at", None)
+        if due is None or self.sock is None:
+            return super().getresponse(*args, **kwargs)
+        watchdog = threading.Timer(max(0.0, due - time.monotonic()), _shut, args=(self.sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().getresponse(*args, **kwargs)
+        finally:
+            watchdog.cancel()
+
+
+def _shut(sock):
+    # Already closed: the answer came in meanwhile.
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = type("HeadersByDeadlineHTTPConnection", (_HeadersByDeadline, HTTPConnection), {})
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = type("HeadersByDeadlineHTTPSConnection", (_HeadersByDeadline, HTTPSConnection), {})
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _deadline_session():
+    session = requests.Session()
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, _DeadlineAdapter())
+    return session
+
+
+class _SessionPool:
+    """One ``requests.Session`` per connection, headers set once, reused across requests.
+
+    Bounded, least recently used first out: every key the connection form checks would otherwise
+    keep a session, and its socket, for the life of the process.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self.sessions = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, base_url, api_key):
+        fingerprint = hashlib.sha256(f"{base_url}\0{api_key}".encode()).hexdigest()
+        with self.lock:
+            session = self.sessions.get(fingerprint)
+            if session is None:
+                session = _deadline_session()
+                session.headers.update({"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT})
+                session.headers["Accept"] = "application/json"
+                self.sessions[fingerprint] = session
+            self.sessions.move_to_end(fingerprint)
+            evicted = []
+            while len(self.sessions) > self.size:
+                evicted.append(self.sessions.popitem(last=False)[1])
+        for old in evicted:
+            # A request still using it finishes; its connection is then not kept alive.
+            old.close()
+        return session, fingerprint
+
+    def discard(self, fingerprint):
+        with self.lock:
+            session = self.sessions.pop(fingerprint, None)
+        if session is not None:
+            session.close()
+
+    def close(self):
+        with self.lock:
+            sessions, self.sessions = list(self.sessions.values()), OrderedDict()
+        for session in sessions:
+            session.close()
+
+
+_sessions = _SessionPool(SESSION_POOL_SIZE)
+# For public files of the API's server (a flow's image): no key, the same deadline on the head.
+_public = _deadline_session()
 
 
 def close_sessions():
     """Close every pooled connection: a server being shut down (tests' live_server, a reload)
     otherwise keeps threads blocked on idle keep-alive sockets."""
-    with _sessions_lock:
-        for session in _sessions.values():
-            session.close()
-        _sessions.clear()
+    _sessions.close()
+
+
+def discard_session(client):
+    """Forget the session of a client whose key will not be used again (a key that failed its check)."""
+    _sessions.discard(client.fingerprint)
 
 
 class RateBudgetStore:
@@ -143,7 +272,8 @@ class FlowsClient:
         # With view_started (a time.monotonic() value), every call of this client shares one deadline
         # from then: a page view that needs two calls still waits at most one deadline.
         self.view_ends_at = None if view_started is None else view_started + self.deadline
-        self.session, self.fingerprint = _session_for(self.base_url, api_key)
+        self.session, self.fingerprint = _sessions.get(self.base_url, api_key)
+        self.max_bytes = settings.FLOWS_API_MAX_BYTES
         self.budget_store = RateBudgetStore(self.fingerprint)
         self.budget = RateBudget()
         self.calls = 0
@@ -153,10 +283,12 @@ class FlowsClient:
     # Operations
 
     def list_flows(self, page=1, results_per_page=25):
-        body = self._request(
-            "GET", "/api/flows/", params={"page": page, "results_per_page": results_per_page}
+        return self._request(
+            "GET",
+            "/api/flows/",
+            params={"page": page, "results_per_page": results_per_page},
+            read=lambda body: Page.from_api(body, page, results_per_page),
         )
-        return Page.from_api(body, page, results_per_page)
 
     def iter_flows(self, results_per_page=1000):
         page = 1
@@ -194,24 +326,29 @@ class FlowsClient:
         """
         if _origin(url) != _origin(self.base_url):
             raise Rejected("The image is kept on another server, which Pushdeck does not contact.")
+        # Within the page view's deadline, head and body, like every call of the API.
+        ends_at = time.monotonic() + self.time_left()
+        left = ends_at - time.monotonic()
+        _headers_due.at = ends_at
         try:
-            with requests.get(
+            response = _public.get(
                 url,
                 headers={"User-Agent": USER_AGENT},
-                timeout=(min(3.05, self.timeout), self.timeout),
+                timeout=(min(CONNECT_TIMEOUT, self.timeout, left), min(self.timeout, left)),
                 allow_redirects=False,
                 stream=True,
-            ) as response:
-                if response.status_code != 200:
-                    raise Unavailable(f"The image could not be read (HTTP {response.status_code}).")
-                content = bytearray()
-                for chunk in response.iter_content(64 * 1024):
-                    content += chunk
-                    if len(content) > max_bytes:
-                        raise Rejected("The image is larger than the size allowed for a flow.")
+            )
         except requests.RequestException:
             raise Unavailable("The image could not be read: the connection failed.") from None
-        return bytes(content)
+        finally:
+            _headers_due.at = None
+        with response:
+            if response.status_code != 200:
+                raise Unavailable(f"The image could not be read (HTTP {response.status_code}).")
+            try:
+                return self._read_body("GET", url, response, ends_at, max_bytes)
+            except Unexpected:
+                raise Rejected("The image is larger than the size allowed for a flow.") from None
 
     def _check_budget(self, requests_needed):
         remaining = self.budget.remaining
@@ -224,8 +361,9 @@ class FlowsClient:
             )
 
     def get_flow(self, flow_id):
-        body = self._request("GET", f"/api/flows/{int(flow_id)}")
-        return Flow.from_api(body["data"])
+        return self._request(
+            "GET", f"/api/flows/{int(flow_id)}", read=lambda body: Flow.from_api(body["data"])
+        )
 
     def create_flow(self, fields, image=None):
         """Create a flow; returns ``(id, Flow or None)``: newer servers answer with the whole flow."""
@@ -235,16 +373,14 @@ class FlowsClient:
             # The create trap: the server turns these on when present at all, whatever the value.
             if not (name in ("is_silent", "is_auto_hide") and not value)
         }
-        body = self._request("POST", "/api/flows", form=form, image=image)
-        return self._written(body)
+        return self._request("POST", "/api/flows", form=form, image=image, read=self._written)
 
     def update_flow(self, flow_id, changes, image=None, remove_image=False):
         """Send only ``changes``; returns ``(id, Flow or None)`` like ``create_flow``."""
         form = dict(changes)
         if remove_image and image is None:
             form["image_remove"] = 1
-        body = self._request("POST", f"/api/flows/{int(flow_id)}", form=form, image=image)
-        return self._written(body)
+        return self._request("POST", f"/api/flows/{int(flow_id)}", form=form, image=image, read=self._written)
 
     def delete_flow(self, flow_id):
         self._request("DELETE", f"/api/flows/{int(flow_id)}")
@@ -274,9 +410,9 @@ class FlowsClient:
 
     @staticmethod
     def _written(body):
-        data = body["data"]
+        data = mapping(body["data"], "The answer to a write")
         flow = Flow.from_api(data) if "name" in data else None
-        return int(data["id"]), flow
+        return identifier(data.get("id"), "The answer to a write"), flow
 
     @staticmethod
     def _multipart(form, image):
@@ -289,104 +425,204 @@ class FlowsClient:
             parts.append(("image", (image.filename, image.content, image.content_type)))
         return parts
 
-    def _request(self, method, path, params=None, form=None, image=None):
+    def time_left(self):
+        """Seconds left of the page view's deadline (a whole deadline when not in a page view)."""
+        if self.view_ends_at is None:
+            return self.deadline
+        return max(0.0, self.view_ends_at - time.monotonic())
+
+    def _request(self, method, path, params=None, form=None, image=None, read=None):
+        """The answer's JSON body, or ``read(body)``: the record it makes. Raises ``ApiError``s only."""
+        try:
+            body = self._attempts(method, path, params, form, image)
+            if read is None or body is None:
+                return body
+            try:
+                return read(body)
+            except (Malformed, KeyError, TypeError, ValueError) as exc:
+                logger.warning("flows API %s %s: unexpected shape: %s", method, path, exc)
+                raise Unexpected("Its answer did not have the shape Pushdeck expects.", 200) from None
+        except ApiError as error:
+            error.write = method in WRITES
+            raise
+
+    def _attempts(self, method, path, params, form, image):
         blocked = self.budget_store.blocked_for()
         if blocked:
-            raise RateLimited(
-                f"The key's request budget is spent; try again in {blocked} s.", retry_after=blocked
-            )
+            raise RateLimited("The key's request budget for this minute is spent.", retry_after=blocked)
         url = self.base_url + path
         files = self._multipart(form, image) if form is not None else None
         retryable = method in IDEMPOTENT
-        ends_at = time.monotonic() + self.deadline
+        started = time.monotonic()
+        ends_at = started + self.deadline
         if self.view_ends_at is not None:
             ends_at = min(ends_at, self.view_ends_at)
         attempt = 0
         while True:
-            left = ends_at - time.monotonic()
-            if left <= 0:
-                raise Unavailable(f"The server did not answer within {self.deadline:g} s.")
-            failure = response = None
+            if ends_at - time.monotonic() <= 0:
+                raise TimedOut(_no_answer_within(started))
+            failure = answer = None
             try:
-                response = self._send(method, url, params, files, min(self.timeout, left))
-                wait = self._retry_wait(response, attempt)
+                answer = self._send(method, url, params, files, ends_at)
+                wait = self._retry_wait(answer, attempt)
             except Unavailable as error:
                 failure, wait = error, _backoff(attempt)
+                if isinstance(error, Unexpected):
+                    # Too much, or a body that broke off: asking again would only repeat it.
+                    wait = None
             attempt += 1
             in_time = wait is not None and time.monotonic() + wait < ends_at
             if retryable and in_time and attempt < MAX_ATTEMPTS:
                 time.sleep(wait)
                 continue
+            if isinstance(failure, TimedOut):
+                raise TimedOut(_no_answer_within(started))
             if failure is not None:
                 raise failure
-            return self._parse(method, response)
+            return self._parse(method, answer)
 
-    def _send(self, method, url, params, files, read_timeout):
+    def _send(self, method, url, params, files, ends_at):
+        """One request and its whole answer, body included, by ``ends_at`` (a monotonic time).
+
+        requests' read timeout restarts with every byte, so a server sending one byte a second
+        would hold the call for as long as it likes: the head is watched by a timer (see
+        _HeadersByDeadline), the body read in pieces, the time left checked between them and given
+        to the socket as its timeout for the next one.
+        """
         self.calls += 1
         self.sending.set()
+        left = ends_at - time.monotonic()
+        _headers_due.at = ends_at
         try:
             response = self.session.request(
                 method,
                 url,
                 params=params,
                 files=files,
-                timeout=(min(3.05, self.timeout), read_timeout),
+                timeout=(min(CONNECT_TIMEOUT, self.timeout, left), min(self.timeout, left)),
                 # The Bearer key must never travel to wherever a redirect points.
                 allow_redirects=False,
+                stream=True,
             )
-            response.content  # noqa: B018 -- read the whole body here, where a dropped connection is caught
+        except requests.ConnectTimeout:
+            raise Unreachable(
+                f"The server did not accept a connection within {CONNECT_TIMEOUT:g} s."
+            ) from None
         except requests.Timeout:
-            raise Unavailable(f"The server did not answer within {self.timeout:g} s.") from None
+            raise TimedOut(TIMED_OUT) from None
         except requests.RequestException as exc:
             logger.warning("flows API %s %s failed: %s", method, url, type(exc).__name__)
-            raise Unavailable("The connection to the server failed before it answered.") from None
-        self.budget = RateBudget(
-            _header_int(response, "X-RateLimit-Limit"), _header_int(response, "X-RateLimit-Remaining")
-        )
-        reset = _header_int(response, "X-RateLimit-Reset") if response.status_code == 429 else None
-        self.budget_store.record(self.budget, reset)
-        return response
+            if _never_connected(exc):
+                raise Unreachable("The connection to the server could not be opened.") from None
+            if time.monotonic() >= ends_at:
+                # The watchdog shut a socket whose answer's head was still arriving.
+                raise TimedOut(TIMED_OUT) from None
+            raise Unavailable("The connection to the server broke before it answered.") from None
+        finally:
+            _headers_due.at = None
+        with response:
+            self.budget = RateBudget(
+                _header_int(response, "X-RateLimit-Limit"), _header_int(response, "X-RateLimit-Remaining")
+            )
+            reset = _header_int(response, "X-RateLimit-Reset") if response.status_code == 429 else None
+            self.budget_store.record(self.budget, reset)
+            content = self._read_body(method, url, response, ends_at)
+        return Answer(response.status_code, response.headers, content)
+
+    def _read_body(self, method, url, response, ends_at, max_bytes=None):
+        max_bytes = max_bytes or self.max_bytes
+        received, size = [], 0
+        try:
+            while True:
+                left = ends_at - time.monotonic()
+                if left <= 0:
+                    raise TimedOut(TIMED_OUT)
+                _set_read_timeout(response, left)
+                # read1 returns what one read of the socket brought (unpacked, at most CHUNK_BYTES
+                # of it): a gzip bomb is refused after max_bytes, not unpacked whole.
+                piece = response.raw.read1(CHUNK_BYTES, decode_content=True)
+                if not piece:
+                    return b"".join(received)
+                size += len(piece)
+                if size > max_bytes:
+                    raise Unexpected(
+                        f"It sent more than {max_bytes // (1024 * 1024)} MB, far more than any answer "
+                        "of the API.",
+                        response.status_code,
+                    )
+                received.append(piece)
+        except ReadTimeoutError:
+            raise TimedOut(TIMED_OUT) from None
+        except (HTTPError, OSError) as exc:
+            if time.monotonic() >= ends_at:
+                raise TimedOut(TIMED_OUT) from None
+            logger.warning("flows API %s %s broke off: %s", method, url, type(exc).__name__)
+            raise Unavailable("The connection to the server broke while it was answering.") from None
 
     @staticmethod
-    def _retry_wait(response, attempt):
-        if response.status_code not in RETRY_STATUSES:
+    def _retry_wait(answer, attempt):
+        if answer.status not in RETRY_STATUSES:
             return None
-        if response.status_code == 429:
-            reset = _header_int(response, "X-RateLimit-Reset")
+        if answer.status == 429:
+            reset = _header_int(answer, "X-RateLimit-Reset")
             if reset is None or reset > RATE_RETRY_MAX_WAIT:
                 return None
             return reset + random.uniform(0, 0.25)
         return _backoff(attempt)
 
-    def _parse(self, method, response):
-        status = response.status_code
+    def _parse(self, method, answer):
+        status, content = answer.status, answer.content
         try:
             # orjson reads a page of flows three times faster than the json module.
-            body = orjson.loads(response.content) if response.content else None
+            body = orjson.loads(content) if content else None
         except orjson.JSONDecodeError:
             body = None
         if 200 <= status < 300:
-            if method == "DELETE" and not response.content:
+            if method == "DELETE" and not content:
                 return None
             if isinstance(body, dict) and isinstance(body.get("data"), (dict, list)):
                 return body
-            if isinstance(body, dict) and body.get("status") == "error":
+            if method == "POST" and isinstance(body, dict) and body.get("status") == "error":
                 # Image errors come back as HTTP 200 with this other body (API_CONTRACT.md).
-                raise Rejected(_error_message(body, "The server refused the image."), status)
-            raise Unavailable("The server's answer could not be read.", status)
-        message = _error_message(body, f"The server answered HTTP {status}.")
+                said = _error_message(body, "")
+                raise Rejected(said or "The server refused the image.", status, said)
+            raise Unexpected("Its answer could not be read as the API's JSON.", status)
+        said = _error_message(body, "")
+        message = said or f"The server answered HTTP {status}."
         if status == 401:
             # A write's validation errors and plan limits come back as 401 too (API_CONTRACT.md).
             if method == "POST" and message != NO_ACCESS:
-                raise Rejected(message, status)
-            raise Unauthorized(message, status)
+                raise Rejected(message, status, said)
+            raise Unauthorized(message, status, said)
         if status == 404:
-            raise NotFound(message, status)
+            raise NotFound(message, status, said)
         if status == 429:
-            retry_after = _header_int(response, "X-RateLimit-Reset") or RATE_WINDOW
-            raise RateLimited(message, retry_after=retry_after)
+            retry_after = _header_int(answer, "X-RateLimit-Reset") or RATE_WINDOW
+            raise RateLimited(message, retry_after=retry_after, server_said=said)
         if status >= 500 or 300 <= status < 400:
-            raise Unavailable(f"The server had a problem (HTTP {status}). Try again in a moment.", status)
+            raise Unavailable(f"The flows server had a problem (HTTP {status}).", status)
         if 400 <= status < 500:
-            raise Rejected(message, status)
-        raise ApiError(message, status)
+            raise Rejected(message, status, said)
+        raise Unexpected(f"It answered HTTP {status}, which the API never sends.", status)
+
+
+TIMED_OUT = "The server did not answer in time."
+
+
+def _no_answer_within(started):
+    """What a user who waited this long is told: the time they really waited, not one attempt's."""
+    return f"The server did not answer within {max(1, round(time.monotonic() - started))} s."
+
+
+def _never_connected(exc):
+    """True when the request never left: no connection could be opened (refused, no such host)."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, NewConnectionError)
+
+
+def _set_read_timeout(response, seconds):
+    """The socket waits for the next piece no longer than the call has left."""
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))

@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from flows_app.api.errors import Malformed
+
 TTL_CHOICES = (0, 900, 1800, 3600, 10800, 21600, 43200, 86400, 259200, 432000, 604800, 1209600, 2419200)
 RESULTS_PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
 WAIT_TIME_TYPES = ("minutes", "hours", "days")
@@ -50,6 +52,30 @@ def _text(value):
     return "" if value is None else str(value)
 
 
+def mapping(value, what, optional=False):
+    """``value`` if it is a JSON object; an absent optional one reads as empty."""
+    if optional and value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Malformed(f"{what} is not an object.")
+    return value
+
+
+def sequence(value, what):
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise Malformed(f"{what} is not a list.")
+    return value
+
+
+def identifier(value, what):
+    """A record's id: a positive whole number (a bool or 7.5 is no id)."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdecimal():
+        raise Malformed(f"{what} has no numeric id.")
+    return int(value)
+
+
 # Records are named tuples: immutable, so the cache can share them, and built and pickled faster
 # than frozen dataclasses (a 1000-row page builds 2000 of them; docs/BENCHMARKS.md, round 2).
 
@@ -69,8 +95,8 @@ class FlowSettings(NamedTuple):
 
     @classmethod
     def from_api(cls, data):
-        data = data or {}
-        utm = data.get("utm") or {}
+        data = mapping(data, "A flow's settings", optional=True)
+        utm = mapping(data.get("utm"), "A flow's utm", optional=True)
         return cls(
             ttl=as_int(data.get("ttl"), 2419200),
             urgency=_text(data.get("urgency")) or "normal",
@@ -115,8 +141,9 @@ class Flow(NamedTuple):
 
     @classmethod
     def from_api(cls, data):
+        data = mapping(data, "A flow")
         return cls(
-            id=as_int(data.get("id")),
+            id=identifier(data.get("id"), "A flow"),
             user_id=as_int(data.get("user_id"), None),
             website_id=as_int(data.get("website_id")),
             name=_text(data.get("name")),
@@ -281,8 +308,8 @@ class Page(NamedTuple):
 
     @classmethod
     def from_api(cls, body, page, results_per_page):
-        flows = tuple(Flow.from_api(item) for item in body.get("data") or ())
-        meta = body.get("meta") or {}
+        flows = tuple(Flow.from_api(item) for item in sequence(body.get("data"), "The list of flows"))
+        meta = mapping(body.get("meta"), "The list's meta", optional=True)
         # The vendor's page calls the count "total", the server's code "total_results".
         total = as_int(meta.get("total", meta.get("total_results")), len(flows))
         per_page = as_int(meta.get("results_per_page"), results_per_page) or results_per_page

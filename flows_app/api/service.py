@@ -8,13 +8,14 @@ connection's generation, which retires every cached page of it at once.
 import contextvars
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
 from django.core.cache import cache
 
 from flows_app.after_response import after_response
 from flows_app.api.client import FlowsClient
-from flows_app.api.errors import ApiError, NotFound
+from flows_app.api.errors import ApiError, NotFound, TimedOut
 from flows_app.api.records import Directory
 
 # Websites, segments and the key's owner change rarely: naming things costs a call every ten
@@ -23,6 +24,9 @@ DIRECTORY_SECONDS = 600
 # How long a page outlives its FLOWS_CACHE_SECONDS in the cache, to be shown while the key's budget
 # is spent (at most a rate window, plus the longest wait a 429 may announce).
 STALE_SECONDS = 120
+# A background call ends by its own deadline; a wait for it gives it this much more before
+# giving up on it, so that no page ever waits on a thread without limit.
+WAIT_GRACE = 1.0
 
 # More than gunicorn's threads per process (16 by default), so that a page view never waits for
 # a free thread here; each view runs at most one call at a time on them.
@@ -51,8 +55,15 @@ class FlowsService:
         # In the view's context: what the call leaves for after the response joins the view's.
         future = _background.submit(contextvars.copy_context().run, call, *args, **kwargs)
         future.add_done_callback(lambda _: sending.set())
-        sending.wait()
+        sending.wait(self.client.time_left() + WAIT_GRACE)
         return future
+
+    def result(self, future):
+        """What a call started by ``in_background`` returned, waiting no longer than the view's deadline."""
+        try:
+            return future.result(timeout=self.client.time_left() + WAIT_GRACE)
+        except FutureTimeout:
+            raise TimedOut(f"The server did not answer within {self.client.deadline:g} s.") from None
 
     @property
     def calls(self):

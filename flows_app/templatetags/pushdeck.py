@@ -147,6 +147,19 @@ def shown(value):
 
 
 @register.filter
+def is_web_url(url):
+    """Whether a URL from upstream may become a link or an image source: http(s) only, so that no
+    click on the dashboard runs a ``javascript:`` URL a server sent."""
+    return urlsplit(url or "").scheme.lower() in ("http", "https")
+
+
+@register.inclusion_tag("includes/web_link.html")
+def web_link(url):
+    """``url`` as a link when it is a web address, as plain text otherwise."""
+    return {"url": url}
+
+
+@register.filter
 def website_label(directory, website_id):
     return directory.website_label(website_id)
 

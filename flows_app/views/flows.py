@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django_htmx.http import reswap, retarget
 
 from flows_app import find
 from flows_app.access import flows_api
-from flows_app.api import ApiError, Flow, Unavailable
+from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens, keep_upload
 from flows_app.export import csv_lines
@@ -27,6 +28,7 @@ from flows_app.forms import (
     substitutions,
 )
 from flows_app.images import copy_image
+from flows_app.locks import Busy, flow_lock
 from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
@@ -67,7 +69,7 @@ def flow_list(request, connection_id):
         # Rendering reaches the table after the page's head, menus and heading: those are
         # drawn while the API answers, and only the table waits for it (an ApiError raised here
         # reaches ApiErrorMiddleware as if the view had raised it).
-        result, match_totals = listing.result()
+        result, match_totals = api.result(listing)
         return {
             "result": result,
             "rows": render_rows(connection, result.flows, directory),
@@ -190,11 +192,6 @@ def flow_new(request, connection_id):
         flow_id, flow = api.create_flow(form.values(), form.upload)
     except ApiError as error:
         tokens.release(token)
-        if isinstance(error, Unavailable):
-            # No usable answer is not a "no": the server may have made the flow before failing.
-            form.add_error(
-                None, "The flow may have been created anyway: check the list before you save again."
-            )
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
     _report_write(request, api, form.values(), flow, f"Flow “{form.cleaned_data['name']}” created.")
@@ -246,16 +243,28 @@ def flow_edit(request, connection_id, flow_id):
 
 def _save_edit(request, connection, api, flow_id):
     form = FlowForm(request.POST, request.FILES, user=request.user, directory=api.directory(), editing=True)
+    try:
+        # Check and write as one step per flow: a save racing this one checks after it wrote.
+        with flow_lock(api, flow_id):
+            return _check_and_write(request, connection, api, flow_id, form)
+    except Busy:
+        form.add_error(None, _("Someone else is saving this flow right now. Wait a moment, then save again."))
+        return _form_page(request, connection, form, flow=_stand_in(form, flow_id), status=409)
+
+
+def _stand_in(form, flow_id):
+    """The flow as far as the form knows it, for a page that could not read it from the server."""
+    return Flow(id=int(flow_id), website_id=0, name=form.data.get("name", ""), title="", description="")
+
+
+def _check_and_write(request, connection, api, flow_id, form):
     valid = form.is_valid()
     try:
         # Call 1: the flow as it is now, to see whether someone changed it since the form was loaded.
         current = api.get_flow(flow_id, fresh=True)
     except ApiError as error:
         # Whatever failed, the user's values (and chosen image) come back on the form.
-        stand_in = Flow(
-            id=int(flow_id), website_id=0, name=form.data.get("name", ""), title="", description=""
-        )
-        return _form_failed(request, connection, form, error, flow=stand_in)
+        return _form_failed(request, connection, form, error, flow=_stand_in(form, flow_id))
     if not valid:
         return _form_page(request, connection, form, flow=current, status=400)
     if form.cleaned_data["fingerprint"] != fingerprint(current):
@@ -332,8 +341,17 @@ def _form_page(request, connection, form, flow=None, status=200, **more):
 
 def _form_failed(request, connection, form, error, flow=None):
     """A refused write comes back on the form, with the server's words and the user's input."""
-    failure = describe(error, connection)
-    form.add_error(None, f"{failure.title} {failure.message} {failure.advice}")
+    # Where the outcome of a write whose answer was unreadable can be seen.
+    seen_at = (
+        reverse("flows:detail", args=[connection.pk, flow.id])
+        if flow
+        else reverse("flows:list", args=[connection.pk])
+    )
+    failure = describe(error, connection, reload_url=seen_at)
+    summary = failure.summary
+    if failure.server_said:
+        summary += " " + _("The server said: “%(said)s”") % {"said": failure.server_said}
+    form.add_error(None, summary)
     context = {"connection": connection, "form": form, "flow": flow, "failure": failure}
     return render(request, "flows/form.html", context, status=failure.status)
 

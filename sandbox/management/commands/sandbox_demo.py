@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="Delete the account's flows first.")
 
     def handle(self, *args, key, flows, reset, **options):
-        account = ApiAccount.objects.filter(api_key=key).first()
+        account = ApiAccount.objects.with_key(key).first()
         if account is None:
             raise CommandError("No sandbox account has that key: run sandbox_create_key --key first.")
         if reset:

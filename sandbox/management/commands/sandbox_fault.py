@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--clear", action="store_true", help="Remove every fault of the key.")
 
     def handle(self, *args, kind, key, status, seconds, methods, times, list, clear, **options):
-        account = ApiAccount.objects.filter(api_key=key).first()
+        account = ApiAccount.objects.with_key(key).first()
         if account is None:
             raise CommandError("No sandbox account has this key (sandbox_create_key makes one).")
         if clear:

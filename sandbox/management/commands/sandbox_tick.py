@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from sandbox.demo import tick
-from sandbox.models import Flow
+from sandbox.models import ApiAccount, Flow
 
 
 class Command(BaseCommand):
@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=float, metavar="SECONDS", help="Keep ticking, this often.")
 
     def handle(self, *args, key, loop, **options):
-        flows = Flow.objects.filter(account__api_key=key) if key else Flow.objects.all()
+        flows = (
+            Flow.objects.filter(account__in=ApiAccount.objects.with_key(key)) if key else Flow.objects.all()
+        )
         try:
             while True:
                 self.stdout.write(f"Advanced {tick(flows)} flows.")
