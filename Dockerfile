@@ -20,8 +20,10 @@ RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime-0123456789 \
 
 USER pushdeck
 EXPOSE 8000
+# /healthz: the database and the cache answer (and the worker's heartbeat is fresh); see dashboard/health.py.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "-m", "dashboard.healthcheck"]
 # SECRET_KEY and API_KEY_ENCRYPTION_KEYS must come from the environment; settings refuse to start without them.
 # One container runs both processes of the Procfile: the worker in the background, gunicorn in front.
-# Larger installs run the same image twice, overriding the command: `python manage.py worker` for
-# the worker, and this line without the worker for the web server.
+# compose.yaml runs the same image as two containers instead, overriding the command: `python
+# manage.py worker` for the worker, this line without the worker (nor migrate) for the web server.
 CMD ["sh", "-c", "python manage.py check --deploy --fail-level WARNING && python manage.py migrate --no-input && { python manage.py worker & } && exec gunicorn -c dashboard/gunicorn_conf.py --bind 0.0.0.0:${PORT} dashboard.wsgi:application"]

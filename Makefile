@@ -15,7 +15,7 @@ SANDBOX_PORT ?= $(shell echo $$(($(PORT) + 1)))
 RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
 	SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
 
-.PHONY: help setup run-setup run dev test lint format check-deploy chromium bench loadtest screenshots clean
+.PHONY: help setup run-setup run dev test lint format check-deploy chromium services bench loadtest screenshots clean
 
 help:
 	@echo "make run    - set up, then serve the dashboard on the sandbox with demo data at http://$(HOST):$(PORT)"
@@ -62,6 +62,12 @@ chromium:
 	@command -v chromium >/dev/null || { echo "Installing Debian's Chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The production-shape tests (tests/test_production.py) start their own throwaway PostgreSQL and Redis.
+services:
+	@[ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ] && command -v redis-server >/dev/null || { \
+		echo "Installing Debian's PostgreSQL and Redis for the production-shape tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; }
+
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -76,11 +82,12 @@ check-deploy: $(INSTALLED)
 		API_KEY_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-test: lint check-deploy chromium
+test: lint check-deploy chromium services
 	$(VENV)/bin/pytest
 
 bench: setup
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_snapshot.py
 
 # Loopback only and bounded; fails on any error or lost toggle. DURATION=10 make loadtest for a short run.
 loadtest: setup

@@ -7,8 +7,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 worker_class = "gthread"
 timeout = 60
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
-# The default access log format has no headers, so no Authorization value can reach it.
+# Off unless asked for: Django logs every request itself, with the user and the budget it spent
+# (flows_app/logging.py). The format has no headers, so no Authorization value can reach it.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 if workers > 1 and not os.environ.get("REDIS_URL"):

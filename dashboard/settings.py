@@ -82,6 +82,13 @@ FLOWS_API_TIMEOUT = env_number("FLOWS_API_TIMEOUT", 10.0, minimum=0.1)
 FLOWS_API_MAX_BYTES = env_number("FLOWS_API_MAX_BYTES", 16 * 1024 * 1024, kind=int, minimum=64 * 1024)
 # How long a flows page stays fresh in the shared cache; 0 turns the cache off.
 FLOWS_CACHE_SECONDS = env_number("FLOWS_CACHE_SECONDS", 15, kind=int)
+# Trends: every connection's flows are snapshotted this often by the worker; hourly detail is kept
+# this many days (daily sums after), and all history, deleted flows' included, this many days.
+STATS_SNAPSHOT_MINUTES = env_number("STATS_SNAPSHOT_MINUTES", 15, kind=int, minimum=1)
+STATS_HOURLY_DAYS = env_number("STATS_HOURLY_DAYS", 14, kind=int, minimum=2)
+STATS_RETENTION_DAYS = env_number("STATS_RETENTION_DAYS", 400, kind=int, minimum=1)
+if STATS_RETENTION_DAYS < STATS_HOURLY_DAYS:
+    raise ImproperlyConfigured("STATS_RETENTION_DAYS must be at least STATS_HOURLY_DAYS.")
 IMAGE_MAX_BYTES = env_number("IMAGE_MAX_BYTES", 2 * 1024 * 1024, kind=int, minimum=1)
 IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", 4096 * 4096, kind=int, minimum=1)
 
@@ -112,9 +119,13 @@ INSTALLED_APPS = [
     "flows_app",
     "sandbox",
     "jobs",
+    "trends",
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers probes on the container's own address, before the host check.
+    "dashboard.health.HealthCheckMiddleware",
+    "flows_app.logging.RequestLogMiddleware",
     "flows_app.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -158,16 +169,27 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
         conn_max_age=60,
+        # A connection kept from an earlier request is checked before use: after a restart of
+        # PostgreSQL (an upgrade, a failover) the next page reconnects instead of failing.
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that accepts connections but does not answer (overloaded, failing over) fails a
+    # page (and /healthz) in seconds, not after the system's two minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "rate-budget": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that stops answering fails a page (and /healthz) in seconds instead of holding
+        # every thread until gunicorn's timeout kills the process.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+    CACHES = {"default": _redis, "rate-budget": _redis}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -183,6 +205,9 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Requests of each minute's budget that background jobs leave to people using the dashboard.
 JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
+# /healthz fails when no worker has beaten for this long. A worker beats every few seconds between
+# tasks, and a task (a bulk job's slice) runs for about 20 s.
+WORKER_STALE_SECONDS = env_number("WORKER_STALE_SECONDS", 120, kind=int, minimum=10)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -269,11 +294,21 @@ if HTTPS_ONLY:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# One line per request and per upstream call (flows_app/logging.py); LOG_FORMAT=json for collectors.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json (got {LOG_FORMAT!r}).")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "flows_app.logging.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "flows_app.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # urllib3 logs request lines only at DEBUG; keep it quiet so no header can leak through it.
     # django-tasks-db's worker logs each of its start-ups, which jobs/worker.py does every second.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
     path("", include("flows_app.urls")),
+    path("connections/<int:connection_id>/", include("trends.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -119,9 +119,12 @@ class Preferences(models.Model):
     def of(cls, request):
         """The signed-in user's preferences (defaults until they first choose), read once a request."""
         if not hasattr(request, "_preferences"):
-            user = request.user
-            found = cls.objects.filter(user=user).first() if user.is_authenticated else None
-            request._preferences = found or cls(user=user if user.is_authenticated else None)
+            # No user at all on a request refused before authentication (a bad Host header's 400
+            # page): the defaults, not a 500.
+            user = getattr(request, "user", None)
+            signed_in = user is not None and user.is_authenticated
+            found = cls.objects.filter(user=user).first() if signed_in else None
+            request._preferences = found or cls(user=user if signed_in else None)
         return request._preferences
 
     def remember(self, **choices):

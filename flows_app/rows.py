@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from flows_app.templatetags.pushdeck import icon, percent
+from trends.listing import week_cells, weeks_of
 
 # Each value's name, shown above it when the table becomes cards on phones (app.css).
 LABELS = {
@@ -54,7 +55,7 @@ title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span c
 <span id="flow-{flow_id}-message" class="row-message" role="status"></span></td>"""
 
 
-def _row(flow, url, website, zone, edit, copy, trash, label):
+def _row(flow, url, website, zone, edit, copy, trash, label, trend):
     name = escape(flow.name)
     return f"""<tr id="flow-{flow.id}">
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
@@ -67,6 +68,7 @@ def _row(flow, url, website, zone, edit, copy, trash, label):
 <td class="num" data-label="{label["clicked"]}">{flow.total_clicked:,}</td>
 <td class="num" data-label="{label["closed"]}">{flow.total_closed:,}</td>
 <td class="num strong" data-label="{label["click_rate"]}">{percent(flow.click_rate)}</td>
+{trend(flow.id)}
 <td class="nowrap muted" data-label="{label["last_sent"]}">{_last_sent(flow.last_sent_datetime, zone)}</td>
 <td class="row-actions">\
 <a class="icon-btn" href="{url}edit/" aria-label="Edit {name}" title="Edit">{edit}</a>\
@@ -98,14 +100,17 @@ def _audience(directory, flow):
 def render_rows(connection, flows, directory):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
     their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
-    they are in (hx-target on the table body)."""
+    they are in (hx-target on the table body). Each row has its trend: a sparkline and its last
+    7 days, from Pushdeck's own history (one query for the page, no upstream call)."""
     prefix = _prefix(connection)
     icons = icon("edit"), icon("copy"), icon("trash")
     label = _labels()
     # Datetimes are in the key owner's time zone, when the server says which (API_CONTRACT.md).
     zone = escape(directory.timezone or "server time")
+    trend = week_cells(weeks_of(connection, flows))
     html = "".join(
-        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, *icons, label) for flow in flows
+        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, *icons, label, trend)
+        for flow in flows
     )
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
 

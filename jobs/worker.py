@@ -12,6 +12,7 @@ import os
 import socket
 import time
 
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Max
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -26,6 +27,7 @@ from jobs.models import WorkerBeat
 logger = logging.getLogger(__name__)
 
 BEAT_EVERY = 5
+DATABASE_RETRY_SECONDS = 2
 
 
 def last_heartbeat():
@@ -59,12 +61,20 @@ class Worker:
         logger.info("Worker %s started (pid %s)", self.worker_id, os.getpid())
         try:
             while self.queue.running:
-                self.beat()
-                periodic.run_due()
-                if self.run_one_task():
+                try:
+                    self.beat()
+                    periodic.run_due()
+                    if self.run_one_task():
+                        continue
+                    if self.until_idle and not self.anything_queued():
+                        return
+                except (OperationalError, InterfaceError) as error:
+                    # The database went away (a restart, a failover): drop the broken connection
+                    # and try again, rather than exit and leave the work to whoever restarts us.
+                    logger.warning("Worker %s: the database is unavailable (%s)", self.worker_id, error)
+                    connections.close_all()
+                    time.sleep(DATABASE_RETRY_SECONDS)
                     continue
-                if self.until_idle and not self.anything_queued():
-                    return
                 time.sleep(self.interval)
         finally:
             self.queue.reset_signals()

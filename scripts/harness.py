@@ -43,6 +43,10 @@ INHERITED_SETTINGS = (
     "SANDBOX_UPDATE_ANSWER",
     "DJANGO_SETTINGS_MODULE",
     "LOG_LEVEL",
+    "LOG_FORMAT",
+    "GUNICORN_ACCESSLOG",
+    # The test suite's (tests/conftest.py); `check --deploy` refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
@@ -117,6 +121,8 @@ def child_env(database, **settings):
         SANDBOX_RATE_LIMIT="0",
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="WARNING",
+        # Counted by logged_requests(), one line per request whatever LOG_LEVEL says.
+        GUNICORN_ACCESSLOG="-",
     )
     env.update(settings)
     return env
@@ -172,7 +178,7 @@ for label, key in spec["connections"]:
     # Unlimited plan: the runs create flows beyond the sandbox's default limit of 1000, and must
     # never meet the limit while they toggle.
     ApiAccount.objects.with_key(key).update(flows_limit=-1)
-    connection = Connection(owner=user, label=label, server=SANDBOX)
+    connection = Connection(owner=user, label=label, server=spec["server"] or SANDBOX)
     connection.set_api_key(key)
     connection.save()
     ids.append(connection.pk)
@@ -181,15 +187,32 @@ print("CONNECTIONS " + json.dumps(ids))
 """
 
 
-def add_user(env, username, password, connections):
-    """A dashboard user with a sandbox connection per (label, API key), the first its default;
-    the connections' ids, in the same order."""
-    spec = json.dumps({"username": username, "password": password, "connections": connections})
+def add_user(env, username, password, connections, server=None):
+    """A dashboard user with a connection per (label, API key) to server (the sandbox served by the
+    dashboard itself when None), the first its default; the connections' ids, in the same order."""
+    spec = json.dumps(
+        {"username": username, "password": password, "connections": connections, "server": server}
+    )
     out = manage(env, "shell", "-c", ADD_USER.format(spec=spec))
     return json.loads(out.split("CONNECTIONS ", 1)[1])
 
 
 # The servers
+
+
+def stop_group(process, stop_signal=signal.SIGTERM, timeout=10):
+    """Stops a process started with start_new_session=True and every process it forked (its
+    group): with stop_signal, then SIGKILL after timeout seconds."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, stop_signal)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 class Server:
@@ -234,16 +257,8 @@ class Server:
             return "(no output)"
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_group(self.process)
 
     @classmethod
     def stop_all(cls):

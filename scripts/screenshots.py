@@ -5,7 +5,8 @@ Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sa
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
 login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form, the websites
 overview, the list searched and sorted, and the list again in dark mode; then the list and a flow on a
-390 px phone, light and dark.
+390 px phone, light and dark; then a flow's trend chart (the demo's back-filled history) and the
+Trends page's table of flows with their sparklines, light and dark.
 """
 
 import os
@@ -103,6 +104,25 @@ def open_websites(page):
     page.wait_for_selector("tfoot")
 
 
+def shoot_trends(browser, base, scheme, suffix=""):
+    """The busiest flow's chart alone (one day's values shown as on focus), and the top of the
+    Trends page's table of flows. The page is tall enough to hold both unscrolled, so that the
+    sticky top bar covers neither."""
+    context = browser.new_context(viewport={"width": 1280, "height": 2400}, color_scheme=scheme)
+    page = context.new_page()
+    log_in(page, base)
+    # The Trends page lists the flows by their last 7 days' sends, the busiest first.
+    page.goto(f"{base}/connections/1/trends/")
+    table = page.locator("#flows-week").bounding_box()
+    page.screenshot(path=OUT / f"trends-flows{suffix}.png", clip={**table, "height": 560})
+    busiest = page.locator("#flows-week .flow-name").first.get_attribute("href")
+    page.goto(base + busiest)
+    page.locator("#trend .mark").nth(-8).focus()
+    page.locator("#trend").screenshot(path=OUT / f"trend{suffix}.png")
+    print(f"  docs/screenshots/trend{suffix}.png, trends-flows{suffix}.png")
+    context.close()
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -145,6 +165,7 @@ def main():
                     phone_shots = [(f"phone-list{suffix}.png", lambda page: None)]
                     phone_shots.append((f"phone-detail{suffix}.png", open_first_flow))
                     shoot(browser, base, scheme, phone_shots, size=PHONE)
+                    shoot_trends(browser, base, scheme, suffix)
                 browser.close()
         finally:
             server.terminate()

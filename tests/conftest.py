@@ -34,6 +34,17 @@ def _clear_cache():
 
 
 @pytest.fixture(scope="session")
+def services():
+    """A throwaway PostgreSQL server and Redis for the production-shape tests (tests/services.py)."""
+    from tests.services import MISSING, available, postgres_and_redis
+
+    if not available():
+        pytest.fail(MISSING)
+    with postgres_and_redis() as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # Playwright cannot download its own browser here: drive Debian's Chromium.
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium"}

@@ -28,9 +28,11 @@ def browser(user, connection, sandbox_key, sandbox_media):
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
+    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
     client.ids = {
         "connection_id": connection.pk,
-        "flow_id": ApiAccount.objects.with_key(sandbox_key).get().flows.get().id,
+        "flow_id": flow.id,
+        "website_id": flow.website_id,
         "token": keep_upload(user, ImageUpload("mine.png", buffer.getvalue(), "image/png")),
     }
     return client

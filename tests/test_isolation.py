@@ -2,8 +2,8 @@
 answers 404 (or 405 for a method the URL never takes), exactly as for ids that do not exist, and
 leaves the other user's things as they were.
 
-The URLs are read from flows_app.urls, so a URL added later is walked without anyone
-remembering to add it here.
+The URLs are read from flows_app.urls and trends.urls, so a URL added later is walked without
+anyone remembering to add it here.
 """
 
 import io
@@ -19,6 +19,7 @@ from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
 from flows_app.models import SANDBOX, Connection
 from sandbox.models import ApiAccount
+from trends import urls as trends_urls
 
 METHODS = ("get", "post", "put", "patch", "delete")
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -46,7 +47,8 @@ def routes(patterns=urls.urlpatterns, prefix=""):
             yield prefix + str(pattern.pattern)
 
 
-ROUTES = sorted(routes())
+# trends.urls is included under each connection (dashboard/urls.py).
+ROUTES = sorted([*routes(), *routes(trends_urls.urlpatterns, "connections/<int:connection_id>/")])
 WITH_IDS = [route for route in ROUTES if PARAMETER.search(route)]
 
 
@@ -70,7 +72,13 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     token = keep_upload(other_user, ImageUpload("theirs.png", buffer.getvalue(), "image/png"))
-    return {"connection_id": connection.pk, "flow_id": flow.id, "token": token, "connection": connection}
+    return {
+        "connection_id": connection.pk,
+        "flow_id": flow.id,
+        "website_id": flow.website_id,
+        "token": token,
+        "connection": connection,
+    }
 
 
 @pytest.fixture
@@ -116,7 +124,7 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
     reached = False
     for values in combinations:
         # The same URL with ids that exist nowhere (my own connection kept where it was mine).
-        absent = {**dict.fromkeys(("connection_id", "flow_id", "token"), MISSING)}
+        absent = {**dict.fromkeys(("connection_id", "flow_id", "website_id", "token"), MISSING)}
         if values["connection_id"] == mine["connection_id"]:
             absent["connection_id"] = mine["connection_id"]
         for method in METHODS:

@@ -45,6 +45,7 @@ def test_production_defaults_are_debug_off_and_https_only():
         ({"DEBUG": "maybe"}, "DEBUG must be 1 or 0"),
         ({"FLOWS_API_TIMEOUT": "ten"}, "FLOWS_API_TIMEOUT must be a number"),
         ({"FLOWS_API_SERVERS": "push.example.com"}, "must be an http(s) URL"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json"),
     ],
 )
 def test_a_bad_or_missing_value_stops_start_up_with_a_clear_message(env, complaint):

@@ -45,6 +45,7 @@ from flows_app.api.records import (
     identifier,
     mapping,
 )
+from flows_app.logging import log_upstream_call
 
 logger = logging.getLogger(__name__)
 
@@ -462,6 +463,7 @@ class FlowsClient:
             if ends_at - time.monotonic() <= 0:
                 raise TimedOut(_no_answer_within(started))
             failure = answer = None
+            sent_at = time.monotonic()
             try:
                 answer = self._send(method, url, params, files, ends_at)
                 wait = self._retry_wait(answer, attempt)
@@ -470,6 +472,8 @@ class FlowsClient:
                 if isinstance(error, Unexpected):
                     # Too much, or a body that broke off: asking again would only repeat it.
                     wait = None
+            outcome = answer.status if failure is None else type(failure).__name__
+            log_upstream_call(method, url, outcome, sent_at, self.budget, self.fingerprint)
             attempt += 1
             in_time = wait is not None and time.monotonic() + wait < ends_at
             if retryable and in_time and attempt < MAX_ATTEMPTS:

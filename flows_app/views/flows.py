@@ -33,6 +33,8 @@ from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
+from trends.listing import COLUMNS as TREND_COLUMNS
+from trends.views import flow_trend
 
 DEFAULT_PER_PAGE = 25
 
@@ -87,6 +89,7 @@ def flow_list(request, connection_id):
         "directory": directory,
         "per_page": per_page,
         "per_page_choices": RESULTS_PER_PAGE,
+        "trend_columns": TREND_COLUMNS,
     }
     return render(request, template_for(request, "flows/list.html", "results"), context)
 
@@ -167,7 +170,12 @@ def _row_failed(request, flow_id, error):
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     flow = api.get_flow(flow_id)
-    context = {"connection": connection, "flow": flow, "directory": api.names()}
+    context = {
+        "connection": connection,
+        "flow": flow,
+        "directory": api.names(),
+        "trend": flow_trend(request, connection, flow.id),
+    }
     return render(request, "flows/detail.html", context)
 
 

@@ -312,6 +312,21 @@
 
   document.querySelectorAll("form[data-flow-form]").forEach(initFlowForm);
 
+  // Trend charts are one tab stop (the latest day or hour); the arrow keys, Home and End move
+  // between the others, each showing its values as it takes the focus.
+  document.addEventListener("keydown", function (event) {
+    const mark = event.target instanceof Element && event.target.closest(".chart .mark");
+    if (!mark) return;
+    const marks = Array.from(mark.parentNode.querySelectorAll(".mark"));
+    const index = marks.indexOf(mark);
+    const next = { ArrowLeft: index - 1, ArrowRight: index + 1, Home: 0, End: marks.length - 1 }[event.key];
+    if (next === undefined || !marks[next]) return;
+    event.preventDefault();
+    mark.tabIndex = -1;
+    marks[next].tabIndex = 0;
+    marks[next].focus();
+  });
+
   // A form sent the classic way cannot be sent twice; its button shows it is busy. Registered
   // last, so that forms other code sends itself (the delete dialog) have been prevented by then.
   document.addEventListener("submit", function (event) {

@@ -4,12 +4,22 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import F
 
 from flows_app.models import SANDBOX, Connection
+from sandbox.models import ApiAccount
+from sandbox.models import Flow as SandboxFlow
+from trends.demo import backfill
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "pushdeck-demo"  # noqa: S105 -- a local demo account, printed on purpose
 DEMO_API_KEY = "demo-sandbox-key-7f3a9c2e5b1d4f60"
+TOTALS = (
+    "total_sent_push_notifications",
+    "total_displayed_push_notifications",
+    "total_clicked_push_notifications",
+    "total_closed_push_notifications",
+)
 
 
 class Command(BaseCommand):
@@ -35,9 +45,23 @@ class Command(BaseCommand):
             connection.set_api_key(DEMO_API_KEY)
             connection.save()
             connection.make_default()
+        self._backfill_history(connection)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nPushdeck demo ready: http://{host}:{port}/\n"
                 f"  username: {DEMO_USERNAME}\n  password: {DEMO_PASSWORD}\n"
             )
         )
+
+    def _backfill_history(self, connection):
+        """Four weeks of made-up trends at the ticker's pace; the sandbox's running totals grow by
+        the same, as if the ticker had been running all along."""
+        flows = SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(DEMO_API_KEY))
+        rows = flows.values_list("id", "website_id", "name", "is_enabled", *TOTALS)
+        added = backfill(connection, [(*row[:4], row[4:]) for row in rows])
+        for flow_id, figures in added.items():
+            flows.filter(pk=flow_id).update(
+                **{name: F(name) + value for name, value in zip(TOTALS, figures, strict=True)}
+            )
+        if added:
+            self.stdout.write("Back-filled four weeks of made-up history for the trends charts (demo data).")

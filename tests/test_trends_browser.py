@@ -1,0 +1,71 @@
+"""The trend chart in Chromium: drawn with data, values shown on focus, the range switch swapping
+the chart in place, and dark mode (with a screenshot kept for people to look at)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def detail(signed_in, live_server, connection, history):
+    signed_in.goto(f"{live_server.url}/connections/{connection.pk}/flows/{history[0].id}/")
+    return signed_in
+
+
+def test_chart_renders_with_data_and_shows_values_on_focus(detail):
+    chart = detail.locator("#trend svg.chart")
+    expect(chart).to_be_visible()
+    points = detail.locator("#trend .line-sent:not(.line-ongoing)").get_attribute("points").split()
+    # Three whole days recorded; today, still running, is the dashed stretch after them.
+    assert len(points) == 3
+    assert detail.locator("#trend .line-sent.line-ongoing").get_attribute("points").split()[0] == points[-1]
+    # The sent line rises off the baseline where the flow sent 100.
+    assert len({point.split(",")[1] for point in points}) > 1
+    marks = detail.locator("#trend .mark")
+    tip = marks.nth(27).locator(".tip")
+    expect(tip).to_be_hidden()
+    # One tab stop, today's mark; the arrow keys reach the day before yesterday.
+    expect(detail.locator('#trend .mark[tabindex="0"]')).to_have_count(1)
+    marks.last.focus()
+    detail.keyboard.press("ArrowLeft")
+    detail.keyboard.press("ArrowLeft")
+    expect(marks.nth(27)).to_be_focused()
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text("Sent: 100")
+    expect(tip).to_contain_text("Click rate: 10.0%")
+    detail.get_by_text("The figures as a table").click()
+    expect(detail.locator(".trend-table tbody tr").first).to_be_visible()
+
+
+def test_range_switch_swaps_the_chart_and_keeps_the_url(detail):
+    detail.get_by_role("link", name="7 days").click()
+    expect(detail.locator("#trend .mark")).to_have_count(7)
+    expect(detail.get_by_role("link", name="7 days")).to_have_attribute("aria-current", "true")
+    assert detail.url.endswith("?range=7d")
+    detail.get_by_role("link", name="48 hours").click()
+    expect(detail.locator("#trend .mark")).to_have_count(48)
+    detail.go_back()
+    expect(detail.locator("#trend .mark")).to_have_count(7)
+    detail.get_by_label("From").fill("2026-01-01")
+    detail.get_by_label("to", exact=True).fill("2026-01-10")
+    detail.get_by_role("button", name="Show").click()
+    expect(detail.locator("#trend .mark")).to_have_count(10)
+    assert re.search(r"from=2026-01-01&to=2026-01-10$", detail.url)
+
+
+def test_dark_mode_draws_the_chart_in_light_ink(detail, tmp_path):
+    label = detail.locator("#trend .axis-label text").first
+    light = label.evaluate("element => getComputedStyle(element).fill")
+    detail.emulate_media(color_scheme="dark")
+    dark = label.evaluate("element => getComputedStyle(element).fill")
+    assert light != dark
+    # Light ink on the dark card: every channel of the axis labels' colour is bright.
+    assert min(int(channel) for channel in re.findall(r"\d+", dark)[:3]) > 128
+    shot = tmp_path / "trend-dark.png"
+    detail.locator("#trend").screenshot(path=shot)
+    assert shot.stat().st_size > 10_000

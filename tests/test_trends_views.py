@@ -1,0 +1,188 @@
+"""The trend chart, its range switch and the CSV files, over real HTTP against the sandbox, with
+history made by real snapshots taken at past moments."""
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+
+from flows_app.models import SANDBOX, Connection
+from tests.pages import visible_text
+from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+from trends.snapshots import take_snapshot
+
+
+def day(moment):
+    return moment.astimezone(dt.UTC).date().isoformat()
+
+
+def test_detail_page_draws_the_flow_per_day_with_a_table_behind(logged_in, connection, history):
+    flow, _, now = history
+    page = logged_in.get(f"/connections/{connection.pk}/flows/{flow.id}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    # 30 days, one focusable mark each, whose title holds its values.
+    assert html.count('class="mark" tabindex=') == 30
+    two_days_ago = (now - dt.timedelta(days=2)).astimezone(dt.UTC)
+    assert re.search(
+        rf"<title>{two_days_ago:%a}, {two_days_ago:%b} {two_days_ago.day}, {two_days_ago.year}, "
+        r"Sent: 100, Displayed: 80, Clicked: 8, Click rate: 10.0%</title>",
+        html,
+    )
+    text = visible_text(html)
+    # The window's totals (clicked ÷ displayed: 11 / 130), and the table's rows.
+    assert "Sent 160 Displayed 130 Clicked 11 Click rate 8.5%" in text
+    assert "50 40 2 1 5.0%" in text
+    assert "not recorded" in text and "Recording since" in text
+    assert '<polyline class="line line-sent" points="' in html
+
+
+def test_range_switch_answers_the_fragment_and_pushes_the_page_url(logged_in, connection, history, upstream):
+    flow = history[0]
+    fragment = logged_in.get(
+        f"/connections/{connection.pk}/flows/{flow.id}/trend/?range=7d", headers={"HX-Request": "true"}
+    )
+    html = fragment.content.decode()
+    assert html.lstrip().startswith('<section id="trend"')
+    assert html.count('class="mark" tabindex=') == 7
+    assert fragment["HX-Push-Url"] == f"/connections/{connection.pk}/flows/{flow.id}/?range=7d"
+    hourly = logged_in.get(
+        f"/connections/{connection.pk}/flows/{flow.id}/trend/?range=48h", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert hourly.count('class="mark" tabindex=') == 48
+    assert "(so far)" in hourly
+    # History costs no upstream request; without htmx the link leads to the whole page.
+    assert upstream == []
+    plain = logged_in.get(f"/connections/{connection.pk}/flows/{flow.id}/trend/?range=90d")
+    assert plain.status_code == 302
+    assert plain["Location"] == f"/connections/{connection.pk}/flows/{flow.id}/?range=90d"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("range=1y", "Choose 48 hours, 7, 30 or 90 days."),
+        ("from=2026-13-01&to=2026-12-01", "Dates must be given as YYYY-MM-DD"),
+        ("from=2026-12-01&to=2026-11-01", "The first day must not be after the last day."),
+        ("from=2020-01-01&to=2026-12-01", "History is kept for 400 days"),
+    ],
+)
+def test_a_range_that_cannot_be_used_says_why_and_shows_30_days(
+    logged_in, connection, history, query, message
+):
+    page = logged_in.get(f"/connections/{connection.pk}/trends/?{query}")
+    assert page.status_code == 200
+    assert message in visible_text(page.content)
+    assert page.content.decode().count('class="mark" tabindex=') == 30
+
+
+def test_a_chosen_range_shows_those_days(logged_in, connection, history):
+    now = history[2]
+    first, last = day(now - dt.timedelta(days=2)), day(now - dt.timedelta(days=1))
+    page = logged_in.get(f"/connections/{connection.pk}/trends/?from={first}&to={last}")
+    html = page.content.decode()
+    assert html.count('class="mark" tabindex=') == 2
+    # Both flows summed over those two days.
+    assert "Sent 1,150 Displayed 1,020 Clicked 100" in visible_text(html)
+
+
+def test_connection_and_website_overviews_sum_their_flows(logged_in, connection, history):
+    flow = history[0]
+    everything = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/").content)
+    assert "Sent 1,160 Displayed 1,030 Clicked 101" in everything
+    website = visible_text(
+        logged_in.get(f"/connections/{connection.pk}/websites/{flow.website_id}/trends/").content
+    )
+    assert "Sent 160 Displayed 130 Clicked 11" in website
+
+
+def test_no_history_yet_says_when_recording_starts(logged_in, connection, demo_flows):
+    flow = demo_flows[0]
+    html = logged_in.get(f"/connections/{connection.pk}/flows/{flow.id}/").content.decode()
+    assert (
+        "No history yet: figures are recorded from the next snapshot on, every 15 minutes."
+        in visible_text(html)
+    )
+    # Nothing to switch between or to download yet.
+    assert "stats.csv" not in html and "range=7d" not in html
+
+
+def read_csv(response):
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+
+
+def test_flow_csv_has_one_row_per_recorded_day(logged_in, connection, history):
+    flow, _, now = history
+    response = logged_in.get(f"/connections/{connection.pk}/flows/{flow.id}/stats.csv")
+    assert f'filename="flow-{flow.id}-stats.csv"' in response["Content-Disposition"]
+    rows = read_csv(response)
+    assert rows == [
+        ["date", "sent", "displayed", "clicked", "closed", "click_rate"],
+        [day(now - dt.timedelta(days=3)), "0", "0", "0", "0", ""],
+        [day(now - dt.timedelta(days=2)), "100", "80", "8", "5", "0.1000"],
+        [day(now - dt.timedelta(days=1)), "50", "40", "2", "1", "0.0500"],
+        [day(now), "10", "10", "1", "0", "0.1000"],
+    ]
+    # Nothing a spreadsheet could take for a formula.
+    assert not any(cell[:1] in ("=", "+", "-", "@") for row in rows for cell in row)
+
+
+def test_connection_and_website_csv_sum_the_flows(logged_in, connection, history):
+    _, other, now = history
+    rows = read_csv(logged_in.get(f"/connections/{connection.pk}/stats.csv?range=7d"))
+    by_day = {row[0]: row[1:] for row in rows[1:]}
+    assert by_day[day(now - dt.timedelta(days=2))] == ["1100", "980", "98", "5", "0.1000"]
+    website = read_csv(logged_in.get(f"/connections/{connection.pk}/websites/{other.website_id}/stats.csv"))
+    assert [row[1] for row in website[1:]] == ["0", "1000", "0", "0"]
+
+
+def test_another_users_history_is_not_found(client, other_user, connection, history):
+    flow = history[0]
+    client.force_login(other_user)
+    for path in ("trends/", "stats.csv", f"flows/{flow.id}/stats.csv", f"flows/{flow.id}/trend/"):
+        assert client.get(f"/connections/{connection.pk}/{path}").status_code == 404
+    # Their own connection to the same key has its own history, empty so far.
+    own = Connection(owner=other_user, label="Mine", server=SANDBOX)
+    own.set_api_key(connection.api_key)
+    own.save()
+    assert client.get(f"/connections/{own.pk}/flows/{flow.id}/stats.csv").status_code == 404
+    rows = read_csv(client.get(f"/connections/{own.pk}/stats.csv"))
+    assert rows == [["date", "sent", "displayed", "clicked", "closed", "click_rate"]]
+
+
+def test_trends_page_ranks_flows_by_their_last_7_days(logged_in, connection, history, demo_flows):
+    flow, other, now = history
+    demo_flows.filter(pk=other.pk).delete()
+    # The next period's snapshot sees it gone.
+    take_snapshot(connection, now + dt.timedelta(minutes=15))
+    html = logged_in.get(f"/connections/{connection.pk}/trends/").content.decode()
+    text = visible_text(html)
+    # Most sent first; the deleted flow keeps its name and its figures.
+    # A row reads: name, website, the sparkline's name (its 14 days), then the 7 days' figures.
+    days = r"Sent per day over the last 14 days: [\d, ]+?"
+    assert re.search(rf"{re.escape(other.name)} deleted #{other.website_id} {days} 1,000 90 10.0%", text)
+    # Today, not over yet, is left out: 100 + 50 sent, 8 + 2 clicked of 80 + 40 displayed.
+    assert re.search(rf"{re.escape(flow.name)} #{flow.website_id} {days} 150 10 8.3%", text)
+    assert text.index(other.name) < text.index(flow.name)
+    assert 'aria-sort="descending"' in html
+    assert "Sent per day over the last 14 days: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 50" in html
+    by_rate = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/?sort=-click_rate").content)
+    assert by_rate.index(flow.name) > by_rate.index(other.name)
+    rising = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/?sort=click_rate").content)
+    assert rising.index(f"{flow.name} #") < rising.index(f"{other.name} deleted")
+
+
+def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(logged_in, connection, history, upstream):
+    flow = history[0]
+    html = logged_in.get(f"/connections/{connection.pk}/flows/?results_per_page=50").content.decode()
+    # One upstream call for the page, as before: the trends come from Pushdeck's own history.
+    assert len(upstream) == 1
+    row = re.search(rf'<tr id="flow-{flow.id}">.*?</tr>', html, re.S).group(0)
+    assert "Sent per day over the last 14 days: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 50" in row
+    assert re.search(r'data-label="Sent, last 7 days">150<.*data-label="Clicked, last 7 days">10<', row, re.S)
+    assert 'data-label="Click rate, last 7 days">8.3%<' in row
+    assert html.count('class="sparkline"') == 40
+    assert 'title="Last 14 days">14 days</th>' in html

@@ -1,0 +1,166 @@
+"""Charts drawn on the server as SVG: no script, no CDN, colours from the stylesheet's variables
+(so dark mode follows), and every day or hour a focusable mark whose values show on hover or focus."""
+
+import math
+from html import escape
+from typing import NamedTuple
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from flows_app.templatetags.pushdeck import percent
+
+WIDTH, HEIGHT = 760, 300
+LEFT, RIGHT, TOP, BOTTOM = 80, 60, 14, 40
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+TIP_W, TIP_LINE = 176, 17
+X_LABELS = 6
+SERIES = (
+    ("sent", gettext_lazy("Sent")),
+    ("displayed", gettext_lazy("Displayed")),
+    ("clicked", gettext_lazy("Clicked")),
+)
+
+
+class Line(NamedTuple):
+    name: str
+    label: str
+    points: str
+    # The last stretch, to the day or hour still running: drawn dashed, as it is not over yet.
+    ongoing: str = ""
+
+
+class Tick(NamedTuple):
+    at: float
+    label: str
+
+
+class Mark(NamedTuple):
+    x: float
+    width: float
+    center: float
+    dots: tuple
+    tip_x: float
+    lines: tuple
+    label: str
+
+
+class Chart(NamedTuple):
+    lines: tuple
+    rate: str
+    y_ticks: tuple
+    rate_ticks: tuple
+    x_ticks: tuple
+    marks: tuple
+    tip_height: int
+    tip_width: int = TIP_W
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
+    plot_height: int = PLOT_H
+    center: int = LEFT + PLOT_W // 2
+    middle: int = TOP + PLOT_H // 2
+
+
+def nice_step(value, smallest):
+    """The smallest of 1, 2 or 5 times a power of ten that is at least value (and smallest)."""
+    value = max(value, smallest)
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value * (1 - 1e-9))
+
+
+def when(point, hourly, long=False):
+    if hourly:
+        if long:
+            return f"{date_format(point.start, 'M j')}, {point.start:%H}:00\N{EN DASH}{(point.start.hour + 1) % 24:02}:00"
+        return date_format(point.start, "M j") if point.start.hour == 0 else f"{point.start:%H}:00"
+    return date_format(point.start, "D, M j, Y" if long else "M j")
+
+
+def describe(point, hourly):
+    """The lines of a point's tooltip (and, joined, its accessible name)."""
+    head = when(point, hourly, long=True)
+    if not point.recorded:
+        return (head, _("Not recorded yet"))
+    return (
+        _("%(when)s (so far)") % {"when": head} if point.ongoing else head,
+        *(f"{label}: {getattr(point, name):,}" for name, label in SERIES),
+        _("Click rate: %(rate)s") % {"rate": percent(point.click_rate)},
+    )
+
+
+def draw(points, hourly):
+    step = PLOT_W / max(1, len(points))
+    centers = [LEFT + step * (index + 0.5) for index in range(len(points))]
+    recorded = [(x, point) for x, point in zip(centers, points, strict=True) if point.recorded]
+    top = 4 * nice_step(max((p.sent for _, p in recorded), default=0) / 4, 1)
+    rates = [p.click_rate for _, p in recorded if p.click_rate is not None]
+    rate_top = 4 * nice_step(max(rates, default=0) / 4, 0.0025)
+
+    def y(value, scale):
+        return round(TOP + PLOT_H * (1 - value / scale), 1)
+
+    settled = recorded[:-1] if recorded and recorded[-1][1].ongoing else recorded
+
+    def polyline(name, stretch):
+        return " ".join(f"{x:.1f},{y(getattr(p, name), top)}" for x, p in stretch)
+
+    lines = tuple(
+        Line(
+            name, label, polyline(name, settled), polyline(name, recorded[-2:]) if settled != recorded else ""
+        )
+        for name, label in SERIES
+    )
+    rate = " ".join(f"{x:.1f},{y(p.click_rate, rate_top)}" for x, p in recorded if p.click_rate is not None)
+    every = math.ceil(len(points) / X_LABELS)
+    marks = []
+    for index, (x, point) in enumerate(zip(centers, points, strict=True)):
+        text = describe(point, hourly)
+        dots = tuple((name, y(getattr(point, name), top)) for name, _ in SERIES) if point.recorded else ()
+        tip_x = x + 10 if x < WIDTH / 2 else x - 10 - TIP_W
+        marks.append(
+            Mark(
+                round(LEFT + step * index, 1),
+                round(step, 1),
+                round(x, 1),
+                dots,
+                round(tip_x, 1),
+                text,
+                ", ".join(text),
+            )
+        )
+    return Chart(
+        lines=lines,
+        rate=rate,
+        y_ticks=tuple(Tick(y(top * i / 4, top), f"{round(top * i / 4):,}") for i in range(5)),
+        rate_ticks=tuple(Tick(y(rate_top * i / 4, rate_top), percent(rate_top * i / 4)) for i in range(5)),
+        x_ticks=tuple(
+            Tick(round(centers[index], 1), when(points[index], hourly))
+            for index in range(0, len(points), every)
+        ),
+        marks=tuple(marks),
+        tip_height=12 + TIP_LINE * 5,
+    )
+
+
+def sparkline(values):
+    """Sends per day as a tiny SVG for tables of flows (built as a string: it is drawn per row);
+    its accessible name holds the figures."""
+    width, height = 64, 22
+    top = max(values, default=0) or 1
+    step = width / max(1, len(values) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - 2 - (height - 4) * value / top:.1f}" for i, value in enumerate(values)
+    )
+    label = escape(
+        _("Sent per day over the last %(count)s days: %(days)s")
+        % {"count": len(values), "days": ", ".join(f"{value:,}" for value in values)}
+    )
+    return (
+        f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-label="{label}"><title>{label}</title><polyline points="{points}"></polyline></svg>'
+    )

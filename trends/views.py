@@ -1,0 +1,188 @@
+"""Trend pages, fragments and CSV files. They read Pushdeck's own history only: no upstream call."""
+
+import csv
+from typing import NamedTuple
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
+
+from flows_app.access import get_connection
+from flows_app.views.partials import template_for
+from trends.chart import draw
+from trends.models import COUNTERS, FlowRecord, Snapshot
+from trends.series import (
+    RANGES,
+    WEEK_SORTS,
+    Window,
+    deltas,
+    recording_since,
+    series,
+    total,
+    weeks,
+    window_for,
+)
+
+# The Trends page's table of flows shows this many (of every flow with history), in its order.
+FLOWS_SHOWN = 100
+WEEK_COLUMNS = (
+    ("sent", gettext_lazy("Sent, 7 days")),
+    ("clicked", gettext_lazy("Clicked, 7 days")),
+    ("click_rate", gettext_lazy("Click rate, 7 days")),
+    ("change", gettext_lazy("Sent vs. 7 days before")),
+)
+
+
+class Trend(NamedTuple):
+    title: str
+    window: Window
+    error: str | None
+    points: list
+    total: object
+    chart: object
+    since: object
+    demo: bool
+    page_url: str
+    fragment_url: str
+    csv_url: str
+    ranges: tuple = tuple((key, label) for key, (label, _span) in RANGES.items())
+
+    @property
+    def minutes(self):
+        return settings.STATS_SNAPSHOT_MINUTES
+
+
+def trend_for(request, connection, title, urls, flow_id=None, website_id=None):
+    """Everything the chart section shows for a flow, a website or the whole connection."""
+    window, error = window_for(request.GET)
+    since = recording_since(connection, flow_id)
+    points = series(deltas(connection, flow_id, website_id), window, since)
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    page_url, fragment_url, csv_url = urls
+    return Trend(
+        title=title,
+        window=window,
+        error=error,
+        points=points,
+        total=total(points),
+        chart=draw(points, window.hourly),
+        since=since,
+        demo=Snapshot.objects.filter(connection=connection, demo=True).exists(),
+        page_url=page_url,
+        fragment_url=fragment_url,
+        csv_url=csv_url + query,
+    )
+
+
+def flow_trend(request, connection, flow_id):
+    urls = (
+        reverse("flows:detail", args=[connection.pk, flow_id]),
+        reverse("trends:flow", args=[connection.pk, flow_id]),
+        reverse("trends:flow_csv", args=[connection.pk, flow_id]),
+    )
+    return trend_for(request, connection, _("Over time"), urls, flow_id=flow_id)
+
+
+def _recorded(connection, flow_id):
+    """A flow the connection has history of; any other id answers 404, like a flow that does not
+    exist (the detail page of a flow without history offers neither range switch nor CSV)."""
+    if not FlowRecord.objects.filter(connection=connection, flow_id=flow_id).exists():
+        raise Http404("No history of this flow.")
+
+
+@login_required
+@require_GET
+def flow_fragment(request, connection_id, flow_id):
+    """The range switch of a flow's detail page: the chart section alone, from history only."""
+    connection = get_connection(request, connection_id)
+    _recorded(connection, flow_id)
+    detail = reverse("flows:detail", args=[connection.pk, flow_id])
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    if not request.htmx:
+        return redirect(detail + query)
+    response = render(request, "trends/chart.html#trend", {"trend": flow_trend(request, connection, flow_id)})
+    return push_url(response, detail + query)
+
+
+@login_required
+@require_GET
+def overview(request, connection_id, website_id=None):
+    """Every flow of the connection (or of one website) summed, with links to each website's."""
+    connection = get_connection(request, connection_id)
+    args = [connection.pk] if website_id is None else [connection.pk, website_id]
+    page = reverse("trends:connection" if website_id is None else "trends:website", args=args)
+    csv_url = reverse("trends:connection_csv" if website_id is None else "trends:website_csv", args=args)
+    title = _("All flows") if website_id is None else _("Website #%(id)s") % {"id": website_id}
+    trend = trend_for(request, connection, title, (page, page, csv_url), website_id=website_id)
+    websites = (
+        FlowRecord.objects.filter(connection=connection)
+        .values_list("website_id", flat=True)
+        .distinct()
+        .order_by("website_id")
+    )
+    sort = request.GET.get("sort", "-sent")
+    if sort.removeprefix("-") not in WEEK_SORTS:
+        sort = "-sent"
+    flows = weeks(connection, website_id, sort)
+    context = {
+        "connection": connection,
+        "trend": trend,
+        "websites": websites,
+        "website_id": website_id,
+        "flows": flows[:FLOWS_SHOWN],
+        "flows_count": len(flows),
+        "columns": [_column(request, column, label, sort) for column, label in WEEK_COLUMNS],
+    }
+    response = render(request, template_for(request, "trends/overview.html", "trend"), context)
+    return push_url(response, request.get_full_path()) if request.htmx else response
+
+
+def _column(request, column, label, sort):
+    """A sortable header: (label, the URL sorting by it, the direction it is sorted in or None).
+    A first click shows the largest first, the next one the other way round."""
+    query = request.GET.copy()
+    query["sort"] = column if sort == f"-{column}" else f"-{column}"
+    direction = {f"-{column}": "descending", column: "ascending"}.get(sort)
+    return label, f"?{query.urlencode()}#flows-week", direction
+
+
+def _csv(request, connection, filename, flow_id=None, website_id=None):
+    """One row per day (per hour for 48 h) of the window asked for, or of all history when none
+    is: dates and numbers only, so no cell can be read as a spreadsheet formula."""
+    since = recording_since(connection, flow_id)
+    window, _error = window_for(request.GET)
+    if not request.GET and since is not None:
+        window = window_for({"from": since.date().isoformat(), "to": window.last_day.isoformat()})[0]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["date", *COUNTERS, "click_rate"])
+    for point in series(deltas(connection, flow_id, website_id), window, since):
+        if not point.recorded:
+            continue
+        rate = "" if point.click_rate is None else f"{point.click_rate:.4f}"
+        moment = point.start.strftime("%Y-%m-%d %H:00" if window.hourly else "%Y-%m-%d")
+        writer.writerow([moment, *(getattr(point, name) for name in COUNTERS), rate])
+    return response
+
+
+@login_required
+@require_GET
+def flow_csv(request, connection_id, flow_id):
+    connection = get_connection(request, connection_id)
+    _recorded(connection, flow_id)
+    return _csv(request, connection, f"flow-{int(flow_id)}-stats.csv", flow_id=flow_id)
+
+
+@login_required
+@require_GET
+def connection_csv(request, connection_id, website_id=None):
+    connection = get_connection(request, connection_id)
+    name = f"connection-{connection.pk}" if website_id is None else f"website-{int(website_id)}"
+    return _csv(request, connection, f"{name}-stats.csv", website_id=website_id)
