@@ -16,18 +16,25 @@ from flows_app.api.records import Page, click_rate
 
 STATUSES = ("enabled", "paused")
 WAIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
+# Each key reads a flow, the connection's names (``directory``) and its flows' last 7 days
+# (``weeks``: {flow id: figures}, trends.series.recent), None where a flow has no such value.
 SORT_KEYS = {
-    "name": lambda flow, directory: flow.name.casefold(),
-    "website": lambda flow, directory: directory.website_label(flow.website_id).casefold(),
-    "wait": lambda flow, directory: flow.wait_time * WAIT_MINUTES.get(flow.wait_time_type, 1440),
-    "sent": lambda flow, directory: flow.total_sent,
-    "displayed": lambda flow, directory: flow.total_displayed,
-    "clicked": lambda flow, directory: flow.total_clicked,
-    "closed": lambda flow, directory: flow.total_closed,
-    "click_rate": lambda flow, directory: flow.click_rate,
-    "last_sent": lambda flow, directory: flow.last_sent_datetime,
-    "created": lambda flow, directory: flow.datetime,
+    "name": lambda flow, directory, weeks: flow.name.casefold(),
+    "website": lambda flow, directory, weeks: directory.website_label(flow.website_id).casefold(),
+    "wait": lambda flow, directory, weeks: flow.wait_time * WAIT_MINUTES.get(flow.wait_time_type, 1440),
+    "sent": lambda flow, directory, weeks: flow.total_sent,
+    "displayed": lambda flow, directory, weeks: flow.total_displayed,
+    "clicked": lambda flow, directory, weeks: flow.total_clicked,
+    "closed": lambda flow, directory, weeks: flow.total_closed,
+    "click_rate": lambda flow, directory, weeks: flow.click_rate,
+    "last_sent": lambda flow, directory, weeks: flow.last_sent_datetime,
+    "created": lambda flow, directory, weeks: flow.datetime,
+    "sent_7d": lambda flow, directory, weeks: _week(weeks, flow, "sent"),
+    "clicked_7d": lambda flow, directory, weeks: _week(weeks, flow, "clicked"),
+    "click_rate_7d": lambda flow, directory, weeks: _week(weeks, flow, "click_rate"),
 }
+# The sorts by Pushdeck's own history rather than by the API's totals.
+WEEK_SORTS = ("sent_7d", "clicked_7d", "click_rate_7d")
 SORT_LABELS = {
     "name": gettext_lazy("name"),
     "website": gettext_lazy("website"),
@@ -39,7 +46,18 @@ SORT_LABELS = {
     "click_rate": gettext_lazy("click rate"),
     "last_sent": gettext_lazy("last sent"),
     "created": gettext_lazy("creation date"),
+    "sent_7d": gettext_lazy("sent in the last 7 days"),
+    "clicked_7d": gettext_lazy("clicked in the last 7 days"),
+    "click_rate_7d": gettext_lazy("click rate of the last 7 days"),
 }
+
+
+def _week(weeks, flow, figure):
+    # A flow without history (made since the last snapshot) has no last 7 days.
+    figures = weeks.get(flow.id)
+    return None if figures is None else getattr(figures, figure)
+
+
 # The parameters a query is made of, in the order its URLs spell them.
 PARAMETERS = ("q", "website", "segment", "status", "sort")
 
@@ -75,6 +93,11 @@ class Query(NamedTuple):
         """``&``-prefixed, to follow the paging parameters in a URL ("" when nothing is set)."""
         params = self.params(**changes)
         return f"&{urlencode(params)}" if params else ""
+
+    @property
+    def by_week(self):
+        """True when the order needs every flow's last 7 days (``weeks`` of find_flows)."""
+        return self.sort.removeprefix("-") in WEEK_SORTS
 
     @property
     def sort_label(self):
@@ -185,31 +208,36 @@ def _matches(flow, query, words):
     return True
 
 
-def _ordered(flows, sort, directory):
+def _ordered(flows, sort, directory, weeks):
     if not sort:
         return flows
     descending = sort.startswith("-")
     key = SORT_KEYS[sort.removeprefix("-")]
-    known = [flow for flow in flows if key(flow, directory) is not None]
-    # Flows without a value (never displayed, never sent) come last in either direction.
-    unknown = [flow for flow in flows if key(flow, directory) is None]
+    values = {flow.id: key(flow, directory, weeks) for flow in flows}
+    known = [flow for flow in flows if values[flow.id] is not None]
+    # Flows without a value (never displayed, never sent, no history) come last in either direction.
+    unknown = [flow for flow in flows if values[flow.id] is None]
     # Python's sort is stable: equal values keep the API's order.
-    return sorted(known, key=lambda flow: key(flow, directory), reverse=descending) + unknown
+    return sorted(known, key=lambda flow: values[flow.id], reverse=descending) + unknown
 
 
-def select(flows, query, directory):
-    """The flows that match ``query``, in its order."""
+def select(flows, query, directory, weeks=None):
+    """The flows that match ``query``, in its order (``weeks`` as in find_flows)."""
     words = query.words
-    return _ordered([flow for flow in flows if _matches(flow, query, words)], query.sort, directory)
+    matched = [flow for flow in flows if _matches(flow, query, words)]
+    return _ordered(matched, query.sort, directory, weeks or {})
 
 
-def find_flows(api, params, fresh=False):
+def find_flows(api, params, fresh=False, weeks=None):
     """Every flow of the connection behind ``api`` that the query in ``params`` (the list's URL
     parameters: q, website, segment, status, sort) matches, in its order, with totals.
 
-    Reads the whole set through the shared cache: one wave of calls for the first query, none for
-    the next ones within FLOWS_CACHE_SECONDS or until a write through the dashboard.
+    ``weeks`` is each flow's last 7 days ({flow id: figures}, trends.series.recent), which the
+    caller reads only when the query sorts by them (``Query.by_week``): they are Pushdeck's own
+    history, not the API's. Reads the whole set through the shared cache: one wave of calls for
+    the first query, none for the next ones within FLOWS_CACHE_SECONDS or until a write through
+    the dashboard.
     """
     query = parse(params)
-    flows = select(api.every_flow(fresh=fresh), query, api.names())
+    flows = select(api.every_flow(fresh=fresh), query, api.names(), weeks)
     return Found(query, flows, Totals.of(flows))

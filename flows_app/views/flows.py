@@ -34,6 +34,7 @@ from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
 from trends.listing import COLUMNS as TREND_COLUMNS
+from trends.series import recent
 from trends.views import flow_trend
 
 DEFAULT_PER_PAGE = 25
@@ -62,7 +63,8 @@ def flow_list(request, connection_id):
     directory = api.names(fresh)
     query = find.parse(request.GET)
     if query.active:
-        listing = api.in_background(_found_page, api, request.GET, page, per_page, fresh)
+        weeks = _weeks(connection, query)
+        listing = api.in_background(_found_page, api, request.GET, page, per_page, fresh, weeks)
     else:
         # Without a query the API's own paging serves: one call for the page shown.
         listing = api.in_background(_plain_page, api, page, per_page, fresh)
@@ -94,8 +96,13 @@ def flow_list(request, connection_id):
     return render(request, template_for(request, "flows/list.html", "results"), context)
 
 
-def _found_page(api, params, page, per_page, fresh):
-    found = find.find_flows(api, params, fresh)
+def _weeks(connection, query):
+    # Read here, not in the background thread: one query of history, only for a sort needing it.
+    return recent(connection) if query.by_week else None
+
+
+def _found_page(api, params, page, per_page, fresh, weeks):
+    found = find.find_flows(api, params, fresh, weeks)
     return found.page(page, per_page), found.totals
 
 
@@ -110,7 +117,7 @@ def _plain_page(api, page, per_page, fresh):
 def flow_export(request, connection_id):
     """The current match (the list's query parameters) as CSV, streamed row by row."""
     connection, api = flows_api(request, connection_id)
-    found = find.find_flows(api, request.GET)
+    found = find.find_flows(api, request.GET, weeks=_weeks(connection, find.parse(request.GET)))
     response = StreamingHttpResponse(
         csv_lines(found.flows, api.names()), content_type="text/csv; charset=utf-8"
     )

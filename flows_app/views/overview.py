@@ -4,13 +4,18 @@ from typing import NamedTuple
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 
 from flows_app.access import flows_api
 from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
 from flows_app.failures import describe
 from flows_app.find import Totals
+from flows_app.views.partials import template_for
+from trends.views import trend_for
 
 NO_FLOWS = Totals(0, 0, 0, 0, 0, 0)
 
@@ -30,17 +35,25 @@ def website_rows(directory, flows):
     ]
 
 
+def websites_trend(request, connection):
+    """The chart of every website's flows summed, from Pushdeck's history (no upstream call)."""
+    page = reverse("websites", args=[connection.pk])
+    csv_url = reverse("trends:connection_csv", args=[connection.pk])
+    return trend_for(request, connection, _("All websites over time"), (page, page, csv_url))
+
+
 @login_required
 @require_GET
 def websites(request, connection_id):
     connection, api = flows_api(request, connection_id)
+    context = {"connection": connection, "trend": websites_trend(request, connection)}
+    template = template_for(request, "flows/websites.html", "trend")
+    if template != "flows/websites.html":
+        # The chart's range switch: its section alone, and the range in the address.
+        return push_url(render(request, template, context), request.get_full_path())
     flows = api.every_flow()
-    context = {
-        "connection": connection,
-        "rows": website_rows(api.directory(), flows),
-        "totals": Totals.of(flows),
-    }
-    return render(request, "flows/websites.html", context)
+    context |= {"rows": website_rows(api.directory(), flows), "totals": Totals.of(flows)}
+    return render(request, template, context)
 
 
 class ConnectionCard(NamedTuple):
