@@ -87,6 +87,7 @@ test: lint check-deploy chromium services
 
 bench: setup
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_jobs.py
 	$(PY) scripts/bench_snapshot.py
 
 # Loopback only and bounded; fails on any error or lost toggle. DURATION=10 make loadtest for a short run.

@@ -96,6 +96,7 @@ IMAGE_MAX_PIXELS = env_number("IMAGE_MAX_PIXELS", 4096 * 4096, kind=int, minimum
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", False)
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8000/sandbox").rstrip("/")
 SANDBOX_RATE_LIMIT = env_number("SANDBOX_RATE_LIMIT", 60, kind=int)
+SANDBOX_RATE_WINDOW = env_number("SANDBOX_RATE_WINDOW", 60, kind=int, minimum=1)
 # Which name the sandbox gives the list count: "total" (the vendor's page) or "total_results".
 SANDBOX_TOTAL_FIELD = os.environ.get("SANDBOX_TOTAL_FIELD", "total_results")
 if SANDBOX_TOTAL_FIELD not in ("total", "total_results"):
@@ -120,6 +121,7 @@ INSTALLED_APPS = [
     "sandbox",
     "jobs",
     "trends",
+    "teams",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +207,9 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Requests of each minute's budget that background jobs leave to people using the dashboard.
 JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
+# How long a job's worker may go without a sign of life before another worker takes the job over.
+# Longer than a slice of work (20 s) plus one call with its retries (2 x FLOWS_API_TIMEOUT).
+JOBS_LEASE_SECONDS = env_number("JOBS_LEASE_SECONDS", 60, kind=int, minimum=5)
 # /healthz fails when no worker has beaten for this long. A worker beats every few seconds between
 # tasks, and a task (a bulk job's slice) runs for about 20 s.
 WORKER_STALE_SECONDS = env_number("WORKER_STALE_SECONDS", 120, kind=int, minimum=10)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("flows_app.urls")),
     path("connections/<int:connection_id>/", include("trends.urls")),
+    path("", include("teams.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -1,4 +1,4 @@
-"""Two cross-cutting concerns, each handled once for every view."""
+"""Cross-cutting concerns, each handled once for every view."""
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -9,10 +9,12 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import reswap
 
+from flows_app.access import NotAllowed
 from flows_app.api import ApiError
 from flows_app.crypto import DecryptionError
 from flows_app.failures import describe
 from flows_app.toasts import add_toast
+from teams.models import Role
 
 
 class RequestSizeLimitMiddleware:
@@ -49,7 +51,8 @@ class RequestSizeLimitMiddleware:
 
 
 class ApiErrorMiddleware:
-    """Turns any upstream failure a view lets through into a page (or, for htmx, a toast).
+    """Turns any upstream failure a view lets through into a page (or, for htmx, a toast); so too
+    a member's request that their role does not allow (flows_app.access.NotAllowed).
 
     Views therefore only catch ApiError where they can do better in place (a form keeps the
     user's input, a row shows why its toggle failed).
@@ -62,6 +65,8 @@ class ApiErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, NotAllowed):
+            return self.not_allowed(request, exception)
         if not isinstance(exception, ApiError | DecryptionError):
             return None
         failure = describe(exception, getattr(request, "connection", None))
@@ -73,6 +78,15 @@ class ApiErrorMiddleware:
         if failure.retry_after:
             response["Retry-After"] = str(failure.retry_after)
         return response
+
+    @staticmethod
+    def not_allowed(request, exception):
+        """A member without the right: what their role is, and whom to ask for more."""
+        if getattr(request, "htmx", False):
+            return add_toast(reswap(HttpResponse(status=403), "none"), "error", str(exception))
+        admins = exception.connection.memberships.filter(role=Role.ADMIN).select_related("user")
+        context = {"reason": str(exception), "admins": [member.user for member in admins]}
+        return render(request, "errors/not_allowed.html", context, status=403)
 
 
 class HtmxMessagesMiddleware:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import F, FilteredRelation, Q
 from django.utils.translation import gettext_lazy as _
 
 from flows_app import crypto
@@ -31,8 +32,13 @@ def validate_server(value):
 
 class ConnectionQuerySet(models.QuerySet):
     def for_user(self, user):
-        # The one place that decides who may use a connection: sharing with a team goes here.
-        return self.filter(owner=user)
+        """The connections the user is a member of, each with the user's ``role`` there and the
+        ``member_websites`` they are limited to (teams.models.Membership): one query."""
+        return (
+            self.annotate(mine=FilteredRelation("memberships", condition=Q(memberships__user=user)))
+            .filter(mine__isnull=False)
+            .annotate(role=F("mine__role"), member_websites=F("mine__websites"))
+        )
 
 
 class Connection(models.Model):
@@ -91,7 +97,8 @@ class Connection(models.Model):
 
     def make_default(self):
         with transaction.atomic():
-            Connection.objects.for_user(self.owner).filter(is_default=True).exclude(pk=self.pk).update(
+            # The default is the creator's: the connection their home page opens.
+            Connection.objects.filter(owner=self.owner, is_default=True).exclude(pk=self.pk).update(
                 is_default=False
             )
             self.is_default = True

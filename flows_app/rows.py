@@ -55,14 +55,33 @@ title="{"Enabled: click to pause" if on else "Paused: click to enable"}"><span c
 <span id="flow-{flow_id}-message" class="row-message" role="status"></span></td>"""
 
 
-def _row(flow, url, website, zone, edit, copy, trash, label, trend):
+def _state(flow_id, on, label):
+    """A viewer's read-only switch: the same look, no form, nothing to click."""
+    return f"""<td class="toggle-cell" data-label="{label["on" if on else "off"]}"><span class="switch" \
+role="switch" aria-disabled="true" aria-checked="{"true" if on else "false"}" aria-labelledby="flow-{flow_id}-name" \
+title="{"Enabled" if on else "Paused"}"><span class="switch-knob"></span></span></td>"""
+
+
+def _actions(name, url, edit, copy, trash):
+    return f"""<td class="row-actions">\
+<a class="icon-btn" href="{url}edit/" aria-label="Edit {name}" title="Edit">{edit}</a>\
+<a class="icon-btn" href="{url}duplicate/" aria-label="Duplicate {name}" title="Duplicate">{copy}</a>\
+<a class="icon-btn icon-btn-danger" href="{url}delete/" data-dialog-open="#delete-dialog" \
+aria-label="Delete {name}" title="Delete">{trash}</a></td>"""
+
+
+def _row(flow, url, website, zone, icons, label, trend):
     name = escape(flow.name)
+    switch = (
+        _switch(flow.id, url, flow.is_enabled, label) if icons else _state(flow.id, flow.is_enabled, label)
+    )
+    actions = _actions(name, url, *icons) if icons else '<td class="row-actions"></td>'
     return f"""<tr id="flow-{flow.id}">
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
 <span class="flow-title">{escape(flow.title)}</span></td>
 <td class="website-cell" data-label="{label["website"]}">{website}</td>
 <td class="nowrap" data-label="{label["wait"]}">{escape(flow.wait_label)}</td>
-{_switch(flow.id, url, flow.is_enabled, label)}
+{switch}
 <td class="num" data-label="{label["sent"]}">{flow.total_sent:,}</td>
 <td class="num" data-label="{label["displayed"]}">{flow.total_displayed:,}</td>
 <td class="num" data-label="{label["clicked"]}">{flow.total_clicked:,}</td>
@@ -70,11 +89,7 @@ def _row(flow, url, website, zone, edit, copy, trash, label, trend):
 <td class="num strong" data-label="{label["click_rate"]}">{percent(flow.click_rate)}</td>
 {trend(flow.id)}
 <td class="nowrap muted" data-label="{label["last_sent"]}">{_last_sent(flow.last_sent_datetime, zone)}</td>
-<td class="row-actions">\
-<a class="icon-btn" href="{url}edit/" aria-label="Edit {name}" title="Edit">{edit}</a>\
-<a class="icon-btn" href="{url}duplicate/" aria-label="Duplicate {name}" title="Duplicate">{copy}</a>\
-<a class="icon-btn icon-btn-danger" href="{url}delete/" data-dialog-open="#delete-dialog" \
-aria-label="Delete {name}" title="Delete">{trash}</a></td>
+{actions}
 </tr>
 """
 
@@ -97,19 +112,20 @@ def _audience(directory, flow):
     return f'{website}<span class="flow-title">{escape(directory.segment_label(flow.website_id, flow.segment))}</span>'
 
 
-def render_rows(connection, flows, directory):
+def render_rows(connection, flows, directory, editable=True):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
     their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
-    they are in (hx-target on the table body). Each row has its trend: a sparkline and its last
-    7 days, from Pushdeck's own history (one query for the page, no upstream call)."""
+    they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control.
+    Each row has its trend: a sparkline and its last 7 days, from Pushdeck's own history (one
+    query for the page, no upstream call)."""
     prefix = _prefix(connection)
-    icons = icon("edit"), icon("copy"), icon("trash")
+    icons = (icon("edit"), icon("copy"), icon("trash")) if editable else ()
     label = _labels()
     # Datetimes are in the key owner's time zone, when the server says which (API_CONTRACT.md).
     zone = escape(directory.timezone or "server time")
     trend = week_cells(weeks_of(connection, flows))
     html = "".join(
-        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, *icons, label, trend)
+        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, icons, label, trend)
         for flow in flows
     )
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here

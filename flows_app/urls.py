@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from flows_app.views import connections, flows, overview, preferences, uploads
+from jobs import views as jobs_views
 
 flow_patterns = [
     path("", flows.flow_list, name="list"),
@@ -13,6 +14,7 @@ flow_patterns = [
     path("<int:flow_id>/toggle/", flows.flow_toggle, name="toggle"),
     path("<int:flow_id>/delete/", flows.flow_delete, name="delete"),
     path("<int:flow_id>/duplicate/", flows.flow_duplicate, name="duplicate"),
+    path("bulk/", jobs_views.bulk_start, name="bulk"),
 ]
 
 urlpatterns = [
@@ -27,6 +29,8 @@ urlpatterns = [
         "connections/<int:connection_id>/default/", connections.connection_default, name="connection_default"
     ),
     path("connections/<int:connection_id>/flows/", include((flow_patterns, "flows"))),
+    path("connections/<int:connection_id>/jobs/", jobs_views.connection_jobs, name="connection_jobs"),
+    path("jobs/", include("jobs.urls")),
     path("connections/<int:connection_id>/websites/", overview.websites, name="websites"),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
     path("preferences/theme/", preferences.theme, name="theme"),

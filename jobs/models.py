@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkerBeat(models.Model):
@@ -24,3 +26,88 @@ class PeriodicRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class BulkJob(models.Model):
+    """One action on many flows of a connection, carried out by the worker within the key's budget.
+
+    The worker holds a lease on the job while it works on it (``lease_owner``, ``lease_until``):
+    only the holder sends its items, and a lease that runs out (a worker killed mid-job) lets
+    another worker take the job over (jobs/bulk.py).
+    """
+
+    class Action(models.TextChoices):
+        ENABLE = "enable", _("Enable")
+        PAUSE = "pause", _("Pause")
+        DELETE = "delete", _("Delete")
+        SET = "set", _("Set fields")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+        STOPPED = "stopped", _("Stopped")
+
+    connection = models.ForeignKey("flows_app.Connection", on_delete=models.CASCADE, related_name="jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # For "set": the fields written to every flow, as the API names them.
+    changes = models.JSONField(default=dict, blank=True)
+    # The action, changes and flow ids hashed: the same request sent twice finds the first job.
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    # Why a stopped job stopped (the server's words).
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    lease_owner = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, db_index=True)
+    requests = models.PositiveIntegerField(default=0)
+    rate_limited = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "fingerprint"],
+                condition=models.Q(state="running"),
+                name="one_running_job_per_request",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.pk}"
+
+    @property
+    def running(self):
+        return self.state == self.State.RUNNING
+
+
+class BulkItem(models.Model):
+    """One flow of a job. Its state is stored before its call (sending) and after (done, failed),
+    so a worker taking over a job never sends a finished item again."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Cancelled")
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    flow_id = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=256, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # The server's words when it refused, or what became of the flow.
+    message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["job", "flow_id"], name="one_item_per_flow")]
+        indexes = [models.Index(fields=["job", "state"])]
+
+    def __str__(self):
+        return self.name or f"#{self.flow_id}"

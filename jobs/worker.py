@@ -11,7 +11,9 @@ import logging
 import os
 import socket
 import time
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Max
 from django.tasks import TaskResultStatus
@@ -33,6 +35,12 @@ DATABASE_RETRY_SECONDS = 2
 def last_heartbeat():
     """When a worker last showed life, or None when none ever ran (for health checks)."""
     return WorkerBeat.objects.aggregate(last=Max("beat_at"))["last"]
+
+
+def worker_alive():
+    """A worker beat within WORKER_STALE_SECONDS (the same test as /healthz's)."""
+    beat = last_heartbeat()
+    return beat is not None and timezone.now() - beat < timedelta(seconds=settings.WORKER_STALE_SECONDS)
 
 
 class Worker:

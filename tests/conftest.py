@@ -1,7 +1,11 @@
 import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
+from django import db
+from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -156,3 +160,34 @@ def signed_in(page, live_server, connection, demo_flows, csp_errors):
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#flows-table")).to_be_visible()
     return page
+
+
+@pytest.fixture
+def worker_process(sandbox_url):
+    """Starts ``manage.py worker`` in a process of its own on the test database, as production
+    runs it beside the web server; every one started is stopped after the test."""
+    started = []
+
+    def start(lease_seconds=60):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": f"sqlite:///{db.connection.settings_dict['NAME']}",
+            "SANDBOX_URL": sandbox_url,
+            "JOBS_LEASE_SECONDS": str(lease_seconds),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "worker", "--interval", "0.2"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)

@@ -9,11 +9,15 @@ import re
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils.timezone import now
 from PIL import Image
 
 from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
+from jobs import bulk
 from sandbox.models import ApiAccount
+from teams.activity import record
+from teams.models import Invitation, Kind
 from tests.pages import visible_text
 from tests.test_isolation import ROUTES, fill
 
@@ -29,11 +33,21 @@ def browser(user, connection, sandbox_key, sandbox_media):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
+    job, _ = bulk.start(connection, user, "pause", [flow.id])
     client.ids = {
         "connection_id": connection.pk,
         "flow_id": flow.id,
         "website_id": flow.website_id,
         "token": keep_upload(user, ImageUpload("mine.png", buffer.getvalue(), "image/png")),
+        "member_id": connection.memberships.get().pk,
+        "invitation_id": Invitation.objects.create(
+            connection=connection, token_hash="0" * 64, expires=now()
+        ).pk,
+        "entry_id": record(
+            user, connection, Kind.CONNECTION_EDIT, before={"label": "a"}, after={"label": "b"}
+        ).pk,
+        "job_id": job.pk,
+        "item_id": job.items.get().pk,
     }
     return client
 

@@ -2,8 +2,8 @@
 answers 404 (or 405 for a method the URL never takes), exactly as for ids that do not exist, and
 leaves the other user's things as they were.
 
-The URLs are read from flows_app.urls and trends.urls, so a URL added later is walked without
-anyone remembering to add it here.
+The URLs are read from the project's URLconf, so a URL added later, in any app, is walked
+without anyone remembering to add it here. tests/test_roles.py walks the same URLs for every role.
 """
 
 import io
@@ -14,12 +14,15 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver
 from PIL import Image
 
-from flows_app import urls
+from dashboard import urls
 from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
 from flows_app.models import SANDBOX, Connection
+from jobs import bulk
+from jobs.models import BulkJob
 from sandbox.models import ApiAccount
-from trends import urls as trends_urls
+from teams.activity import record
+from teams.models import Invitation, Kind
 
 METHODS = ("get", "post", "put", "patch", "delete")
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -32,14 +35,20 @@ WITHOUT_IDS = {
     "connections/",
     "connections/new/",
     "preferences/theme/",
+    "favicon.ico",
 }
+# An invitation's link is for someone without an account yet; the icon is for every browser.
+PUBLIC = {"accounts/login/", "invitations/<str:token>/", "favicon.ico"}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 MISSING = 987654
 
 
 def routes(patterns=urls.urlpatterns, prefix=""):
-    """Every route of flows_app.urls, includes flattened, as Django's pattern strings."""
+    """Every route of the dashboard, includes flattened, as Django's pattern strings: Django's
+    admin and the sandbox API (a server of its own) apart."""
     for pattern in patterns:
+        if str(pattern.pattern) in ("admin/", "sandbox/"):
+            continue
         if isinstance(pattern, URLResolver):
             yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
         else:
@@ -48,7 +57,7 @@ def routes(patterns=urls.urlpatterns, prefix=""):
 
 
 # trends.urls is included under each connection (dashboard/urls.py).
-ROUTES = sorted([*routes(), *routes(trends_urls.urlpatterns, "connections/<int:connection_id>/")])
+ROUTES = sorted(routes())
 WITH_IDS = [route for route in ROUTES if PARAMETER.search(route)]
 
 
@@ -72,12 +81,25 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     token = keep_upload(other_user, ImageUpload("theirs.png", buffer.getvalue(), "image/png"))
+    job, _ = bulk.start(connection, other_user, "pause", [flow.id])
+    entry = record(
+        other_user, connection, Kind.FLOW_EDIT, flow_id=flow.id, before={"name": "a"}, after={"name": "b"}
+    )
+    invitation = Invitation(connection=connection, created_by=other_user)
+    invitation.issue_token()
+    invitation.save()
     return {
         "connection_id": connection.pk,
         "flow_id": flow.id,
         "website_id": flow.website_id,
         "token": token,
         "connection": connection,
+        "job_id": job.pk,
+        "item_id": job.items.get().pk,
+        "member_id": connection.memberships.get().pk,
+        "invitation_id": invitation.pk,
+        "entry_id": entry.pk,
+        "flow_name": flow.name,
     }
 
 
@@ -90,9 +112,14 @@ def mine(connection, sandbox_key):
 def snapshot(theirs, other_sandbox_key):
     connection = Connection.objects.get(pk=theirs["connection_id"])
     flows = ApiAccount.objects.with_key(other_sandbox_key).get().flows.order_by("id")
+    jobs = BulkJob.objects.filter(connection=connection)
     return (
         (connection.label, connection.is_default, connection.api_key_encrypted),
         [(flow.id, flow.name, flow.title, flow.is_enabled, flow.image) for flow in flows],
+        [(job.pk, job.state, [item.state for item in job.items.all()]) for job in jobs],
+        list(connection.memberships.values_list("user_id", "role", "websites")),
+        list(connection.invitations.values_list("pk", "used", "revoked")),
+        connection.activity.count(),
     )
 
 
@@ -108,7 +135,7 @@ def answer(client, method, url, htmx):
 
 def test_the_walker_sees_every_url_with_an_id():
     assert {route for route in ROUTES if not PARAMETER.search(route)} == WITHOUT_IDS
-    assert len(WITH_IDS) >= 9
+    assert len(WITH_IDS) >= 18
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
@@ -118,24 +145,43 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
 ):
     before = snapshot(theirs, other_sandbox_key)
     combinations = [theirs]
-    if "flow_id" in route:
-        # Their flow through my own connection: my key cannot reach it either.
+    if set(PARAMETER.findall(route)) - {"connection_id"}:
+        # Their flow, member, invitation or history entry through my own connection: my key
+        # cannot reach their flow, and my connection holds none of their rows.
         combinations.append({**theirs, "connection_id": mine["connection_id"]})
     reached = False
     for values in combinations:
+        mine_named = values["connection_id"] == mine["connection_id"]
         # The same URL with ids that exist nowhere (my own connection kept where it was mine).
-        absent = {**dict.fromkeys(("connection_id", "flow_id", "website_id", "token"), MISSING)}
+        absent = dict.fromkeys(
+            (
+                "connection_id",
+                "flow_id",
+                "token",
+                "member_id",
+                "invitation_id",
+                "entry_id",
+                "website_id",
+                "job_id",
+                "item_id",
+            ),
+            MISSING,
+        )
         if values["connection_id"] == mine["connection_id"]:
             absent["connection_id"] = mine["connection_id"]
         for method in METHODS:
             response = answer(logged_in, method, fill(route, values), htmx)
             missing = answer(logged_in, method, fill(route, absent), htmx)
-            assert response.status_code in (404, 405), (method, fill(route, values), response.status_code)
+            # Through my own connection a history is mine to read (empty of their flow's
+            # entries): the answer only has to be the same as for an id that exists nowhere.
+            if not mine_named:
+                assert response.status_code in (404, 405), (method, fill(route, values), response.status_code)
             assert response.status_code == missing.status_code, (
                 "another user's id answers unlike a missing one"
             )
             body = response.content.decode(errors="replace")
             assert "Their secret shop" not in body
+            assert theirs["flow_name"] not in body
             reached = reached or response.status_code == 404
     assert reached, f"no method of {route} reaches the ownership check"
     assert snapshot(theirs, other_sandbox_key) == before
@@ -143,7 +189,7 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
 
 def test_every_url_needs_a_login(client, theirs):
     for route in ROUTES:
-        if route == "accounts/login/":
+        if route in PUBLIC:
             continue
         url = fill(route, theirs)
         response = client.get(url)

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from sandbox.models import Fault
 from sandbox.models import Flow as SandboxFlow
+from teams.activity import record
+from teams.models import Kind
 
 pytestmark = pytest.mark.e2e
 
@@ -23,10 +25,18 @@ def assert_fits(page):
     assert width <= PHONE["width"], f"{page.url} is {width} px wide on a {PHONE['width']} px screen"
 
 
-def test_every_page_fits_a_phone(phone, live_server, connection, demo_flows):
+def test_every_page_fits_a_phone(phone, live_server, connection, demo_flows, user):
     flow = demo_flows.first()
     base = f"{live_server.url}/connections/{connection.pk}"
+    before = {"name": flow.name, "website_id": flow.website_id, "title": flow.title}
+    entry = record(
+        user, connection, Kind.FLOW_EDIT, flow_id=flow.id, before=before, after={**before, "title": "x" * 64}
+    )
     pages = [
+        f"{base}/members/",
+        f"{base}/activity/",
+        f"{base}/flows/{flow.id}/activity/",
+        f"{base}/activity/{entry.pk}/restore/",
         f"{base}/flows/",
         f"{base}/flows/?page=2&results_per_page=25",
         f"{base}/flows/{flow.id}/",

@@ -192,13 +192,14 @@ class FlowsService:
         return self.client.fetch_image(url, max_bytes)
 
 
-def connect(connection):
+def connect(connection, background=False):
     """The flows API of one of the user's connections, for one page view: all its calls together
-    take at most one timeout-plus-retries budget (2 x FLOWS_API_TIMEOUT) from now."""
+    take at most one timeout-plus-retries budget (2 x FLOWS_API_TIMEOUT) from now. In the
+    background (the worker) each call has that budget on its own."""
     client = FlowsClient(
         connection.base_url,
         connection.api_key,
         timeout=settings.FLOWS_API_TIMEOUT,
-        view_started=time.monotonic(),
+        view_started=None if background else time.monotonic(),
     )
     return FlowsService(client, settings.FLOWS_CACHE_SECONDS)

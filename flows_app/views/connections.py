@@ -3,10 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from flows_app.access import get_connection
+from flows_app.access import ADMIN, get_connection, get_own_connection
 from flows_app.forms import ConnectionForm
 from flows_app.models import Connection
 from flows_app.views.overview import overview
+from teams.activity import record
+from teams.models import Kind
 
 
 @login_required
@@ -33,21 +35,33 @@ def connection_list(request):
 @require_http_methods(["GET", "POST"])
 def connection_new(request):
     form = ConnectionForm(request.POST or None, instance=Connection(owner=request.user))
-    return _save(request, form)
+    return _save(request, form, Kind.CONNECTION_CREATE)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def connection_edit(request, connection_id):
-    connection = get_connection(request, connection_id)
+    connection = get_connection(request, connection_id, ADMIN)
+    before = _recorded(connection)
     form = ConnectionForm(request.POST or None, instance=connection)
-    return _save(request, form)
+    return _save(request, form, Kind.CONNECTION_EDIT, before)
 
 
-def _save(request, form):
+def _recorded(connection, key_replaced=False):
+    """What the history keeps of a connection: never its key, only that it was replaced."""
+    return {
+        "label": connection.label,
+        "server": connection.server,
+        **({"api_key": "replaced"} if key_replaced else {}),
+    }
+
+
+def _save(request, form, kind, before=None):
     if request.method == "POST" and form.is_valid():
         connection = form.save()
-        if not Connection.objects.for_user(request.user).filter(is_default=True).exists():
+        after = _recorded(connection, key_replaced=bool(before and form.cleaned_data.get("api_key")))
+        record(request.user, connection, kind, before=before, after=after)
+        if not Connection.objects.filter(owner=connection.owner, is_default=True).exists():
             connection.make_default()
         messages.success(request, f"Connection “{connection.label}” saved; its key works.")
         return redirect("flows:list", connection.pk)
@@ -58,12 +72,14 @@ def _save(request, form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def connection_delete(request, connection_id):
-    connection = get_connection(request, connection_id)
+    connection = get_connection(request, connection_id, ADMIN)
     if request.method == "GET":
         return render(request, "connections/delete.html", {"connection": connection})
+    # The entry outlives the connection (its label kept), for whoever reviews the history later.
+    record(request.user, connection, Kind.CONNECTION_DELETE, before=_recorded(connection))
     connection.delete()
-    # The user keeps a default while any connection is left.
-    successor = Connection.objects.for_user(request.user).first()
+    # The creator keeps a default while any connection of theirs is left.
+    successor = Connection.objects.filter(owner=connection.owner).first()
     if connection.is_default and successor:
         successor.make_default()
     messages.success(
@@ -75,7 +91,7 @@ def connection_delete(request, connection_id):
 @login_required
 @require_POST
 def connection_default(request, connection_id):
-    connection = get_connection(request, connection_id)
+    connection = get_own_connection(request, connection_id)
     connection.make_default()
     messages.success(request, f"“{connection.label}” is now your default connection.")
     return redirect("connections")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from flows_app import find
-from flows_app.access import flows_api
+from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens, keep_upload
@@ -33,6 +33,8 @@ from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
+from teams.activity import image_change, record
+from teams.models import Kind
 from trends.listing import COLUMNS as TREND_COLUMNS
 from trends.series import recent
 from trends.views import flow_trend
@@ -76,7 +78,7 @@ def flow_list(request, connection_id):
         result, match_totals = api.result(listing)
         return {
             "result": result,
-            "rows": render_rows(connection, result.flows, directory),
+            "rows": render_rows(connection, result.flows, directory, editable=request.access.can_edit),
             "page_totals": find.Totals.of(result.flows),
             "match_totals": match_totals,
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
@@ -140,14 +142,18 @@ def flow_segments(request, connection_id):
 @login_required
 @require_POST
 def flow_toggle(request, connection_id, flow_id):
-    connection, api = flows_api(request, connection_id)
+    connection, api = flows_api(request, connection_id, EDITOR)
     wanted = request.POST.get("is_enabled")
     if wanted not in ("0", "1"):
         return HttpResponseBadRequest("is_enabled must be 1 or 0.")
     try:
+        # A member limited to some websites: the flow is read first to check its website (one
+        # more call, for them only), and the history gets its name and website from it.
+        known = api.get_flow(flow_id) if request.access.limited else None
         # The wanted state, not a flip: a double click cannot turn it back.
         # A 1 or a 0 cannot be substituted: no read back when the answer is the id alone.
         _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"}, read_back=False)
+        _record_toggle(request, flow_id, flow or known, wanted == "1")
         if request.htmx:
             # One call: the switch is all that changes in the row, and the answer confirms it.
             on = flow.is_enabled if flow else wanted == "1"
@@ -163,6 +169,15 @@ def flow_toggle(request, connection_id, flow_id):
         return _row_failed(request, flow_id, error)
     messages.success(request, f"“{flow.name}” is now {'enabled' if flow.is_enabled else 'paused'}.")
     return redirect("flows:list", connection.pk)
+
+
+def _record_toggle(request, flow_id, flow, on):
+    # The switch clicked showed the other state: that is the state before.
+    identity = {"name": flow.name, "website_id": flow.website_id} if flow else {}
+    before, after = {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
+    record(
+        request.user, request.connection, Kind.FLOW_TOGGLE, flow_id=int(flow_id), before=before, after=after
+    )
 
 
 def _row_failed(request, flow_id, error):
@@ -189,7 +204,7 @@ def flow_detail(request, connection_id, flow_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def flow_new(request, connection_id):
-    connection, api = flows_api(request, connection_id)
+    connection, api = flows_api(request, connection_id, EDITOR)
     tokens = CreateTokens(request.user)
     if request.method == "GET":
         form = FlowForm(user=request.user, directory=api.directory(), initial={"form_token": tokens.issue()})
@@ -199,7 +214,7 @@ def flow_new(request, connection_id):
         # The same form sent twice: the first submit made the flow, show it.
         return redirect("flows:detail", connection.pk, done)
     form = FlowForm(request.POST, request.FILES, user=request.user, directory=api.directory())
-    if not form.is_valid():
+    if not (form.is_valid() and check_website(request, form)):
         return _form_page(request, connection, form, status=400)
     if not tokens.claim(token):
         return _unclaimed(request, connection, form, tokens, token)
@@ -209,6 +224,12 @@ def flow_new(request, connection_id):
         tokens.release(token)
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
+    duplicate = request.POST.get("duplicate_of", "").isdecimal()
+    # What the server kept when it says (it substitutes silently, API_CONTRACT.md), else what was sent.
+    kept = flow_values(flow) if flow else form.values()
+    after = {**kept, "image": image_change(form.upload, False, False)}
+    kind = Kind.FLOW_DUPLICATE if duplicate else Kind.FLOW_CREATE
+    record(request.user, connection, kind, flow_id=flow_id, after=after)
     _report_write(request, api, form.values(), flow, f"Flow “{form.cleaned_data['name']}” created.")
     return redirect("flows:detail", connection.pk, flow_id)
 
@@ -226,7 +247,7 @@ def _unclaimed(request, connection, form, tokens, token):
 @login_required
 @require_GET
 def flow_duplicate(request, connection_id, flow_id):
-    connection, api = flows_api(request, connection_id)
+    connection, api = flows_api(request, connection_id, EDITOR)
     flow = api.get_flow(flow_id)
     initial = {
         **flow_values(flow),
@@ -246,7 +267,7 @@ def flow_duplicate(request, connection_id, flow_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def flow_edit(request, connection_id, flow_id):
-    connection, api = flows_api(request, connection_id)
+    connection, api = flows_api(request, connection_id, EDITOR)
     if request.method == "GET":
         flow = api.get_flow(flow_id)
         form = FlowForm(
@@ -280,7 +301,7 @@ def _check_and_write(request, connection, api, flow_id, form):
     except ApiError as error:
         # Whatever failed, the user's values (and chosen image) come back on the form.
         return _form_failed(request, connection, form, error, flow=_stand_in(form, flow_id))
-    if not valid:
+    if not (valid and check_website(request, form)):
         return _form_page(request, connection, form, flow=current, status=400)
     if form.cleaned_data["fingerprint"] != fingerprint(current):
         return _conflict(request, connection, form, current)
@@ -297,6 +318,10 @@ def _check_and_write(request, connection, api, flow_id, form):
         )
     except ApiError as error:
         return _form_failed(request, connection, form, error, flow=current)
+    before = flow_values(current)
+    image = image_change(form.upload, form.remove_image, bool(current.image_url))
+    after = {**before, **changes, **({"image": image} if image else {})}
+    record(request.user, connection, Kind.FLOW_EDIT, flow_id=int(flow_id), before=before, after=after)
     _report_write(request, api, changes, saved, f"Flow “{form.cleaned_data['name']}” saved.")
     return redirect("flows:detail", connection.pk, flow_id)
 
@@ -374,12 +399,15 @@ def _form_failed(request, connection, form, error, flow=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def flow_delete(request, connection_id, flow_id):
-    connection, api = flows_api(request, connection_id)
+    connection, api = flows_api(request, connection_id, EDITOR)
+    # The flow's last state: checked against the member's websites, and kept in the history so
+    # that it can be created again.
+    flow = api.get_flow(flow_id)
     if request.method == "GET":
-        flow = api.get_flow(flow_id)
         context = {"connection": connection, "flow": flow, "directory": api.names()}
         return render(request, "flows/delete.html", context)
     api.delete_flow(flow_id)
+    record(request.user, connection, Kind.FLOW_DELETE, flow_id=flow.id, before=flow_values(flow))
     if request.htmx:
         # An empty answer swaps the row away; the toast says what happened.
         return add_toast(HttpResponse(), "success", "Flow deleted.")

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from flows_app.access import flows_api
-from flows_app.api import ApiError, connect
+from flows_app.access import connection_api, flows_api
+from flows_app.api import ApiError
 from flows_app.crypto import DecryptionError
 from flows_app.failures import describe
 from flows_app.find import Totals
@@ -46,7 +46,9 @@ def websites_trend(request, connection):
 @require_GET
 def websites(request, connection_id):
     connection, api = flows_api(request, connection_id)
-    context = {"connection": connection, "trend": websites_trend(request, connection)}
+    # History is kept per connection, not cut to a member's websites: a limited member gets no sum.
+    trend = None if request.access.limited else websites_trend(request, connection)
+    context = {"connection": connection, "trend": trend}
     template = template_for(request, "flows/websites.html", "trend")
     if template != "flows/websites.html":
         # The chart's range switch: its section alone, and the range in the address.
@@ -66,7 +68,7 @@ class ConnectionCard(NamedTuple):
 def connection_card(connection):
     """One connection's card; its failure stays in its card, the others still show."""
     try:
-        api = connect(connection)
+        api = connection_api(connection)
         flows = api.every_flow()
         return ConnectionCard(connection, website_rows(api.directory(), flows), Totals.of(flows))
     except (ApiError, DecryptionError) as error:

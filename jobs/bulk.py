@@ -1,0 +1,291 @@
+"""Bulk jobs: one action on many flows, sent by the worker within the key's rate budget.
+
+A job runs in slices. A slice is one task run: it takes the job's lease, sends items one by one
+through the Pacer for up to SLICE_SECONDS, and ends by queuing its continuation, deferred to the
+window's reset when the budget is spent. Short slices keep the worker's loop turning (heartbeat,
+periodic work, other connections' jobs) and make a job resumable at any point:
+
+- an item is marked ``sending`` before its call and ``done``/``failed`` after, so a worker that
+  takes over a job never sends a finished item again. An item left ``sending`` by a killed
+  worker is sent again: whether its call reached the server is unknown, and every action is
+  idempotent (the same values written again; a flow already deleted answers 404, taken as done);
+- only the lease holder sends, so two workers never take the same item; a lease that runs out
+  (its worker died) is picked up by ``resume_stalled`` (jobs/tasks.py runs it periodically).
+"""
+
+import hashlib
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+
+from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
+from flows_app.crypto import DecryptionError
+from jobs.models import BulkItem, BulkJob
+from jobs.pacing import MustWait, Pacer
+
+logger = logging.getLogger(__name__)
+
+SLICE_SECONDS = 20
+# Waits up to this long are slept inside a slice; a longer one ends it (the continuation is deferred).
+INLINE_WAIT = 2.0
+MAX_ITEMS = 5000
+# An item the server could not answer (timeout, 5xx) is sent up to this many times, the job
+# pausing UNAVAILABLE_PAUSE seconds in between, before it counts as failed.
+ATTEMPTS = 3
+UNAVAILABLE_PAUSE = 15
+
+Action = BulkJob.Action
+Item = BulkItem.State
+
+
+def fingerprint(action, changes, flow_ids):
+    text = f"{action}|{sorted(changes.items())}|{sorted(set(flow_ids))}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def start(connection, user, action, flow_ids, changes=None, names=None):
+    """The job for this request: a new one, or the identical one still running (a double submit).
+
+    Returns ``(job, created)``; the new job's first slice is queued.
+    """
+    changes = changes or {}
+    names = names or {}
+    flow_ids = list(dict.fromkeys(int(flow_id) for flow_id in flow_ids))
+    digest = fingerprint(action, changes, flow_ids)
+    holder = get_random_string(32)
+    try:
+        with transaction.atomic():
+            job = BulkJob.objects.create(
+                connection=connection,
+                created_by=user,
+                action=action,
+                changes=changes,
+                fingerprint=digest,
+                lease_owner=holder,
+                lease_until=_lease_until(),
+            )
+            BulkItem.objects.bulk_create(
+                BulkItem(job=job, flow_id=flow_id, name=names.get(flow_id, "")[:256]) for flow_id in flow_ids
+            )
+    except IntegrityError:
+        running = BulkJob.objects.filter(
+            connection=connection, fingerprint=digest, state=BulkJob.State.RUNNING
+        )
+        if existing := running.first():
+            return existing, False
+        # The identical job ended in between: this one may start.
+        return start(connection, user, action, flow_ids, changes, names)
+    _queue(job.pk, holder)
+    return job, True
+
+
+def _queue(job_id, holder, seconds=0):
+    # Imported here: jobs.tasks imports this module for the task's body.
+    from jobs.tasks import run_job
+
+    if seconds > 0:
+        run_job.using(run_after=timezone.now() + timedelta(seconds=seconds)).enqueue(job_id, holder)
+    else:
+        run_job.enqueue(job_id, holder)
+
+
+def _lease_until(seconds=0):
+    return timezone.now() + timedelta(seconds=seconds + settings.JOBS_LEASE_SECONDS)
+
+
+def _take_lease(job_id, holder):
+    """True when ``holder`` may work on the job: it holds the lease, or nobody holds a live one."""
+    now = timezone.now()
+    free = Q(lease_owner=holder) | Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    return bool(
+        BulkJob.objects.filter(free, pk=job_id, state=BulkJob.State.RUNNING).update(
+            lease_owner=holder, lease_until=_lease_until()
+        )
+    )
+
+
+def _send(api, job, item):
+    """The item's one write; returns what became of the flow."""
+    if job.action == Action.DELETE:
+        try:
+            api.delete_flow(item.flow_id)
+        except NotFound:
+            return _("Already deleted.")
+        return _("Deleted.")
+    changes = {
+        Action.ENABLE: {"is_enabled": True},
+        Action.PAUSE: {"is_enabled": False},
+        Action.SET: job.changes,
+    }[job.action]
+    flow = api.update_flow(item.flow_id, changes)[1]
+    if flow is not None and flow.name != item.name:
+        item.name = flow.name[:256]
+    return ""
+
+
+def run_slice(job_id, holder, seconds=SLICE_SECONDS):
+    """Work on the job for up to ``seconds``, then queue what is left. The task's body."""
+    if not _take_lease(job_id, holder):
+        return "not mine"
+    job = BulkJob.objects.select_related("connection").get(pk=job_id)
+    job.items.filter(state=Item.SENDING).update(state=Item.PENDING)
+    if job.started_at is None:
+        BulkJob.objects.filter(pk=job_id).update(started_at=timezone.now())
+    try:
+        api = connect(job.connection, background=True)
+    except DecryptionError as error:
+        return _stop(job, holder, str(error))
+    pacer = Pacer(api.client)
+    ends = time.monotonic() + seconds
+    try:
+        while time.monotonic() < ends:
+            if not BulkJob.objects.filter(
+                pk=job_id, state=BulkJob.State.RUNNING, lease_owner=holder
+            ).exists():
+                return "stopped"  # cancelled, or the lease was lost
+            item = job.items.filter(state=Item.PENDING).first()
+            if item is None:
+                return _finish(job, holder)
+            outcome = _work_on(job, item, api, pacer, holder)
+            if outcome is not None:
+                return outcome
+        return _later(job, holder, 0, "continues")
+    finally:
+        BulkJob.objects.filter(pk=job_id).update(
+            requests=job.requests + api.calls, rate_limited=job.rate_limited + pacer.rate_limited
+        )
+
+
+def _work_on(job, item, api, pacer, holder):
+    """Send one item; None to go on with the next, or the slice's outcome when it must end."""
+    BulkJob.objects.filter(pk=job.pk, lease_owner=holder).update(lease_until=_lease_until())
+    claimed = BulkItem.objects.filter(pk=item.pk, state=Item.PENDING).update(
+        state=Item.SENDING, attempts=item.attempts + 1, updated_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    try:
+        message = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
+    except MustWait as wait:
+        # Not sent: the item keeps its count of attempts.
+        BulkItem.objects.filter(pk=item.pk).update(state=Item.PENDING, attempts=item.attempts)
+        return _later(job, holder, wait.seconds, "waits for the budget")
+    except Unavailable as error:
+        if item.attempts + 1 >= ATTEMPTS:
+            return _fail(job, item, holder, error)
+        # The server is down or struggling: every item would fail alike, so the job waits a while
+        # and sends this one again (writing the same values twice is harmless).
+        BulkItem.objects.filter(pk=item.pk).update(
+            state=Item.PENDING, message=_("Trying again: %(reason)s") % {"reason": error.message}
+        )
+        return _later(job, holder, UNAVAILABLE_PAUSE, "waits for the server")
+    except ApiError as error:
+        return _fail(job, item, holder, error)
+    BulkItem.objects.filter(pk=item.pk).update(
+        state=Item.DONE, message=message, name=item.name, updated_at=timezone.now()
+    )
+    return None
+
+
+def _later(job, holder, seconds, outcome):
+    """End the slice; the job's continuation runs in ``seconds``, and holds the lease until then."""
+    BulkJob.objects.filter(pk=job.pk, lease_owner=holder).update(lease_until=_lease_until(seconds))
+    _queue(job.pk, holder, seconds)
+    return outcome
+
+
+def _fail(job, item, holder, error):
+    BulkItem.objects.filter(pk=item.pk).update(
+        state=Item.FAILED, message=error.message, name=item.name, updated_at=timezone.now()
+    )
+    if isinstance(error, Unauthorized):
+        # Every other item would be refused too, each spending a request.
+        return _stop(
+            job,
+            holder,
+            _("The server refused the connection's API key: %(reason)s") % {"reason": error.message},
+        )
+    return None
+
+
+def _finish(job, holder):
+    # Only when nothing is left: a retry may have put items back since the slice looked.
+    left = BulkItem.objects.filter(job=OuterRef("pk"), state__in=[Item.PENDING, Item.SENDING])
+    finished = (
+        BulkJob.objects.filter(pk=job.pk, lease_owner=holder)
+        .filter(~Exists(left))
+        .update(state=BulkJob.State.FINISHED, finished_at=timezone.now(), lease_owner="", lease_until=None)
+    )
+    return "finished" if finished else _later(job, holder, 0, "continues")
+
+
+def _stop(job, holder, message):
+    BulkJob.objects.filter(pk=job.pk, lease_owner=holder).update(
+        state=BulkJob.State.STOPPED,
+        message=message,
+        finished_at=timezone.now(),
+        lease_owner="",
+        lease_until=None,
+    )
+    return "stopped"
+
+
+def cancel(job):
+    """Stop the job after the item under way: the items not sent yet are marked cancelled."""
+    with transaction.atomic():
+        updated = BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.RUNNING).update(
+            state=BulkJob.State.CANCELLED, finished_at=timezone.now()
+        )
+        job.items.filter(state=Item.PENDING).update(state=Item.SKIPPED, updated_at=timezone.now())
+    return bool(updated)
+
+
+class IdenticalJobRunning(Exception):
+    """A job cannot run again while an identical one (same action, same flows) is running."""
+
+
+def retry(job, item_id=None):
+    """Send the failed items (or one of them) again; a job that had ended runs again, with the
+    items a stop left unsent. Returns how many failed items will be sent again."""
+    holder = get_random_string(32)
+    items = job.items.filter(state=Item.FAILED)
+    if item_id is not None:
+        items = items.filter(pk=item_id)
+    try:
+        with transaction.atomic():
+            count = items.update(state=Item.PENDING, message="", attempts=0, updated_at=timezone.now())
+            waiting = job.items.filter(state=Item.PENDING).exists()
+            restarted = waiting and BulkJob.objects.filter(pk=job.pk).exclude(
+                state=BulkJob.State.RUNNING
+            ).update(
+                state=BulkJob.State.RUNNING,
+                message="",
+                finished_at=None,
+                lease_owner=holder,
+                lease_until=_lease_until(),
+            )
+    except IntegrityError:
+        raise IdenticalJobRunning from None
+    if restarted:
+        _queue(job.pk, holder)
+    return count
+
+
+def resume_stalled():
+    """Queue a new slice for every running job whose lease ran out (its worker died)."""
+    stalled = BulkJob.objects.filter(state=BulkJob.State.RUNNING, lease_until__lt=timezone.now())
+    for job_id in stalled.values_list("pk", flat=True):
+        holder = get_random_string(32)
+        taken = BulkJob.objects.filter(pk=job_id, lease_until__lt=timezone.now()).update(
+            lease_owner=holder, lease_until=_lease_until()
+        )
+        if taken:
+            logger.warning("Bulk job %s: its worker stopped answering; resuming it", job_id)
+            _queue(job_id, holder)

@@ -1,0 +1,67 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from flows_app.api.records import TTL_CHOICES, URGENCIES
+from flows_app.forms import TTL_LABELS
+from jobs.models import BulkJob
+
+# The fields "set" may write, as the API names them (API_CONTRACT.md, "Write fields").
+SET_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "ttl", "urgency")
+
+
+class FlowIdsField(forms.Field):
+    """``ids`` repeated in the request: positive integers, each once."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        ids = []
+        for raw in value or ():
+            if not str(raw).isdecimal() or int(raw) < 1:
+                raise forms.ValidationError(
+                    _("“%(value)s” is not a flow id."), params={"value": str(raw)[:20]}
+                )
+            ids.append(int(raw))
+        return list(dict.fromkeys(ids))
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=BulkJob.Action.choices)
+    ids = FlowIdsField(required=False)
+    # Deleting is confirmed on a page that names the flows.
+    confirmed = forms.BooleanField(required=False)
+    utm_source = forms.CharField(label=_("UTM source"), max_length=128, required=False)
+    utm_medium = forms.CharField(label=_("UTM medium"), max_length=128, required=False)
+    utm_campaign = forms.CharField(label=_("UTM campaign"), max_length=128, required=False)
+    ttl = forms.TypedChoiceField(
+        label=_("Keep trying to deliver for"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", _("Unchanged")), *((ttl, TTL_LABELS[ttl]) for ttl in TTL_CHOICES)],
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        required=False,
+        choices=[("", _("Unchanged")), *((u, u.capitalize()) for u in URGENCIES)],
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if not cleaned["ids"]:
+            raise forms.ValidationError(_("Select at least one flow."))
+        if cleaned["action"] == BulkJob.Action.SET and not self.changes():
+            raise forms.ValidationError(_("Fill in at least one field to set."))
+        return cleaned
+
+    def changes(self):
+        """For "set": the fields filled in (an empty one is left as each flow has it)."""
+        if self.cleaned_data.get("action") != BulkJob.Action.SET:
+            return {}
+        return {
+            name: self.cleaned_data[name]
+            for name in SET_FIELDS
+            if self.cleaned_data.get(name) not in ("", None)
+        }

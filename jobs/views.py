@@ -1,0 +1,139 @@
+import contextlib
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Case, Count, Q, When
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from flows_app.access import EDITOR, flows_api, get_connection, get_job
+from flows_app.api import ApiError, connect
+from flows_app.crypto import DecryptionError
+from flows_app.views.partials import template_for
+from jobs import bulk
+from jobs.forms import BulkForm
+from jobs.models import BulkItem, BulkJob
+from jobs.pacing import Pacer
+from jobs.worker import worker_alive
+
+Item = BulkItem.State
+Action = BulkJob.Action
+
+
+@login_required
+@require_POST
+def bulk_start(request, connection_id):
+    connection, api = flows_api(request, connection_id, EDITOR)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("flows:list", connection.pk)
+    action, flows = form.cleaned_data["action"], _targets(api, form)
+    if len(flows) > bulk.MAX_ITEMS:
+        messages.error(
+            request,
+            _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
+        )
+        return redirect("flows:list", connection.pk)
+    if action == Action.DELETE and not form.cleaned_data["confirmed"]:
+        context = {"connection": connection, "action": action, "flows": flows, "changes": form.changes()}
+        return render(request, "jobs/confirm.html", context)
+    job, created = bulk.start(
+        connection, request.user, action, [flow_id for flow_id, _ in flows], form.changes(), dict(flows)
+    )
+    if not created:
+        messages.info(request, _("This job was already started: here it is."))
+    return redirect("jobs:detail", job.pk)
+
+
+def _targets(api, form):
+    """``(id, name)`` of each flow the job is for; a name is blank where it is not known."""
+    names = {}
+    if form.cleaned_data["action"] == Action.DELETE:
+        # The confirmation names what will be deleted: worth a call per 1000 flows.
+        with contextlib.suppress(ApiError):
+            names = {flow.id: flow.name for flow in api.all_flows()}
+    return [(flow_id, names.get(flow_id, "")) for flow_id in form.cleaned_data["ids"]]
+
+
+def _progress(job):
+    """The job's counts, what share is over, and about how long the rest will take."""
+    counts = job.items.aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(state=Item.DONE)),
+        failed=Count("pk", filter=Q(state=Item.FAILED)),
+        skipped=Count("pk", filter=Q(state=Item.SKIPPED)),
+    )
+    over = counts["done"] + counts["failed"] + counts["skipped"]
+    counts["left"] = counts["total"] - over
+    counts["percent"] = round(100 * over / counts["total"]) if counts["total"] else 100
+    counts["minutes_left"] = 0
+    counts["reserve"] = settings.JOBS_RESERVE_PER_MINUTE
+    counts["worker_alive"] = worker_alive()
+    if job.running and counts["left"]:
+        try:
+            client = connect(job.connection, background=True).client
+        except DecryptionError:
+            return counts  # the worker stops the job and says why
+        seconds = Pacer(client).seconds_for(counts["left"])
+        # Under a minute reads as "less than a minute".
+        counts["minutes_left"] = math.ceil(seconds / 60) if seconds >= 60 else 0
+    return counts
+
+
+@login_required
+@require_GET
+def job_detail(request, job_id):
+    job = get_job(request, job_id)
+    context = {
+        "job": job,
+        "connection": job.connection,
+        "progress": _progress(job),
+        # Failures first: they are what the user has to act on.
+        "items": job.items.order_by(Case(When(state=Item.FAILED, then=0), default=1), "pk"),
+    }
+    return render(request, template_for(request, "jobs/job.html", "status"), context)
+
+
+@login_required
+@require_POST
+def job_cancel(request, job_id):
+    job = get_job(request, job_id, EDITOR)
+    if bulk.cancel(job):
+        messages.success(request, _("Cancelled: the flow being changed right now is the last one."))
+    return redirect("jobs:detail", job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id, item_id=None):
+    job = get_job(request, job_id, EDITOR)
+    try:
+        count = bulk.retry(job, item_id)
+    except bulk.IdenticalJobRunning:
+        messages.error(request, _("An identical job is running now; retry when it is over."))
+        return redirect("jobs:detail", job.pk)
+    if count:
+        messages.success(
+            request,
+            ngettext("%(count)d flow will be tried again.", "%(count)d flows will be tried again.", count)
+            % {"count": count},
+        )
+    return redirect("jobs:detail", job.pk)
+
+
+@login_required
+@require_GET
+def connection_jobs(request, connection_id):
+    connection = get_connection(request, connection_id)
+    jobs = connection.jobs.annotate(
+        total=Count("items"),
+        done=Count("items", filter=Q(items__state=Item.DONE)),
+        failed=Count("items", filter=Q(items__state=Item.FAILED)),
+    )[:100]
+    return render(request, "jobs/list.html", {"connection": connection, "jobs": jobs})

@@ -1,0 +1,72 @@
+"""The activity history: every write made through Pushdeck, who made it and what it changed.
+
+`record` is the one way in, for views and for background jobs alike. Flow entries keep the
+flow's editable fields (the API's parameter names, flows_app.forms.FLOW_FIELDS) before and after
+the write; an image is noted as "added", "replaced" or "removed", never kept; an API key is
+noted as "replaced", never kept.
+"""
+
+from dataclasses import dataclass
+
+from teams.models import Activity
+
+IMAGE = "image"
+
+
+def record(user, connection, kind, *, flow_id=None, before=None, after=None):
+    """Append one entry: ``user`` made a write of ``kind`` (teams.models.Kind) on ``connection``.
+
+    For a flow, pass its id and its fields ``before`` and ``after`` the write (None for the side
+    that does not exist: before a create, after a delete); its name and website are read from
+    them. Callers record only writes the server accepted.
+    """
+    values = after or before or {}
+    return Activity.objects.create(
+        connection=connection,
+        connection_label=connection.label,
+        user=user,
+        username=user.get_username(),
+        kind=kind,
+        flow_id=flow_id,
+        flow_name=str(values.get("name") or last_flow_name(connection, flow_id))[:256],
+        website_id=values.get("website_id"),
+        before=before,
+        after=after,
+    )
+
+
+def last_flow_name(connection, flow_id):
+    """The flow's name as last recorded, for a write whose answer did not carry it."""
+    if flow_id is None:
+        return ""
+    entry = Activity.objects.filter(connection=connection, flow_id=flow_id).exclude(flow_name="").first()
+    return entry.flow_name if entry else ""
+
+
+def image_change(upload, remove_image, had_image):
+    """How a write changed the flow's image, as the history says it ("" when it did not)."""
+    if upload is not None:
+        return "replaced" if had_image else "added"
+    if remove_image and had_image:
+        return "removed"
+    return ""
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: object
+    after: object
+
+
+def changes(entry):
+    """The fields an entry changed, in the order they were recorded: a readable diff."""
+    before, after = entry.before or {}, entry.after or {}
+    fields = list(dict.fromkeys([*before, *after]))
+    if not entry.before or not entry.after:
+        # A creation or a deletion: every field it had (empty ones add nothing to read).
+        values = after or before
+        shown = [field for field in fields if values.get(field) not in ("", None)]
+    else:
+        shown = [field for field in fields if before.get(field) != after.get(field)]
+    return [Change(field, before.get(field), after.get(field)) for field in shown]

@@ -1,0 +1,156 @@
+"""Who may use a shared connection, how, and what they changed through Pushdeck."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+INVITATION_DAYS = 7
+
+
+class Role(models.TextChoices):
+    # In increasing order of rights: each role may do everything of the ones before it.
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    ADMIN = "admin", _("Admin")
+
+    @property
+    def rank(self):
+        return list(Role).index(self)
+
+    def allows(self, needed):
+        return self.rank >= Role(needed).rank
+
+
+class Membership(models.Model):
+    connection = models.ForeignKey(
+        "flows_app.Connection", on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # Website ids of the connection this member is limited to; empty: every website.
+    websites = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [models.UniqueConstraint(fields=["connection", "user"], name="one_membership_per_user")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) on {self.connection_id}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(used__isnull=True, revoked__isnull=True, expires__gt=timezone.now())
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A one-use link to join a connection with a role. Only the token's hash is stored: the link
+    is shown once, to the admin who makes it."""
+
+    connection = models.ForeignKey(
+        "flows_app.Connection", on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    websites = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=100, blank=True, help_text=_("Who it is for; only admins see it."))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    used = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.get_role_display()} invitation to {self.connection_id} ({self.state})"
+
+    def issue_token(self):
+        """A fresh secret for this invitation; the caller shows it once and forgets it."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.expires = timezone.now() + timedelta(days=INVITATION_DAYS)
+        return token
+
+    @property
+    def state(self):
+        if self.used:
+            return "used"
+        if self.revoked:
+            return "revoked"
+        if self.expires <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class Kind(models.TextChoices):
+    FLOW_CREATE = "flow.create", _("Flow created")
+    FLOW_EDIT = "flow.edit", _("Flow edited")
+    FLOW_TOGGLE = "flow.toggle", _("Flow switched on or off")
+    FLOW_DUPLICATE = "flow.duplicate", _("Flow duplicated")
+    FLOW_DELETE = "flow.delete", _("Flow deleted")
+    CONNECTION_CREATE = "connection.create", _("Connection added")
+    CONNECTION_EDIT = "connection.edit", _("Connection edited")
+    CONNECTION_DELETE = "connection.delete", _("Connection deleted")
+    MEMBER_ADD = "member.add", _("Member added")
+    MEMBER_CHANGE = "member.change", _("Member's access changed")
+    MEMBER_REMOVE = "member.remove", _("Member removed")
+    INVITATION_CREATE = "invitation.create", _("Invitation made")
+    INVITATION_REVOKE = "invitation.revoke", _("Invitation revoked")
+    INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
+
+
+# Kinds whose entry holds every field of the flow after the write.
+RESTORABLE = {Kind.FLOW_CREATE, Kind.FLOW_EDIT, Kind.FLOW_DUPLICATE}
+
+
+class Activity(models.Model):
+    """One write made through Pushdeck. Append-only from the application: no view edits or
+    deletes an entry; `manage.py prune_activity` removes old ones."""
+
+    # Kept when the connection or the person goes: the entry still says who and where.
+    connection = models.ForeignKey(
+        "flows_app.Connection", on_delete=models.SET_NULL, null=True, related_name="activity"
+    )
+    connection_label = models.CharField(max_length=100)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    username = models.CharField(max_length=150)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    flow_id = models.PositiveBigIntegerField(null=True, blank=True)
+    flow_name = models.CharField(max_length=256, blank=True)
+    website_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The fields before and after the write (API parameter names); never an API key.
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "activity"
+        indexes = [models.Index(fields=["connection", "flow_id", "-created"])]
+
+    def __str__(self):
+        return f"{self.username} {self.kind} {self.flow_id or ''} at {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def restorable(self):
+        """Whether the entry holds every field of a version of the flow, to be put back."""
+        return self.kind in RESTORABLE

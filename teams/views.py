@@ -1,0 +1,288 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from flows_app.access import ADMIN, EDITOR, flows_api, get_connection
+from flows_app.drafts import CreateTokens
+from flows_app.forms import FLOW_FIELDS, FlowForm
+from teams.activity import changes, record
+from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm
+from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
+
+PER_PAGE = 50
+
+
+# Members and invitations
+
+
+@login_required
+@require_GET
+def members(request, connection_id):
+    connection = get_connection(request, connection_id, ADMIN)
+    return _members_page(request, connection)
+
+
+def _members_page(request, connection, member_form=None, invitation_form=None, link=None, status=200):
+    context = {
+        "connection": connection,
+        "members": connection.memberships.select_related("user"),
+        "member_form": member_form or MemberForm(connection=connection),
+        "invitation_form": invitation_form or InvitationForm(),
+        "invitations": connection.invitations.select_related("created_by", "used_by")[:20],
+        "roles": Role.choices,
+        "link": link,
+    }
+    return render(request, "teams/members.html", context, status=status)
+
+
+@login_required
+@require_POST
+def member_add(request, connection_id):
+    connection = get_connection(request, connection_id, ADMIN)
+    form = MemberForm(request.POST, connection=connection)
+    if not form.is_valid():
+        return _members_page(request, connection, member_form=form, status=400)
+    member = Membership.objects.create(
+        connection=connection,
+        user=form.user,
+        role=form.cleaned_data["role"],
+        websites=form.cleaned_data["websites"],
+    )
+    record(request.user, connection, Kind.MEMBER_ADD, after=_recorded(member))
+    messages.success(
+        request,
+        _("%(name)s can now use “%(label)s”.")
+        % {"name": form.user.get_username(), "label": connection.label},
+    )
+    return redirect("teams:members", connection.pk)
+
+
+def _recorded(member):
+    return {"username": member.user.get_username(), "role": member.role, "websites": member.websites}
+
+
+def _member(connection, member_id):
+    return get_object_or_404(Membership.objects.select_related("user"), connection=connection, pk=member_id)
+
+
+def _last_admin(request, connection, member):
+    """Whether taking admin away from this member would leave the connection without one (and
+    then says so). Called in a transaction: the admins' rows stay locked until it ends, so two
+    admins demoting each other at once cannot both succeed."""
+    admins = list(
+        connection.memberships.select_for_update().filter(role=Role.ADMIN).values_list("pk", flat=True)
+    )
+    if member.role == Role.ADMIN and admins == [member.pk]:
+        messages.error(request, _("A connection keeps at least one admin: make someone else admin first."))
+        return True
+    return False
+
+
+@login_required
+@require_POST
+def member_change(request, connection_id, member_id):
+    connection = get_connection(request, connection_id, ADMIN)
+    with transaction.atomic():
+        member = _member(connection, member_id)
+        form = AccessForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("teams:members", connection.pk)
+        if form.cleaned_data["role"] != Role.ADMIN and _last_admin(request, connection, member):
+            return redirect("teams:members", connection.pk)
+        before = _recorded(member)
+        member.role, member.websites = form.cleaned_data["role"], form.cleaned_data["websites"]
+        member.save(update_fields=["role", "websites"])
+    if _recorded(member) != before:
+        record(request.user, connection, Kind.MEMBER_CHANGE, before=before, after=_recorded(member))
+    messages.success(request, _("%(name)s's access saved.") % {"name": member.user.get_username()})
+    return redirect("teams:members", connection.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request, connection_id, member_id):
+    connection = get_connection(request, connection_id, ADMIN)
+    with transaction.atomic():
+        member = _member(connection, member_id)
+        if _last_admin(request, connection, member):
+            return redirect("teams:members", connection.pk)
+        member.delete()
+    record(request.user, connection, Kind.MEMBER_REMOVE, before=_recorded(member))
+    messages.success(request, _("%(name)s no longer has access.") % {"name": member.user.get_username()})
+    if member.user_id == request.user.pk:
+        return redirect("connections")
+    return redirect("teams:members", connection.pk)
+
+
+@login_required
+@require_POST
+def invitation_new(request, connection_id):
+    connection = get_connection(request, connection_id, ADMIN)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        return _members_page(request, connection, invitation_form=form, status=400)
+    invitation = Invitation(connection=connection, created_by=request.user, **form.cleaned_data)
+    token = invitation.issue_token()
+    invitation.save()
+    record(request.user, connection, Kind.INVITATION_CREATE, after=_invited(invitation))
+    link = request.build_absolute_uri(reverse("teams:join", args=[token]))
+    return _members_page(request, connection, link=link)
+
+
+def _invited(invitation):
+    return {"note": invitation.note, "role": invitation.role, "websites": invitation.websites}
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, connection_id, invitation_id):
+    connection = get_connection(request, connection_id, ADMIN)
+    revoked = connection.invitations.pending().filter(pk=invitation_id).update(revoked=timezone.now())
+    if revoked:
+        invitation = connection.invitations.get(pk=invitation_id)
+        record(request.user, connection, Kind.INVITATION_REVOKE, before=_invited(invitation))
+        messages.success(request, _("Invitation revoked: its link no longer works."))
+    else:
+        messages.info(request, _("That invitation was already used, revoked or expired."))
+    return redirect("teams:members", connection.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request, token):
+    """An invitation's link: the invited person sets a username and password and joins."""
+    invitation = Invitation.objects.select_related("connection").filter(token_hash=hash_token(token)).first()
+    if invitation is None or invitation.state != "pending":
+        state = invitation.state if invitation else "unknown"
+        return render(request, "teams/join.html", {"gone": state}, status=410 if invitation else 404)
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # Claimed in the same statement that checks it: one link, one account, even twice sent.
+            claimed = Invitation.objects.pending().filter(pk=invitation.pk).update(used=timezone.now())
+            if not claimed:
+                return render(request, "teams/join.html", {"gone": "used"}, status=410)
+            user = form.save()
+            Invitation.objects.filter(pk=invitation.pk).update(used_by=user)
+            Membership.objects.create(
+                connection=invitation.connection,
+                user=user,
+                role=invitation.role,
+                websites=invitation.websites,
+            )
+        record(
+            user,
+            invitation.connection,
+            Kind.INVITATION_ACCEPT,
+            after={"username": user.get_username(), **_invited(invitation)},
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, _("Welcome! You joined “%(label)s”.") % {"label": invitation.connection.label}
+        )
+        return redirect("flows:list", invitation.connection.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "teams/join.html", {"form": form, "invitation": invitation}, status=status)
+
+
+# Activity
+
+
+def _visible_entries(request, connection):
+    entries = Activity.objects.filter(connection=connection)
+    if request.access.limited:
+        # Entries of other websites, and those of the connection as a whole, are not theirs.
+        entries = entries.filter(website_id__in=request.access.websites)
+    return entries
+
+
+def _page(request, entries):
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    _name_flows(page.object_list)
+    page.entries = [(entry, changes(entry)) for entry in page.object_list]
+    return page
+
+
+def _name_flows(entries):
+    """A toggle's answer may not carry the flow's name: show the newest name recorded for it."""
+    unnamed = [entry for entry in entries if entry.flow_id and not entry.flow_name]
+    if not unnamed:
+        return
+    named = Activity.objects.filter(
+        connection_id=unnamed[0].connection_id, flow_id__in={entry.flow_id for entry in unnamed}
+    ).exclude(flow_name="")
+    # Oldest first, so that the newest name of each flow is the one kept.
+    names = dict(named.order_by("created", "id").values_list("flow_id", "flow_name"))
+    for entry in unnamed:
+        entry.flow_name = names.get(entry.flow_id, "")
+
+
+@login_required
+@require_GET
+def connection_activity(request, connection_id):
+    connection = get_connection(request, connection_id)
+    entries = _visible_entries(request, connection)
+    people = entries.exclude(user=None).values_list("user_id", "username").distinct().order_by("username")
+    filters = ActivityFilter(request.GET, people=list(people))
+    page = _page(request, filters.filtered(entries))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"connection": connection, "page": page, "filters": filters, "query": query.urlencode()}
+    return render(request, "teams/activity.html", context)
+
+
+@login_required
+@require_GET
+def flow_activity(request, connection_id, flow_id):
+    connection = get_connection(request, connection_id)
+    entries = Activity.objects.filter(connection=connection, flow_id=flow_id)
+    if entries.exists() and not _visible_entries(request, connection).filter(flow_id=flow_id).exists():
+        raise Http404("No such flow.")
+    page = _page(request, _visible_entries(request, connection).filter(flow_id=flow_id))
+    context = {
+        "connection": connection,
+        "page": page,
+        "flow_id": flow_id,
+        "flow_name": entries.exclude(flow_name="").values_list("flow_name", flat=True).first()
+        or f"#{flow_id}",
+        "deleted": entries.values_list("kind", flat=True).first() == Kind.FLOW_DELETE,
+    }
+    return render(request, "teams/activity.html", context)
+
+
+@login_required
+@require_GET
+def restore(request, connection_id, entry_id):
+    """A recorded version back on the flow form: it is saved through the normal edit (or, for a
+    deleted flow, create) path, validated there and recorded as a new entry."""
+    connection, api = flows_api(request, connection_id, EDITOR)
+    entry = get_object_or_404(_visible_entries(request, connection), pk=entry_id)
+    if entry.kind == Kind.FLOW_DELETE:
+        values = {name: entry.before[name] for name in FLOW_FIELDS if name in entry.before}
+        form = FlowForm(
+            user=request.user,
+            directory=api.directory(),
+            initial={**values, "form_token": CreateTokens(request.user).issue()},
+        )
+        context = {"connection": connection, "form": form, "restoring": entry}
+        return render(request, "flows/form.html", context)
+    if not entry.restorable:
+        raise Http404("This entry holds no whole version of the flow.")
+    current = api.get_flow(entry.flow_id, fresh=True)
+    values = {name: entry.after[name] for name in FLOW_FIELDS if name in entry.after}
+    form = FlowForm(
+        user=request.user,
+        directory=api.directory(),
+        editing=True,
+        initial={**FlowForm.initial_for(current), **values},
+    )
+    context = {"connection": connection, "form": form, "flow": current, "restoring": entry}
+    return render(request, "flows/form.html", context)

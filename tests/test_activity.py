@@ -1,0 +1,241 @@
+"""The activity history: every write through Pushdeck is recorded with the right diff, versions
+can be put back through the normal edit path, and a deleted flow can be created again."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from sandbox.models import Flow as SandboxFlow
+from sandbox.models import hash_key
+from teams.activity import changes
+from teams.models import Activity, Kind, Membership, Role
+from tests.pages import form_with, visible_text
+from tests.test_flows_views import HTMX, form_token, png, url, valid_form
+
+
+def only_entry(**lookups):
+    entries = list(Activity.objects.filter(**lookups))
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+def diff(entry):
+    return {change.field: (change.before, change.after) for change in changes(entry)}
+
+
+def history(client, connection, flow_id):
+    return visible_text(client.get(reverse("teams:flow_activity", args=[connection.pk, flow_id])).content)
+
+
+@pytest.fixture
+def flow(demo_flows):
+    return demo_flows.last()
+
+
+def test_a_create_is_recorded_with_its_values_and_image(logged_in, connection, sandbox_media, user):
+    data = valid_form(name="Welcome", form_token=form_token(logged_in, connection))
+    data["image"] = SimpleUploadedFile("hello.png", png(), "image/png")
+    response = logged_in.post(url("new", connection), data)
+    assert response.status_code == 302
+    entry = only_entry(kind=Kind.FLOW_CREATE)
+    created = SandboxFlow.objects.get(name="Welcome")
+    assert (entry.flow_id, entry.flow_name, entry.website_id, entry.username) == (
+        created.id,
+        "Welcome",
+        created.website.id,
+        "marketer",
+    )
+    assert entry.before is None
+    assert diff(entry)["title"] == (None, "Hello there")
+    assert diff(entry)["image"] == (None, "added")
+    assert diff(entry)["wait_time_type"] == (None, "hours")
+
+
+def test_an_edit_records_only_the_changed_fields_before_and_after(logged_in, connection, flow):
+    page = logged_in.get(url("edit", connection, flow.id)).content.decode()
+    data = {**form_with(page, "title"), "title": "A brand new title", "image_remove": "on"}
+    had_image = bool(flow.image)
+    assert logged_in.post(url("edit", connection, flow.id), data).status_code == 302
+    entry = only_entry(kind=Kind.FLOW_EDIT)
+    expected = {"title": (flow.title, "A brand new title")}
+    if had_image:
+        expected["image"] = (None, "removed")
+    assert diff(entry) == expected
+    assert entry.flow_id == flow.id and entry.website_id == flow.website.id
+
+
+def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):
+    SandboxFlow.objects.filter(pk=flow.pk).update(is_enabled=True)
+    response = logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "0"}, **HTMX)
+    assert response.status_code == 200
+    entry = only_entry(kind=Kind.FLOW_TOGGLE)
+    assert diff(entry) == {"is_enabled": (True, False)}
+    assert entry.username == "marketer" and entry.flow_id == flow.id
+    text = history(logged_in, connection, flow.id)
+    assert "marketer · Flow switched on or off" in text and "Enabled Yes No" in text
+
+
+def test_a_duplicate_is_recorded_as_one(logged_in, connection, flow):
+    page = logged_in.get(url("duplicate", connection, flow.id)).content.decode()
+    assert logged_in.post(url("new", connection), form_with(page, "form_token")).status_code == 302
+    entry = only_entry(kind=Kind.FLOW_DUPLICATE)
+    assert entry.flow_name == f"Copy of {flow.name}"[:256]
+    assert entry.flow_id != flow.id
+
+
+def test_a_refused_write_records_nothing(logged_in, connection, flow):
+    logged_in.post(url("new", connection), valid_form(title="", form_token=form_token(logged_in, connection)))
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "maybe"})
+    assert not Activity.objects.exists()
+
+
+def test_restore_puts_a_version_back_through_the_edit_path(logged_in, connection, flow):
+    original_title = flow.title
+    page = logged_in.get(url("edit", connection, flow.id)).content.decode()
+    logged_in.post(url("edit", connection, flow.id), {**form_with(page, "title"), "title": "Version two"})
+    page = logged_in.get(url("edit", connection, flow.id)).content.decode()
+    logged_in.post(url("edit", connection, flow.id), {**form_with(page, "title"), "title": "Version three"})
+    first = Activity.objects.filter(kind=Kind.FLOW_EDIT).order_by("id").first()
+    assert diff(first) == {"title": (original_title, "Version two")}
+
+    restoring = logged_in.get(reverse("teams:restore", args=[connection.pk, first.pk]))
+    assert restoring.status_code == 200
+    assert "The values recorded by marketer" in visible_text(restoring.content)
+    form = form_with(restoring.content.decode(), "title")
+    assert form["title"] == "Version two"
+    assert logged_in.post(url("edit", connection, flow.id), form).status_code == 302
+
+    flow.refresh_from_db()
+    assert flow.title == "Version two"
+    latest = Activity.objects.first()
+    assert latest.kind == Kind.FLOW_EDIT and diff(latest) == {"title": ("Version three", "Version two")}
+
+
+def test_restore_is_validated_like_any_edit(logged_in, connection, flow):
+    entry = Activity.objects.create(
+        connection=connection,
+        connection_label=connection.label,
+        username="marketer",
+        kind=Kind.FLOW_EDIT,
+        flow_id=flow.id,
+        before={"title": flow.title},
+        after={"title": "x" * 80, "website_id": flow.website.id},
+    )
+    form = form_with(
+        logged_in.get(reverse("teams:restore", args=[connection.pk, entry.pk])).content.decode(), "title"
+    )
+    response = logged_in.post(url("edit", connection, flow.id), form)
+    assert response.status_code == 400
+    flow.refresh_from_db()
+    assert flow.title != "x" * 80
+
+
+def test_a_deleted_flows_history_stays_and_it_can_be_created_again(logged_in, connection, flow):
+    name, title = flow.name, flow.title
+    response = logged_in.post(url("delete", connection, flow.id), **HTMX)
+    assert response.status_code == 200
+    assert not SandboxFlow.objects.filter(pk=flow.pk).exists()
+    entry = only_entry(kind=Kind.FLOW_DELETE)
+    assert entry.after is None and diff(entry)["title"] == (title, None)
+
+    text = history(logged_in, connection, flow.id)
+    assert f"History of “{name}”" in text and "Flow deleted" in text and "Create it again" in text
+    assert "Changes made outside Pushdeck" in text
+
+    page = logged_in.get(reverse("teams:restore", args=[connection.pk, entry.pk])).content.decode()
+    form = form_with(page, "form_token")
+    assert form["name"] == name and form["title"] == title
+    response = logged_in.post(url("new", connection), form)
+    assert response.status_code == 302
+    again = SandboxFlow.objects.filter(account__key_hash=hash_key(connection.api_key)).order_by("-id").first()
+    assert (again.name, again.title) == (name, title) and again.pk > flow.pk
+    assert only_entry(kind=Kind.FLOW_CREATE).flow_id == again.pk
+
+
+def test_connection_changes_are_recorded_and_the_key_never_is(logged_in, connection, sandbox_key):
+    data = {"label": "Main shop", "server": connection.server, "api_key": sandbox_key}
+    assert logged_in.post(reverse("connection_edit", args=[connection.pk]), data).status_code == 302
+    entry = only_entry(kind=Kind.CONNECTION_EDIT)
+    assert diff(entry) == {"label": ("Sandbox", "Main shop"), "api_key": (None, "replaced")}
+    stored = str(list(Activity.objects.values_list("before", "after")))
+    assert sandbox_key not in stored and sandbox_key[-4:] not in stored
+
+    logged_in.post(reverse("connection_delete", args=[connection.pk]))
+    deleted = only_entry(kind=Kind.CONNECTION_DELETE)
+    assert deleted.connection is None and deleted.connection_label == "Main shop"
+
+
+def test_membership_changes_are_recorded(logged_in, connection, other_user):
+    members = reverse("teams:members", args=[connection.pk])
+    logged_in.post(
+        reverse("teams:member_add", args=[connection.pk]), {"username": "intruder", "role": "viewer"}
+    )
+    member = Membership.objects.get(user=other_user)
+    logged_in.post(
+        reverse("teams:member_change", args=[connection.pk, member.pk]), {"role": "editor", "websites": "2"}
+    )
+    logged_in.post(reverse("teams:member_remove", args=[connection.pk, member.pk]))
+    kinds = list(Activity.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == [Kind.MEMBER_ADD, Kind.MEMBER_CHANGE, Kind.MEMBER_REMOVE]
+    change = Activity.objects.get(kind=Kind.MEMBER_CHANGE)
+    assert diff(change) == {"role": ("viewer", "editor"), "websites": ([], [2])}
+    text = visible_text(logged_in.get(reverse("teams:activity", args=[connection.pk])).content)
+    assert "Member's access changed" in text and "every website #2" in text
+    assert logged_in.get(members).status_code == 200
+
+
+def test_the_connection_history_filters_and_pages(logged_in, connection, user, other_user):
+    Membership.objects.create(connection=connection, user=other_user, role=Role.EDITOR)
+    for number in range(60):
+        Activity.objects.create(
+            connection=connection,
+            connection_label="Sandbox",
+            user=user if number % 2 else other_user,
+            username="marketer" if number % 2 else "intruder",
+            kind=Kind.FLOW_TOGGLE,
+            flow_id=100 + number % 3,
+            flow_name=f"Flow {number % 3}",
+            website_id=1 + number % 3,
+            before={"is_enabled": True},
+            after={"is_enabled": False},
+        )
+    page_url = reverse("teams:activity", args=[connection.pk])
+    text = visible_text(logged_in.get(page_url).content)
+    assert "60 changes" in text and "1 / 2" in text
+    assert "10 changes" in visible_text(
+        logged_in.get(page_url, {"person": other_user.pk, "flow": 100}).content
+    )
+    second = logged_in.get(page_url, {"website": 2, "page": 2})
+    assert "20 changes" in visible_text(second.content)
+    assert "intruder" in visible_text(
+        logged_in.get(page_url, {"kind": "flow.toggle", "person": "nobody"}).content
+    )
+
+
+def test_prune_removes_entries_older_than_the_age_given(connection, user, capsys):
+    _, recent = (
+        Activity.objects.create(
+            connection=connection,
+            connection_label="x",
+            username="marketer",
+            kind=Kind.FLOW_EDIT,
+            created=moment,
+        )
+        for moment in (timezone.now() - timedelta(days=100), timezone.now() - timedelta(days=5))
+    )
+    call_command("prune_activity", "--days", "90", "--dry-run")
+    assert Activity.objects.count() == 2
+    call_command("prune_activity", "--days", "90")
+    assert list(Activity.objects.all()) == [recent]
+    assert "Deleted 1 entries older than 90 days." in capsys.readouterr().out
+
+
+def test_the_history_has_no_edit_or_delete_url():
+    from teams import urls
+
+    names = {pattern.name for pattern in urls.urlpatterns}
+    assert not {name for name in names if "activity" in name} - {"activity", "flow_activity"}

@@ -1,0 +1,364 @@
+"""Bulk jobs end to end: the request answers at once with a job, the worker carries it out against
+the sandbox over real HTTP within the key's budget, and every item's outcome is kept."""
+
+import collections
+import signal
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+import sandbox.views
+from flows_app.api import client as api_client
+from jobs import bulk
+from jobs.models import BulkItem, BulkJob, WorkerBeat
+from sandbox.models import ApiAccount, Fault
+from sandbox.models import Flow as SandboxFlow
+from tests.pages import what_the_user_reads
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Every answer the sandbox gave: (method, flow id, status, X-RateLimit-Remaining)."""
+    seen = []
+    real_serve = sandbox.views._serve
+
+    def recording(request, flow_id):
+        response = real_serve(request, flow_id)
+        remaining = response.get("X-RateLimit-Remaining")
+        seen.append(
+            (request.method, flow_id, response.status_code, None if remaining is None else int(remaining))
+        )
+        return response
+
+    monkeypatch.setattr(sandbox.views, "_serve", recording)
+    return seen
+
+
+def writes_per_flow(answers):
+    return collections.Counter(
+        flow_id for method, flow_id, status, _ in answers if method == "POST" and flow_id
+    )
+
+
+@pytest.fixture
+def flows(connection, sandbox_key, sandbox_media):
+    def make(count):
+        call_command("sandbox_demo", "--key", sandbox_key, "--flows", str(count), verbosity=0)
+        return list(
+            SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).order_by("id")
+        )
+
+    return make
+
+
+@pytest.fixture
+def short_window(monkeypatch, settings):
+    """The server's fixed window and the client's idea of it, both 4 s instead of 60: a minute's
+    budget of 30 requests, spent and renewed fifteen times faster. Headers, 429s and resets
+    behave as with a minute."""
+    settings.SANDBOX_RATE_WINDOW = 4
+    monkeypatch.setattr(api_client, "RATE_WINDOW", 4)
+    settings.SANDBOX_RATE_LIMIT = 30
+    settings.JOBS_RESERVE_PER_MINUTE = 5
+
+
+def start(client, connection, action, ids, **fields):
+    response = client.post(
+        f"/connections/{connection.pk}/flows/bulk/", {"action": action, "ids": ids, **fields}
+    )
+    assert response.status_code == 302, response.content[:500]
+    return BulkJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+
+
+def work():
+    call_command("worker", "--until-idle", "--interval", "0.05")
+
+
+def test_a_150_flow_pause_at_30_a_minute_writes_each_flow_once_and_leaves_the_reserve(
+    logged_in, connection, flows, short_window, answers
+):
+    made = flows(150)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    # The request answered at once: nothing was sent yet.
+    assert not writes_per_flow(answers)
+    # People keep using the key while the job runs: their single writes go through.
+    toggles = []
+    finished = threading.Event()
+
+    def toggle_now_and_then():
+        while not finished.wait(1.5) and len(toggles) < 3:
+            response = logged_in.post(
+                f"/connections/{connection.pk}/flows/{made[0].id}/toggle/", {"is_enabled": "0"}, **HTMX
+            )
+            toggles.append(response.status_code)
+
+    person = threading.Thread(target=toggle_now_and_then)
+    person.start()
+    started = time.monotonic()
+    try:
+        work()  # the worker's loop needs the main thread (it installs signal handlers)
+    finally:
+        finished.set()
+        person.join()
+    took = time.monotonic() - started
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    assert not SandboxFlow.objects.filter(pk__in=[flow.id for flow in made], is_enabled=True).exists()
+    job_writes = writes_per_flow(answers)
+    job_writes[made[0].id] -= len(toggles)
+    assert set(job_writes.values()) == {1} and len(job_writes) == 150
+    assert toggles == [200] * len(toggles)
+    assert sum(1 for *_, status, _ in answers if status == 429) <= 1
+    assert job.requests == 150 + job.rate_limited
+    # 150 items at 25 a window (30 less the reserve of 5) need six windows: five waits for a reset.
+    assert took >= 5 * 4 - 4
+
+
+def test_a_job_never_spends_the_reserve(logged_in, connection, flows, short_window, answers):
+    made = flows(60)
+    start(logged_in, connection, "enable", [flow.id for flow in made])
+    work()
+    job_answers = [
+        remaining for method, _, status, remaining in answers if method == "POST" and status == 200
+    ]
+    assert len(job_answers) == 60
+    # Each answer says what was left after it: the job stopped with the reserve of 5 untouched.
+    assert min(job_answers) >= 5
+
+
+def test_a_double_submit_starts_one_job(logged_in, connection, flows):
+    made = flows(3)
+    ids = [flow.id for flow in made]
+    first = start(logged_in, connection, "pause", ids)
+    second = start(logged_in, connection, "pause", list(reversed(ids)))
+    assert first == second
+    assert BulkJob.objects.count() == 1
+
+
+def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answers, settings):
+    settings.SANDBOX_RATE_LIMIT = 0
+    made = flows(20)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    sent_before_cancel = []
+    real_send = bulk._send
+
+    def send_then_cancel(api, job_, item):
+        result = real_send(api, job_, item)
+        sent_before_cancel.append(item.flow_id)
+        if len(sent_before_cancel) == 3:
+            # The user presses Cancel while the worker is sending the 4th item.
+            assert logged_in.post(f"/jobs/{job.pk}/cancel/").status_code == 302
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "_send", send_then_cancel)
+        work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.CANCELLED
+    assert len(writes_per_flow(answers)) == 3
+    states = collections.Counter(job.items.values_list("state", flat=True))
+    assert states == {BulkItem.State.DONE: 3, BulkItem.State.SKIPPED: 17}
+    page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Cancelled" in page and "hx-trigger" not in page
+
+
+def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
+    logged_in, connection, flows, sandbox_key, answers, monkeypatch
+):
+    monkeypatch.setattr(bulk, "UNAVAILABLE_PAUSE", 0.2)
+    made = flows(5)
+    account = ApiAccount.objects.with_key(sandbox_key).get()
+    # The server fails the first item's write three times: the job pauses and sends it again
+    # twice, then counts it as failed and goes on with the others.
+    Fault.objects.create(account=account, kind="status", status=503, methods="POST", remaining=bulk.ATTEMPTS)
+    job = start(
+        logged_in, connection, "set", [flow.id for flow in made], utm_campaign="winter", urgency="high"
+    )
+    work()
+    failed = job.items.get(state=BulkItem.State.FAILED)
+    assert failed.flow_id == made[0].id
+    assert failed.attempts == bulk.ATTEMPTS
+    page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    assert "had a problem (HTTP 503)" in page
+    assert "Retry the failed flow" in page
+    assert job.items.filter(state=BulkItem.State.DONE).count() == 4
+
+    before = len(answers)
+    assert logged_in.post(f"/jobs/{job.pk}/items/{failed.pk}/retry/").status_code == 302
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    assert [flow_id for method, flow_id, *_ in answers[before:] if method == "POST"] == [made[0].id]
+    flow = SandboxFlow.objects.get(pk=made[0].id)
+    assert (flow.utm_campaign, flow.urgency) == ("winter", "high")
+
+
+def test_a_server_that_fails_once_costs_a_pause_not_a_failure(
+    logged_in, connection, flows, sandbox_key, answers, monkeypatch
+):
+    monkeypatch.setattr(bulk, "UNAVAILABLE_PAUSE", 0.2)
+    made = flows(3)
+    Fault.objects.create(
+        account=ApiAccount.objects.with_key(sandbox_key).get(),
+        kind="status",
+        status=502,
+        methods="POST",
+        remaining=1,
+    )
+    job = start(logged_in, connection, "enable", [flow.id for flow in made])
+    work()
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    assert writes_per_flow(answers) == {made[0].id: 2, made[1].id: 1, made[2].id: 1}
+
+
+def test_delete_takes_an_already_deleted_flow_as_done(logged_in, connection, flows):
+    made = flows(3)
+    job = start(logged_in, connection, "delete", [flow.id for flow in made], confirmed="1")
+    SandboxFlow.objects.filter(pk=made[1].id).delete()
+    work()
+    items = {item.flow_id: item for item in job.items.all()}
+    assert {item.state for item in items.values()} == {BulkItem.State.DONE}
+    assert items[made[1].id].message == "Already deleted."
+    assert not SandboxFlow.objects.filter(pk__in=[flow.id for flow in made]).exists()
+
+
+def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, connection, flows, sandbox_key):
+    made = flows(10)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    ApiAccount.objects.with_key(sandbox_key).update(api_enabled=False)
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.STOPPED
+    states = collections.Counter(job.items.values_list("state", flat=True))
+    assert states == {BulkItem.State.FAILED: 1, BulkItem.State.PENDING: 9}
+    page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    assert "The server refused the connection&#x27;s API key: You do not have access to the API." in page
+    assert "Resume the job" in page
+
+    ApiAccount.objects.with_key(sandbox_key).update(api_enabled=True)
+    assert logged_in.post(f"/jobs/{job.pk}/retry/").status_code == 302
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"action": "pause"}, "Select at least one flow."),
+        ({"action": "explode", "ids": ["1"]}, "Select a valid choice."),
+        ({"action": "pause", "ids": ["1", "x"]}, "“x” is not a flow id."),
+        ({"action": "set", "ids": ["1"]}, "Fill in at least one field to set."),
+        ({"action": "set", "ids": ["1"], "ttl": "5"}, "Select a valid choice."),
+    ],
+)
+def test_a_bad_request_is_refused_with_a_clear_message(logged_in, connection, fields, message):
+    response = logged_in.post(f"/connections/{connection.pk}/flows/bulk/", fields, follow=True)
+    assert message in response.content.decode()
+    assert not BulkJob.objects.exists()
+
+
+def test_another_users_job_is_not_found(client, other_user, logged_in, connection, flows):
+    made = flows(2)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    client.force_login(other_user)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404
+    assert client.post(f"/jobs/{job.pk}/cancel/").status_code == 404
+    assert (
+        client.post(
+            f"/connections/{connection.pk}/flows/bulk/", {"action": "pause", "ids": ["1"]}
+        ).status_code
+        == 404
+    )
+
+
+def wait_for(condition, worker, seconds):
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        if condition():
+            return
+        assert worker.poll() is None, "the worker stopped"
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_a_worker_killed_mid_job_is_taken_over_without_repeating_a_finished_item(
+    logged_in, connection, flows, answers, worker_process, settings
+):
+    settings.SANDBOX_RATE_LIMIT = 0
+    settings.SANDBOX_LATENCY_MS = 60
+    made = flows(40)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    first = worker_process(lease_seconds=5)
+    try:
+        wait_for(lambda: job.items.filter(state=BulkItem.State.DONE).count() >= 10, first, 60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    done_at_kill = set(job.items.filter(state=BulkItem.State.DONE).values_list("flow_id", flat=True))
+    in_flight = set(job.items.filter(state=BulkItem.State.SENDING).values_list("flow_id", flat=True))
+    assert 10 <= len(done_at_kill) < 40 and len(in_flight) <= 1
+
+    second = worker_process(lease_seconds=5)
+    wait_for(lambda: BulkJob.objects.get(pk=job.pk).state == BulkJob.State.FINISHED, second, 90)
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    written = writes_per_flow(answers)
+    assert set(written) == {flow.id for flow in made}
+    # No finished item was sent again; only the one under way at the kill may have been.
+    assert {flow_id for flow_id, count in written.items() if count > 1} <= in_flight
+    assert all(written[flow_id] == 1 for flow_id in done_at_kill)
+
+
+def test_two_workers_on_one_queue_never_send_the_same_item(
+    logged_in, connection, flows, answers, worker_process, settings
+):
+    settings.SANDBOX_RATE_LIMIT = 0
+    settings.SANDBOX_LATENCY_MS = 80
+    made = flows(30)
+    jobs = [
+        start(logged_in, connection, "pause", [flow.id for flow in made[:15]]),
+        start(logged_in, connection, "set", [flow.id for flow in made[15:]], utm_source="both"),
+    ]
+    workers = [worker_process(), worker_process()]
+    for job in jobs:
+        wait_for(
+            lambda job=job: BulkJob.objects.get(pk=job.pk).state == BulkJob.State.FINISHED, workers[0], 60
+        )
+    assert writes_per_flow(answers) == {flow.id: 1 for flow in made}
+    # Both workers took part (each slice is a task, claimed by one worker).
+    assert len({worker for task in DBTaskResult.objects.all() for worker in task.worker_ids}) == 2
+
+
+def test_delete_is_confirmed_first_on_a_page_naming_the_count_and_a_few_flows(logged_in, connection, flows):
+    made = flows(8)
+    url = f"/connections/{connection.pk}/flows/bulk/"
+    page = logged_in.post(url, {"action": "delete", "ids": [flow.id for flow in made]})
+    assert page.status_code == 200
+    text = what_the_user_reads(page)
+    assert "Delete 8 flows?" in text
+    assert all(flow.name in text for flow in made[:5])
+    assert "and 3 more" in text
+    assert not BulkJob.objects.exists()
+    job = start(logged_in, connection, "delete", [flow.id for flow in made], confirmed="1")
+    assert job.items.count() == 8
+    assert {item.name for item in job.items.all()} == {flow.name for flow in made}
+
+
+def test_the_job_page_says_when_no_worker_is_running(logged_in, connection, flows):
+    made = flows(2)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    warning = "No background worker is running"
+    assert warning in logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    now = timezone.now()
+    WorkerBeat.objects.create(worker_id="w", hostname="h", pid=1, started_at=now, beat_at=now)
+    assert warning not in logged_in.get(f"/jobs/{job.pk}/").content.decode()

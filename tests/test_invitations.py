@@ -1,0 +1,139 @@
+"""Invitations: a link that lets someone without an account set a password and join a connection
+with a role; one use, 7 days, revocable."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from teams.models import Activity, Invitation, Kind, Membership, Role
+from tests.pages import visible_text
+
+JOIN = {
+    "username": "newcomer",
+    "password1": "a long enough passphrase",
+    "password2": "a long enough passphrase",
+}
+
+
+@pytest.fixture
+def link(logged_in, connection):
+    response = logged_in.post(
+        reverse("teams:invitation_new", args=[connection.pk]),
+        {"note": "Ana", "role": "editor", "websites": "2, 3"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    start = page.index("http://testserver/invitations/")
+    return page[start : page.index('"', start)].removeprefix("http://testserver")
+
+
+def test_an_invitation_lets_a_new_person_join_with_its_role(link, connection):
+    visitor = Client()
+    page = visitor.get(link)
+    assert page.status_code == 200
+    assert "You are invited as Editor" in visible_text(page.content)
+    response = visitor.post(link, JOIN)
+    assert response.status_code == 302 and response.url == reverse("flows:list", args=[connection.pk])
+    newcomer = get_user_model().objects.get(username="newcomer")
+    assert newcomer.check_password(JOIN["password1"])
+    member = Membership.objects.get(user=newcomer)
+    assert (member.connection, member.role, member.websites) == (connection, Role.EDITOR, [2, 3])
+    assert visitor.get(reverse("teams:activity", args=[connection.pk])).status_code == 200
+    invitation = Invitation.objects.get()
+    assert invitation.state == "used" and invitation.used_by == newcomer
+    assert Activity.objects.filter(kind=Kind.INVITATION_ACCEPT, username="newcomer").exists()
+
+
+def test_only_the_tokens_hash_is_stored(link):
+    token = link.strip("/").rsplit("/", 1)[1]
+    invitation = Invitation.objects.get()
+    assert token not in invitation.token_hash and len(token) >= 40
+
+
+def test_a_used_link_does_not_work_twice(link):
+    assert Client().post(link, JOIN).status_code == 302
+    again = Client().post(link, {**JOIN, "username": "second"})
+    assert again.status_code == 410
+    assert "It was already used" in visible_text(again.content)
+    assert not get_user_model().objects.filter(username="second").exists()
+
+
+def test_an_expired_link_does_not_work(link):
+    Invitation.objects.update(expires=timezone.now() - timedelta(seconds=1))
+    response = Client().post(link, JOIN)
+    assert response.status_code == 410
+    assert "It expired: links work for 7 days." in visible_text(response.content)
+    assert not get_user_model().objects.filter(username="newcomer").exists()
+
+
+def test_an_invitation_lasts_seven_days(link):
+    invitation = Invitation.objects.get()
+    assert timedelta(days=6, hours=23) < invitation.expires - invitation.created <= timedelta(days=7)
+
+
+def test_a_revoked_link_does_not_work(logged_in, link, connection):
+    invitation = Invitation.objects.get()
+    logged_in.post(reverse("teams:invitation_revoke", args=[connection.pk, invitation.pk]))
+    response = Client().get(link)
+    assert response.status_code == 410
+    assert "An admin revoked it." in visible_text(response.content)
+    assert Activity.objects.filter(kind=Kind.INVITATION_REVOKE).count() == 1
+    # Revoking again changes nothing and says so.
+    again = logged_in.post(
+        reverse("teams:invitation_revoke", args=[connection.pk, invitation.pk]), follow=True
+    )
+    assert "already used, revoked or expired" in visible_text(again.content)
+
+
+def test_an_unknown_link_answers_404(db):
+    response = Client().get(reverse("teams:join", args=["not-a-real-token"]))
+    assert response.status_code == 404
+    assert "not a link Pushdeck made" in visible_text(response.content)
+
+
+def test_a_taken_username_or_weak_password_keeps_the_link_usable(link, user):
+    response = Client().post(link, {**JOIN, "username": "marketer"})
+    assert response.status_code == 400
+    assert "already exists" in visible_text(response.content)
+    response = Client().post(link, {**JOIN, "password1": "123", "password2": "123"})
+    assert response.status_code == 400
+    assert Invitation.objects.get().state == "pending"
+
+
+def test_the_link_is_shown_once(logged_in, link, connection):
+    page = logged_in.get(reverse("teams:members", args=[connection.pk])).content.decode()
+    assert link not in page
+    assert "Ana" in page and "pending" in page
+
+
+def test_a_connection_keeps_at_least_one_admin(logged_in, connection, user):
+    me = Membership.objects.get(user=user)
+    response = logged_in.post(
+        reverse("teams:member_change", args=[connection.pk, me.pk]), {"role": "viewer"}, follow=True
+    )
+    assert "keeps at least one admin" in visible_text(response.content)
+    response = logged_in.post(reverse("teams:member_remove", args=[connection.pk, me.pk]), follow=True)
+    assert "keeps at least one admin" in visible_text(response.content)
+    me.refresh_from_db()
+    assert me.role == Role.ADMIN
+
+
+def test_adding_an_unknown_username_says_to_invite_them(logged_in, connection):
+    response = logged_in.post(
+        reverse("teams:member_add", args=[connection.pk]), {"username": "ghost", "role": "viewer"}
+    )
+    assert response.status_code == 400
+    assert "No account is called “ghost”. Invite them with a link instead." in visible_text(response.content)
+    response = logged_in.post(
+        reverse("teams:member_add", args=[connection.pk]), {"username": "marketer", "role": "viewer"}
+    )
+    assert "marketer is already a member." in visible_text(response.content)
+    response = logged_in.post(
+        reverse("teams:member_add", args=[connection.pk]),
+        {"username": "marketer", "role": "viewer", "websites": "two"},
+    )
+    assert "Enter website numbers only" in visible_text(response.content)
