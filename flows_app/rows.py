@@ -33,14 +33,14 @@ LABELS = {
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _last_sent(moment):
+def _last_sent(moment, zone):
     if moment is None:
         return "Never"
     # Built from the fields: strftime costs about 5 µs a call, a fifth of a whole row.
     minute = f"{moment.hour:02}:{moment.minute:02}"
     day = f"{moment.year}-{moment.month:02}-{moment.day:02}"
     return (
-        f'<time datetime="{day}T{minute}:{moment.second:02}" title="{day} {minute} (server time)">'
+        f'<time datetime="{day}T{minute}:{moment.second:02}" title="{day} {minute} ({zone})">'
         f"{MONTHS[moment.month - 1]} {moment.day}, {minute}</time>"
     )
 
@@ -70,7 +70,7 @@ def _actions(name, url, edit, copy, trash):
 aria-label="Delete {name}" title="Delete">{trash}</a></td>"""
 
 
-def _row(flow, url, icons, label, trend):
+def _row(flow, url, website, zone, icons, label, trend):
     name = escape(flow.name)
     switch = (
         _switch(flow.id, url, flow.is_enabled, label) if icons else _state(flow.id, flow.is_enabled, label)
@@ -79,7 +79,7 @@ def _row(flow, url, icons, label, trend):
     return f"""<tr id="flow-{flow.id}">
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
 <span class="flow-title">{escape(flow.title)}</span></td>
-<td class="num muted" data-label="{label["website"]}">#{flow.website_id}</td>
+<td class="website-cell" data-label="{label["website"]}">{website}</td>
 <td class="nowrap" data-label="{label["wait"]}">{escape(flow.wait_label)}</td>
 {switch}
 <td class="num" data-label="{label["sent"]}">{flow.total_sent:,}</td>
@@ -88,7 +88,7 @@ def _row(flow, url, icons, label, trend):
 <td class="num" data-label="{label["closed"]}">{flow.total_closed:,}</td>
 <td class="num strong" data-label="{label["click_rate"]}">{percent(flow.click_rate)}</td>
 {trend(flow.id)}
-<td class="nowrap muted" data-label="{label["last_sent"]}">{_last_sent(flow.last_sent_datetime)}</td>
+<td class="nowrap muted" data-label="{label["last_sent"]}">{_last_sent(flow.last_sent_datetime, zone)}</td>
 {actions}
 </tr>
 """
@@ -104,7 +104,15 @@ def _prefix(connection):
     return reverse("flows:list", args=[connection.pk])
 
 
-def render_rows(connection, flows, editable=True):
+def _audience(directory, flow):
+    """The website's name, and under it the segment when the flow is not for everyone."""
+    website = escape(directory.website_label(flow.website_id))
+    if flow.segment == "all":
+        return website
+    return f'{website}<span class="flow-title">{escape(directory.segment_label(flow.website_id, flow.segment))}</span>'
+
+
+def render_rows(connection, flows, directory, editable=True):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
     their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
     they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control.
@@ -113,8 +121,13 @@ def render_rows(connection, flows, editable=True):
     prefix = _prefix(connection)
     icons = (icon("edit"), icon("copy"), icon("trash")) if editable else ()
     label = _labels()
+    # Datetimes are in the key owner's time zone, when the server says which (API_CONTRACT.md).
+    zone = escape(directory.timezone or "server time")
     trend = week_cells(weeks_of(connection, flows))
-    html = "".join(_row(flow, f"{prefix}{flow.id}/", icons, label, trend) for flow in flows)
+    html = "".join(
+        _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, icons, label, trend)
+        for flow in flows
+    )
     return mark_safe(html)  # noqa: S308 -- every value in a row is escaped or generated here
 
 
