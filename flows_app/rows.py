@@ -5,7 +5,8 @@ nodes), so a 100-row page spent twenty times its whole render budget on rows (do
 One f-string per row, with every value escaped, does the same work in about 10 microseconds.
 templates/flows/list.html places the result in its table, and the toggle answers with a single
 switch cell from here too. A row carries only what differs from row to row: the switch's form
-and target, the delete dialog's name and row are the page's (app.js reads them from the row).
+and target, the delete dialog's name and row are the page's (app.js reads them from the row);
+the selection box belongs to the page's bulk bar (templates/flows/bulk_bar.html).
 """
 
 from html import escape
@@ -77,6 +78,8 @@ def _row(flow, url, website, zone, icons, label, trend):
     )
     actions = _actions(name, url, *icons) if icons else '<td class="row-actions"></td>'
     return f"""<tr id="flow-{flow.id}">
+<td class="select-cell"><input type="checkbox" name="ids" value="{flow.id}" form="bulk-form" \
+aria-labelledby="flow-{flow.id}-name"></td>
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
 <span class="flow-title">{escape(flow.title)}</span></td>
 <td class="website-cell" data-label="{label["website"]}">{website}</td>

@@ -124,7 +124,9 @@ def _send(api, job, item):
         Action.PAUSE: {"is_enabled": False},
         Action.SET: job.changes,
     }[job.action]
-    flow = api.update_flow(item.flow_id, changes)[1]
+    # No read back of an answer that holds the id alone: it would double the job's requests, and
+    # what a job writes (a state, UTM fields, TTL, urgency) is never substituted by the server.
+    flow = api.update_flow(item.flow_id, changes, read_back=False)[1]
     if flow is not None and flow.name != item.name:
         item.name = flow.name[:256]
     return ""

@@ -33,6 +33,7 @@ from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
+from jobs.forms import BulkForm
 from teams.activity import image_change, record
 from teams.models import Kind
 from trends.listing import COLUMNS as TREND_COLUMNS
@@ -94,6 +95,7 @@ def flow_list(request, connection_id):
         "per_page": per_page,
         "per_page_choices": RESULTS_PER_PAGE,
         "trend_columns": TREND_COLUMNS,
+        "bulk_form": BulkForm(),
     }
     return render(request, template_for(request, "flows/list.html", "results"), context)
 
