@@ -1,19 +1,21 @@
 import contextlib
 import math
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Q, When
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from flows_app import find
 from flows_app.access import EDITOR, flows_api, get_connection, get_job
 from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
-from flows_app.find import find_flows
 from flows_app.views.partials import template_for
 from jobs import bulk
 from jobs.forms import BulkForm
@@ -30,22 +32,31 @@ Action = BulkJob.Action
 def bulk_start(request, connection_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     form = BulkForm(request.POST)
+    # Back to the list as it was: its search and filters are in the form.
+    query = find.parse(request.POST).params()
+    back = reverse("flows:list", args=[connection.pk]) + (f"?{urlencode(query)}" if query else "")
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-        return redirect("flows:list", connection.pk)
+        return redirect(back)
     action, flows = form.cleaned_data["action"], _targets(api, form, request.POST)
     if not flows:
         messages.error(request, _("No flow matches the search and filters: nothing was changed."))
-        return redirect("flows:list", connection.pk)
+        return redirect(back)
     if len(flows) > bulk.MAX_ITEMS:
         messages.error(
             request,
             _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
         )
-        return redirect("flows:list", connection.pk)
+        return redirect(back)
     if (action == Action.DELETE or form.cleaned_data["match"]) and not form.cleaned_data["confirmed"]:
-        context = {"connection": connection, "action": action, "flows": flows, "changes": form.changes()}
+        context = {
+            "connection": connection,
+            "action": action,
+            "flows": flows,
+            "changes": form.changes(),
+            "back": back,
+        }
         return render(request, "jobs/confirm.html", context)
     job, created = bulk.start(
         connection, request.user, action, [flow_id for flow_id, _ in flows], form.changes(), dict(flows)
@@ -58,7 +69,7 @@ def bulk_start(request, connection_id):
 def _targets(api, form, params):
     """``(id, name)`` of each flow the job is for; a name is blank where it is not known."""
     if form.cleaned_data["match"]:
-        return [(flow.id, flow.name) for flow in find_flows(api, params).flows]
+        return [(flow.id, flow.name) for flow in find.find_flows(api, params).flows]
     known = api.cached_every_flow()
     if known is None and form.cleaned_data["action"] == Action.DELETE:
         # The confirmation names what will be deleted: worth a call per 1000 flows.

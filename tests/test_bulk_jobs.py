@@ -400,6 +400,11 @@ def test_every_match_of_a_filtered_list_is_confirmed_then_becomes_a_job_of_exact
     assert confirm.status_code == 200
     text = what_the_user_reads(confirm)
     assert "Pause 11 flows?" in text and "and 6 more" in text
+    # Cancel goes back to the list as it was.
+    assert (
+        f'href="/connections/{connection.pk}/flows/?q=zanzibar&amp;status=enabled"'
+        in confirm.content.decode()
+    )
     assert text.count("Zanzibar offer ") == 5
     assert not BulkJob.objects.exists()
 
@@ -426,6 +431,7 @@ def test_every_match_of_a_query_nothing_matches_changes_nothing_and_says_so(logg
         follow=True,
     )
     assert "No flow matches the search and filters: nothing was changed." in what_the_user_reads(response)
+    assert response.redirect_chain == [(f"/connections/{connection.pk}/flows/?q=no+flow+is+called+this", 302)]
     assert not BulkJob.objects.exists()
     assert SandboxFlow.objects.filter(pk__in=[flow.id for flow in made]).count() == 5
 
