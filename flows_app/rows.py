@@ -77,9 +77,13 @@ def _row(flow, url, website, zone, icons, label, trend):
         _switch(flow.id, url, flow.is_enabled, label) if icons else _state(flow.id, flow.is_enabled, label)
     )
     actions = _actions(name, url, *icons) if icons else '<td class="row-actions"></td>'
+    select = (
+        f'<input type="checkbox" name="ids" value="{flow.id}" form="bulk-form" aria-labelledby="flow-{flow.id}-name">'
+        if icons
+        else ""
+    )
     return f"""<tr id="flow-{flow.id}">
-<td class="select-cell"><input type="checkbox" name="ids" value="{flow.id}" form="bulk-form" \
-aria-labelledby="flow-{flow.id}-name"></td>
+<td class="select-cell">{select}</td>
 <td class="flow-cell"><a class="flow-name" id="flow-{flow.id}-name" href="{url}">{name}</a>\
 <span class="flow-title">{escape(flow.title)}</span></td>
 <td class="website-cell" data-label="{label["website"]}">{website}</td>
@@ -117,10 +121,11 @@ def _audience(directory, flow):
 
 def render_rows(connection, flows, directory, editable=True):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
-    their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
-    they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control.
-    Each row has its trend: a sparkline and its last 7 days, from Pushdeck's own history (one
-    query for the page, no upstream call)."""
+        their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
+        they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control
+    and no selection box.
+        Each row has its trend: a sparkline and its last 7 days, from Pushdeck's own history (one
+        query for the page, no upstream call)."""
     prefix = _prefix(connection)
     icons = (icon("edit"), icon("copy"), icon("trash")) if editable else ()
     label = _labels()
