@@ -184,14 +184,15 @@
     if (!form) return;
     const boxes = Array.from(document.querySelectorAll('input[name="ids"][form="bulk-form"]'));
     const chosen = boxes.filter(function (box) { return box.checked; }).length;
-    const page = document.querySelector("[data-select-page]");
+    // The header's box, and the bar's on phones (where the cards have no header).
+    const pages = document.querySelectorAll("[data-select-page]");
     const match = form.querySelector("[data-bulk-match]");
     const wholePage = boxes.length > 0 && chosen === boxes.length;
-    if (page) {
+    pages.forEach(function (page) {
       page.hidden = boxes.length === 0;
       page.checked = wholePage;
       page.indeterminate = chosen > 0 && !wholePage;
-    }
+    });
     if (match) {
       match.closest("label").hidden = !wholePage;
       if (!wholePage) match.checked = false;
