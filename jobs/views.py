@@ -39,7 +39,12 @@ def bulk_start(request, connection_id):
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect(back)
-    action, flows = form.cleaned_data["action"], _targets(api, form, request.POST)
+    action, flows = form.cleaned_data["action"], _targets(request, api, form)
+    if flows is None:
+        messages.error(
+            request, _("You may only change flows of websites %(allowed)s.") % {"allowed": api.allowed}
+        )
+        return redirect(back)
     if not flows:
         messages.error(request, _("No flow matches the search and filters: nothing was changed."))
         return redirect(back)
@@ -66,17 +71,26 @@ def bulk_start(request, connection_id):
     return redirect("jobs:detail", job.pk)
 
 
-def _targets(api, form, params):
-    """``(id, name)`` of each flow the job is for; a name is blank where it is not known."""
+def _targets(request, api, form):
+    """``(id, name)`` of each flow the job is for; a name is blank where it is not known.
+
+    The worker writes with the connection's key: a member limited to some websites (``api`` is
+    scoped to them) gets a job of their websites' flows only: None when they asked for others."""
     if form.cleaned_data["match"]:
-        return [(flow.id, flow.name) for flow in find.find_flows(api, params).flows]
+        return [(flow.id, flow.name) for flow in find.find_flows(api, request.POST).flows]
+    ids, limited = form.cleaned_data["ids"], request.access.limited
     known = api.cached_every_flow()
-    if known is None and form.cleaned_data["action"] == Action.DELETE:
+    if known is None and limited:
+        # Which flows they may change: an ApiError reaches the error page, and nothing starts.
+        known = api.every_flow()
+    elif known is None and form.cleaned_data["action"] == Action.DELETE:
         # The confirmation names what will be deleted: worth a call per 1000 flows.
         with contextlib.suppress(ApiError):
             known = api.every_flow()
     names = {flow.id: flow.name for flow in known or ()}
-    return [(flow_id, names.get(flow_id, "")) for flow_id in form.cleaned_data["ids"]]
+    if limited and not set(ids) <= names.keys():
+        return None
+    return [(flow_id, names.get(flow_id, "")) for flow_id in ids]
 
 
 def _progress(job):

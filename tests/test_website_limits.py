@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from flows_app.access import Access, member_access, scoped
 from flows_app.api import NotFound, Rejected, connect
+from jobs.models import BulkJob
 from sandbox.models import Flow as SandboxFlow
 from teams.activity import record
 from teams.models import Activity, Kind, Membership, Role
@@ -180,3 +181,16 @@ def test_the_home_overview_cards_hold_only_their_websites(
     shared = f"/connections/{connection.pk}/flows/?website="
     assert f"{shared}{websites[0]}" in home
     assert all(f"{shared}{site}" not in home for site in websites[1:])
+
+
+def test_a_limited_editors_bulk_job_holds_only_their_websites_flows(connection, limited):
+    client, websites, mine, theirs = limited
+    bulk_url = reverse("flows:bulk", args=[connection.pk])
+    refused = client.post(bulk_url, {"action": "pause", "ids": [mine[0].id, theirs[0].id]}, follow=True)
+    assert f"You may only change flows of websites #{websites[0]}." in visible_text(refused.content)
+    assert not BulkJob.objects.exists()
+    # Every match of their list is every flow of their websites, and those only.
+    confirm = client.post(bulk_url, {"action": "pause", "match": "1"})
+    assert f"Pause {len(mine)} flows?" in visible_text(confirm.content)
+    client.post(bulk_url, {"action": "pause", "ids": [flow.id for flow in mine], "confirmed": "1"})
+    assert set(BulkJob.objects.get().items.values_list("flow_id", flat=True)) == {flow.id for flow in mine}
