@@ -40,6 +40,8 @@ class StubServer:
     def __init__(self):
         self.script = [Answer(body={"data": []})]
         self.requests = []
+        # Answers by path prefix, given every time (the script serves every other path).
+        self.routes = {}
         self.stopping = threading.Event()
         stub = self
 
@@ -49,7 +51,11 @@ class StubServer:
                 stub.requests.append(
                     Recorded(self.command, self.path, dict(self.headers), self.rfile.read(length))
                 )
-                answer = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
+                routed = [answer for prefix, answer in stub.routes.items() if self.path.startswith(prefix)]
+                if routed:
+                    answer = routed[0]
+                else:
+                    answer = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
                 payload = answer.payload()
                 if answer.drip_head:
                     head = "".join(
@@ -87,6 +93,9 @@ class StubServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def route(self, prefix, answer):
+        self.routes[prefix] = answer
 
     def answer(self, *answers):
         self.script = list(answers)

@@ -354,10 +354,17 @@ def test_each_instance_logs_json_lines_that_say_who_spent_the_budget(cluster, te
     upstream = [r for r in records if r["logger"] == "pushdeck.upstream" and r["key"] == team.fingerprint]
     assert request["method"] == "GET"
     assert request["status"] == 200
-    assert request["upstream"] == 1
-    assert upstream[-1]["user"] == request["user"] is not None
-    assert upstream[-1]["path"] == "/sandbox/api/flows/"
-    assert upstream[-1]["budget_left"] == request["budget_left"] < RATE_LIMIT
+    # Refresh reads the flows page and again the connection's websites, segments and owner.
+    assert request["upstream"] == 4
+    assert sorted(r["path"] for r in upstream[-4:]) == [
+        "/sandbox/api/flows/",
+        "/sandbox/api/segments/",
+        "/sandbox/api/user",
+        "/sandbox/api/websites/",
+    ]
+    assert {r["user"] for r in upstream[-4:]} == {request["user"]} != {None}
+    assert request["budget_left"] in {r["budget_left"] for r in upstream[-4:]}
+    assert request["budget_left"] < RATE_LIMIT
     assert team.key not in output
 
 

@@ -85,6 +85,10 @@ def _error_message(body, default):
     return default
 
 
+def _object_or_empty(value):
+    return value if isinstance(value, dict) else {}
+
+
 def _header_int(response, name):
     try:
         return int(response.headers[name])
@@ -393,17 +397,27 @@ class FlowsClient:
         return self._every_item("/api/segments/", Segment)
 
     def get_user(self):
-        data = self._request("GET", "/api/user")["data"]
-        return ApiUser.from_api(data if isinstance(data, dict) else {})
+        return self._request(
+            "GET", "/api/user", read=lambda body: ApiUser.from_api(_object_or_empty(body["data"]))
+        )
 
     def _every_item(self, path, record):
         """Every item of a list endpoint as records, page by page at the largest page size (an
         account has a handful of websites and segments: one call in practice)."""
+
+        def read(body):
+            # Odd answers read as no items: these endpoints only name things (a page then shows ids).
+            items = body["data"] if isinstance(body["data"], list) else ()
+            found = [record.from_api(item) for item in items if isinstance(item, dict)]
+            return found, as_int(_object_or_empty(body.get("meta")).get("total_pages"), 1)
+
         items, page = [], 1
         while True:
-            body = self._request("GET", path, params={"page": page, "results_per_page": 1000})
-            items += (record.from_api(item) for item in body["data"] if isinstance(item, dict))
-            if page >= as_int((body.get("meta") or {}).get("total_pages"), 1):
+            found, total_pages = self._request(
+                "GET", path, params={"page": page, "results_per_page": 1000}, read=read
+            )
+            items += found
+            if page >= total_pages:
                 return tuple(items)
             page += 1
 

@@ -62,8 +62,6 @@ def flow_list(request, connection_id):
     page, per_page = _paging(request.GET, preferences.results_per_page)
     preferences.remember(results_per_page=per_page)
     fresh = request.GET.get("fresh") == "1"
-    # Names change rarely and are cached for minutes: this costs a call only when they are not.
-    directory = api.names(fresh)
     query = find.parse(request.GET)
     if query.active:
         weeks = _weeks(connection, query)
@@ -71,6 +69,9 @@ def flow_list(request, connection_id):
     else:
         # Without a query the API's own paging serves: one call for the page shown.
         listing = api.in_background(_plain_page, api, page, per_page, fresh)
+    # Names change rarely and are cached for minutes: a call only when they are not, made while
+    # the flows are on their way (both share the page view's deadline).
+    directory = api.names(fresh)
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
