@@ -1,6 +1,7 @@
 """Trend pages, fragments and CSV files. They read Pushdeck's own history only: no upstream call."""
 
 import csv
+import datetime as dt
 from typing import NamedTuple
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -15,7 +17,9 @@ from django_htmx.http import push_url
 
 from flows_app.access import get_connection
 from flows_app.views.partials import template_for
-from trends.chart import draw
+from teams.activity import changes
+from teams.models import Activity, Kind
+from trends.chart import Edit, draw
 from trends.models import COUNTERS, FlowRecord, Snapshot
 from trends.series import (
     RANGES,
@@ -44,6 +48,8 @@ class Trend(NamedTuple):
     window: Window
     error: str | None
     points: list
+    # The table behind the chart: (point, the labels of the edits made in it), newest first.
+    rows: list
     total: object
     chart: object
     since: object
@@ -63,6 +69,7 @@ def trend_for(request, connection, title, urls, flow_id=None, websites=None):
     window, error = window_for(request.GET)
     since = recording_since(connection, flow_id)
     points = series(deltas(connection, flow_id, websites), window, since)
+    edits = [] if flow_id is None else flow_edits(connection, flow_id, window)
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     page_url, fragment_url, csv_url = urls
     return Trend(
@@ -70,14 +77,43 @@ def trend_for(request, connection, title, urls, flow_id=None, websites=None):
         window=window,
         error=error,
         points=points,
+        rows=[
+            (point, [edit.label for edit in edits if point.start <= edit.at < point.start + window.step])
+            for point in reversed(points)
+        ],
         total=total(points),
-        chart=draw(points, window.hourly),
+        chart=draw(points, window.hourly, edits),
         since=since,
         demo=Snapshot.objects.filter(connection=connection, demo=True).exists(),
         page_url=page_url,
         fragment_url=fragment_url,
         csv_url=csv_url + query,
     )
+
+
+def flow_edits(connection, flow_id, window):
+    """The changes made to the flow through Pushdeck within the window, oldest first, each named
+    by who made it and what it changed (the activity history's entries of the flow)."""
+    entries = Activity.objects.filter(
+        connection=connection, flow_id=flow_id, created__gte=window.start, created__lt=window.end
+    ).order_by("created", "id")
+    return [Edit(entry.created, _edit_label(entry)) for entry in entries]
+
+
+def _edit_label(entry):
+    moment = date_format(entry.created.astimezone(dt.UTC), "M j, H:i")
+    if entry.kind == Kind.FLOW_TOGGLE:
+        what = _("enabled the flow") if (entry.after or {}).get("is_enabled") else _("paused the flow")
+    elif entry.kind == Kind.FLOW_EDIT:
+        fields = ", ".join(change.field for change in changes(entry))
+        what = _("edited %(fields)s") % {"fields": fields} if fields else _("saved the flow unchanged")
+    else:
+        what = {
+            Kind.FLOW_CREATE: _("created the flow"),
+            Kind.FLOW_DUPLICATE: _("created the flow as a copy"),
+            Kind.FLOW_DELETE: _("deleted the flow"),
+        }.get(entry.kind, entry.get_kind_display())
+    return _("%(when)s UTC: %(user)s %(what)s") % {"when": moment, "user": entry.username, "what": what}
 
 
 def flow_trend(request, connection, flow_id):
