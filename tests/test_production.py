@@ -459,8 +459,10 @@ def test_a_bulk_job_whose_worker_dies_is_finished_by_another_worker_without_repe
     second = start_worker("worker-2", cluster.env, cluster.workdir, cluster.b)
     try:
         wait_until(
-            lambda: database_rows(cluster, "SELECT state FROM jobs_bulkjob WHERE id = %s", job_id)
-            == [("finished",)],
+            lambda: (
+                database_rows(cluster, "SELECT state FROM jobs_bulkjob WHERE id = %s", job_id)
+                == [("finished",)]
+            ),
             120,
             "the second worker finished the job",
         )
