@@ -75,10 +75,21 @@ def get_connection(request, connection_id, role=VIEWER):
     if connection is None:
         raise Http404("No such connection.")
     request.connection = connection
-    request.access = Access(Role(connection.role), frozenset(connection.member_websites or ()))
+    request.access = access_of(connection)
     if not request.access.can(role):
         raise NotAllowed(connection, role)
     return connection
+
+
+def access_of(connection):
+    """The user's access to one of their connections (as Connection.objects.for_user gives it)."""
+    return Access(Role(connection.role), frozenset(connection.member_websites or ()))
+
+
+def connection_api(connection):
+    """The flows API of one of the user's connections (from Connection.objects.for_user), as the
+    member may see it: for pages that show several connections at once."""
+    return scoped(connect(connection), access_of(connection))
 
 
 def get_own_connection(request, connection_id):
@@ -160,8 +171,29 @@ class WebsiteScoped:
         if not self._sees(website_id):
             raise OtherWebsite(_("No such flow."), 404)
 
+    def _visible(self, flows):
+        return [flow for flow in flows if self._sees(flow.website_id)]
+
     def all_flows(self, **kwargs):
-        return [flow for flow in self._api.all_flows(**kwargs) if self._sees(flow.website_id)]
+        return self._visible(self._api.all_flows(**kwargs))
+
+    def every_flow(self, fresh=False):
+        return self._visible(self._api.every_flow(fresh=fresh))
+
+    def cached_every_flow(self):
+        every = self._api.cached_every_flow()
+        return None if every is None else self._visible(every)
+
+    def _own(self, directory):
+        websites = tuple(site for site in directory.websites if self._sees(site.id))
+        segments = tuple(segment for segment in directory.segments if self._sees(segment.website_id))
+        return directory._replace(websites=websites, segments=segments)
+
+    def directory(self, fresh=False):
+        return self._own(self._api.directory(fresh))
+
+    def names(self, fresh=False):
+        return self._own(self._api.names(fresh))
 
     def list_flows(self, page=1, results_per_page=25, fresh=False):
         flows = self.all_flows()

@@ -13,7 +13,7 @@ from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from flows_app.api import ApiError, Flow, Unauthorized, connect
 from flows_app.api.client import discard_session
@@ -85,6 +85,15 @@ class ConnectionForm(forms.ModelForm):
 
 
 # Flows
+
+
+def _subscribers(count):
+    return ngettext("%(count)s subscriber", "%(count)s subscribers", count) % {"count": f"{count:,}"}
+
+
+def _segment_label(segment):
+    return f"{segment.name} · {_subscribers(segment.total_subscribers)}"
+
 
 TTL_LABELS = {
     0: "Now or never (drop it if it cannot be delivered at once)",
@@ -168,18 +177,63 @@ def fingerprint(flow):
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
+# What the server may replace with something else though the form checked it: the connection's
+# websites and segments can change on the server after the form offered them. Every other field
+# the form holds to the server's own limits, so the server keeps it as sent.
+SUBSTITUTABLE = {"website_id", "segment"}
+
+
+def named(values, directory, website_id):
+    """Flow values with their website and segment as names (``website_id``: the website of a
+    segment when ``values`` has none, as in an edit's changes)."""
+    website_id = values.get("website_id", website_id)
+    shown = dict(values)
+    if "website_id" in values:
+        shown["website_id"] = directory.website_label(values["website_id"])
+    if "segment" in values:
+        shown["segment"] = directory.segment_label(website_id, values["segment"])
+    return shown
+
+
+def substitutions(sent, answered, directory):
+    """Each field the server kept otherwise than it was sent (it substitutes and clamps silently,
+    API_CONTRACT.md), as (label, what was sent, what the server kept), readable."""
+    kept = flow_values(answered)
+    differing = {name: value for name, value in sent.items() if kept[name] != value}
+    wanted = named(differing, directory, answered.website_id)
+    got = named({name: kept[name] for name in differing}, directory, answered.website_id)
+
+    def text(value):
+        if isinstance(value, bool):
+            return _("on") if value else _("off")
+        return str(value)
+
+    return [(FlowForm.label_of(name), text(wanted[name]), text(got[name])) for name in differing]
+
+
 class FlowForm(forms.Form):
     """Create and edit (and duplicate) one flow. Field names are the API's parameter names."""
 
-    website_id = forms.IntegerField(
-        label="Website ID", min_value=1, help_text="The website's number on the server (Websites page)."
+    website_id = forms.TypedChoiceField(
+        label=gettext_lazy("Website"),
+        coerce=int,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Choose one of this connection's websites: the server would put the flow on another one."
+            )
+        },
     )
     name = forms.CharField(max_length=256, help_text="Only you see this.")
-    segment = forms.CharField(
-        max_length=20,
+    segment = forms.ChoiceField(
+        label=gettext_lazy("Send to"),
         initial="all",
-        help_text="all, or the number of one of the website's segments.",
-        widget=forms.TextInput(attrs={"list": "segment-options", "inputmode": "text"}),
+        help_text=gettext_lazy("All of the website's subscribers, or one segment."),
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Choose “All subscribers” or one of this website's segments: "
+                "the server would send to everyone instead."
+            )
+        },
     )
     is_enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
     title = forms.CharField(max_length=64)
@@ -215,11 +269,19 @@ class FlowForm(forms.Form):
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
     fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, user, editing=False, **kwargs):
+    def __init__(self, *args, user, directory, editing=False, **kwargs):
         self.user = user
+        self.directory = directory
         self.upload = None
         self.kept_token = ""
         super().__init__(*args, **kwargs)
+        # Only what the connection has can be chosen: the server would put an unknown website's
+        # flow on another website, and send an unknown segment's to everyone (API_CONTRACT.md).
+        self.fields["website_id"].choices = [
+            (site.id, f"{site.name} · {site.address} · {_subscribers(site.total_subscribers)}")
+            for site in directory.websites
+        ]
+        self.fields["segment"].choices = self.segment_choices(self.chosen_website())
         self.fields[
             "image"
         ].help_text = f"JPEG, PNG, GIF or WebP, up to {filesizeformat(settings.IMAGE_MAX_BYTES)}."
@@ -231,17 +293,28 @@ class FlowForm(forms.Form):
         else:
             del self.fields["form_token"]
 
+    @classmethod
+    def label_of(cls, name):
+        """A field's label by its API name (for the comparison page and substitution notes)."""
+        return cls.base_fields[name].label or name.replace("_", " ").capitalize()
+
     @staticmethod
     def initial_for(flow):
         """The edit form's starting values: the flow, and the fingerprint of the version loaded."""
         return {**flow_values(flow), "fingerprint": fingerprint(flow)}
 
-    def clean_segment(self):
-        segment = self.cleaned_data["segment"].strip().lower() or "all"
-        # isdecimal, not isdigit: "²" is a digit that int() refuses.
-        if segment != "all" and not (segment.isdecimal() and int(segment) > 0):
-            raise forms.ValidationError("Enter all, or a segment number such as 12.")
-        return segment if segment == "all" else str(int(segment))
+    def chosen_website(self):
+        """The website whose segments the segment choice offers: the one sent, else the initial."""
+        raw = self.data.get("website_id") if self.is_bound else self.initial.get("website_id")
+        try:
+            website = self.directory.website(int(raw))
+        except (TypeError, ValueError):
+            website = None
+        return website or (self.directory.websites[0] if self.directory.websites else None)
+
+    def segment_choices(self, website):
+        segments = self.directory.segments_of(website.id) if website else ()
+        return [("all", _("All subscribers")), *((str(item.id), _segment_label(item)) for item in segments)]
 
     def clean_image(self):
         uploaded = self.cleaned_data.get("image")

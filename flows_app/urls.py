@@ -1,11 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from flows_app.views import connections, flows, preferences, uploads
+from flows_app.views import connections, flows, overview, preferences, uploads
 from jobs import views as jobs_views
 
 flow_patterns = [
     path("", flows.flow_list, name="list"),
+    path("export.csv", flows.flow_export, name="export"),
+    path("segments/", flows.flow_segments, name="segments"),
     path("new/", flows.flow_new, name="new"),
     path("<int:flow_id>/", flows.flow_detail, name="detail"),
     path("<int:flow_id>/edit/", flows.flow_edit, name="edit"),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("connections/<int:connection_id>/flows/", include((flow_patterns, "flows"))),
     path("connections/<int:connection_id>/jobs/", jobs_views.connection_jobs, name="connection_jobs"),
     path("jobs/", include("jobs.urls")),
+    path("connections/<int:connection_id>/websites/", overview.websites, name="websites"),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
     path("preferences/theme/", preferences.theme, name="theme"),
 ]

@@ -129,7 +129,9 @@ def _send(api, job, item):
     if job.action == Action.DELETE:
         api.delete_flow(item.flow_id)
         return None
-    return api.update_flow(item.flow_id, _changes(job))[1]
+    # No read back of an answer that holds the id alone: it would double the job's requests, and
+    # what a job writes (a state, UTM fields, TTL, urgency) is never substituted by the server.
+    return api.update_flow(item.flow_id, _changes(job), read_back=False)[1]
 
 
 def _changes(job):

@@ -28,7 +28,9 @@ class FlowIdsField(forms.Field):
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BulkJob.Action.choices)
     ids = FlowIdsField(required=False)
-    # Deleting is confirmed on a page that names the flows.
+    # "Every flow matching the list's query" instead of ids (flows_app/find.py reads the query).
+    match = forms.BooleanField(required=False)
+    # Deleting, and changing every match of a query, are confirmed on a page that names the flows.
     confirmed = forms.BooleanField(required=False)
     utm_source = forms.CharField(label=_("UTM source"), max_length=128, required=False)
     utm_medium = forms.CharField(label=_("UTM medium"), max_length=128, required=False)
@@ -50,11 +52,15 @@ class BulkForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        if not cleaned["ids"]:
+        if not cleaned["match"] and not cleaned["ids"]:
             raise forms.ValidationError(_("Select at least one flow."))
         if cleaned["action"] == BulkJob.Action.SET and not self.changes():
             raise forms.ValidationError(_("Fill in at least one field to set."))
         return cleaned
+
+    def set_fields(self):
+        """The inputs of "set", for the list's bulk bar."""
+        return [self[name] for name in SET_FIELDS]
 
     def changes(self):
         """For "set": the fields filled in (an empty one is left as each flow has it)."""

@@ -1,15 +1,18 @@
 import contextlib
 import math
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Q, When
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from flows_app import find
 from flows_app.access import EDITOR, flows_api, get_connection, get_job
 from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
@@ -29,19 +32,36 @@ Action = BulkJob.Action
 def bulk_start(request, connection_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     form = BulkForm(request.POST)
+    # Back to the list as it was: its search and filters are in the form.
+    query = find.parse(request.POST).params()
+    back = reverse("flows:list", args=[connection.pk]) + (f"?{urlencode(query)}" if query else "")
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-        return redirect("flows:list", connection.pk)
-    action, flows = form.cleaned_data["action"], _targets(api, form)
+        return redirect(back)
+    action, flows = form.cleaned_data["action"], _targets(request, api, form)
+    if flows is None:
+        messages.error(
+            request, _("You may only change flows of websites %(allowed)s.") % {"allowed": api.allowed}
+        )
+        return redirect(back)
+    if not flows:
+        messages.error(request, _("No flow matches the search and filters: nothing was changed."))
+        return redirect(back)
     if len(flows) > bulk.MAX_ITEMS:
         messages.error(
             request,
             _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
         )
-        return redirect("flows:list", connection.pk)
-    if action == Action.DELETE and not form.cleaned_data["confirmed"]:
-        context = {"connection": connection, "action": action, "flows": flows, "changes": form.changes()}
+        return redirect(back)
+    if (action == Action.DELETE or form.cleaned_data["match"]) and not form.cleaned_data["confirmed"]:
+        context = {
+            "connection": connection,
+            "action": action,
+            "flows": flows,
+            "changes": form.changes(),
+            "back": back,
+        }
         return render(request, "jobs/confirm.html", context)
     job, created = bulk.start(
         connection, request.user, action, [flow_id for flow_id, _ in flows], form.changes(), dict(flows)
@@ -51,14 +71,26 @@ def bulk_start(request, connection_id):
     return redirect("jobs:detail", job.pk)
 
 
-def _targets(api, form):
-    """``(id, name)`` of each flow the job is for; a name is blank where it is not known."""
-    names = {}
-    if form.cleaned_data["action"] == Action.DELETE:
+def _targets(request, api, form):
+    """``(id, name)`` of each flow the job is for; a name is blank where it is not known.
+
+    The worker writes with the connection's key: a member limited to some websites (``api`` is
+    scoped to them) gets a job of their websites' flows only: None when they asked for others."""
+    if form.cleaned_data["match"]:
+        return [(flow.id, flow.name) for flow in find.find_flows(api, request.POST).flows]
+    ids, limited = form.cleaned_data["ids"], request.access.limited
+    known = api.cached_every_flow()
+    if known is None and limited:
+        # Which flows they may change: an ApiError reaches the error page, and nothing starts.
+        known = api.every_flow()
+    elif known is None and form.cleaned_data["action"] == Action.DELETE:
         # The confirmation names what will be deleted: worth a call per 1000 flows.
         with contextlib.suppress(ApiError):
-            names = {flow.id: flow.name for flow in api.all_flows()}
-    return [(flow_id, names.get(flow_id, "")) for flow_id in form.cleaned_data["ids"]]
+            known = api.every_flow()
+    names = {flow.id: flow.name for flow in known or ()}
+    if limited and not set(ids) <= names.keys():
+        return None
+    return [(flow_id, names.get(flow_id, "")) for flow_id in ids]
 
 
 def _progress(job):

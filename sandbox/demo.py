@@ -10,10 +10,21 @@ from django.utils import timezone
 
 from .models import DEFAULT_TTL, TTL_CHOICES, WAIT_TIME_MAX, ApiAccount, Flow, Segment, Website
 
+# Name, host, subscribers, and each segment's name and subscribers.
 WEBSITES = [
-    ("Northwind Outfitters", "shop.northwind.example", ["Returning customers", "Newsletter subscribers"]),
-    ("The Daily Grind", "blog.dailygrind.example", ["Coffee lovers", "Weekly digest"]),
-    ("Lumen Analytics", "app.lumen.example", ["Trial users", "Paying customers"]),
+    (
+        "Northwind Outfitters",
+        "shop.northwind.example",
+        18_420,
+        [("Returning customers", 6_310), ("Newsletter subscribers", 9_875)],
+    ),
+    (
+        "The Daily Grind",
+        "blog.dailygrind.example",
+        7_205,
+        [("Coffee lovers", 2_940), ("Weekly digest", 4_102)],
+    ),
+    ("Lumen Analytics", "app.lumen.example", 3_318, [("Trial users", 1_207), ("Paying customers", 986)]),
 ]
 
 # Flow templates: name | title | description | path | button title (or nothing). The en dashes are
@@ -60,9 +71,18 @@ def ensure_account(api_key=None, name="Sandbox user"):
         account.set_key(api_key)
         account.save()
     if not account.websites.exists():
-        for site_name, host, segments in WEBSITES:
-            website = Website.objects.create(account=account, name=site_name, host=host)
-            Segment.objects.bulk_create(Segment(website=website, name=segment) for segment in segments)
+        for site_name, host, subscribers, segments in WEBSITES:
+            website = Website.objects.create(
+                account=account,
+                name=site_name,
+                host=host,
+                total_subscribers=subscribers,
+                vapid_public_key=secrets.token_urlsafe(65),
+                vapid_private_key=secrets.token_urlsafe(32),
+            )
+            Segment.objects.bulk_create(
+                Segment(website=website, name=segment, total_subscribers=count) for segment, count in segments
+            )
     return account
 
 

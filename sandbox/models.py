@@ -48,6 +48,10 @@ class ApiAccount(models.Model):
         default="-id",
         help_text="The list order the user picked in the vendor's own dashboard.",
     )
+    email = models.EmailField(blank=True)
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="The zone of every datetime the API sends this user."
+    )
 
     objects = ApiAccountQuerySet.as_manager()
 
@@ -66,15 +70,27 @@ class ApiAccount(models.Model):
 class Website(models.Model):
     account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="websites")
     name = models.CharField(max_length=100)
+    scheme = models.CharField(max_length=8, default="https://")
     host = models.CharField(max_length=255)
+    path = models.CharField(max_length=255, blank=True)
+    total_subscribers = models.PositiveIntegerField(default=0)
+    is_enabled = models.BooleanField(default=True)
+    datetime = models.DateTimeField(default=timezone.now, help_text="Created.")
+    # The website's VAPID key pair: the real server answers with it (API_CONTRACT.md, "Secrets").
+    vapid_public_key = models.CharField(max_length=128, blank=True)
+    vapid_private_key = models.CharField(max_length=128, blank=True)
 
     def __str__(self):
         return self.host
 
 
 class Segment(models.Model):
+    TYPE_CHOICES = [("custom", "custom"), ("filter", "filter")]
+
     website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="segments")
     name = models.CharField(max_length=100)
+    type = models.CharField(max_length=6, choices=TYPE_CHOICES, default="custom")
+    total_subscribers = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return self.name

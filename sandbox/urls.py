@@ -10,5 +10,12 @@ urlpatterns = [
     path("api/flows/", views.flows, name="flows-slash"),
     path("api/flows/<int:flow_id>", views.flow, name="flow"),
     path("api/flows/<int:flow_id>/", views.flow, name="flow-slash"),
+    path("api/websites", views.websites),
+    path("api/websites/", views.websites, name="websites"),
+    path("api/websites/<int:website_id>", views.websites, name="website"),
+    path("api/segments", views.segments),
+    path("api/segments/", views.segments, name="segments"),
+    path("api/segments/<int:segment_id>", views.segments, name="segment"),
+    path("api/user", views.user, name="user"),
     path("uploads/<str:name>", views.upload, name="upload"),
 ]

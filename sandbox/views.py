@@ -7,14 +7,14 @@ import math
 import time
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Sum
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import faults, images, ratelimit, writes
-from .models import ApiAccount, Flow
+from .models import ApiAccount, Flow, Segment
 from .responses import FLOW_LIMIT, NO_ACCESS, NO_BEARER, NOT_FOUND, RATE_LIMITED, error
 
 RESULTS_PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
@@ -23,12 +23,42 @@ DEFAULT_RESULTS_PER_PAGE = 25
 
 @csrf_exempt
 def flows(request):
-    return _serve(request, None)
+    return _serve(request, lambda account: _route(request, account, None))
 
 
 @csrf_exempt
 def flow(request, flow_id):
-    return _serve(request, flow_id)
+    return _serve(request, lambda account: _route(request, account, flow_id))
+
+
+@csrf_exempt
+def websites(request, website_id=None):
+    def route(account):
+        rows = account.websites.order_by("id")
+        return _read_only(request, rows, website_id, _website_data)
+
+    return _serve(request, route)
+
+
+@csrf_exempt
+def segments(request, segment_id=None):
+    def route(account):
+        rows = Segment.objects.filter(website__account=account).order_by("id")
+        return _read_only(request, rows, segment_id, _segment_data)
+
+    return _serve(request, route)
+
+
+@csrf_exempt
+def user(request):
+    def route(account):
+        if request.method != "GET":
+            return error(NOT_FOUND, 404)
+        # The sandbox keeps only a hash of the key: the one presented is the one answered with.
+        presented = request.headers["Authorization"].partition(" ")[2].strip()
+        return JsonResponse({"data": _user_data(account, presented)})
+
+    return _serve(request, route)
 
 
 def upload(request, name):
@@ -38,7 +68,7 @@ def upload(request, name):
     return FileResponse((images.directory() / name).open("rb"))
 
 
-def _serve(request, flow_id):
+def _serve(request, route):
     if settings.SANDBOX_LATENCY_MS:
         time.sleep(settings.SANDBOX_LATENCY_MS / 1000)
     scheme, _, api_key = request.headers.get("Authorization", "").partition(" ")
@@ -53,7 +83,7 @@ def _serve(request, flow_id):
     if budget and budget.exceeded:
         response = error(RATE_LIMITED, 429)
     else:
-        response = faults.inject(request, account) or _route(request, account, flow_id)
+        response = faults.inject(request, account) or route(account)
     if budget:
         ratelimit.add_headers(response, budget)
     return response
@@ -72,20 +102,35 @@ def _route(request, account, flow_id):
 
 
 def _list(request, account):
+    # The order is the one the user picked in the vendor's dashboard; the API takes no order param.
+    field = account.order_by.lstrip("-")
+    first = F(field).desc(nulls_last=True) if account.order_by.startswith("-") else F(field).asc()
+    return _paged(request, account.flows.order_by(first, "-id"), lambda row: _flow_data(request, row))
+
+
+def _read_only(request, rows, item_id, shape):
+    """A list or one item of an endpoint the dashboard only reads (websites, segments)."""
+    if request.method != "GET":
+        return error(NOT_FOUND, 404)
+    if item_id is None:
+        return _paged(request, rows, shape)
+    found = rows.filter(pk=item_id).first()
+    return JsonResponse({"data": shape(found)}) if found else error(NOT_FOUND, 404)
+
+
+def _paged(request, rows, shape):
+    """The list format every endpoint shares (API_CONTRACT.md): data, meta and links."""
     page = max(writes.integer(request.GET.get("page"), 1), 1)
     per_page = writes.integer(request.GET.get("results_per_page"), DEFAULT_RESULTS_PER_PAGE)
     if per_page not in RESULTS_PER_PAGE:
         per_page = DEFAULT_RESULTS_PER_PAGE
-    total = account.flows.count()
+    total = rows.count()
     total_pages = math.ceil(total / per_page)
-    # The order is the one the user picked in the vendor's dashboard; the API takes no order param.
-    field = account.order_by.lstrip("-")
-    first = F(field).desc(nulls_last=True) if account.order_by.startswith("-") else F(field).asc()
     offset = (page - 1) * per_page
     # A page past the last one is empty, however far: the database cannot take a huge offset.
-    rows = account.flows.order_by(first, "-id")[offset : offset + per_page] if offset < total else []
+    rows = rows[offset : offset + per_page] if offset < total else []
 
-    base = request.build_absolute_uri(reverse("sandbox:flows"))
+    base = request.build_absolute_uri(request.path.rstrip("/"))
     extra = "" if per_page == DEFAULT_RESULTS_PER_PAGE else f"&results_per_page={per_page}"
 
     def link(number):
@@ -93,7 +138,7 @@ def _list(request, account):
 
     return JsonResponse(
         {
-            "data": [_flow_data(request, row) for row in rows],
+            "data": [shape(row) for row in rows],
             "meta": {
                 "page": page,
                 "results_per_page": per_page,
@@ -186,6 +231,60 @@ def _flow_data(request, row):
         "last_sent_datetime": _server_time(row.last_sent_datetime),
         "last_datetime": _server_time(row.last_datetime),
         "datetime": _server_time(row.datetime),
+    }
+
+
+def _website_data(row):
+    return {
+        "id": row.id,
+        "pixel_key": f"pixel{row.id:08d}",
+        "name": row.name,
+        "scheme": row.scheme,
+        "host": row.host,
+        "path": row.path,
+        "settings": {"ip_storage_is_enabled": 0},
+        "widget": {},
+        "button": {},
+        "notifications": {},
+        # The real server sends the VAPID pair, private key included (API_CONTRACT.md, "Secrets").
+        "keys": {"public_key": row.vapid_public_key, "private_key": row.vapid_private_key},
+        "total_sent_campaigns": 0,
+        "total_subscribers": row.total_subscribers,
+        "total_sent_push_notifications": _website_total(row, "sent"),
+        "total_displayed_push_notifications": _website_total(row, "displayed"),
+        "total_clicked_push_notifications": _website_total(row, "clicked"),
+        "total_closed_push_notifications": _website_total(row, "closed"),
+        "is_enabled": row.is_enabled,
+        "datetime": _server_time(row.datetime),
+    }
+
+
+def _website_total(row, stat):
+    return row.flows.aggregate(total=Sum(f"total_{stat}_push_notifications"))["total"] or 0
+
+
+def _segment_data(row):
+    return {
+        "id": row.id,
+        "website_id": row.website_id,
+        "name": row.name,
+        "type": row.type,
+        "total_subscribers": row.total_subscribers,
+        "datetime": None,
+    }
+
+
+def _user_data(account, api_key):
+    plan = {"flows_limit": account.flows_limit, "websites_limit": -1, "api_is_enabled": True}
+    return {
+        "id": account.id,
+        "type": 0,
+        "email": account.email,
+        "name": account.name,
+        "timezone": account.timezone,
+        # The real server answers with the key itself (API_CONTRACT.md, "Secrets").
+        "api_key": api_key,
+        "plan_settings": plan,
     }
 
 

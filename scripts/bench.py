@@ -561,6 +561,18 @@ class SizeRun:
         self.out["checks"]["updated_ago_shown"] = age.group(0) if age else None
         self.out["checks"]["refresh_button"] = bool(refresh)
 
+    def measure_filtered(self):
+        """The list searched and sorted over every flow: cold (no earlier step reads the whole set,
+        so every page of 1000 is fetched), then again from the cache."""
+        query = "?q=cart&status=enabled&sort=-click_rate&page=1&results_per_page=100"
+        figures = {}
+        for kind in ("cold", "cached"):
+            counts = {}
+            with self.up.counting(counts, kind):
+                seconds, response = timed(lambda: self.browser.get(self.path(query)))
+            figures[kind] = {"ms": ms(seconds), "status": response.status_code, "calls": counts[kind][0]}
+        self.out["timings"]["filtered"] = figures
+
     def measure_detail(self):
         timing = Timing()
         mark = self.web.mark()
@@ -809,6 +821,7 @@ class SizeRun:
             ("list 25", lambda: self.measure_list(25)),
             ("list 100", lambda: self.measure_list(100)),
             ("repeat view", self.measure_repeat_view),
+            ("filtered", self.measure_filtered),
             ("detail", self.measure_detail),
             ("toggle", self.measure_toggle),
             ("edit", self.measure_edit),
@@ -1112,6 +1125,15 @@ def markdown(result, args):
         "A repeated page is pure CPU in one process: with clients that never pause, p95 is about the",
         "number of clients x the CPU time of one view, whatever the code; it is shown for throughput.",
     ]
+    lines += ["", "### Searched, filtered and sorted over every flow", ""]
+    lines += ["| flows | cold ms (calls) | cached ms (calls) |", "| --- | --- | --- |"]
+    for run in result["sizes"]:
+        if f := run["timings"].get("filtered"):
+            cold, cached = f["cold"], f["cached"]
+            lines.append(
+                f"| {run['size']:,} | {fmt(cold['ms'])} ({cold['calls']}) | {fmt(cached['ms'])} ({cached['calls']}) |"
+            )
+
     lines += ["", "### Whole connection: FlowsClient.all_flows (pages of 1000)", ""]
     lines += [
         "| flows | pages | pool | upstream calls | all_flows ms (runs) | client CPU ms | one 1000-row page ms "

@@ -3,10 +3,10 @@
 
 Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
-login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form,
-and the list again in dark mode; then the list and a flow on a 390 px phone, light and dark; then
-a flow's trend chart (the demo's back-filled history) and the Trends page's table of flows with
-their sparklines, light and dark.
+login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form, the websites
+overview, the list searched and sorted, and the list again in dark mode; then the list and a flow on a
+390 px phone, light and dark; then a flow's trend chart (the demo's back-filled history) and the
+Trends page's table of flows with their sparklines, light and dark.
 """
 
 import os
@@ -91,6 +91,19 @@ def open_edit(page):
     page.wait_for_selector("form[data-flow-form]")
 
 
+def find_flows(page):
+    page.goto(page.url.replace("/websites/", "/flows/"))
+    page.get_by_placeholder("Search name, title, text or link").fill("cart")
+    page.wait_for_url("**q=cart**")
+    page.get_by_role("link", name="Click rate", exact=True).click()
+    page.wait_for_selector("th[aria-sort=descending]")
+
+
+def open_websites(page):
+    page.goto(page.url.split("/flows/")[0] + "/websites/")
+    page.wait_for_selector("tfoot")
+
+
 def shoot_trends(browser, base, scheme, suffix=""):
     """The busiest flow's chart alone (one day's values shown as on focus), and the top of the
     Trends page's table of flows. The page is tall enough to hold both unscrolled, so that the
@@ -143,6 +156,8 @@ def main():
                         ("list.png", lambda page: None),
                         ("detail.png", open_first_flow),
                         ("edit.png", open_edit),
+                        ("websites.png", open_websites),
+                        ("find.png", find_flows),
                     ],
                 )
                 shoot(browser, base, "dark", [("list-dark.png", lambda page: None)])

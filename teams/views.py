@@ -268,7 +268,9 @@ def restore(request, connection_id, entry_id):
     if entry.kind == Kind.FLOW_DELETE:
         values = {name: entry.before[name] for name in FLOW_FIELDS if name in entry.before}
         form = FlowForm(
-            user=request.user, initial={**values, "form_token": CreateTokens(request.user).issue()}
+            user=request.user,
+            directory=api.directory(),
+            initial={**values, "form_token": CreateTokens(request.user).issue()},
         )
         context = {"connection": connection, "form": form, "restoring": entry}
         return render(request, "flows/form.html", context)
@@ -276,6 +278,11 @@ def restore(request, connection_id, entry_id):
         raise Http404("This entry holds no whole version of the flow.")
     current = api.get_flow(entry.flow_id, fresh=True)
     values = {name: entry.after[name] for name in FLOW_FIELDS if name in entry.after}
-    form = FlowForm(user=request.user, editing=True, initial={**FlowForm.initial_for(current), **values})
+    form = FlowForm(
+        user=request.user,
+        directory=api.directory(),
+        editing=True,
+        initial={**FlowForm.initial_for(current), **values},
+    )
     context = {"connection": connection, "form": form, "flow": current, "restoring": entry}
     return render(request, "flows/form.html", context)

@@ -10,7 +10,9 @@ from django.core.cache import caches
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from flows_app.api import connect
 from flows_app.api.client import close_sessions
+from flows_app.api.records import Directory, Segment, Website
 from flows_app.models import SANDBOX, Connection
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
@@ -18,6 +20,8 @@ from flows_app.models import SANDBOX, Connection
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SANDBOX_KEY = "sandbox-test-key-0001-abcdefghijklmnop"
+# What a flow form offers when tested without a server: website 1 with segment 12.
+FORM_DIRECTORY = Directory(websites=(Website(1, "Shop", "shop.example"),), segments=(Segment(12, 1, "VIP"),))
 OTHER_SANDBOX_KEY = "sandbox-test-key-0002-qrstuvwxyzabcdef"
 
 
@@ -84,6 +88,9 @@ def connection(user, sandbox_url, sandbox_key):
     conn = Connection(owner=user, label="Sandbox", server=SANDBOX, is_default=True)
     conn.set_api_key(sandbox_key)
     conn.save()
+    # The connection's websites and segments are read once per ten minutes: known here, as after
+    # a first visit, so that tests counting calls count the flows' own.
+    connect(conn).directory()
     return conn
 
 

@@ -53,7 +53,7 @@ def test_create_with_an_image_and_a_live_preview(signed_in, sandbox_key):
     signed_in.get_by_role("link", name="New flow").click()
     preview = signed_in.locator("[data-preview]")
     signed_in.get_by_label("Name").fill("Spring welcome")
-    signed_in.get_by_label("Website ID").fill("1")
+    signed_in.get_by_label("Website", exact=True).select_option(index=1)
     signed_in.get_by_label("Title").fill("Spring is here")
     expect(preview.locator("[data-preview-title]")).to_have_text("Spring is here")
     signed_in.get_by_label("Description").fill("Fresh picks for you")

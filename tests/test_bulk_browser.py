@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jobs import bulk
+from jobs.models import BulkJob
 
 pytestmark = pytest.mark.e2e
 
@@ -26,3 +27,35 @@ def test_the_job_page_shows_progress_live_until_100_percent(
     expect(
         signed_in.get_by_text("Pushes already queued for people who subscribed earlier still go out.")
     ).to_be_visible()
+
+
+def test_select_every_match_of_a_filtered_list_confirm_and_watch_the_job_reach_100_percent(
+    signed_in, live_server, connection, demo_flows, worker_process, settings
+):
+    settings.SANDBOX_LATENCY_MS = 40
+    enabled = set(demo_flows.filter(is_enabled=True).values_list("id", flat=True))
+    assert len(enabled) > 10, "the demo's enabled flows fill more than one page of 10"
+    signed_in.goto(f"{live_server.url}/connections/{connection.pk}/flows/?status=enabled&results_per_page=10")
+    bar = signed_in.locator("#bulk-form")
+    expect(bar.get_by_role("button", name="Pause")).to_be_disabled()
+    every_match = bar.get_by_label(f"Select all {len(enabled)} matching flows, on every page")
+    expect(every_match).to_be_hidden()
+
+    signed_in.get_by_label("Select every flow on this page").check()
+    expect(signed_in.locator('input[name="ids"][form="bulk-form"]:checked')).to_have_count(10)
+    expect(bar.locator("[data-bulk-count]")).to_have_text("10 selected")
+    every_match.check()
+    expect(bar.locator("[data-bulk-count]")).to_have_text(f"All {len(enabled)} matching flows selected")
+    bar.get_by_role("button", name="Pause").click()
+
+    expect(signed_in.get_by_role("heading", name=f"Pause {len(enabled)} flows?")).to_be_visible()
+    expect(signed_in.get_by_text(f"and {len(enabled) - 5} more")).to_be_visible()
+    signed_in.get_by_role("button", name="Start").click()
+
+    percent = signed_in.locator("[data-job-percent]")
+    expect(percent).to_have_text("0 %")
+    worker_process()
+    expect(percent).to_have_text("100 %", timeout=30_000)
+    expect(signed_in.locator("[data-job-done]")).to_have_text(str(len(enabled)))
+    assert not demo_flows.filter(is_enabled=True).exists()
+    assert BulkJob.objects.get().items.count() == len(enabled)

@@ -17,19 +17,22 @@ from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
-from tests.pages import what_the_user_reads
+from tests.pages import all_forms, what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
 def answers(monkeypatch):
-    """Every answer the sandbox gave: (method, flow id, status, X-RateLimit-Remaining)."""
+    """Every answer of the sandbox's flows endpoints: (method, flow id, status, X-RateLimit-Remaining)."""
     seen = []
     real_serve = sandbox.views._serve
 
-    def recording(request, flow_id):
-        response = real_serve(request, flow_id)
+    def recording(request, route):
+        response = real_serve(request, route)
+        if not request.resolver_match.url_name.startswith("flow"):
+            return response  # websites, segments, the key's user
+        flow_id = request.resolver_match.kwargs.get("flow_id")
         remaining = response.get("X-RateLimit-Remaining")
         seen.append(
             (request.method, flow_id, response.status_code, None if remaining is None else int(remaining))
@@ -362,3 +365,96 @@ def test_the_job_page_says_when_no_worker_is_running(logged_in, connection, flow
     now = timezone.now()
     WorkerBeat.objects.create(worker_id="w", hostname="h", pid=1, started_at=now, beat_at=now)
     assert warning not in logged_in.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def bulk_bar(page):
+    """The list's bulk form as the browser would send it: the fields it holds (the list's query)."""
+    forms = [form for form in all_forms(page.content.decode()) if form["action"].endswith("/flows/bulk/")]
+    assert len(forms) == 1, "the list has one bulk bar"
+    return forms[0]["fields"]
+
+
+def test_every_match_of_a_filtered_list_is_confirmed_then_becomes_a_job_of_exactly_those_flows(
+    logged_in, connection, flows
+):
+    made = flows(24)
+    marked = made[3:16]
+    for number, flow in enumerate(marked):
+        SandboxFlow.objects.filter(pk=flow.id).update(name=f"Zanzibar offer {number}")
+    SandboxFlow.objects.filter(pk__in=[flow.id for flow in made]).update(is_enabled=True)
+    SandboxFlow.objects.filter(pk__in=[marked[0].id, marked[5].id]).update(is_enabled=False)
+    matching = {flow.id for flow in marked} - {marked[0].id, marked[5].id}
+
+    listed = logged_in.get(
+        f"/connections/{connection.pk}/flows/", {"q": "zanzibar", "status": "enabled", "results_per_page": 10}
+    )
+    assert "Select all 11 matching flows, on every page" in what_the_user_reads(listed)
+    fields = bulk_bar(listed)
+    assert ("q", "zanzibar") in fields and ("status", "enabled") in fields
+    # The user ticked the first page's boxes, then "all 11 matching", then Pause.
+    ticked = [("ids", str(flow_id)) for flow_id in sorted(matching)[:10]]
+    confirm = logged_in.post(
+        f"/connections/{connection.pk}/flows/bulk/",
+        dict_of_lists([*fields, *ticked, ("match", "1"), ("action", "pause")]),
+    )
+    assert confirm.status_code == 200
+    text = what_the_user_reads(confirm)
+    assert "Pause 11 flows?" in text and "and 6 more" in text
+    # Cancel goes back to the list as it was.
+    assert (
+        f'href="/connections/{connection.pk}/flows/?q=zanzibar&amp;status=enabled"'
+        in confirm.content.decode()
+    )
+    assert text.count("Zanzibar offer ") == 5
+    assert not BulkJob.objects.exists()
+
+    (confirmed,) = [
+        form for form in all_forms(confirm.content.decode()) if ("confirmed", "1") in form["fields"]
+    ]
+    response = logged_in.post(confirmed["action"], dict_of_lists(confirmed["fields"]))
+    assert response.status_code == 302
+    job = BulkJob.objects.get()
+    assert set(job.items.values_list("flow_id", flat=True)) == matching
+    assert all(name.startswith("Zanzibar offer ") for name in job.items.values_list("name", flat=True))
+    work()
+    assert set(SandboxFlow.objects.filter(is_enabled=False).values_list("id", flat=True)) == matching | {
+        marked[0].id,
+        marked[5].id,
+    }
+
+
+def test_every_match_of_a_query_nothing_matches_changes_nothing_and_says_so(logged_in, connection, flows):
+    made = flows(5)
+    response = logged_in.post(
+        f"/connections/{connection.pk}/flows/bulk/",
+        {"action": "delete", "match": "1", "q": "no flow is called this", "ids": [made[0].id]},
+        follow=True,
+    )
+    assert "No flow matches the search and filters: nothing was changed." in what_the_user_reads(response)
+    assert response.redirect_chain == [(f"/connections/{connection.pk}/flows/?q=no+flow+is+called+this", 302)]
+    assert not BulkJob.objects.exists()
+    assert SandboxFlow.objects.filter(pk__in=[flow.id for flow in made]).count() == 5
+
+
+def test_a_job_sends_one_request_per_flow_though_the_server_answers_a_write_with_the_id_alone(
+    logged_in, connection, flows, answers
+):
+    made = flows(6)
+    job = start(logged_in, connection, "set", [flow.id for flow in made], utm_campaign="winter")
+    work()
+    job.refresh_from_db()
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+    # No read back after each write: the sandbox answers {"data": {"id": ...}} to a write.
+    sent = collections.Counter((method, flow_id) for method, flow_id, *_ in answers)
+    assert sent == collections.Counter(("POST", flow.id) for flow in made)
+    assert job.requests == 6
+    assert set(
+        SandboxFlow.objects.filter(pk__in=[flow.id for flow in made]).values_list("utm_campaign", flat=True)
+    ) == {"winter"}
+
+
+def dict_of_lists(fields):
+    values = collections.defaultdict(list)
+    for name, value in fields:
+        values[name].append(value)
+    return dict(values)

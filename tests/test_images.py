@@ -13,6 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from flows_app.forms import FlowForm
+from tests.conftest import FORM_DIRECTORY
 from tests.pages import what_the_user_reads
 
 VALID = {
@@ -49,7 +50,7 @@ def png_claiming(width, height):
 
 
 def image_errors(content, name="upload.png"):
-    form = FlowForm(VALID, {"image": SimpleUploadedFile(name, content)}, user=USER)
+    form = FlowForm(VALID, {"image": SimpleUploadedFile(name, content)}, user=USER, directory=FORM_DIRECTORY)
     form.is_valid()
     return form, " ".join(form.errors.get("image", []))
 

@@ -105,6 +105,21 @@ def test_the_list_becomes_cards_with_name_state_switch_and_numbers(phone, demo_f
     assert_fits(phone)
 
 
+def test_selected_cards_bring_the_bulk_bar_which_stays_in_reach_while_scrolling(phone, demo_flows):
+    bar, pause = phone.locator("#bulk-form"), phone.locator("#bulk-form").get_by_role("button", name="Pause")
+    expect(bar).to_be_hidden()
+    flow = demo_flows.first()
+    phone.locator(f"#flow-{flow.id}").get_by_role("checkbox").check()
+    expect(bar).to_contain_text("1 selected")
+    expect(pause).to_be_enabled()
+    # The cards have no header: the bar has its own box for the page.
+    bar.get_by_label("Select this page").check()
+    expect(bar).to_contain_text(f"{min(demo_flows.count(), 25)} selected")
+    phone.locator("#flows-table .table-foot").scroll_into_view_if_needed()
+    expect(pause).to_be_in_viewport()
+    assert_fits(phone)
+
+
 def test_the_conflict_and_error_pages_fit_a_phone(phone, live_server, connection, demo_flows, sandbox_key):
     flow = demo_flows.first()
     phone.goto(f"{live_server.url}/connections/{connection.pk}/flows/{flow.id}/edit/")

@@ -62,11 +62,12 @@ def pages(connection, flow_id):
 
 
 def spend_the_budget(client, connection, settings, limit=3):
-    """Use up the key's requests of this minute through the dashboard, until it says 0 are left."""
+    """Use up the key's requests of this minute through the dashboard, until it says 0 are left
+    (or refuses: Refresh also reads the websites, segments and user, and may spend the last ones)."""
     settings.SANDBOX_RATE_LIMIT = limit
-    for _ in range(limit):
-        page = client.get(f"/connections/{connection.pk}/flows/?fresh=1").content.decode()
-        if f"0 of {limit} API requests left" in page:
+    for _ in range(limit + 1):
+        response = client.get(f"/connections/{connection.pk}/flows/?fresh=1")
+        if f"0 of {limit} API requests left" in response.content.decode() or response.status_code == 429:
             return
     raise AssertionError("the list never said that the budget was spent")
 
@@ -74,7 +75,8 @@ def spend_the_budget(client, connection, settings, limit=3):
 def test_the_list_shows_the_requests_left_this_minute(logged_in, connection, flow_id, settings):
     settings.SANDBOX_RATE_LIMIT = 60
     html = logged_in.get(f"/connections/{connection.pk}/flows/").content.decode()
-    assert "59 of 60 API requests left this minute" in html
+    # Four requests this minute: the connection's websites, segments and user, then the page.
+    assert "56 of 60 API requests left this minute" in html
 
 
 def test_a_spent_budget_stops_every_page_with_when_to_retry_and_sends_nothing(

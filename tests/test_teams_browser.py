@@ -54,6 +54,8 @@ def test_an_admin_shares_a_viewer_reads_and_an_editors_toggle_is_in_the_history(
     expect(viewer.locator('[role="switch"][aria-disabled="true"]').first).to_be_visible()
     expect(viewer.get_by_role("link", name="New flow")).to_have_count(0)
     expect(viewer.locator("a[href$='/edit/'], a[href$='/delete/'], a[href$='/duplicate/']")).to_have_count(0)
+    # Nor bulk actions: no bar, no box to select a flow or the page.
+    expect(viewer.locator("#bulk-form, #flows-table input[type=checkbox]")).to_have_count(0)
     viewer.locator(f"#flow-{flow.id}-name").click()
     expect(viewer.get_by_role("heading", level=1)).to_contain_text(flow.name)
     expect(viewer.get_by_role("link", name="Edit")).to_have_count(0)
@@ -62,6 +64,7 @@ def test_an_admin_shares_a_viewer_reads_and_an_editors_toggle_is_in_the_history(
     # The editor pauses the flow in place; its history names them.
     editor = sign_in(browser, live_server, "eddie")
     editor.goto(f"{live_server.url}/connections/{connection.pk}/flows/")
+    expect(editor.locator("#bulk-form")).to_be_visible()
     editor.locator(f"#toggle-{flow.id}").click()
     expect(editor.locator(f"#toggle-{flow.id}")).to_have_attribute("aria-checked", "false")
 

@@ -69,3 +69,27 @@ def test_dark_mode_draws_the_chart_in_light_ink(detail, tmp_path):
     shot = tmp_path / "trend-dark.png"
     detail.locator("#trend").screenshot(path=shot)
     assert shot.stat().st_size > 10_000
+
+
+def test_the_list_sorts_by_a_last_7_days_header_and_back_restores_it(
+    signed_in, live_server, connection, history
+):
+    flow, other, _now = history
+    page = signed_in
+    page.goto(f"{live_server.url}/connections/{connection.pk}/flows/")
+    first = page.locator("#flows-table tbody .flow-name").first
+    page.get_by_role("link", name="Sent 7d", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=-sent_7d"))
+    expect(page.locator("th[aria-sort=descending]")).to_contain_text("Sent 7d")
+    # 1,000 sent in the last 7 days, then 150: the busiest flows of the week lead.
+    expect(first).to_have_text(other.name)
+    expect(page.locator("#flows-table tbody .flow-name").nth(1)).to_have_text(flow.name)
+    page.get_by_role("link", name="Sent 7d", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=sent_7d"))
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("Sent 7d")
+    # The quietest first: a flow that sent nothing this week, on a page without the two busy ones.
+    expect(page.locator(f"#flow-{other.id}")).to_have_count(0)
+    expect(page.locator(f"#flow-{flow.id}")).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"sort=-sent_7d"))
+    expect(first).to_have_text(other.name)

@@ -186,3 +186,78 @@ def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(logged_in, connec
     assert 'data-label="Click rate, last 7 days">8.3%<' in row
     assert html.count('class="sparkline"') == 40
     assert 'title="Last 14 days">14 days</th>' in html
+
+
+def shown_flow_ids(html):
+    return [int(found) for found in re.findall(r'<tr id="flow-(\d+)"', html)]
+
+
+@pytest.mark.parametrize(
+    ("sort", "first", "last"),
+    [
+        ("-sent_7d", "other", "flow"),
+        ("sent_7d", "flow", "other"),
+        ("-clicked_7d", "other", "flow"),
+        ("-click_rate_7d", "other", "flow"),
+    ],
+)
+def test_the_list_sorts_every_flow_by_its_last_7_days(
+    logged_in, connection, history, demo_flows, sort, first, last
+):
+    flow, other, _now = history
+    # Only these two flows have figures in the last 7 days: flow sent 150, clicked 10 of 120
+    # displayed (8.3%); other sent 1,000, clicked 90 of 900 (10.0%). The rest show 0 sent and no
+    # rate (nothing displayed), which sorts after both either way.
+    by_name = {"flow": flow.id, "other": other.id}
+    html = logged_in.get(
+        f"/connections/{connection.pk}/flows/", {"sort": sort, "results_per_page": "50"}
+    ).content.decode()
+    shown = shown_flow_ids(html)
+    assert len(shown) == demo_flows.count()
+    if sort.startswith("-"):
+        assert shown[:2] == [by_name[first], by_name[last]]
+    else:
+        # Largest last: the flows with no sends in those days (0) first.
+        assert shown[-2:] == [by_name[first], by_name[last]]
+    column = sort.lstrip("-")
+    state = "descending" if sort.startswith("-") else "ascending"
+    assert re.search(rf'aria-sort="{state}"[^>]*><a class="sort-link" href="[^"]*sort=-?{column}"', html)
+    assert "Sorted by" in visible_text(html)
+
+
+def test_the_list_sorts_the_next_page_and_the_export_by_the_last_7_days(
+    logged_in, connection, history, demo_flows
+):
+    flow, other, _now = history
+    second = logged_in.get(
+        f"/connections/{connection.pk}/flows/", {"sort": "-sent_7d", "results_per_page": "10", "page": "2"}
+    ).content.decode()
+    # The two flows with sends lead page 1: page 2 holds neither.
+    assert flow.id not in shown_flow_ids(second) and other.id not in shown_flow_ids(second)
+    export = logged_in.get(f"/connections/{connection.pk}/flows/export.csv", {"sort": "-sent_7d"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    # The export is in the list's order: after its header, the two flows with sends.
+    assert other.name in lines[1] and flow.name in lines[2]
+
+
+def test_the_websites_overview_charts_every_website_summed_and_links_each_to_its_trends(
+    logged_in, connection, history, upstream
+):
+    flow, other, _now = history
+    page = logged_in.get(f"/connections/{connection.pk}/websites/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    # Both flows' websites summed, as on the Trends page.
+    assert "Sent 1,160 Displayed 1,030 Clicked 101" in visible_text(html)
+    assert html.count('class="mark" tabindex=') == 30
+    for website_id in (flow.website_id, other.website_id):
+        assert f'href="/connections/{connection.pk}/websites/{website_id}/trends/"' in html
+    calls = len(upstream)
+    fragment = logged_in.get(
+        f"/connections/{connection.pk}/websites/?range=7d", headers={"HX-Request": "true"}
+    )
+    assert fragment.content.decode().lstrip().startswith('<section id="trend"')
+    assert fragment.content.decode().count('class="mark" tabindex=') == 7
+    assert fragment["HX-Push-Url"] == f"/connections/{connection.pk}/websites/?range=7d"
+    # The range switch reads history only.
+    assert len(upstream) == calls

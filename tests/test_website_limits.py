@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from flows_app.access import Access, member_access, scoped
 from flows_app.api import NotFound, Rejected, connect
+from jobs.models import BulkJob
 from sandbox.models import Flow as SandboxFlow
 from teams.activity import record
 from teams.models import Activity, Kind, Membership, Role
@@ -76,7 +77,9 @@ def test_a_create_or_edit_naming_another_website_is_refused(connection, limited)
     data = valid_form(website_id=str(websites[1]), form_token=form_token(client, connection))
     response = client.post(url("new", connection), data)
     assert response.status_code == 400
-    assert f"You may only change flows of websites #{websites[0]}." in visible_text(response.content)
+    # Their form offers their websites only, so another one is refused as unknown to them.
+    assert "Choose one of this connection's websites" in visible_text(response.content)
+    assert f'<option value="{websites[1]}"' not in client.get(url("new", connection)).content.decode()
     assert SandboxFlow.objects.count() == count
 
     flow = mine[0]
@@ -136,3 +139,58 @@ def test_a_limited_members_toggle_reads_the_flow_once(connection, limited, upstr
         ("GET", f"flows/{flow.id}"),
         ("POST", f"flows/{flow.id}"),
     ]
+
+
+def test_find_export_and_websites_overview_hold_only_their_websites(connection, limited):
+    client, websites, mine, theirs = limited
+    # A query reads every flow (find): still only theirs, whatever the filter or sort asks for.
+    for params in (
+        {"sort": "-sent", "results_per_page": 100},
+        {"website": websites[1], "results_per_page": 100},
+    ):
+        page = client.get(url("list", connection), params).content.decode()
+        assert not any(f'id="flow-{flow.id}"' in page for flow in theirs), params
+    found = client.get(url("list", connection), {"sort": "name", "results_per_page": 100}).content.decode()
+    assert all(f'id="flow-{flow.id}"' in found for flow in mine)
+    export = client.get(url("export", connection), {"sort": "name"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(mine)
+    assert not any(
+        flow.name in "\n".join(lines) for flow in theirs if flow.name not in {m.name for m in mine}
+    )
+    overview = client.get(reverse("websites", args=[connection.pk])).content.decode()
+    assert f"?website={websites[0]}" in overview
+    assert all(f"?website={other}" not in overview for other in websites[1:])
+    # History is the whole connection's: no summed chart for a member limited to some websites.
+    assert 'id="trend"' not in overview
+    # The website filter offers their websites only.
+    assert f'<option value="{websites[1]}"' not in found
+
+
+def test_the_home_overview_cards_hold_only_their_websites(
+    connection, limited, django_user_model, sandbox_key
+):
+    client, websites, _mine, _theirs = limited
+    # A second connection makes the home page the overview of every connection.
+    person = django_user_model.objects.get(username="limited")
+    other = type(connection)(owner=person, label="Own shop", server=connection.server)
+    other.set_api_key(sandbox_key)
+    other.save()
+    home = client.get("/").content.decode()
+    assert "Own shop" in home
+    shared = f"/connections/{connection.pk}/flows/?website="
+    assert f"{shared}{websites[0]}" in home
+    assert all(f"{shared}{site}" not in home for site in websites[1:])
+
+
+def test_a_limited_editors_bulk_job_holds_only_their_websites_flows(connection, limited):
+    client, websites, mine, theirs = limited
+    bulk_url = reverse("flows:bulk", args=[connection.pk])
+    refused = client.post(bulk_url, {"action": "pause", "ids": [mine[0].id, theirs[0].id]}, follow=True)
+    assert f"You may only change flows of websites #{websites[0]}." in visible_text(refused.content)
+    assert not BulkJob.objects.exists()
+    # Every match of their list is every flow of their websites, and those only.
+    confirm = client.post(bulk_url, {"action": "pause", "match": "1"})
+    assert f"Pause {len(mine)} flows?" in visible_text(confirm.content)
+    client.post(bulk_url, {"action": "pause", "ids": [flow.id for flow in mine], "confirmed": "1"})
+    assert set(BulkJob.objects.get().items.values_list("flow_id", flat=True)) == {flow.id for flow in mine}

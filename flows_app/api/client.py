@@ -34,7 +34,17 @@ from flows_app.api.errors import (
     Unexpected,
     Unreachable,
 )
-from flows_app.api.records import Flow, Page, RateBudget, identifier, mapping
+from flows_app.api.records import (
+    ApiUser,
+    Flow,
+    Page,
+    RateBudget,
+    Segment,
+    Website,
+    as_int,
+    identifier,
+    mapping,
+)
 from flows_app.logging import log_upstream_call
 
 logger = logging.getLogger(__name__)
@@ -375,6 +385,27 @@ class FlowsClient:
 
     def delete_flow(self, flow_id):
         self._request("DELETE", f"/api/flows/{int(flow_id)}")
+
+    def list_websites(self):
+        return self._every_item("/api/websites/", Website)
+
+    def list_segments(self):
+        return self._every_item("/api/segments/", Segment)
+
+    def get_user(self):
+        data = self._request("GET", "/api/user")["data"]
+        return ApiUser.from_api(data if isinstance(data, dict) else {})
+
+    def _every_item(self, path, record):
+        """Every item of a list endpoint as records, page by page at the largest page size (an
+        account has a handful of websites and segments: one call in practice)."""
+        items, page = [], 1
+        while True:
+            body = self._request("GET", path, params={"page": page, "results_per_page": 1000})
+            items += (record.from_api(item) for item in body["data"] if isinstance(item, dict))
+            if page >= as_int((body.get("meta") or {}).get("total_pages"), 1):
+                return tuple(items)
+            page += 1
 
     # Transport
 

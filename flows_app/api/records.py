@@ -4,6 +4,8 @@ import datetime as dt
 import math
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 from flows_app.api.errors import Malformed
 
 TTL_CHOICES = (0, 900, 1800, 3600, 10800, 21600, 43200, 86400, 259200, 432000, 604800, 1209600, 2419200)
@@ -36,6 +38,14 @@ def as_datetime(value):
         return dt.datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+def _totals(data):
+    """The running totals a flow and a website both carry, under the records' shorter names."""
+    return {
+        f"total_{stat}": as_int(data.get(f"total_{stat}_push_notifications"))
+        for stat in ("sent", "displayed", "clicked", "closed")
+    }
 
 
 def _text(value):
@@ -146,10 +156,7 @@ class Flow(NamedTuple):
             wait_time=as_int(data.get("wait_time"), 1),
             wait_time_type=_text(data.get("wait_time_type")) or "days",
             is_enabled=as_bool(data.get("is_enabled", True)),
-            total_sent=as_int(data.get("total_sent_push_notifications")),
-            total_displayed=as_int(data.get("total_displayed_push_notifications")),
-            total_clicked=as_int(data.get("total_clicked_push_notifications")),
-            total_closed=as_int(data.get("total_closed_push_notifications")),
+            **_totals(data),
             last_sent_datetime=as_datetime(data.get("last_sent_datetime")),
             last_datetime=as_datetime(data.get("last_datetime")),
             datetime=as_datetime(data.get("datetime")),
@@ -157,15 +164,132 @@ class Flow(NamedTuple):
 
     @property
     def click_rate(self):
-        """Clicked ÷ displayed, as the vendor's dashboard shows it; None when nothing was displayed."""
-        if not self.total_displayed:
-            return None
-        return self.total_clicked / self.total_displayed
+        return click_rate(self.total_clicked, self.total_displayed)
 
     @property
     def wait_label(self):
         unit = self.wait_time_type.removesuffix("s")
         return f"{self.wait_time} {unit}{'' if self.wait_time == 1 else 's'}"
+
+
+def click_rate(clicked, displayed):
+    """Clicked ÷ displayed, as the vendor's dashboard shows it (the one definition in Pushdeck);
+    None when nothing was displayed."""
+    return clicked / displayed if displayed else None
+
+
+# Websites, segments and the user are built from the fields named below only: whatever else an
+# answer carries is never kept. That is where the secrets in those answers are dropped (a website's
+# VAPID ``keys``, the user's ``api_key``: API_CONTRACT.md, "Secrets in answers").
+
+
+class Website(NamedTuple):
+    id: int
+    name: str
+    host: str
+    scheme: str = "https://"
+    path: str = ""
+    total_subscribers: int = 0
+    total_sent: int = 0
+    total_displayed: int = 0
+    total_clicked: int = 0
+    total_closed: int = 0
+    is_enabled: bool = True
+
+    @classmethod
+    def from_api(cls, data):
+        return cls(
+            id=as_int(data.get("id")),
+            name=_text(data.get("name")),
+            host=_text(data.get("host")),
+            scheme=_text(data.get("scheme")) or "https://",
+            path=_text(data.get("path")),
+            total_subscribers=as_int(data.get("total_subscribers")),
+            **_totals(data),
+            is_enabled=as_bool(data.get("is_enabled", True)),
+        )
+
+    @property
+    def address(self):
+        return f"{self.host}{self.path}"
+
+    @property
+    def click_rate(self):
+        return click_rate(self.total_clicked, self.total_displayed)
+
+
+class Segment(NamedTuple):
+    id: int
+    website_id: int
+    name: str
+    type: str = "custom"
+    total_subscribers: int = 0
+
+    @classmethod
+    def from_api(cls, data):
+        return cls(
+            id=as_int(data.get("id")),
+            website_id=as_int(data.get("website_id")),
+            name=_text(data.get("name")),
+            type=_text(data.get("type")) or "custom",
+            total_subscribers=as_int(data.get("total_subscribers")),
+        )
+
+
+class ApiUser(NamedTuple):
+    """The key's owner: whose time zone every datetime of the API is in."""
+
+    name: str = ""
+    email: str = ""
+    timezone: str = ""
+    flows_limit: int = -1
+
+    @classmethod
+    def from_api(cls, data):
+        plan = data.get("plan_settings")
+        return cls(
+            name=_text(data.get("name")),
+            email=_text(data.get("email")),
+            timezone=_text(data.get("timezone")),
+            flows_limit=as_int(plan.get("flows_limit"), -1) if isinstance(plan, dict) else -1,
+        )
+
+
+class Directory(NamedTuple):
+    """A connection's websites, segments and owner: what turns ids into names on every page."""
+
+    websites: tuple = ()
+    segments: tuple = ()
+    user: ApiUser | None = None
+
+    def website(self, website_id):
+        return next((site for site in self.websites if site.id == website_id), None)
+
+    def segments_of(self, website_id):
+        return tuple(segment for segment in self.segments if segment.website_id == website_id)
+
+    def segment(self, website_id, segment):
+        """The website's segment named by a flow's ``segment`` ("all" or an id), or None."""
+        return next((item for item in self.segments_of(website_id) if str(item.id) == segment), None)
+
+    def website_label(self, website_id):
+        """The website's name, with its host where two websites share that name."""
+        site = self.website(website_id)
+        if site is None:
+            return _("Website #%(id)s") % {"id": website_id}
+        if sum(other.name == site.name for other in self.websites) > 1 or not site.name:
+            return f"{site.name} ({site.address})" if site.name else site.address
+        return site.name
+
+    def segment_label(self, website_id, segment):
+        if segment == "all":
+            return _("All subscribers")
+        found = self.segment(website_id, segment)
+        return found.name if found else _("Segment #%(id)s") % {"id": segment}
+
+    @property
+    def timezone(self):
+        return self.user.timezone if self.user and self.user.timezone else ""
 
 
 class RateBudget(NamedTuple):

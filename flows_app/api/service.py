@@ -15,8 +15,15 @@ from django.core.cache import cache
 
 from flows_app.after_response import after_response
 from flows_app.api.client import FlowsClient
-from flows_app.api.errors import TimedOut
+from flows_app.api.errors import ApiError, NotFound, TimedOut
+from flows_app.api.records import Directory
 
+# Websites, segments and the key's owner change rarely: naming things costs a call every ten
+# minutes, or when the list's Refresh asks, or when a write's answer shows the names are stale.
+DIRECTORY_SECONDS = 600
+# How long a page outlives its FLOWS_CACHE_SECONDS in the cache, to be shown while the key's budget
+# is spent (at most a rate window, plus the longest wait a 429 may announce).
+STALE_SECONDS = 120
 # A background call ends by its own deadline; a wait for it gives it this much more before
 # giving up on it, so that no page ever waits on a thread without limit.
 WAIT_GRACE = 1.0
@@ -32,6 +39,7 @@ class FlowsService:
         self.ttl = ttl
         self.fetched_at = None
         self._generation_key = f"flows-api:generation:{client.fingerprint}"
+        self._directory_key = f"flows-api:directory:{client.fingerprint}"
 
     def in_background(self, call, *args, **kwargs):
         """``call(*args, **kwargs)`` run on another thread; its Future, once the call's request is
@@ -72,14 +80,18 @@ class FlowsService:
     def _read(self, key, fetch, fresh):
         if self.ttl and not fresh:
             hit = cache.get(key)
-            if hit is not None:
+            # Past its life, a page is still shown while the key's budget is spent: a call would
+            # be refused anyway, and an older page beats an error page (it says how old it is).
+            if hit is not None and (
+                time.time() - hit[0] < self.ttl or self.client.budget_store.blocked_for()
+            ):
                 self.fetched_at, value = hit
                 return value
         value = fetch()
         self.fetched_at = time.time()
         if self.ttl:
             # Storing a 100-row page takes most of a millisecond: not while the user waits.
-            after_response(cache.set, key, (self.fetched_at, value), self.ttl)
+            after_response(cache.set, key, (self.fetched_at, value), self.ttl + STALE_SECONDS)
         return value
 
     def _written(self, flow):
@@ -88,7 +100,8 @@ class FlowsService:
         except ValueError:
             cache.set(self._generation_key, 2, None)
         if flow is not None and self.ttl:
-            cache.set(self._key("flow", flow.id), (time.time(), flow), self.ttl)
+            # The page a write redirects to is served from what the write answered.
+            cache.set(self._key("flow", flow.id), (time.time(), flow), self.ttl + STALE_SECONDS)
 
     def list_flows(self, page=1, results_per_page=25, fresh=False):
         def fetch():
@@ -102,19 +115,74 @@ class FlowsService:
     def get_flow(self, flow_id, fresh=False):
         return self._read(self._key("flow", int(flow_id)), lambda: self.client.get_flow(flow_id), fresh)
 
+    def directory(self, fresh=False):
+        """The connection's websites, segments and owner, from the cache when it has them."""
+        if not fresh and (hit := cache.get(self._directory_key)) is not None:
+            return hit
+        # Three independent calls, so at once: the user waits for the slowest only.
+        websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
+        user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
+        segments = self._optional(self.client.list_segments) or ()
+        directory = Directory(websites.result(), segments, user.result())
+        cache.set(self._directory_key, directory, DIRECTORY_SECONDS)
+        return directory
+
+    @staticmethod
+    def _optional(call):
+        """What an endpoint older servers of the family may lack (/api/user, /api/segments)
+        answers, or None: datetimes are then in an unnamed zone, flows go to all subscribers."""
+        try:
+            return call()
+        except NotFound:
+            return None
+
+    def names(self, fresh=False):
+        """The directory, or an empty one when it cannot be read now: a page then shows ids
+        rather than fail (the form, which must know the websites, uses ``directory``)."""
+        try:
+            return self.directory(fresh)
+        except ApiError:
+            return Directory()
+
+    def forget_directory(self):
+        cache.delete(self._directory_key)
+
+    def cached_every_flow(self):
+        """Every flow when the cache holds them (within their life), else None: costs no call."""
+        hit = cache.get(self._key("every")) if self.ttl else None
+        return hit[1] if hit is not None and time.time() - hit[0] < self.ttl else None
+
+    def every_flow(self, fresh=False):
+        """Every flow of the connection, cached and shared like the pages of the list."""
+        return self._read(self._key("every"), self.all_flows, fresh)
+
     def all_flows(self, pool_size=4):
         # The count of a list page seen moments ago lets every page be fetched in one wave.
         return self.client.all_flows(pool_size=pool_size, expected_total=cache.get(self._key("total")))
 
     def create_flow(self, fields, image=None):
+        """Returns ``(id, Flow)``: the flow as the server keeps it, to check against what was sent
+        (None only when a server that answers with the id alone could not be read back)."""
         flow_id, flow = self.client.create_flow(fields, image)
+        flow = flow or self._read_back(flow_id)
         self._written(flow)
         return flow_id, flow
 
-    def update_flow(self, flow_id, changes, image=None, remove_image=False):
+    def update_flow(self, flow_id, changes, image=None, remove_image=False, read_back=True):
+        """Like ``create_flow``; ``read_back=False`` when nothing sent can be substituted (a toggle)."""
         flow_id, flow = self.client.update_flow(flow_id, changes, image, remove_image)
+        if read_back:
+            flow = flow or self._read_back(flow_id)
         self._written(flow)
         return flow_id, flow
+
+    def _read_back(self, flow_id):
+        """What a write kept, from servers that answer a write with the id only. The write is done
+        whatever happens here: a failed read is no failed write."""
+        try:
+            return self.client.get_flow(flow_id)
+        except ApiError:
+            return None
 
     def delete_flow(self, flow_id):
         self.client.delete_flow(flow_id)

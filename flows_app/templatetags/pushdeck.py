@@ -74,17 +74,36 @@ def minutes(delta):
     return max(1, round(delta.total_seconds() / 60)) if delta else 1
 
 
-@register.simple_tag
-def page_query(page, per_page):
+@register.simple_tag(takes_context=True)
+def page_query(context, page, per_page):
     # Both are numbers: formatting them is a tenth of urlencode's cost, and a page has 15 of these.
-    return f"?page={int(page)}&results_per_page={int(per_page)}"
+    # The list's search, filters and sort (already encoded, once per page) follow them.
+    return f"?page={int(page)}&results_per_page={int(per_page)}{context.get('query_suffix', '')}"
+
+
+@register.simple_tag(takes_context=True)
+def query_url(context, **changes):
+    """The list's URL for its query with ``changes`` (a parameter set to "" is dropped), page 1."""
+    return f"?page=1&results_per_page={int(context['per_page'])}{context['query'].encoded(**changes)}"
+
+
+@register.simple_tag(takes_context=True)
+def sort_url(context, column):
+    return query_url(context, sort=context["query"].sorted_by(column))
+
+
+@register.filter
+def sort_state(query, column):
+    """The column header's aria-sort."""
+    if query.sort == column:
+        return "ascending"
+    return "descending" if query.sort == f"-{column}" else "none"
 
 
 @register.filter
 def field_label(name):
     """The flow form's label for an API field name, for the comparison page."""
-    field = FlowForm.base_fields[name]
-    return field.label or name.replace("_", " ").capitalize()
+    return FlowForm.label_of(name)
 
 
 @register.filter
@@ -138,3 +157,32 @@ def is_web_url(url):
 def web_link(url):
     """``url`` as a link when it is a web address, as plain text otherwise."""
     return {"url": url}
+
+
+@register.filter
+def website_label(directory, website_id):
+    return directory.website_label(website_id)
+
+
+@register.filter
+def has_website(directory, website_id):
+    return directory.website(website_id) is not None
+
+
+@register.filter
+def segments_of(directory, website_id):
+    return directory.segments_of(website_id)
+
+
+@register.filter
+def segment_chip(query, directory):
+    """The audience filter's name: a segment id is looked up over every website."""
+    if query.segment == "all":
+        return directory.segment_label(0, "all")
+    found = next((item for item in directory.segments if str(item.id) == query.segment), None)
+    return found.name if found else directory.segment_label(0, query.segment)
+
+
+@register.filter
+def segment_label(directory, flow):
+    return directory.segment_label(flow.website_id, flow.segment)

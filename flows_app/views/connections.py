@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from flows_app.access import ADMIN, get_connection, get_own_connection
 from flows_app.forms import ConnectionForm
 from flows_app.models import Connection
+from flows_app.views.overview import overview
 from teams.activity import record
 from teams.models import Kind
 
@@ -13,12 +14,13 @@ from teams.models import Kind
 @login_required
 @require_GET
 def home(request):
-    # The user's own default first, else the first connection shared with them.
-    mine = Connection.objects.for_user(request.user)
-    default = mine.filter(owner=request.user, is_default=True).first() or mine.first()
-    if default is None:
+    """Several connections: all of them at a glance. One: its flows."""
+    connections = list(Connection.objects.for_user(request.user))
+    if len(connections) > 1:
+        return overview(request, connections)
+    if not connections:
         return redirect("connections")
-    return redirect("flows:list", default.pk)
+    return redirect("flows:list", connections[0].pk)
 
 
 @login_required

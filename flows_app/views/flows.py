@@ -2,29 +2,42 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from flows_app import find
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE
 from flows_app.drafts import CreateTokens, keep_upload
+from flows_app.export import csv_lines
 from flows_app.failures import describe
-from flows_app.forms import FLOW_FIELDS, FlowForm, fingerprint, flow_values
+from flows_app.forms import (
+    FLOW_FIELDS,
+    SUBSTITUTABLE,
+    FlowForm,
+    fingerprint,
+    flow_values,
+    named,
+    substitutions,
+)
 from flows_app.images import copy_image
 from flows_app.locks import Busy, flow_lock
 from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
+from jobs.forms import BulkForm
 from teams.activity import image_change, record, toggle_values
 from teams.models import Kind
 from trends.listing import COLUMNS as TREND_COLUMNS
+from trends.series import recent
 from trends.views import flow_trend
 
 DEFAULT_PER_PAGE = 25
@@ -48,16 +61,27 @@ def flow_list(request, connection_id):
     preferences = Preferences.of(request)
     page, per_page = _paging(request.GET, preferences.results_per_page)
     preferences.remember(results_per_page=per_page)
-    listing = api.in_background(api.list_flows, page, per_page, fresh=request.GET.get("fresh") == "1")
+    fresh = request.GET.get("fresh") == "1"
+    # Names change rarely and are cached for minutes: this costs a call only when they are not.
+    directory = api.names(fresh)
+    query = find.parse(request.GET)
+    if query.active:
+        weeks = _weeks(connection, query)
+        listing = api.in_background(_found_page, api, request.GET, page, per_page, fresh, weeks)
+    else:
+        # Without a query the API's own paging serves: one call for the page shown.
+        listing = api.in_background(_plain_page, api, page, per_page, fresh)
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
         # drawn while the API answers, and only the table waits for it (an ApiError raised here
         # reaches ApiErrorMiddleware as if the view had raised it).
-        result = api.result(listing)
+        result, match_totals = api.result(listing)
         return {
             "result": result,
-            "rows": render_rows(connection, result.flows, editable=request.access.can_edit),
+            "rows": render_rows(connection, result.flows, directory, editable=request.access.can_edit),
+            "page_totals": find.Totals.of(result.flows),
+            "match_totals": match_totals,
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
             "budget": api.budget,
         }
@@ -65,10 +89,56 @@ def flow_list(request, connection_id):
     context = {
         "connection": connection,
         "table": SimpleLazyObject(table),
+        "query": query,
+        "query_suffix": query.encoded(),
+        "directory": directory,
+        "per_page": per_page,
         "per_page_choices": RESULTS_PER_PAGE,
         "trend_columns": TREND_COLUMNS,
+        "bulk_form": BulkForm(),
     }
-    return render(request, template_for(request, "flows/list.html", "table"), context)
+    return render(request, template_for(request, "flows/list.html", "results"), context)
+
+
+def _weeks(connection, query):
+    # Read here, not in the background thread: one query of history, only for a sort needing it.
+    return recent(connection) if query.by_week else None
+
+
+def _found_page(api, params, page, per_page, fresh, weeks):
+    found = find.find_flows(api, params, fresh, weeks)
+    return found.page(page, per_page), found.totals
+
+
+def _plain_page(api, page, per_page, fresh):
+    # The whole set's totals only when they cost nothing: every flow already in the cache.
+    every = api.cached_every_flow()
+    return api.list_flows(page, per_page, fresh=fresh), every and find.Totals.of(every)
+
+
+@login_required
+@require_GET
+def flow_export(request, connection_id):
+    """The current match (the list's query parameters) as CSV, streamed row by row."""
+    connection, api = flows_api(request, connection_id)
+    found = find.find_flows(api, request.GET, weeks=_weeks(connection, find.parse(request.GET)))
+    response = StreamingHttpResponse(
+        csv_lines(found.flows, api.names()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="flows-{slugify(connection.label) or connection.pk}.csv"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def flow_segments(request, connection_id):
+    """The form's segment choice for the website just picked (htmx narrows it on change)."""
+    connection, api = flows_api(request, connection_id)
+    initial = {"website_id": request.GET.get("website_id")}
+    form = FlowForm(user=request.user, directory=api.directory(), initial=initial)
+    return render(request, "flows/form.html#segment_field", {"form": form, "connection": connection})
 
 
 @login_required
@@ -83,11 +153,16 @@ def flow_toggle(request, connection_id, flow_id):
         # more call, for them only), and the history gets its name and website from it.
         known = api.get_flow(flow_id) if request.access.limited else None
         # The wanted state, not a flip: a double click cannot turn it back.
-        _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"})
+        # A 1 or a 0 cannot be substituted: no read back when the answer is the id alone.
+        _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"}, read_back=False)
         _record_toggle(request, flow_id, flow or known, wanted == "1")
         if request.htmx:
             # One call: the switch is all that changes in the row, and the answer confirms it.
-            return HttpResponse(render_switch(connection, flow_id, wanted == "1"))
+            on = flow.is_enabled if flow else wanted == "1"
+            response = HttpResponse(render_switch(connection, flow_id, on))
+            if on != (wanted == "1"):
+                add_toast(response, "warning", _("The server kept this flow as it was."))
+            return response
         # Without JavaScript the list comes back with a message that names the flow.
         flow = flow or api.get_flow(flow_id)
     except ApiError as error:
@@ -118,7 +193,12 @@ def _row_failed(request, flow_id, error):
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
     flow = api.get_flow(flow_id)
-    context = {"connection": connection, "flow": flow, "trend": flow_trend(request, connection, flow.id)}
+    context = {
+        "connection": connection,
+        "flow": flow,
+        "directory": api.names(),
+        "trend": flow_trend(request, connection, flow.id),
+    }
     return render(request, "flows/detail.html", context)
 
 
@@ -128,13 +208,13 @@ def flow_new(request, connection_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     tokens = CreateTokens(request.user)
     if request.method == "GET":
-        form = FlowForm(user=request.user, initial={"form_token": tokens.issue()})
+        form = FlowForm(user=request.user, directory=api.directory(), initial={"form_token": tokens.issue()})
         return _form_page(request, connection, form)
     token = request.POST.get("form_token", "")
     if done := tokens.flow_of(token):
         # The same form sent twice: the first submit made the flow, show it.
         return redirect("flows:detail", connection.pk, done)
-    form = FlowForm(request.POST, request.FILES, user=request.user)
+    form = FlowForm(request.POST, request.FILES, user=request.user, directory=api.directory())
     if not (form.is_valid() and check_website(request, form)):
         return _form_page(request, connection, form, status=400)
     if not tokens.claim(token):
@@ -151,7 +231,7 @@ def flow_new(request, connection_id):
     after = {**kept, "image": image_change(form.upload, False, False)}
     kind = Kind.FLOW_DUPLICATE if duplicate else Kind.FLOW_CREATE
     record(request.user, connection, kind, flow_id=flow_id, after=after)
-    messages.success(request, f"Flow “{form.cleaned_data['name']}” created.")
+    _report_write(request, api, form.values(), flow, f"Flow “{form.cleaned_data['name']}” created.")
     return redirect("flows:detail", connection.pk, flow_id)
 
 
@@ -175,7 +255,7 @@ def flow_duplicate(request, connection_id, flow_id):
         "name": f"Copy of {flow.name}"[:256],
         "form_token": CreateTokens(request.user).issue(),
     }
-    form = FlowForm(user=request.user, initial=initial)
+    form = FlowForm(user=request.user, directory=api.directory(), initial=initial)
     image_problem = ""
     if flow.image_url:
         upload, image_problem = copy_image(api, flow)
@@ -191,13 +271,15 @@ def flow_edit(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     if request.method == "GET":
         flow = api.get_flow(flow_id)
-        form = FlowForm(user=request.user, editing=True, initial=FlowForm.initial_for(flow))
+        form = FlowForm(
+            user=request.user, directory=api.directory(), editing=True, initial=FlowForm.initial_for(flow)
+        )
         return _form_page(request, connection, form, flow=flow)
     return _save_edit(request, connection, api, flow_id)
 
 
 def _save_edit(request, connection, api, flow_id):
-    form = FlowForm(request.POST, request.FILES, user=request.user, editing=True)
+    form = FlowForm(request.POST, request.FILES, user=request.user, directory=api.directory(), editing=True)
     try:
         # Check and write as one step per flow: a save racing this one checks after it wrote.
         with flow_lock(api, flow_id):
@@ -229,21 +311,60 @@ def _check_and_write(request, connection, api, flow_id, form):
         messages.info(request, "Nothing changed, so nothing was sent.")
         return redirect("flows:detail", connection.pk, flow_id)
     try:
-        # Call 2: only the fields that differ from the server's version.
-        api.update_flow(flow_id, changes, form.upload, form.remove_image)
+        # Call 2: only the fields that differ from the server's version. Its answer is what the
+        # detail page after the redirect shows (from the cache). A server that answers with the id
+        # alone is read back only when what was sent could have been substituted.
+        _, saved = api.update_flow(
+            flow_id, changes, form.upload, form.remove_image, read_back=bool(SUBSTITUTABLE & changes.keys())
+        )
     except ApiError as error:
         return _form_failed(request, connection, form, error, flow=current)
     before = flow_values(current)
     image = image_change(form.upload, form.remove_image, bool(current.image_url))
     after = {**before, **changes, **({"image": image} if image else {})}
     record(request.user, connection, Kind.FLOW_EDIT, flow_id=int(flow_id), before=before, after=after)
-    messages.success(request, f"Flow “{form.cleaned_data['name']}” saved.")
+    _report_write(request, api, changes, saved, f"Flow “{form.cleaned_data['name']}” saved.")
     return redirect("flows:detail", connection.pk, flow_id)
+
+
+def _report_write(request, api, sent, flow, done):
+    """Says "done" only when the server kept what was sent: it substitutes an unknown website or
+    segment and clamps values silently (API_CONTRACT.md), so its answer is checked field by field."""
+    if flow is None and not SUBSTITUTABLE & sent.keys():
+        messages.success(request, done)
+        return
+    if flow is None:
+        messages.warning(
+            request,
+            _("%(done)s The server's answer did not show the flow, so what it kept could not be checked.")
+            % {"done": done},
+        )
+        return
+    changed = substitutions(sent, flow, api.names())
+    if not changed:
+        messages.success(request, done)
+        return
+    # A website or segment the server did not know: the cached names may be out of date.
+    api.forget_directory()
+    details = "; ".join(
+        _("%(field)s is “%(kept)s”, not “%(sent)s”") % {"field": label, "kept": kept, "sent": wanted}
+        for label, wanted, kept in changed
+    )
+    messages.warning(
+        request,
+        _("%(done)s, but the server did not keep everything you sent: %(details)s.")
+        % {"done": done.removesuffix("."), "details": details},
+    )
 
 
 def _conflict(request, connection, form, current):
     theirs, yours = flow_values(current), form.values()
-    rows = [(name, theirs[name], yours[name], theirs[name] != yours[name]) for name in FLOW_FIELDS]
+    # Compared as values, shown with the website and segment named.
+    theirs_shown = named(theirs, form.directory, current.website_id)
+    yours_shown = named(yours, form.directory, current.website_id)
+    rows = [
+        (name, theirs_shown[name], yours_shown[name], theirs[name] != yours[name]) for name in FLOW_FIELDS
+    ]
     context = {
         "connection": connection,
         "flow": current,
@@ -284,7 +405,8 @@ def flow_delete(request, connection_id, flow_id):
     # that it can be created again.
     flow = api.get_flow(flow_id)
     if request.method == "GET":
-        return render(request, "flows/delete.html", {"connection": connection, "flow": flow})
+        context = {"connection": connection, "flow": flow, "directory": api.names()}
+        return render(request, "flows/delete.html", context)
     api.delete_flow(flow_id)
     record(request.user, connection, Kind.FLOW_DELETE, flow_id=flow.id, before=flow_values(flow))
     if request.htmx:

@@ -175,6 +175,50 @@
   }
   setInterval(tick, 1000);
 
+  // Bulk selection in the flows list: the header's box selects the page, the bar says how many
+  // are selected and offers every match of the query once the whole page is. The boxes and the
+  // bar's buttons work without this too (the bar is then always shown whole).
+
+  function updateBulkBar() {
+    const form = document.getElementById("bulk-form");
+    if (!form) return;
+    const boxes = Array.from(document.querySelectorAll('input[name="ids"][form="bulk-form"]'));
+    const chosen = boxes.filter(function (box) { return box.checked; }).length;
+    // The header's box, and the bar's on phones (where the cards have no header).
+    const pages = document.querySelectorAll("[data-select-page]");
+    const match = form.querySelector("[data-bulk-match]");
+    const wholePage = boxes.length > 0 && chosen === boxes.length;
+    pages.forEach(function (page) {
+      page.hidden = boxes.length === 0;
+      page.checked = wholePage;
+      page.indeterminate = chosen > 0 && !wholePage;
+    });
+    if (match) {
+      match.closest("label").hidden = !wholePage;
+      if (!wholePage) match.checked = false;
+    }
+    const all = match && match.checked;
+    const count = form.querySelector("[data-bulk-count]");
+    count.textContent = all ? form.getAttribute("data-label-all")
+      : chosen ? form.getAttribute("data-label-selected").replace("%(count)s", chosen)
+      : form.getAttribute("data-label-none");
+    form.classList.add("is-scripted");
+    form.classList.toggle("has-selection", chosen > 0);
+    form.querySelectorAll("[data-bulk-action]").forEach(function (button) { button.disabled = chosen === 0; });
+  }
+
+  document.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target.matches("[data-select-page]")) {
+      document.querySelectorAll('input[name="ids"][form="bulk-form"]').forEach(function (box) {
+        box.checked = target.checked;
+      });
+    }
+    if (target.matches('[data-select-page], [data-bulk-match], input[name="ids"][form="bulk-form"]')) updateBulkBar();
+  });
+  document.body.addEventListener("htmx:afterSettle", updateBulkBar);
+  updateBulkBar();
+
   // The flow form: character counters, the image picker and the live preview.
 
   function hostOf(url) {
