@@ -180,6 +180,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that accepts connections but does not answer (overloaded, failing over) fails a
     # page (and /healthz) in seconds, not after the system's two minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction takes SQLite's write lock when it begins: two processes (web and worker, or
+    # two workers) that each read, then write, in one transaction would otherwise deadlock, one of
+    # them failing at once with "database is locked" instead of waiting its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -123,6 +123,11 @@ def scoped(api, access):
     return WebsiteScoped(api, access.websites) if access.limited else api
 
 
+class OtherWebsite(NotFound):
+    """A flow of a website the member is limited away from: missing to a page (a 404 like any
+    missing flow), but a bulk job says why it left the flow alone rather than "already deleted"."""
+
+
 class WebsiteScoped:
     """The flows API of a connection limited to some of its websites, for every caller alike: a
     flow of another website is missing (NotFound, a 404 like any missing flow), lists, counts and
@@ -164,7 +169,7 @@ class WebsiteScoped:
         if website_id is None:
             website_id = self.get_flow(flow_id).website_id
         if not self._sees(website_id):
-            raise NotFound(_("No such flow."), 404)
+            raise OtherWebsite(_("No such flow."), 404)
 
     def _visible(self, flows):
         return [flow for flow in flows if self._sees(flow.website_id)]

@@ -25,10 +25,14 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
+from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access, scoped
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
 from flows_app.crypto import DecryptionError
+from flows_app.forms import flow_values
 from jobs.models import BulkItem, BulkJob
 from jobs.pacing import MustWait, Pacer
+from teams.activity import record, toggle_values
+from teams.models import Kind
 
 logger = logging.getLogger(__name__)
 
@@ -111,39 +115,97 @@ def _take_lease(job_id, holder):
     )
 
 
+def _read(api, job, item):
+    """The flow before its write, where the history needs it (what an edit changed, what a delete
+    removed: the single-flow views read it first too) or where the member's websites must be
+    checked; None otherwise, which spares the call."""
+    if job.action in (Action.SET, Action.DELETE) or isinstance(api, WebsiteScoped):
+        return api.get_flow(item.flow_id)
+    return None
+
+
 def _send(api, job, item):
-    """The item's one write; returns what became of the flow."""
+    """The item's one write; returns the flow as the answer carries it (None for a delete)."""
     if job.action == Action.DELETE:
-        try:
-            api.delete_flow(item.flow_id)
-        except NotFound:
-            return _("Already deleted.")
-        return _("Deleted.")
-    changes = {
+        api.delete_flow(item.flow_id)
+        return None
+    # No read back of an answer that holds the id alone: it would double the job's requests, and
+    # what a job writes (a state, UTM fields, TTL, urgency) is never substituted by the server.
+    return api.update_flow(item.flow_id, _changes(job), read_back=False)[1]
+
+
+def _changes(job):
+    return {
         Action.ENABLE: {"is_enabled": True},
         Action.PAUSE: {"is_enabled": False},
         Action.SET: job.changes,
     }[job.action]
-    # No read back of an answer that holds the id alone: it would double the job's requests, and
-    # what a job writes (a state, UTM fields, TTL, urgency) is never substituted by the server.
-    flow = api.update_flow(item.flow_id, changes, read_back=False)[1]
-    if flow is not None and flow.name != item.name:
-        item.name = flow.name[:256]
-    return ""
+
+
+def _record(job, item, current, flow):
+    """The item's entry in the history, as the single-flow views write it: on the flow's page
+    a bulk pause shows like a click on its switch, by the person who started the job."""
+    if job.action == Action.DELETE:
+        record(
+            job.created_by,
+            job.connection,
+            Kind.FLOW_DELETE,
+            flow_id=item.flow_id,
+            before=flow_values(current),
+        )
+    elif job.action == Action.SET:
+        before = flow_values(current)
+        record(
+            job.created_by,
+            job.connection,
+            Kind.FLOW_EDIT,
+            flow_id=item.flow_id,
+            before=before,
+            after={**before, **job.changes},
+        )
+    else:
+        before, after = toggle_values(flow or current, job.action == Action.ENABLE)
+        record(
+            job.created_by, job.connection, Kind.FLOW_TOGGLE, flow_id=item.flow_id, before=before, after=after
+        )
+
+
+def _member_api(job):
+    """The flows API as the person who started the job may use it now, or why the job must stop:
+    work queued by someone who has since left, lost the editor role or been limited to some
+    websites is done with what they may do today."""
+    user = job.created_by
+    access = member_access(job.connection, user) if user is not None else None
+    if access is None:
+        return None, _("%(user)s is no longer a member of “%(label)s”: the job stopped.") % {
+            "user": user.get_username() if user else _("The person who started it"),
+            "label": job.connection.label,
+        }
+    if not access.can(EDITOR):
+        return None, _("%(user)s's role on “%(label)s” is now %(role)s; a bulk job needs %(needed)s.") % {
+            "user": user.get_username(),
+            "label": job.connection.label,
+            "role": access.role.label,
+            "needed": EDITOR.label,
+        }
+    return scoped(connect(job.connection, background=True), access), ""
 
 
 def run_slice(job_id, holder, seconds=SLICE_SECONDS):
     """Work on the job for up to ``seconds``, then queue what is left. The task's body."""
     if not _take_lease(job_id, holder):
         return "not mine"
-    job = BulkJob.objects.select_related("connection").get(pk=job_id)
+    job = BulkJob.objects.select_related("connection", "created_by").get(pk=job_id)
     job.items.filter(state=Item.SENDING).update(state=Item.PENDING)
     if job.started_at is None:
         BulkJob.objects.filter(pk=job_id).update(started_at=timezone.now())
     try:
-        api = connect(job.connection, background=True)
+        api, refusal = _member_api(job)
     except DecryptionError as error:
         return _stop(job, holder, str(error))
+    if api is None:
+        job.items.filter(state=Item.PENDING).update(state=Item.SKIPPED, updated_at=timezone.now())
+        return _stop(job, holder, refusal)
     pacer = Pacer(api.client)
     ends = time.monotonic() + seconds
     try:
@@ -174,7 +236,14 @@ def _work_on(job, item, api, pacer, holder):
     if not claimed:
         return None
     try:
-        message = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
+        current = pacer.call(_read, api, job, item, max_wait=INLINE_WAIT)
+        flow = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
+    except OtherWebsite:
+        return _fail(job, item, holder, _other_website(api))
+    except NotFound as error:
+        if job.action != Action.DELETE:
+            return _fail(job, item, holder, error)
+        return _done(job, item, _("Already deleted."))
     except MustWait as wait:
         # Not sent: the item keeps its count of attempts.
         BulkItem.objects.filter(pk=item.pk).update(state=Item.PENDING, attempts=item.attempts)
@@ -190,10 +259,26 @@ def _work_on(job, item, api, pacer, holder):
         return _later(job, holder, UNAVAILABLE_PAUSE, "waits for the server")
     except ApiError as error:
         return _fail(job, item, holder, error)
+    with transaction.atomic():
+        _record(job, item, current, flow)
+        named = flow or current
+        if named is not None:
+            item.name = named.name[:256]
+        return _done(job, item, _("Deleted.") if job.action == Action.DELETE else "")
+
+
+def _done(job, item, message):
     BulkItem.objects.filter(pk=item.pk).update(
         state=Item.DONE, message=message, name=item.name, updated_at=timezone.now()
     )
     return None
+
+
+def _other_website(api):
+    return OtherWebsite(
+        _("Not one of the websites you may change (%(allowed)s): left as it was.") % {"allowed": api.allowed},
+        403,
+    )
 
 
 def _later(job, holder, seconds, outcome):

@@ -35,6 +35,12 @@ def record(user, connection, kind, *, flow_id=None, before=None, after=None):
     )
 
 
+def toggle_values(flow, on):
+    """A switch's entry, before and after: the flow switched ``on`` (or off), named when known."""
+    identity = {"name": flow.name, "website_id": flow.website_id} if flow else {}
+    return {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
+
+
 def last_flow_name(connection, flow_id):
     """The flow's name as last recorded, for a write whose answer did not carry it."""
     if flow_id is None:

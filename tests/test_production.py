@@ -8,11 +8,13 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import sqlite3
 import subprocess
 import threading
 import time
+from collections import Counter
 from contextlib import closing
 from types import SimpleNamespace
 from unittest.mock import ANY
@@ -90,6 +92,8 @@ def cluster(services, tmp_path_factory):
             LOG_LEVEL="INFO",
             # Every minute, so that a test sees two workers reach the same period.
             STATS_SNAPSHOT_MINUTES="1",
+            # A killed worker's job is taken over within seconds.
+            JOBS_LEASE_SECONDS="5",
         )
         migrate(env)
         instances = [Server(name, env, workdir) for name in ("web-a", "web-b")]
@@ -422,3 +426,72 @@ def test_two_workers_take_each_snapshot_once(cluster):
     ]
     assert snapshots == 1
     assert len(reads) == 1, reads
+
+
+def wait_until(condition, seconds, what):
+    ends = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < ends, f"{what} within {seconds} s"
+        time.sleep(0.2)
+
+
+def test_a_bulk_job_whose_worker_dies_is_finished_by_another_worker_without_repeats(cluster):
+    team = join(cluster, cluster.background_api, flows=30)
+    before = len(cluster.background_api.answers())
+    started = team.session.post(
+        f"{cluster.a.url}{team.flows}bulk/",
+        data={"action": "pause", "ids": team.flow_ids},
+        headers=csrf(team.session),
+        allow_redirects=False,
+    )
+    assert started.status_code == 302, started.text
+    job_id = int(re.search(r"/jobs/(\d+)/", started.headers["Location"])[1])
+
+    def items(state):
+        return {
+            flow_id
+            for (flow_id,) in database_rows(
+                cluster, "SELECT flow_id FROM jobs_bulkitem WHERE job_id = %s AND state = %s", job_id, state
+            )
+        }
+
+    [first] = cluster.workers
+    wait_until(lambda: len(items("done")) >= 5, 60, "the first worker sent five items")
+    os.killpg(first.popen.pid, signal.SIGKILL)
+    first.popen.wait(10)
+    done_at_kill, in_flight = items("done"), items("sending")
+    assert len(done_at_kill) < 30
+    assert len(in_flight) <= 1
+
+    second = start_worker("worker-2", cluster.env, cluster.workdir, cluster.b)
+    try:
+        wait_until(
+            lambda: (
+                database_rows(cluster, "SELECT state FROM jobs_bulkjob WHERE id = %s", job_id)
+                == [("finished",)]
+            ),
+            120,
+            "the second worker finished the job",
+        )
+    finally:
+        second.stop()
+        # The cluster's worker again, for the tests after this one.
+        first.start()
+    assert items("done") == set(team.flow_ids)
+    assert upstream_lines(second, team.fingerprint), "the second worker sent the rest"
+    with closing(sqlite3.connect(cluster.background_api.database, timeout=30)) as db:
+        enabled = db.execute(
+            "SELECT count(*) FROM sandbox_flow f JOIN sandbox_apiaccount a ON a.id = f.account_id "
+            "WHERE a.key_hash = ? AND f.is_enabled",
+            (hash_key(team.key),),
+        ).fetchone()[0]
+    assert enabled == 0
+    writes = Counter(
+        int(path.rsplit("/", 1)[1])
+        for method, path, _ in cluster.background_api.answers()[before:]
+        if method == "POST" and re.fullmatch(r"/sandbox/api/flows/\d+", path)
+    )
+    assert set(writes) == set(team.flow_ids)
+    # No finished item was sent again; only the one under way at the kill may have been.
+    assert {flow_id for flow_id, count in writes.items() if count > 1} <= in_flight
+    assert all(writes[flow_id] == 1 for flow_id in done_at_kill)

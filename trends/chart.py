@@ -1,6 +1,7 @@
 """Charts drawn on the server as SVG: no script, no CDN, colours from the stylesheet's variables
 (so dark mode follows), and every day or hour a focusable mark whose values show on hover or focus."""
 
+import datetime as dt
 import math
 from html import escape
 from typing import NamedTuple
@@ -46,6 +47,20 @@ class Mark(NamedTuple):
     label: str
 
 
+class Edit(NamedTuple):
+    """A change made through Pushdeck, at its moment: a marker on the time axis."""
+
+    at: object
+    label: str
+
+
+class EditMark(NamedTuple):
+    x: float
+    label: str
+    # A small triangle standing on the time axis.
+    flag: str
+
+
 class Chart(NamedTuple):
     lines: tuple
     rate: str
@@ -54,6 +69,7 @@ class Chart(NamedTuple):
     x_ticks: tuple
     marks: tuple
     tip_height: int
+    edits: tuple = ()
     tip_width: int = TIP_W
     width: int = WIDTH
     height: int = HEIGHT
@@ -93,7 +109,9 @@ def describe(point, hourly):
     )
 
 
-def draw(points, hourly):
+def draw(points, hourly, edits=()):
+    """The chart of ``points``, with a marker on the time axis at each of ``edits`` (Edit) that
+    falls within them."""
     step = PLOT_W / max(1, len(points))
     centers = [LEFT + step * (index + 0.5) for index in range(len(points))]
     recorded = [(x, point) for x, point in zip(centers, points, strict=True) if point.recorded]
@@ -144,7 +162,23 @@ def draw(points, hourly):
         ),
         marks=tuple(marks),
         tip_height=12 + TIP_LINE * 5,
+        edits=_edit_marks(points, hourly, edits),
     )
+
+
+def _edit_marks(points, hourly, edits):
+    if not points:
+        return ()
+    start = points[0].start
+    span = dt.timedelta(hours=1 if hourly else 24) * len(points)
+    bottom = HEIGHT - BOTTOM
+    marks = []
+    for edit in edits:
+        if start <= edit.at < start + span:
+            x = round(LEFT + PLOT_W * ((edit.at - start) / span), 1)
+            flag = f"{x - 6:.1f},{bottom + 1} {x + 6:.1f},{bottom + 1} {x:.1f},{bottom - 10}"
+            marks.append(EditMark(x, edit.label, flag))
+    return tuple(marks)
 
 
 def sparkline(values):

@@ -109,12 +109,13 @@ def recording_since(connection, flow_id=None):
     return taken.aggregate(since=Min("period"))["since"]
 
 
-def deltas(connection, flow_id=None, website_id=None):
+def deltas(connection, flow_id=None, websites=None):
+    """A connection's deltas, of one flow or of some websites (None: of every website)."""
     rows = Delta.objects.filter(connection=connection)
     if flow_id is not None:
         rows = rows.filter(flow_id=flow_id)
-    if website_id is not None:
-        rows = rows.filter(website_id=website_id)
+    if websites is not None:
+        rows = rows.filter(website_id__in=websites)
     return rows
 
 
@@ -165,16 +166,16 @@ class Recent(NamedTuple):
         return self.clicked / self.displayed if self.displayed else None
 
 
-def recent(connection, flow_ids=None, website_id=None, now=None):
-    """Recent figures of each flow with history ({flow id: Recent}), of these flows or of a
-    website's: sparklines, and "last 7 days" figures. Whole days only (the 14 before today), so
+def recent(connection, flow_ids=None, websites=None, now=None):
+    """Recent figures of each flow with history ({flow id: Recent}), of these flows or of some
+    websites': sparklines, and "last 7 days" figures. Whole days only (the 14 before today), so
     that a day still running never looks like a fall."""
     today = _midnight(now or timezone.now())
     start = today - 14 * DAY
     records = FlowRecord.objects.filter(connection=connection)
-    rows = deltas(connection, website_id=website_id).filter(bucket__gte=start, bucket__lt=today)
-    if website_id is not None:
-        records = records.filter(website_id=website_id)
+    rows = deltas(connection, websites=websites).filter(bucket__gte=start, bucket__lt=today)
+    if websites is not None:
+        records = records.filter(website_id__in=websites)
     if flow_ids is not None:
         records, rows = records.filter(flow_id__in=flow_ids), rows.filter(flow_id__in=flow_ids)
     by_flow = {flow_id: {} for flow_id in records.values_list("flow_id", flat=True)}
@@ -219,13 +220,14 @@ WEEK_SORTS = {
 }
 
 
-def weeks(connection, website_id=None, sort="-sent"):
-    """Every flow with history (deleted ones included) and its last two weeks, in ``sort``'s order
-    (a key of WEEK_SORTS, ``-`` first for the largest first); flows without a value go last."""
+def weeks(connection, websites=None, sort="-sent"):
+    """Every flow with history (deleted ones included) of some websites (None: of all) and its last
+    two weeks, in ``sort``'s order (a key of WEEK_SORTS, ``-`` first for the largest first); flows
+    without a value go last."""
     records = FlowRecord.objects.filter(connection=connection)
-    if website_id is not None:
-        records = records.filter(website_id=website_id)
-    figures = recent(connection, website_id=website_id)
+    if websites is not None:
+        records = records.filter(website_id__in=websites)
+    figures = recent(connection, websites=websites)
     rows = [
         FlowWeek(flow_id, name, website, deleted_at is not None, figures[flow_id])
         for flow_id, name, website, deleted_at in records.values_list(

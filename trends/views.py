@@ -1,6 +1,7 @@
 """Trend pages, fragments and CSV files. They read Pushdeck's own history only: no upstream call."""
 
 import csv
+import datetime as dt
 from typing import NamedTuple
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -15,7 +17,9 @@ from django_htmx.http import push_url
 
 from flows_app.access import get_connection
 from flows_app.views.partials import template_for
-from trends.chart import draw
+from teams.activity import changes
+from teams.models import Activity, Kind
+from trends.chart import Edit, draw
 from trends.models import COUNTERS, FlowRecord, Snapshot
 from trends.series import (
     RANGES,
@@ -44,6 +48,8 @@ class Trend(NamedTuple):
     window: Window
     error: str | None
     points: list
+    # The table behind the chart: (point, the labels of the edits made in it), newest first.
+    rows: list
     total: object
     chart: object
     since: object
@@ -58,11 +64,12 @@ class Trend(NamedTuple):
         return settings.STATS_SNAPSHOT_MINUTES
 
 
-def trend_for(request, connection, title, urls, flow_id=None, website_id=None):
-    """Everything the chart section shows for a flow, a website or the whole connection."""
+def trend_for(request, connection, title, urls, flow_id=None, websites=None):
+    """Everything the chart section shows for a flow, some websites or the whole connection."""
     window, error = window_for(request.GET)
     since = recording_since(connection, flow_id)
-    points = series(deltas(connection, flow_id, website_id), window, since)
+    points = series(deltas(connection, flow_id, websites), window, since)
+    edits = [] if flow_id is None else flow_edits(connection, flow_id, window)
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     page_url, fragment_url, csv_url = urls
     return Trend(
@@ -70,14 +77,43 @@ def trend_for(request, connection, title, urls, flow_id=None, website_id=None):
         window=window,
         error=error,
         points=points,
+        rows=[
+            (point, [edit.label for edit in edits if point.start <= edit.at < point.start + window.step])
+            for point in reversed(points)
+        ],
         total=total(points),
-        chart=draw(points, window.hourly),
+        chart=draw(points, window.hourly, edits),
         since=since,
         demo=Snapshot.objects.filter(connection=connection, demo=True).exists(),
         page_url=page_url,
         fragment_url=fragment_url,
         csv_url=csv_url + query,
     )
+
+
+def flow_edits(connection, flow_id, window):
+    """The changes made to the flow through Pushdeck within the window, oldest first, each named
+    by who made it and what it changed (the activity history's entries of the flow)."""
+    entries = Activity.objects.filter(
+        connection=connection, flow_id=flow_id, created__gte=window.start, created__lt=window.end
+    ).order_by("created", "id")
+    return [Edit(entry.created, _edit_label(entry)) for entry in entries]
+
+
+def _edit_label(entry):
+    moment = date_format(entry.created.astimezone(dt.UTC), "M j, H:i")
+    if entry.kind == Kind.FLOW_TOGGLE:
+        what = _("enabled the flow") if (entry.after or {}).get("is_enabled") else _("paused the flow")
+    elif entry.kind == Kind.FLOW_EDIT:
+        fields = ", ".join(change.field for change in changes(entry))
+        what = _("edited %(fields)s") % {"fields": fields} if fields else _("saved the flow unchanged")
+    else:
+        what = {
+            Kind.FLOW_CREATE: _("created the flow"),
+            Kind.FLOW_DUPLICATE: _("created the flow as a copy"),
+            Kind.FLOW_DELETE: _("deleted the flow"),
+        }.get(entry.kind, entry.get_kind_display())
+    return _("%(when)s UTC: %(user)s %(what)s") % {"when": moment, "user": entry.username, "what": what}
 
 
 def flow_trend(request, connection, flow_id):
@@ -89,11 +125,23 @@ def flow_trend(request, connection, flow_id):
     return trend_for(request, connection, _("Over time"), urls, flow_id=flow_id)
 
 
-def _recorded(connection, flow_id):
-    """A flow the connection has history of; any other id answers 404, like a flow that does not
-    exist (the detail page of a flow without history offers neither range switch nor CSV)."""
-    if not FlowRecord.objects.filter(connection=connection, flow_id=flow_id).exists():
+def _recorded(request, connection, flow_id):
+    """A flow the connection has history of, of a website the member sees; any other id answers
+    404, like a flow that does not exist (the detail page of a flow without history offers neither
+    range switch nor CSV)."""
+    record = FlowRecord.objects.filter(connection=connection, flow_id=flow_id).first()
+    if record is None or not request.access.sees(record.website_id):
         raise Http404("No history of this flow.")
+
+
+def _websites(request, website_id):
+    """The websites a page sums: the one asked for (404 if the member may not see it), else every
+    website the member sees (None: all of them)."""
+    if website_id is not None:
+        if not request.access.sees(website_id):
+            raise Http404("No such website.")
+        return [website_id]
+    return sorted(request.access.websites) if request.access.limited else None
 
 
 @login_required
@@ -101,7 +149,7 @@ def _recorded(connection, flow_id):
 def flow_fragment(request, connection_id, flow_id):
     """The range switch of a flow's detail page: the chart section alone, from history only."""
     connection = get_connection(request, connection_id)
-    _recorded(connection, flow_id)
+    _recorded(request, connection, flow_id)
     detail = reverse("flows:detail", args=[connection.pk, flow_id])
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     if not request.htmx:
@@ -119,21 +167,19 @@ def overview(request, connection_id, website_id=None):
     page = reverse("trends:connection" if website_id is None else "trends:website", args=args)
     csv_url = reverse("trends:connection_csv" if website_id is None else "trends:website_csv", args=args)
     title = _("All flows") if website_id is None else _("Website #%(id)s") % {"id": website_id}
-    trend = trend_for(request, connection, title, (page, page, csv_url), website_id=website_id)
-    websites = (
-        FlowRecord.objects.filter(connection=connection)
-        .values_list("website_id", flat=True)
-        .distinct()
-        .order_by("website_id")
-    )
+    shown = _websites(request, website_id)
+    trend = trend_for(request, connection, title, (page, page, csv_url), websites=shown)
+    websites = FlowRecord.objects.filter(connection=connection)
+    if request.access.limited:
+        websites = websites.filter(website_id__in=request.access.websites)
     sort = request.GET.get("sort", "-sent")
     if sort.removeprefix("-") not in WEEK_SORTS:
         sort = "-sent"
-    flows = weeks(connection, website_id, sort)
+    flows = weeks(connection, shown, sort)
     context = {
         "connection": connection,
         "trend": trend,
-        "websites": websites,
+        "websites": websites.values_list("website_id", flat=True).distinct().order_by("website_id"),
         "website_id": website_id,
         "flows": flows[:FLOWS_SHOWN],
         "flows_count": len(flows),
@@ -152,7 +198,7 @@ def _column(request, column, label, sort):
     return label, f"?{query.urlencode()}#flows-week", direction
 
 
-def _csv(request, connection, filename, flow_id=None, website_id=None):
+def _csv(request, connection, filename, flow_id=None, websites=None):
     """One row per day (per hour for 48 h) of the window asked for, or of all history when none
     is: dates and numbers only, so no cell can be read as a spreadsheet formula."""
     since = recording_since(connection, flow_id)
@@ -163,7 +209,7 @@ def _csv(request, connection, filename, flow_id=None, website_id=None):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(["date", *COUNTERS, "click_rate"])
-    for point in series(deltas(connection, flow_id, website_id), window, since):
+    for point in series(deltas(connection, flow_id, websites), window, since):
         if not point.recorded:
             continue
         rate = "" if point.click_rate is None else f"{point.click_rate:.4f}"
@@ -176,7 +222,7 @@ def _csv(request, connection, filename, flow_id=None, website_id=None):
 @require_GET
 def flow_csv(request, connection_id, flow_id):
     connection = get_connection(request, connection_id)
-    _recorded(connection, flow_id)
+    _recorded(request, connection, flow_id)
     return _csv(request, connection, f"flow-{int(flow_id)}-stats.csv", flow_id=flow_id)
 
 
@@ -185,4 +231,4 @@ def flow_csv(request, connection_id, flow_id):
 def connection_csv(request, connection_id, website_id=None):
     connection = get_connection(request, connection_id)
     name = f"connection-{connection.pk}" if website_id is None else f"website-{int(website_id)}"
-    return _csv(request, connection, f"{name}-stats.csv", website_id=website_id)
+    return _csv(request, connection, f"{name}-stats.csv", websites=_websites(request, website_id))

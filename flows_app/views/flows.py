@@ -34,7 +34,7 @@ from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
 from jobs.forms import BulkForm
-from teams.activity import image_change, record
+from teams.activity import image_change, record, toggle_values
 from teams.models import Kind
 from trends.listing import COLUMNS as TREND_COLUMNS
 from trends.series import recent
@@ -176,8 +176,7 @@ def flow_toggle(request, connection_id, flow_id):
 
 def _record_toggle(request, flow_id, flow, on):
     # The switch clicked showed the other state: that is the state before.
-    identity = {"name": flow.name, "website_id": flow.website_id} if flow else {}
-    before, after = {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
+    before, after = toggle_values(flow, on)
     record(
         request.user, request.connection, Kind.FLOW_TOGGLE, flow_id=int(flow_id), before=before, after=after
     )
