@@ -114,7 +114,7 @@ def test_a_server_without_the_user_and_segments_endpoints_still_names_websites(
 def test_odd_answers_of_the_names_endpoints_become_empty_records_not_errors(
     sandbox_url, sandbox_key, monkeypatch, body
 ):
-    monkeypatch.setattr(FlowsClient, "_request", lambda self, *args, **kwargs: body)
+    monkeypatch.setattr(FlowsClient, "_attempts", lambda self, *args: body)
     client = FlowsClient(sandbox_url, sandbox_key, timeout=2)
     assert client.list_segments() == () and client.list_websites() == ()
     assert client.get_user().timezone == ""

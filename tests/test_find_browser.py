@@ -33,7 +33,7 @@ def test_search_as_you_type_sort_filter_and_go_back_and_forward(signed_in, demo_
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("Sent")
     sent = [
         int(text.replace(",", ""))
-        for text in page.locator("#flows-table tbody td:nth-child(5)").all_inner_texts()
+        for text in page.locator('#flows-table tbody td[data-label="Sent"]').all_inner_texts()
     ]
     assert sent == sorted(sent, reverse=True)
     sorted_names = names(page)
