@@ -140,4 +140,5 @@ class Preferences(models.Model):
         if changed:
             for name, value in changed.items():
                 setattr(self, name, value)
-            self.save()
+            # Two first visits at once (two tabs, a reload) would both insert: this settles the race.
+            Preferences.objects.update_or_create(user_id=self.user_id, defaults=changed)
