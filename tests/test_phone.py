@@ -85,6 +85,8 @@ def test_the_header_collapses_into_one_menu(phone, connection):
 def test_the_list_becomes_cards_with_name_state_switch_and_numbers(phone, demo_flows):
     flow = demo_flows.filter(is_enabled=True).first()
     card = phone.locator(f"#flow-{flow.id}")
+    # The first enabled flow is not always the first card (demo flows are paused at random).
+    card.scroll_into_view_if_needed()
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     name, switch = card.locator(".flow-name"), card.locator(".switch")
