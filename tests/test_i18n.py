@@ -371,7 +371,9 @@ def test_the_switch_is_remembered_for_the_user_across_sessions(client, user, con
     html = fresh.get(reverse("connections")).content.decode()
     assert f'<html lang="{ZH}"' in html and "你的连接" in html
     assert 'aria-pressed="true"' in re.search(rf'value="{ZH}"[^>]*>', html).group(0)
-    assert "<span>English</span>" in html and "<span>简体中文</span>" in html, "each language in its own words"
+    assert "<span>English</span>" in html and "<span>简体中文</span>" in html, (
+        "each language in its own words"
+    )
     # Back to English the same way.
     fresh.post(reverse("language"), {"language": "en"})
     assert '<html lang="en"' in fresh.get(reverse("connections")).content.decode()
