@@ -62,6 +62,8 @@ RATE_WINDOW = 60
 CONNECT_TIMEOUT = 3.05
 # Sessions (each with its keep-alive sockets) kept for the most recently used connections.
 SESSION_POOL_SIZE = 64
+# A whole read asks for this many pages at once at most: 10,000 flows in one wave of pages of 1000.
+PAGES_AT_ONCE = 10
 # Bodies are read in pieces of this size, so that the deadline and the size cap are checked often.
 CHUNK_BYTES = 64 * 1024
 WRITES = {"POST", "DELETE"}
@@ -304,15 +306,15 @@ class FlowsClient:
                 return
             page += 1
 
-    def all_flows(self, pool_size=4, results_per_page=1000, expected_total=None):
+    def all_flows(self, pool_size=PAGES_AT_ONCE, results_per_page=1000, expected_total=None):
         """Every flow of the key, its pages fetched concurrently by a bounded pool.
 
-        With ``expected_total`` (the count a list page just showed) every page is asked for at
-        once; without it, the first page tells how many follow. Pages the count missed (flows
+        With ``expected_total`` (the last count seen) every page is asked for at once; without it, the first page tells how many follow. Pages the count missed (flows
         added meanwhile) are fetched after. Refuses up front what would overrun the key's budget.
         """
         numbers = range(1, max(1, math.ceil((expected_total or 0) / results_per_page)) + 1)
         self._check_budget(len(numbers))
+        # The pool starts a thread per page asked for, up to pool_size.
         with ThreadPoolExecutor(max_workers=max(1, pool_size)) as pool:
             pages = list(pool.map(lambda number: self.list_flows(number, results_per_page), numbers))
             missing = range(len(numbers) + 1, pages[0].total_pages + 1)
