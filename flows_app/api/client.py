@@ -159,7 +159,9 @@ class _DeadlineAdapter(HTTPAdapter):
 def _deadline_session():
     session = requests.Session()
     for scheme in ("http://", "https://"):
-        session.mount(scheme, _DeadlineAdapter())
+        # Sockets kept alive per server: a whole read's pages and the names' three calls at once
+        # (urllib3 keeps 10 by default and would close the rest after every whole read).
+        session.mount(scheme, _DeadlineAdapter(pool_maxsize=PAGES_AT_ONCE + 6))
     return session
 
 
