@@ -269,6 +269,40 @@ class RateBudgetStore:
     def peek(self):
         return self.cache.get(self.key) or {}
 
+    def reserve(self, count):
+        """Takes ``count`` requests of what the window has left for calls about to be sent at once,
+        or raises RateLimited before any is sent: sent together on a nearly spent budget, some of
+        them would draw a 429. Every process takes from one counter, and the cache's incr is
+        atomic, so two cannot both take the last requests; ``release`` gives them back once the
+        answers have said what is left."""
+        state = self.peek()
+        remaining = state.get("remaining")
+        if time.time() >= state.get("window_start", 0) + RATE_WINDOW:
+            # The window seen last is over: the new one's budget is whole.
+            remaining = None
+        self.cache.add(self._reserved_key, 0, RATE_WINDOW)
+        try:
+            taken = self.cache.incr(self._reserved_key, count)
+        except ValueError:
+            # Expired between add and incr: the reservations older than a window are void anyway.
+            taken = count
+            self.cache.set(self._reserved_key, taken, RATE_WINDOW)
+        if remaining is not None and taken > remaining:
+            self.release(count)
+            blocked = max(1, math.ceil(state["window_start"] + RATE_WINDOW - time.time()))
+            raise RateLimited(
+                f"These {count} requests would overrun the key's budget: {remaining} are left in this minute.",
+                retry_after=blocked,
+            )
+
+    def release(self, count):
+        with contextlib.suppress(ValueError):
+            self.cache.decr(self._reserved_key, count)
+
+    @property
+    def _reserved_key(self):
+        return f"{self.key}:reserved"
+
 
 class FlowsClient:
     """Calls one server with one key. Methods return typed records or raise ``ApiError``s."""

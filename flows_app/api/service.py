@@ -24,6 +24,8 @@ from flows_app.api.records import Directory, FlowSet
 # Websites, segments and the key's owner change rarely: naming things costs a call every ten
 # minutes, or when the list's Refresh asks, or when a write's answer shows the names are stale.
 DIRECTORY_SECONDS = 600
+# Reading them takes three calls: the websites, the segments and the key's owner.
+NAMES_CALLS = 3
 # How long a page outlives its FLOWS_CACHE_SECONDS in the cache, to be shown while the key's budget
 # is spent (at most a rate window, plus the longest wait a 429 may announce).
 STALE_SECONDS = 120
@@ -185,11 +187,16 @@ class FlowsService:
         """The connection's websites, segments and owner, from the cache when it has them."""
         if not fresh and (hit := cache.get(self._directory_key)) is not None:
             return hit
-        # Three independent calls, so at once: the user waits for the slowest only.
-        websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
-        user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
-        segments = self._optional(self.client.list_segments) or ()
-        directory = Directory(websites.result(), segments, user.result())
+        # Three independent calls, so at once: the user waits for the slowest only. Their budget
+        # is taken first, so that they never overrun what the key's minute has left.
+        self.client.budget_store.reserve(NAMES_CALLS)
+        try:
+            websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
+            user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
+            segments = self._optional(self.client.list_segments) or ()
+            directory = Directory(websites.result(), segments, user.result())
+        finally:
+            self.client.budget_store.release(NAMES_CALLS)
         cache.set(self._directory_key, directory, DIRECTORY_SECONDS)
         return directory
 
