@@ -177,6 +177,17 @@ def csrf(session):
     return {"X-CSRFToken": session.cookies["csrftoken"]}
 
 
+def switch(instance, team, flow_id, on):
+    """A click on the flow's switch, through ``instance``."""
+    toggled = team.session.post(
+        f"{instance.url}{team.flows}{flow_id}/toggle/",
+        data={"is_enabled": "1" if on else "0"},
+        headers={**HTMX, **csrf(team.session)},
+        timeout=30,
+    )
+    assert toggled.status_code == 200, toggled.text
+
+
 def switch_state(html, flow_id):
     match = re.search(rf'id="toggle-{flow_id}"[^>]*aria-checked="(true|false)"', html)
     assert match, f"no switch for flow {flow_id} on the page"
@@ -212,13 +223,7 @@ def test_a_write_on_one_instance_retires_the_cached_pages_on_the_other(cluster, 
     assert len(cluster.api.answers()) == calls, "B served its list from the shared cache"
     assert switch_state(again, flow_id) is was_on
 
-    toggled = team.session.post(
-        f"{cluster.a.url}{team.flows}{flow_id}/toggle/",
-        data={"is_enabled": "0" if was_on else "1"},
-        headers={**HTMX, **csrf(team.session)},
-        timeout=30,
-    )
-    assert toggled.status_code == 200, toggled.text
+    switch(cluster.a, team, flow_id, on=not was_on)
 
     after = team.session.get(cluster.b.url + team.flows, timeout=30).text
     assert switch_state(after, flow_id) is not was_on
@@ -237,13 +242,7 @@ def test_a_write_on_one_instance_retires_the_others_copy_of_every_flow(cluster, 
         assert switch_state(again, flow_id) is was_on
     assert len(cluster.api.answers()) == calls, "B changed its view without a call"
 
-    toggled = team.session.post(
-        f"{cluster.a.url}{team.flows}{flow_id}/toggle/",
-        data={"is_enabled": "0" if was_on else "1"},
-        headers={**HTMX, **csrf(team.session)},
-        timeout=30,
-    )
-    assert toggled.status_code == 200, toggled.text
+    switch(cluster.a, team, flow_id, on=not was_on)
 
     after = team.session.get(f"{cluster.b.url}{team.flows}?sort=-name", headers=HTMX, timeout=30).text
     assert switch_state(after, flow_id) is not was_on

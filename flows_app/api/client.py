@@ -345,8 +345,9 @@ class FlowsClient:
     def all_flows(self, pool_size=PAGES_AT_ONCE, results_per_page=1000, expected_total=None):
         """Every flow of the key, its pages fetched concurrently by a bounded pool.
 
-        With ``expected_total`` (the last count seen) every page is asked for at once; without it, the first page tells how many follow. Pages the count missed (flows
-        added meanwhile) are fetched after. Refuses up front what would overrun the key's budget.
+        With ``expected_total`` (the last count seen) every page is asked for at once; without
+        it, the first page tells how many follow. Pages the count missed (flows added meanwhile)
+        are fetched after. Refuses up front what would overrun the key's budget.
         """
         numbers = range(1, max(1, math.ceil((expected_total or 0) / results_per_page)) + 1)
         self._check_budget(len(numbers))

@@ -97,7 +97,8 @@ class _SetMemo:
                 self.entries[fingerprint] = kept._replace(shared=True)
 
 
-# About 15 MB a set of 10,000 flows (records and search texts): a few connections' worth.
+# About 17 MB a set of 10,000 flows, with what its queries keep (search texts, orders): a few
+# connections' worth, each dropped once past its life.
 _sets = _SetMemo(size=8)
 
 
