@@ -100,7 +100,7 @@ class Run:
                 else:
                     error = site.problem(site.toggle(flow_id, on), flow_id, on)
             except requests.RequestException as exc:
-                error = type(exc).__name__
+                error = f"{type(exc).__name__}: {exc}"[:200]
             with self.lock:
                 for kind in (action, "all"):
                     self.latencies[kind].append(time.perf_counter() - started)
@@ -114,8 +114,10 @@ class Run:
 def browse(bench, site, flow_ids):
     args = bench.args
     run = Run(flow_ids)
+    # One after another: a login hashes the password (about a second of CPU here), and twenty at
+    # once in the dashboard's one process could outwait the timeout.
+    sites = [site(bench) for _ in range(args.users)]
     with ThreadPoolExecutor(max_workers=args.users) as pool:
-        sites = list(pool.map(lambda _: site(bench), range(args.users)))
         deadline = time.monotonic() + args.duration
         list(pool.map(lambda n: run.user(sites[n], n, args.users, deadline, args.think), range(args.users)))
     return run

@@ -9,6 +9,7 @@ BENCH_LATENCY_MS: a fast remote server. The bench asks for every URL it will tim
 
 import os
 import time
+import urllib.error
 import urllib.request
 from http import HTTPStatus
 
@@ -21,8 +22,12 @@ recorded = {}
 def record(environ):
     url = ORIGIN + environ["PATH_INFO"] + ("?" + environ["QUERY_STRING"] if environ["QUERY_STRING"] else "")
     headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", ""), "Accept-Encoding": "gzip"}
-    # An error answer raises: gunicorn then answers 500, which no timed call expects.
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as answer:  # noqa: S310 -- the bench's own sandbox
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        answer = urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as error:
+        answer = error  # an error answer is replayed like any other
+    with answer:
         status, found, body = answer.status, answer.headers, answer.read()
     kept = [(name, found[name]) for name in KEPT_HEADERS if found[name]]
     return f"{status} {HTTPStatus(status).phrase}", [*kept, ("Content-Length", str(len(body)))], body
