@@ -4,6 +4,7 @@ logged-in session, access logs read back (requests counted, the server's own tim
 Markdown tables with each target marked PASS or FAIL."""
 
 import contextlib
+import inspect
 import json
 import os
 import re
@@ -259,7 +260,8 @@ class Report:
     """One scenario's Markdown: a table of figures, then its targets marked PASS or FAIL."""
 
     def __init__(self, title, note=""):
-        self.title, self.note = title, note
+        # A docstring as the note: its indentation would show in Markdown.
+        self.title, self.note = title, inspect.cleandoc(note)
         self.header, self.rows, self.targets = None, [], []
         # Raw figures for --json (the load test's test reads them).
         self.figures = {}
