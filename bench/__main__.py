@@ -27,8 +27,8 @@ SCENARIOS = {
     "job": bulk_job,
     "load": load,
 }
-# The sandbox account each scenario reads.
-ACCOUNT = {"find": "10k", "list": "10k", "visit": "10k", "snapshot": "10k", "job": "jobs", "load": "load"}
+# The sandbox account each scenario reads ("many": the --flows flows, 10,000 by default).
+ACCOUNT = {"find": "many", "list": "many", "visit": "many", "snapshot": "many", "job": "jobs", "load": "load"}
 OPTIONS = (
     ("--latency-ms", int, 30, "latency the API adds to every call"),
     ("--flows", int, 10_000, "flows of the account that the lists read"),
@@ -65,7 +65,7 @@ def arguments():
 
 def accounts(args):
     """The sandbox accounts the chosen scenarios read: {name: flows}."""
-    sizes = {"10k": args.flows, "jobs": args.job_items, "load": args.load_flows}
+    sizes = {"many": args.flows, "jobs": args.job_items, "load": args.load_flows}
     return {ACCOUNT[name]: sizes[ACCOUNT[name]] for name in args.scenarios}
 
 

@@ -328,8 +328,8 @@ class Bench:
             manage(self.env, "sandbox_create_key", "--key", self.keys[name], "-v", "0")
             manage(self.env, "sandbox_demo", "--key", self.keys[name], "--flows", str(flows))
         connections = [(name, key) for name, key in self.keys.items()]
-        if "10k" in self.keys:
-            connections.append(("fast", self.keys["10k"], self.upstream.url))
+        if "many" in self.keys:
+            connections.append(("fast", self.keys["many"], self.upstream.url))
         ids = add_user(self.env, self.USERNAME, self.password, connections)
         self.connections = {connection[0]: cid for connection, cid in zip(connections, ids, strict=True)}
         # The upstream and the floors are started by the scenario that uses them.

@@ -25,7 +25,7 @@ def find(bench):
     page read again) against the API's pages of 1000 fetched directly, all at once, bytes only;
     then another word and order within the cache's life (FLOWS_CACHE_SECONDS)."""
     api, web, args = bench.api, bench.web, bench.args
-    session, pages = bench.api_session("10k"), math.ceil(args.flows / 1000)
+    session, pages = bench.api_session("many"), math.ceil(args.flows / 1000)
 
     def page(number):
         return get(session, f"{api.url}/sandbox/api/flows/?page={number}&results_per_page=1000")
@@ -35,7 +35,7 @@ def find(bench):
             return list(pool.map(page, range(1, pages + 1)))
 
     def view(word, sort, fresh=""):
-        url = f"{bench.flows_url('10k')}?q={word}&sort={sort}&results_per_page=100{fresh}"
+        url = f"{bench.flows_url('many')}?q={word}&sort={sort}&results_per_page=100{fresh}"
         marks = api.log.mark(), web.log.mark()
         seconds, _ = timed(lambda: get(bench.browser, url))
         own = [ms for *_, ms in web.log.since(marks[1], "/flows/")]
@@ -73,7 +73,7 @@ def plain_list(bench):
         server.start()
     upstream.wait_ready("/ready")
     floors.wait_ready("/accounts/login/")
-    direct = bench.api_session("10k")
+    direct = bench.api_session("many")
     connection = bench.connections["fast"]
     sides = {
         "the upstream alone": lambda q: get(direct, f"{upstream.url}/api/flows/?{q}"),
@@ -209,7 +209,7 @@ def snapshot(bench):
     of the trends tables and indexes (SQLite's dbstat) that the hour added, times 24: snapshots
     of one hour add to the same row of that hour."""
     mark = bench.api.log.mark()
-    script = SNAPSHOT.format(connection=bench.connections["10k"], key=bench.keys["10k"])
+    script = SNAPSHOT.format(connection=bench.connections["many"], key=bench.keys["many"])
     result = shell(bench.env, script)
     counted = len(bench.api.log.since(mark, "/api/"))
     runs, minutes = result["runs"], result["minutes"]
@@ -238,7 +238,7 @@ def first_visit(bench):
     load with url()), counted in bytes on the wire."""
     session = bench.logged_in()
     session.headers["Accept-Encoding"] = "gzip, br"
-    url = bench.flows_url("10k") + "?results_per_page=25"
+    url = bench.flows_url("many") + "?results_per_page=25"
     queue, seen, sizes = [url], set(), {}
     while queue:
         url = queue.pop(0)
