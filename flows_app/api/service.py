@@ -29,6 +29,9 @@ NAMES_CALLS = 3
 # How long a page outlives its FLOWS_CACHE_SECONDS in the cache, to be shown while the key's budget
 # is spent (at most a rate window, plus the longest wait a 429 may announce).
 STALE_SECONDS = 120
+# The shared cache's name of a connection's whole set (as FlowSet.pack writes it), new with that
+# shape: an instance of an older release, still running during a deploy, finds none to misread.
+WHOLE_SET = "flow-set"
 # The last count of a connection's flows seen, kept this long whatever is written meanwhile: a
 # whole read asks for every page at once with it (a count gone stale costs at most one call more).
 COUNT_SECONDS = 86400
@@ -223,13 +226,13 @@ class FlowsService:
 
     def cached_every_flow(self):
         """Every flow when the cache holds them (within their life), else None: costs no call."""
-        flows = self._kept_set(self._key("every")) if self.ttl else None
+        flows = self._kept_set(self._key(WHOLE_SET)) if self.ttl else None
         return flows if flows is not None and time.time() - flows.read_at < self.ttl else None
 
     def every_flow(self, fresh=False):
         """Every flow of the connection (a FlowSet), cached and shared like the pages of the list;
         within the cache's life, the views of a process share one decoded set (_SetMemo)."""
-        key = self._key("every")
+        key = self._key(WHOLE_SET)
         if self.ttl and not fresh:
             flows = self._kept_set(key)
             # Past its life, as a page (see _read): kept while the key's budget is spent.
