@@ -8,7 +8,6 @@ refused. Views say which role they need and let this module decide.
 """
 
 import math
-import time
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from flows_app.api import NotFound, Page, Rejected, connect
+from flows_app.api.records import FlowSet
 from flows_app.models import Connection
 from teams.models import Role
 
@@ -132,7 +132,8 @@ class WebsiteScoped:
     """The flows API of a connection limited to some of its websites, for every caller alike: a
     flow of another website is missing (NotFound, a 404 like any missing flow), lists, counts and
     whole-connection reads hold their websites only, and a write naming another website is refused.
-    The API has no website filter (API_CONTRACT.md), so a list page is cut from every flow."""
+    The API has no website filter (API_CONTRACT.md), so a list page is cut from every flow, read
+    through the shared cache (each whole set's share of the member's websites is kept with it)."""
 
     def __init__(self, api, websites):
         self._api = api
@@ -174,15 +175,21 @@ class WebsiteScoped:
     def _visible(self, flows):
         return [flow for flow in flows if self._sees(flow.website_id)]
 
+    def _visible_set(self, every):
+        def build(every):
+            return FlowSet(self._visible(every), every.read_at)
+
+        return every.derived(("websites", self.websites), build)
+
     def all_flows(self, **kwargs):
         return self._visible(self._api.all_flows(**kwargs))
 
     def every_flow(self, fresh=False):
-        return self._visible(self._api.every_flow(fresh=fresh))
+        return self._visible_set(self._api.every_flow(fresh=fresh))
 
     def cached_every_flow(self):
         every = self._api.cached_every_flow()
-        return None if every is None else self._visible(every)
+        return None if every is None else self._visible_set(every)
 
     def _own(self, directory):
         websites = tuple(site for site in directory.websites if self._sees(site.id))
@@ -196,9 +203,7 @@ class WebsiteScoped:
         return self._own(self._api.names(fresh))
 
     def list_flows(self, page=1, results_per_page=25, fresh=False):
-        flows = self.all_flows()
-        # Read just now: the page says "updated 0 s ago".
-        self._api.fetched_at = time.time()
+        flows = self.every_flow(fresh)
         shown = tuple(flows[(page - 1) * results_per_page : page * results_per_page])
         total_pages = math.ceil(len(flows) / results_per_page)
         return Page(

@@ -23,8 +23,8 @@ import psycopg
 import pytest
 import requests
 
+from bench.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from sandbox.models import hash_key
-from scripts.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from tests.pages import form_with
 from tests.services import Service, create_database
 from tests.test_dockerfile import instructions
@@ -144,7 +144,7 @@ def join(cluster, api, flows):
     manage(api.env, "sandbox_create_key", "--key", key, "-v", "0")
     manage(api.env, "sandbox_demo", "--key", key, "--flows", str(flows), "-v", "0")
     username = "team-" + secrets.token_hex(4)
-    (connection_id,) = add_user(cluster.env, username, PASSWORD, [("Production", key)], server=api.url)
+    (connection_id,) = add_user(cluster.env, username, PASSWORD, [("Production", key, api.url)])
     session = requests.Session()
     log_in(session, cluster.a.url, username, PASSWORD)
     with closing(sqlite3.connect(api.database, timeout=30)) as db:
@@ -175,6 +175,17 @@ def team(cluster):
 
 def csrf(session):
     return {"X-CSRFToken": session.cookies["csrftoken"]}
+
+
+def switch(instance, team, flow_id, on):
+    """A click on the flow's switch, through ``instance``."""
+    toggled = team.session.post(
+        f"{instance.url}{team.flows}{flow_id}/toggle/",
+        data={"is_enabled": "1" if on else "0"},
+        headers={**HTMX, **csrf(team.session)},
+        timeout=30,
+    )
+    assert toggled.status_code == 200, toggled.text
 
 
 def switch_state(html, flow_id):
@@ -212,17 +223,32 @@ def test_a_write_on_one_instance_retires_the_cached_pages_on_the_other(cluster, 
     assert len(cluster.api.answers()) == calls, "B served its list from the shared cache"
     assert switch_state(again, flow_id) is was_on
 
-    toggled = team.session.post(
-        f"{cluster.a.url}{team.flows}{flow_id}/toggle/",
-        data={"is_enabled": "0" if was_on else "1"},
-        headers={**HTMX, **csrf(team.session)},
-        timeout=30,
-    )
-    assert toggled.status_code == 200, toggled.text
+    switch(cluster.a, team, flow_id, on=not was_on)
 
     after = team.session.get(cluster.b.url + team.flows, timeout=30).text
     assert switch_state(after, flow_id) is not was_on
     assert len(cluster.api.answers()) > calls + 1, "B asked the API again after A's write"
+
+
+def test_a_write_on_one_instance_retires_the_others_copy_of_every_flow(cluster, team):
+    """A search or sort is served from the instance's own decoded copy of every flow (no call, no
+    decoding): a write on the other instance still shows on its next changed view."""
+    flow_id = team.flow_ids[0]
+    first = team.session.get(f"{cluster.b.url}{team.flows}?sort=name", timeout=30).text
+    was_on = switch_state(first, flow_id)
+    calls = len(cluster.api.answers())
+    for query in ("?sort=-name", "?sort=-sent&status=" + ("enabled" if was_on else "paused")):
+        again = team.session.get(f"{cluster.b.url}{team.flows}{query}", headers=HTMX, timeout=30).text
+        assert switch_state(again, flow_id) is was_on
+    assert len(cluster.api.answers()) == calls, "B changed its view without a call"
+
+    switch(cluster.a, team, flow_id, on=not was_on)
+
+    after = team.session.get(f"{cluster.b.url}{team.flows}?sort=-name", headers=HTMX, timeout=30).text
+    assert switch_state(after, flow_id) is not was_on
+    assert ("GET", "/sandbox/api/flows/", 200) in [
+        (method, path.split("?")[0], status) for method, path, status in cluster.api.answers()[calls:]
+    ], "B read every flow again after A's write"
 
 
 def test_a_create_form_posted_to_both_instances_at_once_creates_one_flow(cluster, team):

@@ -8,7 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from flows_app.api.client import FlowsClient
+from flows_app.api import RateLimited, connect
+from flows_app.api.client import FlowsClient, RateBudgetStore
+from flows_app.api.records import Directory, RateBudget
 from flows_app.models import SANDBOX, Connection
 from sandbox import ratelimit
 from sandbox.models import ApiAccount, Fault
@@ -154,3 +156,33 @@ def test_the_edit_form_keeps_its_values_when_the_budget_runs_out_on_save(
     assert response.status_code == 429
     assert form_with(response.content, "title")["title"] == "Mine"
     assert RETRY.search(what_the_user_reads(response))
+
+
+def test_the_names_take_their_three_requests_first_and_are_not_read_on_fewer(
+    connection, flow_id, settings, sent
+):
+    settings.SANDBOX_RATE_LIMIT = 8
+    api = connect(connection)
+    api.list_flows(fresh=True)
+    while api.budget.remaining > 2:
+        api.list_flows(fresh=True)
+    assert api.budget.remaining == 2
+    before = len(sent)
+    # Sent together, two would be answered and the third would draw a 429.
+    assert api.names(fresh=True) == Directory(), "a page then shows ids, as when the names fail"
+    with pytest.raises(RateLimited, match="3 requests"):
+        api.directory(fresh=True)
+    assert sent[before:] == [], "nothing was sent"
+    api.list_flows(fresh=True)
+    assert api.budget.remaining == 1, "and the requests are still there for the flows"
+
+
+def test_two_processes_reserving_at_once_cannot_both_take_the_last_requests(db):
+    # Two processes' views of one key, sharing the rate-budget cache.
+    here, there = RateBudgetStore("key"), RateBudgetStore("key")
+    here.record(RateBudget(limit=60, remaining=4))
+    here.reserve(3)
+    with pytest.raises(RateLimited):
+        there.reserve(3)
+    here.release(3)
+    there.reserve(3)

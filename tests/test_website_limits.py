@@ -16,8 +16,8 @@ from tests.pages import form_with, visible_text
 from tests.test_flows_views import HTMX, form_token, url, valid_form
 
 
-@pytest.fixture
-def limited(connection, demo_flows, django_user_model):
+@pytest.fixture(name="limited")
+def limited_fixture(connection, demo_flows, django_user_model):
     """An editor of `connection` limited to its first website; its flows and the others'."""
     person = django_user_model.objects.create_user("limited", password="correct horse battery")
     websites = sorted({flow.website.id for flow in demo_flows})

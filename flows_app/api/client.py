@@ -67,6 +67,8 @@ RATE_WINDOW = 60
 CONNECT_TIMEOUT = 3.05
 # Sessions (each with its keep-alive sockets) kept for the most recently used connections.
 SESSION_POOL_SIZE = 64
+# A whole read asks for this many pages at once at most: 10,000 flows in one wave of pages of 1000.
+PAGES_AT_ONCE = 10
 # Bodies are read in pieces of this size, so that the deadline and the size cap are checked often.
 CHUNK_BYTES = 64 * 1024
 WRITES = {"POST", "DELETE"}
@@ -162,7 +164,9 @@ class _DeadlineAdapter(HTTPAdapter):
 def _deadline_session():
     session = requests.Session()
     for scheme in ("http://", "https://"):
-        session.mount(scheme, _DeadlineAdapter())
+        # Sockets kept alive per server: a whole read's pages and the names' three calls at once
+        # (urllib3 keeps 10 by default and would close the rest after every whole read).
+        session.mount(scheme, _DeadlineAdapter(pool_maxsize=PAGES_AT_ONCE + 6))
     return session
 
 
@@ -270,6 +274,40 @@ class RateBudgetStore:
     def peek(self):
         return self.cache.get(self.key) or {}
 
+    def reserve(self, count):
+        """Takes ``count`` requests of what the window has left for calls about to be sent at once,
+        or raises RateLimited before any is sent: sent together on a nearly spent budget, some of
+        them would draw a 429. Every process takes from one counter, and the cache's incr is
+        atomic, so two cannot both take the last requests; ``release`` gives them back once the
+        answers have said what is left."""
+        state = self.peek()
+        remaining = state.get("remaining")
+        if time.time() >= state.get("window_start", 0) + RATE_WINDOW:
+            # The window seen last is over: the new one's budget is whole.
+            remaining = None
+        self.cache.add(self._reserved_key, 0, RATE_WINDOW)
+        try:
+            taken = self.cache.incr(self._reserved_key, count)
+        except ValueError:
+            # Expired between add and incr: the reservations older than a window are void anyway.
+            taken = count
+            self.cache.set(self._reserved_key, taken, RATE_WINDOW)
+        if remaining is not None and taken > remaining:
+            self.release(count)
+            blocked = max(1, math.ceil(state["window_start"] + RATE_WINDOW - time.time()))
+            raise RateLimited(
+                f"These {count} requests would overrun the key's budget: {remaining} are left in this minute.",
+                retry_after=blocked,
+            )
+
+    def release(self, count):
+        with contextlib.suppress(ValueError):
+            self.cache.decr(self._reserved_key, count)
+
+    @property
+    def _reserved_key(self):
+        return f"{self.key}:reserved"
+
 
 class FlowsClient:
     """Calls one server with one key. Methods return typed records or raise ``ApiError``s."""
@@ -309,15 +347,16 @@ class FlowsClient:
                 return
             page += 1
 
-    def all_flows(self, pool_size=4, results_per_page=1000, expected_total=None):
+    def all_flows(self, pool_size=PAGES_AT_ONCE, results_per_page=1000, expected_total=None):
         """Every flow of the key, its pages fetched concurrently by a bounded pool.
 
-        With ``expected_total`` (the count a list page just showed) every page is asked for at
-        once; without it, the first page tells how many follow. Pages the count missed (flows
-        added meanwhile) are fetched after. Refuses up front what would overrun the key's budget.
+        With ``expected_total`` (the last count seen) every page is asked for at once; without
+        it, the first page tells how many follow. Pages the count missed (flows added meanwhile)
+        are fetched after. Refuses up front what would overrun the key's budget.
         """
         numbers = range(1, max(1, math.ceil((expected_total or 0) / results_per_page)) + 1)
         self._check_budget(len(numbers))
+        # The pool starts a thread per page asked for, up to pool_size.
         with ThreadPoolExecutor(max_workers=max(1, pool_size)) as pool:
             pages = list(pool.map(lambda number: self.list_flows(number, results_per_page), numbers))
             missing = range(len(numbers) + 1, pages[0].total_pages + 1)
@@ -335,7 +374,7 @@ class FlowsClient:
         not an API call: the key's request budget is not spent.
         """
         if _origin(url) != _origin(self.base_url):
-            raise Rejected("The image is kept on another server, which Pushdeck does not contact.")
+            raise Rejected(_("The image is kept on another server, which Pushdeck does not contact."))
         # Within the page view's deadline, head and body, like every call of the API.
         ends_at = time.monotonic() + self.time_left()
         left = ends_at - time.monotonic()
@@ -358,7 +397,7 @@ class FlowsClient:
             try:
                 return self._read_body("GET", url, response, ends_at, max_bytes)
             except Unexpected:
-                raise Rejected("The image is larger than the size allowed for a flow.") from None
+                raise Rejected(_("The image is larger than the size allowed for a flow.")) from None
 
     def _check_budget(self, requests_needed):
         remaining = self.budget.remaining
@@ -366,7 +405,13 @@ class FlowsClient:
             remaining = self.budget_store.peek().get("remaining")
         if remaining is not None and requests_needed > remaining:
             raise RateLimited(
-                f"Fetching every flow needs {requests_needed} more requests; {remaining} are left in this minute.",
+                format_lazy(
+                    _(
+                        "Fetching every flow needs {needed} more requests; {remaining} are left in this minute."
+                    ),
+                    needed=requests_needed,
+                    remaining=remaining,
+                ),
                 retry_after=RATE_WINDOW,
             )
 
@@ -469,7 +514,7 @@ class FlowsClient:
     def _attempts(self, method, path, params, form, image):
         blocked = self.budget_store.blocked_for()
         if blocked:
-            raise RateLimited("The key's request budget for this minute is spent.", retry_after=blocked)
+            raise RateLimited(_("The key's request budget for this minute is spent."), retry_after=blocked)
         url = self.base_url + path
         files = self._multipart(form, image) if form is not None else None
         retryable = method in IDEMPOTENT
@@ -613,7 +658,7 @@ class FlowsClient:
             if method == "POST" and isinstance(body, dict) and body.get("status") == "error":
                 # Image errors come back as HTTP 200 with this other body (API_CONTRACT.md).
                 said = _error_message(body, "")
-                raise Rejected(said or "The server refused the image.", status, said)
+                raise Rejected(said or _("The server refused the image."), status, said)
             raise Unexpected(_("Its answer could not be read as the API's JSON."), status)
         said = _error_message(body, "")
         message = said or format_lazy(_("The server answered HTTP {status}."), status=status)

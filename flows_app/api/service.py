@@ -6,9 +6,12 @@ connection's generation, which retires every cached page of it at once.
 """
 
 import contextvars
+import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,14 +19,22 @@ from django.core.cache import cache
 from flows_app.after_response import after_response
 from flows_app.api.client import FlowsClient
 from flows_app.api.errors import ApiError, NotFound, TimedOut, no_answer_within
-from flows_app.api.records import Directory
+from flows_app.api.records import Directory, FlowSet
 
 # Websites, segments and the key's owner change rarely: naming things costs a call every ten
 # minutes, or when the list's Refresh asks, or when a write's answer shows the names are stale.
 DIRECTORY_SECONDS = 600
+# Reading them takes three calls: the websites, the segments and the key's owner.
+NAMES_CALLS = 3
 # How long a page outlives its FLOWS_CACHE_SECONDS in the cache, to be shown while the key's budget
 # is spent (at most a rate window, plus the longest wait a 429 may announce).
 STALE_SECONDS = 120
+# The shared cache's name of a connection's whole set (as FlowSet.pack writes it), new with that
+# shape: an instance of an older release, still running during a deploy, finds none to misread.
+WHOLE_SET = "flow-set"
+# The last count of a connection's flows seen, kept this long whatever is written meanwhile: a
+# whole read asks for every page at once with it (a count gone stale costs at most one call more).
+COUNT_SECONDS = 86400
 # A background call ends by its own deadline; a wait for it gives it this much more before
 # giving up on it, so that no page ever waits on a thread without limit.
 WAIT_GRACE = 1.0
@@ -33,6 +44,67 @@ WAIT_GRACE = 1.0
 _background = ThreadPoolExecutor(max_workers=32, thread_name_prefix="flows-api")
 
 
+class _Kept(NamedTuple):
+    flows: FlowSet
+    # The key (with its generation) and the stamp under which the shared cache holds the set.
+    key: str
+    stamp: float
+    # False while the shared copy of a set read here is still being written (after the response).
+    shared: bool
+
+
+class _SetMemo:
+    """The whole set of flows of the connections this process used last, decoded (FlowSet), so
+    that a search or sort changed within the cache's life decodes nothing: one set of 10,000 flows
+    takes about 100 ms to decode from the shared cache.
+
+    The shared cache stays the truth. Beside each whole set it keeps a stamp (when the set was
+    read), and an entry here serves only while the stamp it was found under is still there: a
+    whole read on any instance writes a new stamp, and a write on any instance moves the
+    connection to a new generation, where there is no stamp yet.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, fingerprint, key, stamp):
+        with self.lock:
+            kept = self.entries.get(fingerprint)
+        if kept is None or kept.key != key:
+            return None
+        if stamp == kept.stamp:
+            return kept.flows
+        # Read here, its shared copy not written yet: the newest, unless another instance has
+        # shared a newer one meanwhile.
+        if not kept.shared and (stamp is None or stamp < kept.stamp):
+            return kept.flows
+        return None
+
+    def keep(self, fingerprint, kept, life):
+        now = time.time()
+        with self.lock:
+            self.entries[fingerprint] = kept
+            self.entries.move_to_end(fingerprint)
+            # Past its life a set is served only while the key's budget is spent: not from here.
+            for old in [name for name, other in self.entries.items() if other.flows.read_at < now - life]:
+                del self.entries[old]
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def shared(self, fingerprint, flows):
+        with self.lock:
+            kept = self.entries.get(fingerprint)
+            if kept is not None and kept.flows is flows:
+                self.entries[fingerprint] = kept._replace(shared=True)
+
+
+# About 17 MB a set of 10,000 flows, with what its queries keep (search texts, orders): a few
+# connections' worth, each dropped once past its life.
+_sets = _SetMemo(size=8)
+
+
 class FlowsService:
     def __init__(self, client, ttl):
         self.client = client
@@ -40,6 +112,7 @@ class FlowsService:
         self.fetched_at = None
         self._generation_key = f"flows-api:generation:{client.fingerprint}"
         self._directory_key = f"flows-api:directory:{client.fingerprint}"
+        self._count_key = f"flows-api:count:{client.fingerprint}"
 
     def in_background(self, call, *args, **kwargs):
         """``call(*args, **kwargs)`` run on another thread; its Future, once the call's request is
@@ -106,8 +179,7 @@ class FlowsService:
     def list_flows(self, page=1, results_per_page=25, fresh=False):
         def fetch():
             result = self.client.list_flows(page, results_per_page)
-            # Remembered with the page, for all_flows to ask for every page at once.
-            after_response(cache.set, self._key("total"), result.total, self.ttl)
+            after_response(cache.set, self._count_key, result.total, COUNT_SECONDS)
             return result
 
         return self._read(self._key("page", page, results_per_page), fetch, fresh)
@@ -119,11 +191,16 @@ class FlowsService:
         """The connection's websites, segments and owner, from the cache when it has them."""
         if not fresh and (hit := cache.get(self._directory_key)) is not None:
             return hit
-        # Three independent calls, so at once: the user waits for the slowest only.
-        websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
-        user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
-        segments = self._optional(self.client.list_segments) or ()
-        directory = Directory(websites.result(), segments, user.result())
+        # Three independent calls, so at once: the user waits for the slowest only. Their budget
+        # is taken first, so that they never overrun what the key's minute has left.
+        self.client.budget_store.reserve(NAMES_CALLS)
+        try:
+            websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
+            user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
+            segments = self._optional(self.client.list_segments) or ()
+            directory = Directory(websites.result(), segments, user.result())
+        finally:
+            self.client.budget_store.release(NAMES_CALLS)
         cache.set(self._directory_key, directory, DIRECTORY_SECONDS)
         return directory
 
@@ -149,16 +226,56 @@ class FlowsService:
 
     def cached_every_flow(self):
         """Every flow when the cache holds them (within their life), else None: costs no call."""
-        hit = cache.get(self._key("every")) if self.ttl else None
-        return hit[1] if hit is not None and time.time() - hit[0] < self.ttl else None
+        flows = self._kept_set(self._key(WHOLE_SET)) if self.ttl else None
+        return flows if flows is not None and time.time() - flows.read_at < self.ttl else None
 
     def every_flow(self, fresh=False):
-        """Every flow of the connection, cached and shared like the pages of the list."""
-        return self._read(self._key("every"), self.all_flows, fresh)
+        """Every flow of the connection (a FlowSet), cached and shared like the pages of the list;
+        within the cache's life, the views of a process share one decoded set (_SetMemo)."""
+        key = self._key(WHOLE_SET)
+        if self.ttl and not fresh:
+            flows = self._kept_set(key)
+            # Past its life, as a page (see _read): kept while the key's budget is spent.
+            if flows is not None and (
+                time.time() - flows.read_at < self.ttl or self.client.budget_store.blocked_for()
+            ):
+                self.fetched_at = flows.read_at
+                return flows
+        flows = FlowSet(self.all_flows(), time.time())
+        self.fetched_at = flows.read_at
+        if self.ttl:
+            _sets.keep(self.client.fingerprint, _Kept(flows, key, flows.read_at, shared=False), self._life)
+            after_response(self._share, key, flows)
+        return flows
 
-    def all_flows(self, pool_size=4):
-        # The count of a list page seen moments ago lets every page be fetched in one wave.
-        return self.client.all_flows(pool_size=pool_size, expected_total=cache.get(self._key("total")))
+    @property
+    def _life(self):
+        return self.ttl + STALE_SECONDS
+
+    def _kept_set(self, key):
+        """The whole set the shared cache holds under ``key``: this process's decoded copy while
+        the cache's stamp still names it, else decoded from the cache (None when it holds none)."""
+        stamp = cache.get(f"{key}:stamp")
+        flows = _sets.get(self.client.fingerprint, key, stamp)
+        if flows is None and stamp is not None and (hit := cache.get(key)) is not None:
+            # Possibly newer than the stamp (written meanwhile): kept under the stamp it was found
+            # under, so that the next stamp decodes it again rather than trust it.
+            flows = FlowSet.unpack(hit[1], read_at=hit[0])
+            _sets.keep(self.client.fingerprint, _Kept(flows, key, stamp, shared=True), self._life)
+        return flows
+
+    def _share(self, key, flows):
+        try:
+            cache.set(key, (flows.read_at, flows.pack()), self._life)
+            # The stamp last: an instance that finds it finds the set it names (or a newer one).
+            cache.set(f"{key}:stamp", flows.read_at, self._life)
+            cache.set(self._count_key, len(flows), COUNT_SECONDS)
+        finally:
+            _sets.shared(self.client.fingerprint, flows)
+
+    def all_flows(self):
+        # The last count seen lets every page be asked for in one wave.
+        return self.client.all_flows(expected_total=cache.get(self._count_key))
 
     def create_flow(self, fields, image=None):
         """Returns ``(id, Flow)``: the flow as the server keeps it, to check against what was sent
