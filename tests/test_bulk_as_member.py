@@ -10,7 +10,7 @@ from jobs.models import BulkItem, BulkJob
 from sandbox.models import Flow as SandboxFlow
 from teams.models import Activity, Kind, Membership, Role
 from tests.pages import visible_text
-from tests.test_bulk_jobs import start, work
+from tests.test_bulk_jobs import answers, start, work  # noqa: F401 -- answers is a fixture
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_a_bulk_edit_and_delete_keep_what_each_flow_held(logged_in, connection, 
     assert not SandboxFlow.objects.filter(pk=deleted.pk).exists()
 
 
-def test_a_limited_members_job_never_writes_another_websites_flow(connection, demo_flows, member):
+def test_a_limited_members_job_never_writes_another_websites_flow(connection, demo_flows, member, answers):
     websites = sorted({flow.website.id for flow in demo_flows})
     # Limited after the jobs started (the start refuses other websites' flows itself): the worker
     # does what the member may do now.
@@ -74,7 +74,13 @@ def test_a_limited_members_job_never_writes_another_websites_flow(connection, de
         job = start(client, connection, action, [flow.id for flow in mine + theirs], **extra)
         membership.websites = websites[:1]
         membership.save()
+        sent_before = len(answers)
         work()
+        # Their websites are checked against the job's one read of every flow: no read of each
+        # flow, and a write to their own flows only.
+        sent = [(method, flow_id) for method, flow_id, *_ in answers[sent_before:]]
+        writes = [("DELETE" if action == "delete" else "POST", flow.id) for flow in mine]
+        assert sent == writes or sent == [("GET", None), *writes]
         job.refresh_from_db()
         assert job.state == BulkJob.State.FINISHED, job.message
         states = dict(job.items.values_list("flow_id", "state"))
