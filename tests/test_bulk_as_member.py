@@ -10,7 +10,7 @@ from jobs.models import BulkItem, BulkJob
 from sandbox.models import Flow as SandboxFlow
 from teams.models import Activity, Kind, Membership, Role
 from tests.pages import visible_text
-from tests.test_bulk_jobs import answers, start, work  # noqa: F401 -- answers is a fixture
+from tests.test_bulk_jobs import start, work
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-import sandbox.views
 from flows_app.api import client as api_client
 from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
@@ -20,27 +19,6 @@ from sandbox.models import Flow as SandboxFlow
 from tests.pages import all_forms, what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def answers(monkeypatch):
-    """Every answer of the sandbox's flows endpoints: (method, flow id, status, X-RateLimit-Remaining)."""
-    seen = []
-    real_serve = sandbox.views._serve
-
-    def recording(request, route):
-        response = real_serve(request, route)
-        if not request.resolver_match.url_name.startswith("flow"):
-            return response  # websites, segments, the key's user
-        flow_id = request.resolver_match.kwargs.get("flow_id")
-        remaining = response.get("X-RateLimit-Remaining")
-        seen.append(
-            (request.method, flow_id, response.status_code, None if remaining is None else int(remaining))
-        )
-        return response
-
-    monkeypatch.setattr(sandbox.views, "_serve", recording)
-    return seen
 
 
 def writes_per_flow(answers):
