@@ -37,6 +37,7 @@ from jobs.forms import set_fields_html
 from teams.activity import image_change, record, toggle_values
 from teams.models import Kind
 from trends.listing import COLUMNS as TREND_COLUMNS
+from trends.listing import history_mark
 from trends.series import recent
 from trends.views import flow_trend
 
@@ -72,6 +73,7 @@ def flow_list(request, connection_id):
     # Names change rarely and are cached for minutes: a call only when they are not, made while
     # the flows are on their way (both share the page view's deadline).
     directory = api.names()
+    history = history_mark(connection)
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
@@ -85,7 +87,7 @@ def flow_list(request, connection_id):
             names = api.names(fresh=True)
         return {
             "result": result,
-            "rows": render_rows(connection, result.flows, names, editable=request.access.can_edit),
+            "rows": render_rows(connection, result.flows, names, history, editable=request.access.can_edit),
             "page_totals": find.Totals.of(result.flows),
             "match_totals": match_totals,
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
