@@ -176,13 +176,7 @@ class WebsiteScoped:
         it is checked without reading it again."""
         self._website_of[int(flow_id)] = website_id
 
-    def hides(self, flow_id):
-        """True for a flow read here that belongs to a website the member is limited away from."""
-        website_id = self._website_of.get(int(flow_id))
-        return website_id is not None and not self._sees(website_id)
-
     def _visible(self, flows):
-        self._website_of.update((flow.id, flow.website_id) for flow in flows)
         return [flow for flow in flows if self._sees(flow.website_id)]
 
     def all_flows(self, **kwargs):

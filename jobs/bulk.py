@@ -129,9 +129,9 @@ def _read_every_flow(job, api, pacer):
 
     One read of the connection's whole set (from the cache when a page viewed it moments ago, else
     a page of 1000 flows a call, sent once the budget allows them all) instead of a read before
-    each write: a job of N items then spends N requests, not 2N. A flow of another website than a
-    limited member's fails here, unwritten; a flow missing from the set (deleted, or created since)
-    is read alone before its write, as every item was before.
+    each write: a job of N items then spends N requests, not 2N. A flow missing from the set
+    (deleted or created since, or of a website a limited member may not see) is read alone before
+    its write, as every item was before: the read says why it is left alone.
     """
     if job.flows_read_at is not None or not _needs_before(job, api):
         return
@@ -150,11 +150,6 @@ def _read_every_flow(job, api, pacer):
             item.before = flow_values(found[item.flow_id])
     with transaction.atomic():
         BulkItem.objects.bulk_update(items, ["before"], batch_size=500)
-        if isinstance(api, WebsiteScoped):
-            hidden = [item.pk for item in items if item.before is None and api.hides(item.flow_id)]
-            job.items.filter(pk__in=hidden).update(
-                state=Item.FAILED, message=_other_website(api).message, updated_at=timezone.now()
-            )
         job.flows_read_at = timezone.now()
         BulkJob.objects.filter(pk=job.pk).update(flows_read_at=job.flows_read_at)
 

@@ -296,7 +296,8 @@ class Directory(NamedTuple):
         websites = {site.id for site in self.websites}
         segments = {(segment.website_id, str(segment.id)) for segment in self.segments}
         return all(
-            flow.website_id in websites and (flow.segment == "all" or (flow.website_id, flow.segment) in segments)
+            flow.website_id in websites
+            and (flow.segment == "all" or (flow.website_id, flow.segment) in segments)
             for flow in flows
         )
 
