@@ -12,6 +12,10 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY --chown=pushdeck:pushdeck . .
+# The translations are compiled here from locale/*.po (the .mo files are not in the repository).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
+    && find locale -name '*.po' -exec sh -c 'msgfmt --check --output-file="${1%.po}.mo" "$1"' _ {} \; \
+    && apt-get purge -y -qq gettext >/dev/null && rm -rf /var/lib/apt/lists/*
 # collectstatic needs settings to import; these throwaway values exist only for this build step.
 RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime-0123456789 \
     API_KEY_ENCRYPTION_KEYS=build-only-encryption-secret-not-used-0123456789 \

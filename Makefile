@@ -15,7 +15,10 @@ SANDBOX_PORT ?= $(shell echo $$(($(PORT) + 1)))
 RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
 	SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
 
-.PHONY: help setup run-setup run dev test lint format check-deploy chromium services bench loadtest screenshots clean
+# The translations: each catalog (locale/*/LC_MESSAGES/*.po) is compiled for Django by msgfmt.
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+.PHONY: help setup run-setup run dev test lint format check-deploy chromium services gettext messages bench loadtest screenshots clean
 
 help:
 	@echo "make run    - set up, then serve the dashboard on the sandbox with demo data at http://$(HOST):$(PORT)"
@@ -24,6 +27,7 @@ help:
 	@echo "make loadtest - 20 users browse and toggle for DURATION s (default 60) through gunicorn (docs/LOAD_TEST.md)"
 	@echo "make dev    - the Django development server with DEBUG on and autoreload"
 	@echo "make screenshots - refresh the README's screenshots in docs/"
+	@echo "make messages - collect the marked strings into the catalogs in locale/ (then translate them)"
 
 $(PY):
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -37,9 +41,22 @@ $(INSTALLED): $(RUNTIME) requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-setup: $(INSTALLED) var/local.env
+setup: $(INSTALLED) var/local.env $(MO)
 
-run-setup: $(RUNTIME) var/local.env
+run-setup: $(RUNTIME) var/local.env $(MO)
+
+gettext:
+	@command -v msgfmt >/dev/null || { echo "Installing Debian's gettext for the translations"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+$(MO): %.mo: %.po | gettext
+	msgfmt --check --output-file=$@ $<
+
+# Every language's catalog, for the templates and Python (django) and for static/js (djangojs).
+messages: $(INSTALLED) gettext
+	$(PY) manage.py makemessages --all --no-obsolete --ignore='.venv/*' --ignore='staticfiles/*' \
+		--ignore='tests/*' --ignore='scripts/*' --ignore='bench/*'
+	$(PY) manage.py makemessages --all --no-obsolete --domain djangojs --ignore='staticfiles/*' --ignore='.venv/*'
 
 var/local.env:
 	@mkdir -p var
@@ -82,7 +99,7 @@ check-deploy: $(INSTALLED)
 		API_KEY_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-test: lint check-deploy chromium services
+test: lint check-deploy chromium services $(MO)
 	$(VENV)/bin/pytest
 
 bench: setup

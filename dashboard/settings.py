@@ -135,6 +135,8 @@ MIDDLEWARE = [
     # token is masked anew per response.
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the browser's Accept-Language (or the language cookie); URLs carry none.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -244,7 +246,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The vendor's own API page is Chinese, and so are many of its users.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# One catalog for the whole project (templates/ is shared by the apps); `make messages` updates
+# it and every `make` target that serves or tests compiles it.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
