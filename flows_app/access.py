@@ -172,6 +172,11 @@ class WebsiteScoped:
         if not self._sees(website_id):
             raise OtherWebsite(_("No such flow."), 404)
 
+    def remember_website(self, flow_id, website_id):
+        """A flow's website read elsewhere (a bulk job keeps what it read at its start): a write to
+        it is checked without reading it again."""
+        self._website_of[int(flow_id)] = website_id
+
     def _visible(self, flows):
         return [flow for flow in flows if self._sees(flow.website_id)]
 

@@ -150,19 +150,19 @@ def _audience(directory, flow):
     return f'{website}\n<span class="flow-title" translate="no">{segment}</span>'
 
 
-def render_rows(connection, flows, directory, editable=True):
+def render_rows(connection, flows, directory, history, editable=True):
     """The <tr> of each flow, as one safe string. Rows hold nothing of the user who views them:
         their switches submit the page's one #toggle-form (its CSRF token), and htmx swaps the cell
         they are in (hx-target on the table body). A viewer (not ``editable``) gets no write control
     and no selection box.
         Each row has its trend: a sparkline and its last 7 days, from Pushdeck's own history (one
-        query for the page, no upstream call)."""
+        query for the page, no upstream call; ``history``: trends.listing.history_mark)."""
     prefix = _prefix(connection)
     icons = (icon("edit"), icon("copy"), icon("trash")) if editable else ()
     label = _labels()
     # Datetimes are in the key owner's time zone, when the server says which (API_CONTRACT.md).
     zone = escape(directory.timezone or str(_("server time")))
-    trend = week_cells(weeks_of(connection, flows))
+    trend = week_cells(weeks_of(connection, flows, history))
     num = grouped_numbers()
     html = "".join(
         _row(flow, f"{prefix}{flow.id}/", _audience(directory, flow), zone, icons, label, trend, num)

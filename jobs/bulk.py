@@ -15,6 +15,7 @@ periodic work, other connections' jobs) and make a job resumable at any point:
 
 import hashlib
 import logging
+import math
 import time
 from datetime import timedelta
 
@@ -44,6 +45,8 @@ MAX_ITEMS = 5000
 # pausing UNAVAILABLE_PAUSE seconds in between, before it counts as failed.
 ATTEMPTS = 3
 UNAVAILABLE_PAUSE = 15
+# The page size of the job's one read of every flow (the API's largest).
+EVERY_FLOW_PAGE = 1000
 
 Action = BulkJob.Action
 Item = BulkItem.State
@@ -115,11 +118,46 @@ def _take_lease(job_id, holder):
     )
 
 
+def _needs_before(job, api):
+    """The history keeps what an edit changed and what a delete removed (the single-flow views
+    read the flow first too), and a member limited to some websites may write only their flows."""
+    return job.action in (Action.SET, Action.DELETE) or isinstance(api, WebsiteScoped)
+
+
+def _read_every_flow(job, api, pacer):
+    """Each item's flow as the job finds it at its start, kept on the item (``before``).
+
+    One read of the connection's whole set (from the cache when a page viewed it moments ago, else
+    a page of 1000 flows a call, sent once the budget allows them all) instead of a read before
+    each write: a job of N items then spends N requests, not 2N. A flow missing from the set
+    (deleted or created since, or of a website a limited member may not see) is read alone before
+    its write, as every item was before: the read says why it is left alone.
+    """
+    if job.flows_read_at is not None or not _needs_before(job, api):
+        return
+    every = api.cached_every_flow()
+    if every is None:
+        pages = max(1, math.ceil(job.items.count() / EVERY_FLOW_PAGE))
+        wait = pacer.seconds_for(pages)
+        if wait > INLINE_WAIT:
+            raise MustWait(wait)
+        time.sleep(wait)
+        every = pacer.call(api.every_flow, max_wait=INLINE_WAIT)
+    found = {flow.id: flow for flow in every}
+    items = list(job.items.filter(state=Item.PENDING))
+    for item in items:
+        if item.flow_id in found:
+            item.before = flow_values(found[item.flow_id])
+    with transaction.atomic():
+        BulkItem.objects.bulk_update(items, ["before"], batch_size=500)
+        job.flows_read_at = timezone.now()
+        BulkJob.objects.filter(pk=job.pk).update(flows_read_at=job.flows_read_at)
+
+
 def _read(api, job, item):
-    """The flow before its write, where the history needs it (what an edit changed, what a delete
-    removed: the single-flow views read it first too) or where the member's websites must be
-    checked; None otherwise, which spares the call."""
-    if job.action in (Action.SET, Action.DELETE) or isinstance(api, WebsiteScoped):
+    """The flow before its write when the job's read of every flow did not find it, where the
+    history or a limited member's websites need it; None otherwise, which spares the call."""
+    if item.before is None and _needs_before(job, api):
         return api.get_flow(item.flow_id)
     return None
 
@@ -142,19 +180,13 @@ def _changes(job):
     }[job.action]
 
 
-def _record(job, item, current, flow):
+def _record(job, item, before, flow):
     """The item's entry in the history, as the single-flow views write it: on the flow's page
-    a bulk pause shows like a click on its switch, by the person who started the job."""
+    a bulk pause shows like a click on its switch, by the person who started the job. ``before``
+    holds the flow's fields before the write (flow_values), when the job read them."""
     if job.action == Action.DELETE:
-        record(
-            job.created_by,
-            job.connection,
-            Kind.FLOW_DELETE,
-            flow_id=item.flow_id,
-            before=flow_values(current),
-        )
+        record(job.created_by, job.connection, Kind.FLOW_DELETE, flow_id=item.flow_id, before=before)
     elif job.action == Action.SET:
-        before = flow_values(current)
         record(
             job.created_by,
             job.connection,
@@ -164,7 +196,7 @@ def _record(job, item, current, flow):
             after={**before, **job.changes},
         )
     else:
-        before, after = toggle_values(flow or current, job.action == Action.ENABLE)
+        before, after = toggle_values(flow or before, job.action == Action.ENABLE)
         record(
             job.created_by, job.connection, Kind.FLOW_TOGGLE, flow_id=item.flow_id, before=before, after=after
         )
@@ -209,6 +241,14 @@ def run_slice(job_id, holder, seconds=SLICE_SECONDS):
     pacer = Pacer(api.client)
     ends = time.monotonic() + seconds
     try:
+        try:
+            _read_every_flow(job, api, pacer)
+        except MustWait as wait:
+            return _later(job, holder, wait.seconds, "waits for the budget")
+        except ApiError as error:
+            return _stop(
+                job, holder, _("The flows could not be read: %(reason)s") % {"reason": error.message}
+            )
         while time.monotonic() < ends:
             if not BulkJob.objects.filter(
                 pk=job_id, state=BulkJob.State.RUNNING, lease_owner=holder
@@ -235,6 +275,9 @@ def _work_on(job, item, api, pacer, holder):
     )
     if not claimed:
         return None
+    if item.before is not None and isinstance(api, WebsiteScoped):
+        # Its website is known from the job's start: the write is checked without a read.
+        api.remember_website(item.flow_id, item.before["website_id"])
     try:
         current = pacer.call(_read, api, job, item, max_wait=INLINE_WAIT)
         flow = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
@@ -259,11 +302,13 @@ def _work_on(job, item, api, pacer, holder):
         return _later(job, holder, UNAVAILABLE_PAUSE, "waits for the server")
     except ApiError as error:
         return _fail(job, item, holder, error)
+    before = flow_values(current) if current is not None else item.before
     with transaction.atomic():
-        _record(job, item, current, flow)
+        _record(job, item, before, flow)
         named = flow or current
-        if named is not None:
-            item.name = named.name[:256]
+        name = named.name if named else (before or {}).get("name")
+        if name:
+            item.name = name[:256]
         return _done(job, item, _("Deleted.") if job.action == Action.DELETE else "")
 
 

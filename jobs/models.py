@@ -63,6 +63,8 @@ class BulkJob(models.Model):
     finished_at = models.DateTimeField(null=True)
     lease_owner = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, db_index=True)
+    # When the job read every flow (once, at its start) for its items' ``before``.
+    flows_read_at = models.DateTimeField(null=True)
     requests = models.PositiveIntegerField(default=0)
     rate_limited = models.PositiveIntegerField(default=0)
 
@@ -102,6 +104,8 @@ class BulkItem(models.Model):
     # The server's words when it refused, or what became of the flow.
     message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The flow's fields when the job started (flows_app.forms.flow_values): the history's "before".
+    before = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -36,8 +36,13 @@ def record(user, connection, kind, *, flow_id=None, before=None, after=None):
 
 
 def toggle_values(flow, on):
-    """A switch's entry, before and after: the flow switched ``on`` (or off), named when known."""
-    identity = {"name": flow.name, "website_id": flow.website_id} if flow else {}
+    """A switch's entry, before and after: the flow switched ``on`` (or off), named when known.
+    ``flow`` is a Flow, or a flow's fields as flows_app.forms.flow_values names them (what a bulk
+    job read at its start)."""
+    if isinstance(flow, dict):
+        identity = {"name": flow["name"], "website_id": flow["website_id"]}
+    else:
+        identity = {"name": flow.name, "website_id": flow.website_id} if flow else {}
     return {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
 
 

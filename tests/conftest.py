@@ -119,6 +119,29 @@ def upstream(monkeypatch):
 
 
 @pytest.fixture
+def answers(monkeypatch):
+    """Every answer of the sandbox's flows endpoints: (method, flow id, status, X-RateLimit-Remaining)."""
+    seen = []
+    import sandbox.views
+
+    real_serve = sandbox.views._serve
+
+    def recording(request, route):
+        response = real_serve(request, route)
+        if not request.resolver_match.url_name.startswith("flow"):
+            return response  # websites, segments, the key's user
+        flow_id = request.resolver_match.kwargs.get("flow_id")
+        remaining = response.get("X-RateLimit-Remaining")
+        seen.append(
+            (request.method, flow_id, response.status_code, None if remaining is None else int(remaining))
+        )
+        return response
+
+    monkeypatch.setattr(sandbox.views, "_serve", recording)
+    return seen
+
+
+@pytest.fixture
 def sandbox_media(settings, tmp_path):
     # The sandbox stores uploaded images (it plays the remote server): keep them out of the tree.
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -119,14 +119,30 @@ def test_the_list_is_cached_and_refresh_bypasses_the_cache(logged_in, connection
     assert len(upstream) == 1
     assert "Updated" in second.content.decode()
     logged_in.get(url("list", connection), {"fresh": "1"})
-    # Refresh reads the page again, and the websites, segments and user behind its names.
+    # Refresh reads the page again; the names it shows are all known, so not the websites,
+    # segments and user behind them (cached for minutes).
+    assert [call.url.rsplit("/api/", 1)[1] for call in upstream] == ["flows/", "flows/"]
+
+
+def test_refresh_reads_the_names_again_when_the_page_names_a_website_they_do_not_know(
+    logged_in, connection, demo_flows, sandbox_key, upstream
+):
+    from sandbox.models import ApiAccount, Website
+
+    logged_in.get(url("list", connection))
+    account = ApiAccount.objects.with_key(sandbox_key).get()
+    added = Website.objects.create(account=account, name="Brand new shop", host="new.example")
+    # The newest flow, first on the page, moves to a website the cached names do not hold.
+    type(demo_flows[0]).objects.filter(pk=demo_flows[0].pk).update(website=added)
+    upstream.clear()
+    page = logged_in.get(url("list", connection), {"fresh": "1"})
     assert sorted(call.url.rsplit("/api/", 1)[1] for call in upstream) == [
-        "flows/",
         "flows/",
         "segments/",
         "user",
         "websites/",
     ]
+    assert "Brand new shop" in page.content.decode()
 
 
 # Toggle

@@ -384,7 +384,8 @@ def test_each_instance_logs_json_lines_that_say_who_spent_the_budget(cluster, te
     upstream = [r for r in records if r["logger"] == "pushdeck.upstream" and r["key"] == team.fingerprint]
     assert request["method"] == "GET"
     assert request["status"] == 200
-    # Refresh reads the flows page and again the connection's websites, segments and owner.
+    # The key's first view reads the flows page and the websites, segments and owner behind its
+    # names (which later views take from the cache).
     assert request["upstream"] == 4
     assert sorted(r["path"] for r in upstream[-4:]) == [
         "/sandbox/api/flows/",

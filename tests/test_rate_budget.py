@@ -65,7 +65,7 @@ def pages(connection, flow_id):
 
 def spend_the_budget(client, connection, settings, limit=3):
     """Use up the key's requests of this minute through the dashboard, until it says 0 are left
-    (or refuses: Refresh also reads the websites, segments and user, and may spend the last ones)."""
+    (or refuses)."""
     settings.SANDBOX_RATE_LIMIT = limit
     for _ in range(limit + 1):
         response = client.get(f"/connections/{connection.pk}/flows/?fresh=1")

@@ -10,7 +10,7 @@ import pytest
 
 from flows_app.models import SANDBOX, Connection
 from tests.pages import visible_text
-from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
 from trends.snapshots import take_snapshot
 
 
@@ -186,6 +186,26 @@ def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(logged_in, connec
     assert 'data-label="Click rate, last 7 days">8.3%<' in row
     assert html.count('class="sparkline"') == 40
     assert 'title="Last 14 days">14 days</th>' in html
+
+
+def test_the_lists_trend_figures_move_on_with_the_next_snapshot(logged_in, connection, history):
+    flow, _, now = history
+    url = f"/connections/{connection.pk}/flows/?results_per_page=50&fresh=1"
+
+    def sent_last_7_days():
+        html = logged_in.get(url).content.decode()
+        row = re.search(rf'<tr id="flow-{flow.id}">.*?</tr>', html, re.S).group(0)
+        return re.search(r'data-label="Sent, last 7 days">([\d,]+)<', row).group(1)
+
+    assert sent_last_7_days() == "150"
+    # Refresh: the page's figures are kept until the connection's history moves.
+    assert sent_last_7_days() == "150"
+    grow(flow, 7, 7, 0)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Late yesterday, in a period of its own (not the one a day before the fixture's last snapshot).
+    moment = midnight - dt.timedelta(minutes=2 if now.hour < 23 else 23 * 60)
+    assert take_snapshot(connection, moment) is not None
+    assert sent_last_7_days() == "157"
 
 
 def shown_flow_ids(html):

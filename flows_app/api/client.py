@@ -129,6 +129,10 @@ class _HeadersByDeadline:
     """
 
     def getresponse(self, *args, **kwargs):
+        written = getattr(_headers_due, "written", None)
+        if written is not None:
+            # The request is on the wire: a page drawn from now on no longer holds it back.
+            written.set()
         due = getattr(_headers_due, "at", None)
         if due is None or self.sock is None:
             return super().getresponse(*args, **kwargs)
@@ -325,7 +329,7 @@ class FlowsClient:
         self.budget_store = RateBudgetStore(self.fingerprint)
         self.budget = RateBudget()
         self.calls = 0
-        # Set as each request is about to leave (FlowsService.in_background waits for it).
+        # Set as each request has left (FlowsService.in_background waits for it).
         self.sending = threading.Event()
 
     # Operations
@@ -558,9 +562,12 @@ class FlowsClient:
         to the socket as its timeout for the next one.
         """
         self.calls += 1
-        self.sending.set()
         left = ends_at - time.monotonic()
         _headers_due.at = ends_at
+        # Set once requests has built and written the request, not before: the view waiting for it
+        # (FlowsService.in_background) would otherwise start drawing its page, holding the
+        # interpreter lock, while this thread still has a millisecond or more of Python to run.
+        _headers_due.written = self.sending
         try:
             response = self.session.request(
                 method,
@@ -590,7 +597,7 @@ class FlowsClient:
                 raise TimedOut(TIMED_OUT) from None
             raise Unavailable(_("The connection to the server broke before it answered.")) from None
         finally:
-            _headers_due.at = None
+            _headers_due.at = _headers_due.written = None
         with response:
             self.budget = RateBudget(
                 _header_int(response, "X-RateLimit-Limit"), _header_int(response, "X-RateLimit-Remaining")

@@ -358,6 +358,16 @@ class Directory(NamedTuple):
     def timezone(self):
         return self.user.timezone if self.user and self.user.timezone else ""
 
+    def names_all(self, flows):
+        """True when every website and segment these flows are for is known here."""
+        websites = {site.id for site in self.websites}
+        segments = {(segment.website_id, str(segment.id)) for segment in self.segments}
+        return all(
+            flow.website_id in websites
+            and (flow.segment == "all" or (flow.website_id, flow.segment) in segments)
+            for flow in flows
+        )
+
 
 class RateBudget(NamedTuple):
     """What the last answer's X-RateLimit-* headers said about the key's shared budget."""

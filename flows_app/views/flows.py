@@ -33,10 +33,11 @@ from flows_app.models import Preferences
 from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
-from jobs.forms import BulkForm
+from jobs.forms import set_fields_html
 from teams.activity import image_change, record, toggle_values
 from teams.models import Kind
 from trends.listing import COLUMNS as TREND_COLUMNS
+from trends.listing import history_mark
 from trends.series import recent
 from trends.views import flow_trend
 
@@ -71,16 +72,22 @@ def flow_list(request, connection_id):
         listing = api.in_background(_plain_page, api, page, per_page, fresh)
     # Names change rarely and are cached for minutes: a call only when they are not, made while
     # the flows are on their way (both share the page view's deadline).
-    directory = api.names(fresh)
+    directory = api.names()
+    history = history_mark(connection)
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
         # drawn while the API answers, and only the table waits for it (an ApiError raised here
         # reaches ApiErrorMiddleware as if the view had raised it).
         result, match_totals = api.result(listing)
+        names = directory
+        if fresh and not directory.names_all(result.flows):
+            # Refresh reads the names again only when the flows name a website or segment they
+            # do not know: three calls of the key's budget, most often for nothing.
+            names = api.names(fresh=True)
         return {
             "result": result,
-            "rows": render_rows(connection, result.flows, directory, editable=request.access.can_edit),
+            "rows": render_rows(connection, result.flows, names, history, editable=request.access.can_edit),
             "page_totals": find.Totals.of(result.flows),
             "match_totals": match_totals,
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
@@ -96,7 +103,7 @@ def flow_list(request, connection_id):
         "per_page": per_page,
         "per_page_choices": RESULTS_PER_PAGE,
         "trend_columns": TREND_COLUMNS,
-        "bulk_form": BulkForm(),
+        "bulk_set_fields": set_fields_html(),
     }
     return render(request, template_for(request, "flows/list.html", "results"), context)
 
