@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from flows_app.api.records import TTL_CHOICES, URGENCIES
-from flows_app.forms import TTL_LABELS
+from flows_app.forms import TTL_LABELS, URGENCY_LABELS
 from jobs.models import BulkJob
 
 # The fields "set" may write, as the API names them (API_CONTRACT.md, "Write fields").
@@ -49,7 +49,7 @@ class BulkForm(forms.Form):
     urgency = forms.ChoiceField(
         label=_("Urgency"),
         required=False,
-        choices=[("", _("Unchanged")), *((u, u.capitalize()) for u in URGENCIES)],
+        choices=[("", _("Unchanged")), *((u, URGENCY_LABELS[u]) for u in URGENCIES)],
     )
 
     def clean(self):

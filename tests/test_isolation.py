@@ -35,10 +35,13 @@ WITHOUT_IDS = {
     "connections/",
     "connections/new/",
     "preferences/theme/",
+    "preferences/language/",
     "favicon.ico",
+    "jsi18n/",
 }
-# An invitation's link is for someone without an account yet; the icon is for every browser.
-PUBLIC = {"accounts/login/", "invitations/<str:token>/", "favicon.ico"}
+# An invitation's link is for someone without an account yet; the icon is for every browser, and
+# so is the JavaScript catalog (app.js's texts, the same for everyone: the login page needs it).
+PUBLIC = {"accounts/login/", "invitations/<str:token>/", "favicon.ico", "jsi18n/"}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 MISSING = 987654
 
