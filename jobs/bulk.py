@@ -23,13 +23,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access, scoped
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
 from flows_app.crypto import DecryptionError
 from flows_app.forms import flow_values
-from jobs.models import BulkItem, BulkJob
+from jobs.models import BulkItem, BulkJob, note, server_words
 from jobs.pacing import MustWait, Pacer
 from teams.activity import record, toggle_values
 from teams.models import Kind
@@ -173,22 +173,31 @@ def _record(job, item, current, flow):
 def _member_api(job):
     """The flows API as the person who started the job may use it now, or why the job must stop:
     work queued by someone who has since left, lost the editor role or been limited to some
-    websites is done with what they may do today."""
+    websites is done with what they may do today. The reason is a note (jobs.models.note)."""
     user = job.created_by
     access = member_access(job.connection, user) if user is not None else None
+    label = job.connection.label
+    if user is None:
+        return None, note(
+            gettext_noop("The person who started it is no longer a member of “%(label)s”: the job stopped."),
+            label=label,
+        )
     if access is None:
-        return None, _("%(user)s is no longer a member of “%(label)s”: the job stopped.") % {
-            "user": user.get_username() if user else _("The person who started it"),
-            "label": job.connection.label,
-        }
+        return None, note(
+            gettext_noop("%(user)s is no longer a member of “%(label)s”: the job stopped."),
+            user=user.get_username(),
+            label=label,
+        )
     if not access.can(EDITOR):
-        return None, _("%(user)s's role on “%(label)s” is now %(role)s; a bulk job needs %(needed)s.") % {
-            "user": user.get_username(),
-            "label": job.connection.label,
-            "role": access.role.label,
-            "needed": EDITOR.label,
-        }
-    return scoped(connect(job.connection, background=True), access), ""
+        # Below editor there is only viewer.
+        return None, note(
+            gettext_noop(
+                "%(user)s can now only view “%(label)s”, and a bulk job needs an editor: it stopped."
+            ),
+            user=user.get_username(),
+            label=label,
+        )
+    return scoped(connect(job.connection, background=True), access), None
 
 
 def run_slice(job_id, holder, seconds=SLICE_SECONDS):
@@ -202,7 +211,7 @@ def run_slice(job_id, holder, seconds=SLICE_SECONDS):
     try:
         api, refusal = _member_api(job)
     except DecryptionError as error:
-        return _stop(job, holder, str(error))
+        return _stop(job, holder, note(str(error)))
     if api is None:
         job.items.filter(state=Item.PENDING).update(state=Item.SKIPPED, updated_at=timezone.now())
         return _stop(job, holder, refusal)
@@ -239,46 +248,47 @@ def _work_on(job, item, api, pacer, holder):
         current = pacer.call(_read, api, job, item, max_wait=INLINE_WAIT)
         flow = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
     except OtherWebsite:
-        return _fail(job, item, holder, _other_website(api))
+        return _fail(
+            job,
+            item,
+            holder,
+            note(
+                gettext_noop("Not one of the websites you may change (%(allowed)s): left as it was."),
+                allowed=api.allowed,
+            ),
+        )
     except NotFound as error:
         if job.action != Action.DELETE:
-            return _fail(job, item, holder, error)
-        return _done(job, item, _("Already deleted."))
+            return _fail(job, item, holder, server_words(error.message), error)
+        return _done(job, item, gettext_noop("Already deleted."))
     except MustWait as wait:
         # Not sent: the item keeps its count of attempts.
         BulkItem.objects.filter(pk=item.pk).update(state=Item.PENDING, attempts=item.attempts)
         return _later(job, holder, wait.seconds, "waits for the budget")
     except Unavailable as error:
         if item.attempts + 1 >= ATTEMPTS:
-            return _fail(job, item, holder, error)
+            return _fail(job, item, holder, server_words(error.message), error)
         # The server is down or struggling: every item would fail alike, so the job waits a while
         # and sends this one again (writing the same values twice is harmless).
         BulkItem.objects.filter(pk=item.pk).update(
-            state=Item.PENDING, message=_("Trying again: %(reason)s") % {"reason": error.message}
+            state=Item.PENDING, **note(gettext_noop("Trying again: %(reason)s"), reason=error.message)
         )
         return _later(job, holder, UNAVAILABLE_PAUSE, "waits for the server")
     except ApiError as error:
-        return _fail(job, item, holder, error)
+        return _fail(job, item, holder, server_words(error.message), error)
     with transaction.atomic():
         _record(job, item, current, flow)
         named = flow or current
         if named is not None:
             item.name = named.name[:256]
-        return _done(job, item, _("Deleted.") if job.action == Action.DELETE else "")
+        return _done(job, item, gettext_noop("Deleted.") if job.action == Action.DELETE else "")
 
 
 def _done(job, item, message):
     BulkItem.objects.filter(pk=item.pk).update(
-        state=Item.DONE, message=message, name=item.name, updated_at=timezone.now()
+        state=Item.DONE, **note(message), name=item.name, updated_at=timezone.now()
     )
     return None
-
-
-def _other_website(api):
-    return OtherWebsite(
-        _("Not one of the websites you may change (%(allowed)s): left as it was.") % {"allowed": api.allowed},
-        403,
-    )
 
 
 def _later(job, holder, seconds, outcome):
@@ -288,16 +298,19 @@ def _later(job, holder, seconds, outcome):
     return outcome
 
 
-def _fail(job, item, holder, error):
+def _fail(job, item, holder, why, error=None):
+    """The item failed, ``why`` being a note; ``error`` the ApiError that made it fail, if one did."""
     BulkItem.objects.filter(pk=item.pk).update(
-        state=Item.FAILED, message=error.message, name=item.name, updated_at=timezone.now()
+        state=Item.FAILED, **why, name=item.name, updated_at=timezone.now()
     )
     if isinstance(error, Unauthorized):
         # Every other item would be refused too, each spending a request.
         return _stop(
             job,
             holder,
-            _("The server refused the connection's API key: %(reason)s") % {"reason": error.message},
+            note(
+                gettext_noop("The server refused the connection's API key: %(reason)s"), reason=error.message
+            ),
         )
     return None
 
@@ -313,10 +326,11 @@ def _finish(job, holder):
     return "finished" if finished else _later(job, holder, 0, "continues")
 
 
-def _stop(job, holder, message):
+def _stop(job, holder, why):
+    """Stop the job for good, ``why`` being a note."""
     BulkJob.objects.filter(pk=job.pk, lease_owner=holder).update(
         state=BulkJob.State.STOPPED,
-        message=message,
+        **why,
         finished_at=timezone.now(),
         lease_owner="",
         lease_until=None,
@@ -347,13 +361,15 @@ def retry(job, item_id=None):
         items = items.filter(pk=item_id)
     try:
         with transaction.atomic():
-            count = items.update(state=Item.PENDING, message="", attempts=0, updated_at=timezone.now())
+            count = items.update(
+                state=Item.PENDING, **server_words(""), attempts=0, updated_at=timezone.now()
+            )
             waiting = job.items.filter(state=Item.PENDING).exists()
             restarted = waiting and BulkJob.objects.filter(pk=job.pk).exclude(
                 state=BulkJob.State.RUNNING
             ).update(
                 state=BulkJob.State.RUNNING,
-                message="",
+                **server_words(""),
                 finished_at=None,
                 lease_owner=holder,
                 lease_until=_lease_until(),

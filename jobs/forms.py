@@ -1,8 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from flows_app.api.records import TTL_CHOICES, URGENCIES
-from flows_app.forms import TTL_LABELS
+from flows_app.forms import FlowForm
 from jobs.models import BulkJob
 
 # The fields "set" may write, as the API names them (API_CONTRACT.md, "Write fields").
@@ -40,12 +39,13 @@ class BulkForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        choices=[("", _("Unchanged")), *((ttl, TTL_LABELS[ttl]) for ttl in TTL_CHOICES)],
+        choices=[("", _("Unchanged")), *FlowForm.base_fields["ttl"].choices],
     )
     urgency = forms.ChoiceField(
         label=_("Urgency"),
         required=False,
-        choices=[("", _("Unchanged")), *((u, u.capitalize()) for u in URGENCIES)],
+        # The flow form's choices, so that both name each value alike in every language.
+        choices=[("", _("Unchanged")), *FlowForm.base_fields["urgency"].choices],
     )
 
     def clean(self):

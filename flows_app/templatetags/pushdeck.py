@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.templatetags.static import static
+from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from flows_app.forms import TTL_LABELS, FlowForm
@@ -32,9 +33,9 @@ def user_preferences(context):
 
 @register.filter
 def num(value):
-    """Thousands separated, for the tabular columns."""
+    """A whole number grouped as the language writes it (12,345 in English), for the tables."""
     try:
-        return f"{int(value):,}"
+        return number_format(int(value), force_grouping=True)
     except (TypeError, ValueError):
         return value
 
