@@ -71,7 +71,14 @@ class JoinForm(UserCreationForm):
 class ActivityFilter(forms.Form):
     """The connection history's filters; a bad value is ignored rather than an error page."""
 
-    person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
+    # The people are named by their usernames, which no language translates.
+    person = forms.TypedChoiceField(
+        label=_("Person"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.Select(attrs={"translate": "no"}),
+    )
     flow = forms.IntegerField(label=_("Flow #"), required=False, min_value=1)
     website = forms.IntegerField(label=_("Website #"), required=False, min_value=1)
     kind = forms.ChoiceField(
