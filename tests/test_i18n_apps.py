@@ -42,8 +42,8 @@ def no_english(html, where=""):
     assert left == [], (where, left)
 
 
-@pytest.fixture
-def job(connection, user, demo_flows):
+@pytest.fixture(name="job")
+def job_fixture(connection, user, demo_flows):
     """A delete job stopped half-way: one flow deleted, one already gone, one refused by the
     server, one refused as of another website, one waiting to be tried again, one cancelled."""
     flows = list(demo_flows[:6])
