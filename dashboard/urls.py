@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
 
 @require_GET
@@ -16,6 +17,9 @@ def favicon(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
+    # static/js/app.js's texts in the page's language (locale/*/LC_MESSAGES/djangojs.po): a script
+    # file like any other, so the CSP's script-src 'self' holds. Only the project's own catalog.
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["flows_app"]), name="javascript-catalog"),
     path("", include("flows_app.urls")),
     path("connections/<int:connection_id>/", include("trends.urls")),
     path("", include("teams.urls")),

@@ -50,26 +50,26 @@ def describe(error, connection=None, reload_url=""):
     if isinstance(error, DecryptionError):
         return Failure(
             409,
-            "This connection's stored API key can no longer be read.",
-            "Enter the key again on the connection's page.",
+            _("This connection's stored API key can no longer be read."),
+            _("Enter the key again on the connection's page."),
             link=edit_url,
-            link_label="Edit connection",
+            link_label=_("Edit connection"),
         )
     said = error.server_said
     if isinstance(error, Unauthorized):
         return Failure(
             403,
-            "The server refused this connection's API key.",
-            "Check that the key is right, enabled and that the API is part of the account's plan.",
+            _("The server refused this connection's API key."),
+            _("Check that the key is right, enabled and that the API is part of the account's plan."),
             said,
             edit_url,
-            "Edit connection",
+            _("Edit connection"),
         )
     if isinstance(error, NotFound):
         return Failure(
             404,
-            "This flow does not exist on the server.",
-            "It may have been deleted by someone else; go back to the list.",
+            _("This flow does not exist on the server."),
+            _("It may have been deleted by someone else; go back to the list."),
             said,
         )
     if isinstance(error, RateLimited):
@@ -82,7 +82,7 @@ def describe(error, connection=None, reload_url=""):
         )
     if isinstance(error, Rejected):
         if error.write:
-            return Failure(422, "The server refused the change.", "Nothing was changed.", said)
+            return Failure(422, _("The server refused the change."), _("Nothing was changed."), said)
         return Failure(
             502,
             _("The server refused to answer (HTTP %(status)s).") % {"status": error.status},
@@ -108,7 +108,7 @@ def describe(error, connection=None, reload_url=""):
         )
     if isinstance(error, Unavailable):
         title = (
-            error.message
+            str(error.message)
             if isinstance(error, TimedOut) or error.status
             else _("The connection to the server broke.")
         )
@@ -116,4 +116,4 @@ def describe(error, connection=None, reload_url=""):
         if error.write:
             advice = _("The change may have been made anyway: check before you try again.")
         return Failure(502, title, advice)
-    return Failure(502, "The flows server gave an unexpected answer.", "Try again in a moment.", said)
+    return Failure(502, _("The flows server gave an unexpected answer."), _("Try again in a moment."), said)

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
 
 from flows_app.api import ApiError, Flow, Unauthorized, connect
 from flows_app.api.client import discard_session
-from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_TIME_TYPES
+from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_LABELS, WAIT_TIME_TYPES
 from flows_app.drafts import keep_upload, kept_upload
 from flows_app.failures import describe
 from flows_app.images import read_image
@@ -27,9 +29,9 @@ from flows_app.models import Connection, server_choices
 
 
 class ConnectionForm(forms.ModelForm):
-    server = forms.ChoiceField(choices=server_choices)
+    server = forms.ChoiceField(label=gettext_lazy("Server"), choices=server_choices)
     api_key = forms.CharField(
-        label="API key",
+        label=gettext_lazy("API key"),
         required=False,
         strip=True,
         max_length=512,
@@ -40,17 +42,22 @@ class ConnectionForm(forms.ModelForm):
     class Meta:
         model = Connection
         fields = ["label", "server"]
-        widgets = {"label": forms.TextInput(attrs={"placeholder": "e.g. Main shop", "autocomplete": "off"})}
+        labels = {"label": gettext_lazy("Name")}
+        widgets = {
+            "label": forms.TextInput(
+                attrs={"placeholder": gettext_lazy("e.g. Main shop"), "autocomplete": "off"}
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields[
-                "api_key"
-            ].help_text = f"Leave blank to keep the current key ({self.instance.masked_key})."
+            self.fields["api_key"].help_text = _("Leave blank to keep the current key (%(key)s).") % {
+                "key": self.instance.masked_key
+            }
         else:
             self.fields["api_key"].required = True
-            self.fields["api_key"].help_text = "From your account page on the server: API → your key."
+            self.fields["api_key"].help_text = _("From your account page on the server: API → your key.")
 
     def clean(self):
         cleaned = super().clean()
@@ -72,7 +79,9 @@ class ConnectionForm(forms.ModelForm):
             # A key that failed is not kept: neither is its session (and its socket).
             discard_session(api.client)
             if isinstance(error, Unauthorized):
-                self.add_error("api_key", f"The server rejected this API key: {error.message}")
+                self.add_error(
+                    "api_key", _("The server rejected this API key: %(said)s") % {"said": error.message}
+                )
             else:
                 self.add_error(
                     None, _("The key could not be checked. %(why)s") % {"why": describe(error).summary}
@@ -88,37 +97,68 @@ class ConnectionForm(forms.ModelForm):
 
 
 def _subscribers(count):
-    return ngettext("%(count)s subscriber", "%(count)s subscribers", count) % {"count": f"{count:,}"}
+    shown = number_format(count, force_grouping=True)
+    return ngettext("%(count)s subscriber", "%(count)s subscribers", count) % {"count": shown}
 
 
 def _segment_label(segment):
     return f"{segment.name} · {_subscribers(segment.total_subscribers)}"
 
 
-TTL_LABELS = {
-    0: "Now or never (drop it if it cannot be delivered at once)",
-    900: "15 minutes",
-    1800: "30 minutes",
-    3600: "1 hour",
-    10800: "3 hours",
-    21600: "6 hours",
-    43200: "12 hours",
-    86400: "1 day",
-    259200: "3 days",
-    432000: "5 days",
-    604800: "1 week",
-    1209600: "2 weeks",
-    2419200: "Up to 4 weeks (the longest)",
+# A duration in its largest whole unit, in the reader's language and plural form.
+DURATION_UNITS = (
+    (604800, ngettext_lazy("%(count)s week", "%(count)s weeks", "count")),
+    (86400, WAIT_LABELS["days"]),
+    (3600, WAIT_LABELS["hours"]),
+    (60, WAIT_LABELS["minutes"]),
+    (1, ngettext_lazy("%(count)s second", "%(count)s seconds", "count")),
+)
+# The two ends of the server's TTL choices say what they mean, not only how long.
+TTL_ENDS = {
+    0: gettext_lazy("Now or never (drop it if it cannot be delivered at once)"),
+    2419200: gettext_lazy("Up to 4 weeks (the longest)"),
+}
+WAIT_UNITS = {
+    "minutes": pgettext_lazy("wait time unit", "minutes"),
+    "hours": pgettext_lazy("wait time unit", "hours"),
+    "days": pgettext_lazy("wait time unit", "days"),
+}
+URGENCY_LABELS = {
+    "low": pgettext_lazy("urgency", "Low"),
+    "normal": pgettext_lazy("urgency", "Normal"),
+    "high": pgettext_lazy("urgency", "High"),
 }
 # The server clamps wait times to 1..90 days, whatever the unit (API_CONTRACT.md).
 WAIT_LIMITS = {"minutes": 90 * 24 * 60, "hours": 90 * 24, "days": 90}
+WAIT_LIMIT_MESSAGES = {
+    "minutes": gettext_lazy("At most %(limit)s minutes (90 days)."),
+    "hours": gettext_lazy("At most %(limit)s hours (90 days)."),
+    "days": gettext_lazy("At most 90 days."),
+}
 BUTTONS = (1, 2)
 
 
+def duration(seconds):
+    """``seconds`` as "3 hours", "1 week": the largest unit it is a whole number of."""
+    size, words = next((size, words) for size, words in DURATION_UNITS if seconds % size == 0)
+    return words % {"count": seconds // size}
+
+
+def ttl_label(seconds):
+    """A TTL choice as a person reads it (the detail page shows any value the server holds)."""
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        return seconds
+    return TTL_ENDS.get(seconds) or duration(seconds)
+
+
+# Lazy: each label is read in the language of the request that draws it.
+TTL_LABELS = {ttl: lazy(ttl_label, str)(ttl) for ttl in TTL_CHOICES}
+
+
 def wait_limit_message(unit):
-    if unit == "days":
-        return _("At most 90 days.")
-    return _("At most %(limit)s %(unit)s (90 days).") % {"limit": f"{WAIT_LIMITS[unit]:,}", "unit": unit}
+    return WAIT_LIMIT_MESSAGES[unit] % {"limit": number_format(WAIT_LIMITS[unit], force_grouping=True)}
 
 
 class WebUrlField(forms.URLField):
@@ -223,7 +263,9 @@ class FlowForm(forms.Form):
             )
         },
     )
-    name = forms.CharField(max_length=256, help_text="Only you see this.")
+    name = forms.CharField(
+        label=gettext_lazy("Name"), max_length=256, help_text=gettext_lazy("Only you see this.")
+    )
     segment = forms.ChoiceField(
         label=gettext_lazy("Send to"),
         initial="all",
@@ -235,36 +277,45 @@ class FlowForm(forms.Form):
             )
         },
     )
-    is_enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
-    title = forms.CharField(max_length=64)
-    description = forms.CharField(max_length=128, widget=forms.Textarea(attrs={"rows": 3}))
-    url = url_field("Link", help_text="Where a click takes the subscriber.")
+    is_enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=True)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=64)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), max_length=128, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    url = url_field(gettext_lazy("Link"), help_text=gettext_lazy("Where a click takes the subscriber."))
     image = forms.FileField(
+        label=gettext_lazy("Image"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
-    image_remove = forms.BooleanField(label="Remove the current image", required=False)
+    image_remove = forms.BooleanField(label=gettext_lazy("Remove the current image"), required=False)
     image_token = forms.CharField(required=False, widget=forms.HiddenInput)
-    button_title_1 = forms.CharField(label="Button 1 text", max_length=16, required=False)
-    button_url_1 = url_field("Button 1 link")
-    button_title_2 = forms.CharField(label="Button 2 text", max_length=16, required=False)
-    button_url_2 = url_field("Button 2 link")
-    wait_time = forms.IntegerField(label="Send after", min_value=1, initial=1)
+    button_title_1 = forms.CharField(label=gettext_lazy("Button 1 text"), max_length=16, required=False)
+    button_url_1 = url_field(gettext_lazy("Button 1 link"))
+    button_title_2 = forms.CharField(label=gettext_lazy("Button 2 text"), max_length=16, required=False)
+    button_url_2 = url_field(gettext_lazy("Button 2 link"))
+    wait_time = forms.IntegerField(label=gettext_lazy("Send after"), min_value=1, initial=1)
     wait_time_type = forms.ChoiceField(
-        label="Unit", choices=[(unit, unit) for unit in WAIT_TIME_TYPES], initial="days"
+        label=gettext_lazy("Unit"),
+        choices=[(unit, WAIT_UNITS[unit]) for unit in WAIT_TIME_TYPES],
+        initial="days",
     )
     ttl = forms.TypedChoiceField(
-        label="Keep trying to deliver for",
+        label=gettext_lazy("Keep trying to deliver for"),
         coerce=int,
-        choices=[(ttl, TTL_LABELS[ttl]) for ttl in TTL_CHOICES],
+        choices=list(TTL_LABELS.items()),
         initial=2419200,
     )
-    urgency = forms.ChoiceField(choices=[(u, u.capitalize()) for u in URGENCIES], initial="normal")
-    is_silent = forms.BooleanField(label="Silent (no sound or vibration)", required=False)
-    is_auto_hide = forms.BooleanField(label="Hide automatically after a few seconds", required=False)
-    utm_source = forms.CharField(label="UTM source", max_length=128, required=False)
-    utm_medium = forms.CharField(label="UTM medium", max_length=128, required=False)
-    utm_campaign = forms.CharField(label="UTM campaign", max_length=128, required=False)
+    urgency = forms.ChoiceField(
+        label=gettext_lazy("Urgency"), choices=[(u, URGENCY_LABELS[u]) for u in URGENCIES], initial="normal"
+    )
+    is_silent = forms.BooleanField(label=gettext_lazy("Silent (no sound or vibration)"), required=False)
+    is_auto_hide = forms.BooleanField(
+        label=gettext_lazy("Hide automatically after a few seconds"), required=False
+    )
+    utm_source = forms.CharField(label=gettext_lazy("UTM source"), max_length=128, required=False)
+    utm_medium = forms.CharField(label=gettext_lazy("UTM medium"), max_length=128, required=False)
+    utm_campaign = forms.CharField(label=gettext_lazy("UTM campaign"), max_length=128, required=False)
     # Bookkeeping: the create form's one-time token, the edit form's view of the flow.
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
     fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -282,9 +333,9 @@ class FlowForm(forms.Form):
             for site in directory.websites
         ]
         self.fields["segment"].choices = self.segment_choices(self.chosen_website())
-        self.fields[
-            "image"
-        ].help_text = f"JPEG, PNG, GIF or WebP, up to {filesizeformat(settings.IMAGE_MAX_BYTES)}."
+        self.fields["image"].help_text = _("JPEG, PNG, GIF or WebP, up to %(size)s.") % {
+            "size": filesizeformat(settings.IMAGE_MAX_BYTES)
+        }
         # app.js checks the size before the upload starts; read_image checks it again.
         self.fields["image"].widget.attrs["data-max-bytes"] = settings.IMAGE_MAX_BYTES
         if not editing:
@@ -296,7 +347,7 @@ class FlowForm(forms.Form):
     @classmethod
     def label_of(cls, name):
         """A field's label by its API name (for the comparison page and substitution notes)."""
-        return cls.base_fields[name].label or name.replace("_", " ").capitalize()
+        return str(cls.base_fields[name].label or name.replace("_", " ").capitalize())
 
     @staticmethod
     def initial_for(flow):
@@ -334,9 +385,9 @@ class FlowForm(forms.Form):
         for n in BUTTONS:
             title, url = cleaned.get(f"button_title_{n}"), cleaned.get(f"button_url_{n}")
             if url and not title:
-                self.add_error(f"button_title_{n}", "A button with a link needs a text.")
+                self.add_error(f"button_title_{n}", _("A button with a link needs a text."))
             if title and not url and f"button_url_{n}" not in self.errors:
-                self.add_error(f"button_url_{n}", "A button with a text needs a link.")
+                self.add_error(f"button_url_{n}", _("A button with a text needs a link."))
         return cleaned
 
     def values(self):

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from flows_app.api import ApiError, ImageUpload
@@ -31,8 +33,8 @@ def read_image(uploaded):
     """An ImageUpload for a Django UploadedFile, or ValidationError saying what is wrong with it."""
     if uploaded.size > settings.IMAGE_MAX_BYTES:
         raise ValidationError(
-            f"The image is {filesizeformat(uploaded.size)}; the limit is "
-            f"{filesizeformat(settings.IMAGE_MAX_BYTES)}."
+            _("The image is %(size)s; the limit is %(max)s.")
+            % {"size": filesizeformat(uploaded.size), "max": filesizeformat(settings.IMAGE_MAX_BYTES)}
         )
     content = uploaded.read()
     kind = _check(content)
@@ -49,7 +51,7 @@ def copy_image(api, flow):
         name = PurePath(urlsplit(flow.image_url).path).name
         return read_image(SimpleUploadedFile(name, content)), ""
     except ApiError as error:
-        return None, error.message
+        return None, str(error.message)
     except ValidationError as error:
         return None, " ".join(error.messages)
 
@@ -66,19 +68,23 @@ def _check(content):
                     raise ValidationError(_unsupported())
                 if width * height > settings.IMAGE_MAX_PIXELS:
                     raise ValidationError(
-                        f"The image is {width} x {height} pixels; the limit is "
-                        f"{settings.IMAGE_MAX_PIXELS:,} pixels in all."
+                        _("The image is %(width)s x %(height)s pixels; the limit is %(max)s pixels in all.")
+                        % {
+                            "width": width,
+                            "height": height,
+                            "max": number_format(settings.IMAGE_MAX_PIXELS, force_grouping=True),
+                        }
                     )
                 # Decoding every pixel is what finds a truncated or corrupt file.
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError("The image unpacks to far too many pixels to be a real picture.") from None
+        raise ValidationError(_("The image unpacks to far too many pixels to be a real picture.")) from None
     except Image.UnidentifiedImageError:
         raise ValidationError(_unsupported()) from None
     except (OSError, SyntaxError, ValueError):
-        raise ValidationError("The image file is damaged or incomplete; export it again.") from None
+        raise ValidationError(_("The image file is damaged or incomplete; export it again.")) from None
     return kind
 
 
 def _unsupported():
-    return "This file is not a JPEG, PNG, GIF or WebP image."
+    return _("This file is not a JPEG, PNG, GIF or WebP image.")

@@ -5,6 +5,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import reswap
@@ -13,6 +14,7 @@ from flows_app.access import NotAllowed
 from flows_app.api import ApiError
 from flows_app.crypto import DecryptionError
 from flows_app.failures import describe
+from flows_app.models import Preferences
 from flows_app.toasts import add_toast
 from teams.models import Role
 
@@ -47,6 +49,24 @@ class RequestSizeLimitMiddleware:
             )
             response["Content-Length"] = len(response.content)
             return response
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Speaks a signed-in user's chosen language (Preferences.language, chosen in the account
+    menu) on every page, whatever the browser asks for; without a choice LocaleMiddleware's pick
+    (Accept-Language, or the language cookie) stands. The preferences are read once a request and
+    kept for the page (its theme), so this costs no query of its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            chosen = Preferences.of(request).language
+            if chosen and chosen != request.LANGUAGE_CODE:
+                translation.activate(chosen)
+                request.LANGUAGE_CODE = chosen
         return self.get_response(request)
 
 

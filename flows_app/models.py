@@ -15,7 +15,7 @@ def server_choices():
         (url, url.removeprefix("https://").removeprefix("http://")) for url in settings.FLOWS_API_SERVERS
     ]
     if settings.SANDBOX_ENABLED:
-        choices.append((SANDBOX, "Sandbox (local demo API)"))
+        choices.append((SANDBOX, _("Sandbox (local demo API)")))
     return choices
 
 
@@ -106,7 +106,7 @@ class Connection(models.Model):
 
 
 class Preferences(models.Model):
-    """What a user chose once and expects everywhere: rows per page, the colour theme."""
+    """What a user chose once and expects everywhere: rows per page, the colour theme, the language."""
 
     THEMES = [("system", _("Same as the system")), ("light", _("Light")), ("dark", _("Dark"))]
 
@@ -115,6 +115,8 @@ class Preferences(models.Model):
     )
     results_per_page = models.PositiveSmallIntegerField(default=25)
     theme = models.CharField(max_length=6, choices=THEMES, default="system")
+    # Empty: the browser's language (Accept-Language) until the user picks one in the account menu.
+    language = models.CharField(max_length=16, choices=settings.LANGUAGES, blank=True, default="")
 
     class Meta:
         verbose_name_plural = "preferences"

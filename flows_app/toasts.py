@@ -2,6 +2,8 @@
 
 import json
 
+from django.utils.translation import gettext as _
+
 EVENT = "toasts"
 
 
@@ -11,7 +13,7 @@ def add_toast(response, level, message, link=None, link_label=None):
     events = json.loads(header) if header else {}
     toast = {"level": level, "message": str(message)}
     if link:
-        toast.update(link=str(link), link_label=str(link_label or "Open"))
+        toast.update(link=str(link), link_label=str(link_label or _("Open")))
     events.setdefault(EVENT, {"items": []})["items"].append(toast)
     response["HX-Trigger"] = json.dumps(events)
     return response

@@ -34,4 +34,5 @@ urlpatterns = [
     path("connections/<int:connection_id>/websites/", overview.websites, name="websites"),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
     path("preferences/theme/", preferences.theme, name="theme"),
+    path("preferences/language/", preferences.language, name="language"),
 ]

@@ -17,6 +17,8 @@ import orjson
 import requests
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -33,6 +35,9 @@ from flows_app.api.errors import (
     Unavailable,
     Unexpected,
     Unreachable,
+    http_problem,
+    image_unreadable,
+    no_answer_within,
 )
 from flows_app.api.records import (
     ApiUser,
@@ -344,12 +349,12 @@ class FlowsClient:
                 stream=True,
             )
         except requests.RequestException:
-            raise Unavailable("The image could not be read: the connection failed.") from None
+            raise Unavailable(_("The image could not be read: the connection failed.")) from None
         finally:
             _headers_due.at = None
         with response:
             if response.status_code != 200:
-                raise Unavailable(f"The image could not be read (HTTP {response.status_code}).")
+                raise Unavailable(image_unreadable(response.status_code))
             try:
                 return self._read_body("GET", url, response, ends_at, max_bytes)
             except Unexpected:
@@ -456,7 +461,7 @@ class FlowsClient:
                 return read(body)
             except (Malformed, KeyError, TypeError, ValueError) as exc:
                 logger.warning("flows API %s %s: unexpected shape: %s", method, path, exc)
-                raise Unexpected("Its answer did not have the shape Pushdeck expects.", 200) from None
+                raise Unexpected(_("Its answer did not have the shape Pushdeck expects."), 200) from None
         except ApiError as error:
             error.write = method in WRITES
             raise
@@ -524,18 +529,21 @@ class FlowsClient:
             )
         except requests.ConnectTimeout:
             raise Unreachable(
-                f"The server did not accept a connection within {CONNECT_TIMEOUT:g} s."
+                format_lazy(
+                    _("The server did not accept a connection within {seconds} s."),
+                    seconds=f"{CONNECT_TIMEOUT:g}",
+                )
             ) from None
         except requests.Timeout:
             raise TimedOut(TIMED_OUT) from None
         except requests.RequestException as exc:
             logger.warning("flows API %s %s failed: %s", method, url, type(exc).__name__)
             if _never_connected(exc):
-                raise Unreachable("The connection to the server could not be opened.") from None
+                raise Unreachable(_("The connection to the server could not be opened.")) from None
             if time.monotonic() >= ends_at:
                 # The watchdog shut a socket whose answer's head was still arriving.
                 raise TimedOut(TIMED_OUT) from None
-            raise Unavailable("The connection to the server broke before it answered.") from None
+            raise Unavailable(_("The connection to the server broke before it answered.")) from None
         finally:
             _headers_due.at = None
         with response:
@@ -564,8 +572,10 @@ class FlowsClient:
                 size += len(piece)
                 if size > max_bytes:
                     raise Unexpected(
-                        f"It sent more than {max_bytes // (1024 * 1024)} MB, far more than any answer "
-                        "of the API.",
+                        format_lazy(
+                            _("It sent more than {size} MB, far more than any answer of the API."),
+                            size=max_bytes // (1024 * 1024),
+                        ),
                         response.status_code,
                     )
                 received.append(piece)
@@ -575,7 +585,7 @@ class FlowsClient:
             if time.monotonic() >= ends_at:
                 raise TimedOut(TIMED_OUT) from None
             logger.warning("flows API %s %s broke off: %s", method, url, type(exc).__name__)
-            raise Unavailable("The connection to the server broke while it was answering.") from None
+            raise Unavailable(_("The connection to the server broke while it was answering.")) from None
 
     @staticmethod
     def _retry_wait(answer, attempt):
@@ -604,9 +614,9 @@ class FlowsClient:
                 # Image errors come back as HTTP 200 with this other body (API_CONTRACT.md).
                 said = _error_message(body, "")
                 raise Rejected(said or "The server refused the image.", status, said)
-            raise Unexpected("Its answer could not be read as the API's JSON.", status)
+            raise Unexpected(_("Its answer could not be read as the API's JSON."), status)
         said = _error_message(body, "")
-        message = said or f"The server answered HTTP {status}."
+        message = said or format_lazy(_("The server answered HTTP {status}."), status=status)
         if status == 401:
             # A write's validation errors and plan limits come back as 401 too (API_CONTRACT.md).
             if method == "POST" and message != NO_ACCESS:
@@ -618,18 +628,19 @@ class FlowsClient:
             retry_after = _header_int(answer, "X-RateLimit-Reset") or RATE_WINDOW
             raise RateLimited(message, retry_after=retry_after, server_said=said)
         if status >= 500 or 300 <= status < 400:
-            raise Unavailable(f"The flows server had a problem (HTTP {status}).", status)
+            raise Unavailable(http_problem(status), status)
         if 400 <= status < 500:
             raise Rejected(message, status, said)
-        raise Unexpected(f"It answered HTTP {status}, which the API never sends.", status)
+        raise Unexpected(
+            format_lazy(_("It answered HTTP {status}, which the API never sends."), status=status), status
+        )
 
 
-TIMED_OUT = "The server did not answer in time."
+TIMED_OUT = _("The server did not answer in time.")
 
 
 def _no_answer_within(started):
-    """What a user who waited this long is told: the time they really waited, not one attempt's."""
-    return f"The server did not answer within {max(1, round(time.monotonic() - started))} s."
+    return no_answer_within(max(1, round(time.monotonic() - started)))
 
 
 def _never_connected(exc):

@@ -1,4 +1,11 @@
-"""Typed failures of the flows API, built from its answers (see API_CONTRACT.md, "Errors")."""
+"""Typed failures of the flows API, built from its answers (see API_CONTRACT.md, "Errors").
+
+Pushdeck's own messages are lazy: a call may fail in a background thread, and the message is
+read in the language of the page that shows it.
+"""
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiError(Exception):
@@ -50,6 +57,19 @@ class Unreachable(Unavailable):
 class Unexpected(Unavailable):
     """The server answered, but not with what the contract says: not JSON, the wrong shape, or far
     more than any real answer. A write answered so was most probably made."""
+
+
+def no_answer_within(seconds):
+    """What a user who waited this long is told: the time they really waited, not one attempt's."""
+    return format_lazy(_("The server did not answer within {seconds} s."), seconds=seconds)
+
+
+def http_problem(status):
+    return format_lazy(_("The flows server had a problem (HTTP {status})."), status=status)
+
+
+def image_unreadable(status):
+    return format_lazy(_("The image could not be read (HTTP {status})."), status=status)
 
 
 class Malformed(ValueError):

@@ -5,6 +5,7 @@ import math
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from flows_app.api.errors import Malformed
 
@@ -13,6 +14,12 @@ RESULTS_PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
 WAIT_TIME_TYPES = ("minutes", "hours", "days")
 URGENCIES = ("low", "normal", "high")
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")
+# "3 days": a wait (and any duration) in its unit, in the reader's language and plural form.
+WAIT_LABELS = {
+    "minutes": ngettext_lazy("%(count)s minute", "%(count)s minutes", "count"),
+    "hours": ngettext_lazy("%(count)s hour", "%(count)s hours", "count"),
+    "days": ngettext_lazy("%(count)s day", "%(count)s days", "count"),
+}
 
 
 def as_bool(value):
@@ -168,8 +175,9 @@ class Flow(NamedTuple):
 
     @property
     def wait_label(self):
-        unit = self.wait_time_type.removesuffix("s")
-        return f"{self.wait_time} {unit}{'' if self.wait_time == 1 else 's'}"
+        words = WAIT_LABELS.get(self.wait_time_type)
+        # A unit the server added since is shown as it sends it.
+        return words % {"count": self.wait_time} if words else f"{self.wait_time} {self.wait_time_type}"
 
 
 def click_rate(clicked, displayed):

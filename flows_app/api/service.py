@@ -15,7 +15,7 @@ from django.core.cache import cache
 
 from flows_app.after_response import after_response
 from flows_app.api.client import FlowsClient
-from flows_app.api.errors import ApiError, NotFound, TimedOut
+from flows_app.api.errors import ApiError, NotFound, TimedOut, no_answer_within
 from flows_app.api.records import Directory
 
 # Websites, segments and the key's owner change rarely: naming things costs a call every ten
@@ -63,7 +63,7 @@ class FlowsService:
         try:
             return future.result(timeout=self.client.time_left() + WAIT_GRACE)
         except FutureTimeout:
-            raise TimedOut(f"The server did not answer within {self.client.deadline:g} s.") from None
+            raise TimedOut(no_answer_within(f"{self.client.deadline:g}")) from None
 
     @property
     def calls(self):

@@ -3,10 +3,11 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.templatetags.static import static
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
-from flows_app.forms import TTL_LABELS, FlowForm
+from flows_app.forms import URGENCY_LABELS, FlowForm, ttl_label
 from flows_app.models import Connection, Preferences
 
 register = template.Library()
@@ -33,11 +34,19 @@ def user_preferences(context):
 
 @register.filter
 def num(value):
-    """A whole number grouped as the language writes it (12,345 in English), for the tables."""
+    """A whole number grouped in thousands as the active language writes it (its format module)."""
     try:
         return number_format(int(value), force_grouping=True)
     except (TypeError, ValueError):
         return value
+
+
+def grouped_numbers():
+    """``num`` for a whole table: the language's grouping is looked up once, not once a cell."""
+    separator, grouping = get_format("THOUSAND_SEPARATOR"), get_format("NUMBER_GROUPING")
+    if grouping == 3:
+        return lambda value: f"{value:,}".replace(",", separator)
+    return num
 
 
 @register.filter
@@ -59,9 +68,13 @@ def width_class(part, whole):
     return f"w-{step or 1}"
 
 
+register.filter("ttl_label", ttl_label)
+
+
 @register.filter
-def ttl_label(seconds):
-    return TTL_LABELS.get(seconds, f"{seconds} seconds")
+def urgency_label(urgency):
+    """The urgency in the reader's words; a value the server added since is shown as it is."""
+    return URGENCY_LABELS.get(urgency, urgency)
 
 
 @register.filter
@@ -141,7 +154,7 @@ def icon(name, extra=""):
 def shown(value):
     """A form value as a person reads it: Yes/No for booleans, a dash for nothing."""
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if value in ("", None):
         return DASH
     return value

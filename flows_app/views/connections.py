@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from flows_app.access import ADMIN, get_connection, get_own_connection
@@ -63,7 +64,9 @@ def _save(request, form, kind, before=None):
         record(request.user, connection, kind, before=before, after=after)
         if not Connection.objects.filter(owner=connection.owner, is_default=True).exists():
             connection.make_default()
-        messages.success(request, f"Connection “{connection.label}” saved; its key works.")
+        messages.success(
+            request, _("Connection “%(name)s” saved; its key works.") % {"name": connection.label}
+        )
         return redirect("flows:list", connection.pk)
     status = 400 if form.is_bound else 200
     return render(request, "connections/form.html", {"form": form}, status=status)
@@ -83,7 +86,9 @@ def connection_delete(request, connection_id):
     if connection.is_default and successor:
         successor.make_default()
     messages.success(
-        request, f"Connection “{connection.label}” deleted. Its flows are untouched on the server."
+        request,
+        _("Connection “%(name)s” deleted. Its flows are untouched on the server.")
+        % {"name": connection.label},
     )
     return redirect("connections")
 
@@ -93,5 +98,5 @@ def connection_delete(request, connection_id):
 def connection_default(request, connection_id):
     connection = get_own_connection(request, connection_id)
     connection.make_default()
-    messages.success(request, f"“{connection.label}” is now your default connection.")
+    messages.success(request, _("“%(name)s” is now your default connection.") % {"name": connection.label})
     return redirect("connections")

@@ -155,7 +155,7 @@ def flow_toggle(request, connection_id, flow_id):
         known = api.get_flow(flow_id) if request.access.limited else None
         # The wanted state, not a flip: a double click cannot turn it back.
         # A 1 or a 0 cannot be substituted: no read back when the answer is the id alone.
-        _, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"}, read_back=False)
+        _id, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"}, read_back=False)
         _record_toggle(request, flow_id, flow or known, wanted == "1")
         if request.htmx:
             # One call: the switch is all that changes in the row, and the answer confirms it.
@@ -170,7 +170,8 @@ def flow_toggle(request, connection_id, flow_id):
         if not request.htmx:
             raise
         return _row_failed(request, flow_id, error)
-    messages.success(request, f"“{flow.name}” is now {'enabled' if flow.is_enabled else 'paused'}.")
+    done = _("“%(name)s” is now enabled.") if flow.is_enabled else _("“%(name)s” is now paused.")
+    messages.success(request, done % {"name": flow.name})
     return redirect("flows:list", connection.pk)
 
 
@@ -232,17 +233,19 @@ def flow_new(request, connection_id):
     after = {**kept, "image": image_change(form.upload, False, False)}
     kind = Kind.FLOW_DUPLICATE if duplicate else Kind.FLOW_CREATE
     record(request.user, connection, kind, flow_id=flow_id, after=after)
-    _report_write(request, api, form.values(), flow, f"Flow “{form.cleaned_data['name']}” created.")
+    _report_write(
+        request, api, form.values(), flow, _("Flow “%(name)s” created.") % {"name": form.cleaned_data["name"]}
+    )
     return redirect("flows:detail", connection.pk, flow_id)
 
 
 def _unclaimed(request, connection, form, tokens, token):
     if tokens.issued(token):
-        messages.info(request, "This form was already sent and its flow is being created.")
+        messages.info(request, _("This form was already sent and its flow is being created."))
         return redirect("flows:list", connection.pk)
     form.data = form.data.copy()
     form.data["form_token"] = tokens.issue()
-    form.add_error(None, "This form was open for too long. Check it and save again.")
+    form.add_error(None, _("This form was open for too long. Check it and save again."))
     return _form_page(request, connection, form, status=400)
 
 
@@ -253,7 +256,7 @@ def flow_duplicate(request, connection_id, flow_id):
     flow = api.get_flow(flow_id)
     initial = {
         **flow_values(flow),
-        "name": f"Copy of {flow.name}"[:256],
+        "name": (_("Copy of %(name)s") % {"name": flow.name})[:256],
         "form_token": CreateTokens(request.user).issue(),
     }
     form = FlowForm(user=request.user, directory=api.directory(), initial=initial)
@@ -309,13 +312,13 @@ def _check_and_write(request, connection, api, flow_id, form):
         return _conflict(request, connection, form, current)
     changes = form.changes(current)
     if not changes and form.upload is None and not (form.remove_image and current.image_url):
-        messages.info(request, "Nothing changed, so nothing was sent.")
+        messages.info(request, _("Nothing changed, so nothing was sent."))
         return redirect("flows:detail", connection.pk, flow_id)
     try:
         # Call 2: only the fields that differ from the server's version. Its answer is what the
         # detail page after the redirect shows (from the cache). A server that answers with the id
         # alone is read back only when what was sent could have been substituted.
-        _, saved = api.update_flow(
+        _id, saved = api.update_flow(
             flow_id, changes, form.upload, form.remove_image, read_back=bool(SUBSTITUTABLE & changes.keys())
         )
     except ApiError as error:
@@ -324,7 +327,9 @@ def _check_and_write(request, connection, api, flow_id, form):
     image = image_change(form.upload, form.remove_image, bool(current.image_url))
     after = {**before, **changes, **({"image": image} if image else {})}
     record(request.user, connection, Kind.FLOW_EDIT, flow_id=int(flow_id), before=before, after=after)
-    _report_write(request, api, changes, saved, f"Flow “{form.cleaned_data['name']}” saved.")
+    _report_write(
+        request, api, changes, saved, _("Flow “%(name)s” saved.") % {"name": form.cleaned_data["name"]}
+    )
     return redirect("flows:detail", connection.pk, flow_id)
 
 
@@ -412,6 +417,6 @@ def flow_delete(request, connection_id, flow_id):
     record(request.user, connection, Kind.FLOW_DELETE, flow_id=flow.id, before=flow_values(flow))
     if request.htmx:
         # An empty answer swaps the row away; the toast says what happened.
-        return add_toast(HttpResponse(), "success", "Flow deleted.")
-    messages.success(request, "Flow deleted.")
+        return add_toast(HttpResponse(), "success", _("Flow deleted."))
+    messages.success(request, _("Flow deleted."))
     return redirect("flows:list", connection.pk)

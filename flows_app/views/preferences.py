@@ -1,10 +1,19 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import activate
 from django.views.decorators.http import require_POST
 
 from flows_app.models import Preferences
+
+
+def _back(request):
+    """The page the choice was made on, when it is one of this site's."""
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+    return redirect(back if safe else "home")
 
 
 @login_required
@@ -18,6 +27,26 @@ def theme(request):
     if request.htmx:
         # app.js has already switched the page; nothing to swap.
         return HttpResponse(status=204)
-    back = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
-    return redirect(back if safe else "home")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def language(request):
+    """The account menu's language: kept per user (UserLanguageMiddleware applies it on every
+    request), and in the language cookie, so that the login page after signing out speaks it too."""
+    chosen = request.POST.get("language")
+    if chosen not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest("language must be one of " + ", ".join(dict(settings.LANGUAGES)) + ".")
+    Preferences.of(request).remember(language=chosen)
+    activate(chosen)
+    response = _back(request)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        chosen,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

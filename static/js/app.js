@@ -1,5 +1,6 @@
 // Pushdeck's behaviour in the browser: toasts, dialogs, menus, the live preview, small niceties.
-// Loaded with defer; no inline script anywhere (CSP script-src 'self').
+// Loaded with defer; no inline script anywhere (CSP script-src 'self'). Its texts come from
+// Django's JavaScript catalog (/jsi18n/, loaded just before it): gettext, ngettext, interpolate.
 (function () {
   "use strict";
 
@@ -29,7 +30,7 @@
     if (item.link) {
       const link = toast.querySelector("[data-toast-link]");
       link.href = item.link;
-      link.textContent = item.link_label || "Open";
+      link.textContent = item.link_label || gettext("Open");
       link.hidden = false;
     }
     document.getElementById("toasts").append(toast);
@@ -59,12 +60,13 @@
   document.body.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
     if (!xhr.getResponseHeader("HX-Trigger") && !xhr.getResponseHeader("HX-Retarget")) {
-      showToast({ level: "error", message: "Something went wrong (HTTP " + xhr.status + "). Try again." });
+      const message = gettext("Something went wrong (HTTP %(status)s). Try again.");
+      showToast({ level: "error", message: interpolate(message, { status: xhr.status }, true) });
     }
   });
 
   document.body.addEventListener("htmx:sendError", function () {
-    showToast({ level: "error", message: "Pushdeck could not be reached. Check your network and try again." });
+    showToast({ level: "error", message: gettext("Pushdeck could not be reached. Check your network and try again.") });
   });
 
   // Busy while waiting for the server: the control that was used says so (aria-busy, styled in
@@ -165,7 +167,8 @@
     document.querySelectorAll("[data-age]").forEach(function (el) {
       const age = Number(el.getAttribute("data-age")) + 1;
       el.setAttribute("data-age", age);
-      el.textContent = age < 120 ? age + " s" : Math.round(age / 60) + " min";
+      el.textContent = age < 120 ? interpolate(gettext("%(seconds)s s"), { seconds: age }, true)
+        : interpolate(gettext("%(minutes)s min"), { minutes: Math.round(age / 60) }, true);
     });
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       const left = Math.max(0, Number(el.getAttribute("data-countdown")) - 1);
@@ -200,7 +203,7 @@
     const all = match && match.checked;
     const count = form.querySelector("[data-bulk-count]");
     count.textContent = all ? form.getAttribute("data-label-all")
-      : chosen ? form.getAttribute("data-label-selected").replace("%(count)s", chosen)
+      : chosen ? interpolate(ngettext("%(count)s selected", "%(count)s selected", chosen), { count: chosen }, true)
       : form.getAttribute("data-label-none");
     form.classList.add("is-scripted");
     form.classList.toggle("has-selection", chosen > 0);
@@ -250,9 +253,9 @@
 
     function render() {
       if (!preview) return;
-      preview.querySelector("[data-preview-title]").textContent = text("title", "Notification title");
+      preview.querySelector("[data-preview-title]").textContent = text("title", gettext("Notification title"));
       preview.querySelector("[data-preview-description]").textContent =
-        text("description", "The message your subscribers will read.");
+        text("description", gettext("The message your subscribers will read."));
       const host = hostOf(text("url", "")) || "your-website.com";
       preview.querySelector("[data-preview-host]").textContent = host;
       preview.querySelector("[data-preview-icon]").textContent = host.charAt(0).toUpperCase();
@@ -303,10 +306,6 @@
       };
     }
 
-    function fill(template, values) {
-      return template.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
-    }
-
     // A live "n / max" under every limited text field. The browser's maxlength would cut a pasted
     // text silently, so the limit is checked here instead and an overlong text says so.
     form.querySelectorAll("input[maxlength]:not([type=url]), textarea[maxlength]").forEach(function (input) {
@@ -320,7 +319,8 @@
         const length = input.value.length;
         counter.textContent = length + " / " + max;
         counter.classList.toggle("is-near", length > max * 0.9);
-        say(length > max ? fill(form.getAttribute("data-too-long"), { length: length, over: length - max, max: max }) : "");
+        const tooLong = gettext("%(length)s characters, %(over)s over the limit of %(max)s: shorten it to save.");
+        say(length > max ? interpolate(tooLong, { length: length, over: length - max, max: max }, true) : "");
       };
       const label = form.querySelector('label[for="' + input.id + '"]');
       if (label) label.append(counter); else input.insertAdjacentElement("afterend", counter);
@@ -335,9 +335,14 @@
       const megabytes = function (bytes) { return (bytes / 1048576).toFixed(1) + " MB"; };
       picker.addEventListener("change", function () {
         const file = picker.files && picker.files[0];
-        if (file && types.indexOf(file.type) < 0) say(form.getAttribute("data-image-wrong-type"));
-        else if (file && file.size > maxBytes) say(fill(form.getAttribute("data-image-too-big"), { size: megabytes(file.size), max: megabytes(maxBytes) }));
-        else say("");
+        if (file && types.indexOf(file.type) < 0) {
+          say(gettext("This file is not a JPEG, PNG, GIF or WebP image. Choose another file."));
+        } else if (file && file.size > maxBytes) {
+          const tooBig = gettext("This image is %(size)s; the limit is %(max)s. Choose a smaller file.");
+          say(interpolate(tooBig, { size: megabytes(file.size), max: megabytes(maxBytes) }, true));
+        } else {
+          say("");
+        }
         if (picker.hasAttribute("aria-invalid")) setImage(originalImage);
       });
     }
