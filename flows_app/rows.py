@@ -141,7 +141,7 @@ def _audience(directory, flow):
     if flow.segment == "all":
         return website
     segment = escape(directory.segment_label(flow.website_id, flow.segment))
-    return f'{website}<span class="flow-title" translate="no">{segment}</span>'
+    return f'{website}\n<span class="flow-title" translate="no">{segment}</span>'
 
 
 def render_rows(connection, flows, directory, editable=True):

@@ -6,6 +6,9 @@ from html.parser import HTMLParser
 
 # Elements whose content a user never reads as text.
 INVISIBLE = {"script", "style", "template", "head"}
+# Elements that flow inside a line of text: a word marked up in a sentence (a name kept from
+# translation in a <span translate="no">) reads as part of it, without a break either side.
+INLINE = {"span", "strong", "em", "b", "i", "code", "small", "time", "abbr", "mark", "sub", "sup"}
 
 
 class _Page(HTMLParser):
@@ -17,6 +20,8 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = {name: "" if value is None else value for name, value in attrs}
+        if tag not in INLINE:
+            self.text.append(" ")
         if tag in INVISIBLE:
             self._hidden += 1
         if tag == "form":
@@ -51,6 +56,8 @@ class _Page(HTMLParser):
             self._select["value"] = value
 
     def handle_endtag(self, tag):
+        if tag not in INLINE:
+            self.text.append(" ")
         if tag in INVISIBLE:
             self._hidden = max(0, self._hidden - 1)
         if tag == "form":
@@ -80,7 +87,7 @@ def parse(html):
 
 def visible_text(html):
     """The page's text as read on screen, whitespace collapsed."""
-    return " ".join(" ".join(parse(html).text).split())
+    return " ".join("".join(parse(html).text).split())
 
 
 def toasts(response):

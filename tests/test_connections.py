@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from flows_app.models import SANDBOX, Connection
+from tests.pages import visible_text
 
 
 def add(client, label="Shop", server=SANDBOX, api_key=""):
@@ -142,7 +143,7 @@ def test_the_connections_page_confirms_a_delete_in_a_dialog_that_posts_to_that_c
     dialog = re.search(rf'<dialog id="delete-connection-{connection.pk}".*?</dialog>', page, re.S)
     assert dialog, "no delete dialog for the connection"
     assert f'action="{reverse("connection_delete", args=[connection.pk])}"' in dialog.group(0)
-    assert f"Delete “{connection.label}”?" in dialog.group(0)
+    assert f"Delete “{connection.label}”?" in visible_text(dialog.group(0))
 
 
 def test_marking_a_default_puts_it_first_on_the_home_page(logged_in, user, connection, other_sandbox_key):

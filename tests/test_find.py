@@ -19,6 +19,7 @@ from flows_app.find import Query, find_flows, parse, select
 from sandbox.models import ApiAccount, Segment, hash_key
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
+from tests.pages import visible_text
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 CANARY = "vapid-private-CANARY-7f3a91"
@@ -142,7 +143,7 @@ def test_the_list_and_the_detail_name_websites_and_segments(logged_in, connectio
     row = re.search(rf'<tr id="flow-{flow.id}".*?</tr>', html, re.S).group(0)
     assert flow.website.name in row and segment.name in row
     assert f"#{flow.website_id}" not in row
-    detail = logged_in.get(url("detail", connection, flow.id)).content.decode()
+    detail = visible_text(logged_in.get(url("detail", connection, flow.id)).content.decode())
     assert f"{segment.name} of {flow.website.name}" in detail
     assert "UTC (the account" in detail
 
@@ -231,7 +232,7 @@ def test_a_faithful_create_is_simply_created(logged_in, connection, sandbox_key)
     segment = Segment.objects.filter(website__account__key_hash=hash_key(sandbox_key)).order_by("id").first()
     data = valid_form(form_token=form_token(logged_in, connection), segment=str(segment.id), is_enabled=None)
     response = logged_in.post(url("new", connection), data, follow=True)
-    text = response.content.decode()
+    text = visible_text(response.content.decode())
     assert "Flow “Welcome” created." in text and "did not keep" not in text
     assert f"{segment.name} of Northwind Outfitters" in text, "the detail names the audience"
 
@@ -305,8 +306,9 @@ def test_search_website_segment_and_status_filter_together(logged_in, connection
     response = logged_in.get(url("list", connection), params)
     assert shown_ids(response) == [flow.id for flow in expected] and expected.exists()
     html = response.content.decode()
+    text = visible_text(html)
     assert (
-        "Search: “GARDEN”" in html and f"Website: {site.name}" in html and f"Audience: {segment.name}" in html
+        "Search: “GARDEN”" in text and f"Website: {site.name}" in text and f"Audience: {segment.name}" in text
     )
     assert "Paused only" in html
 
