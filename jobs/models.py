@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from flows_app.untranslated import untranslated, with_names
 
 
 class WorkerBeat(models.Model):
@@ -58,15 +58,10 @@ class Noted(models.Model):
         """The message as HTML in the reader's language; what is not ours (the server's words,
         names) marked translate="no", as page translators and the i18n tests then leave it."""
         if self.params is None:
-            return format_html('<span translate="no">{}</span>', self.message)
+            return untranslated(self.message)
         if not self.message:
             return ""
-        if not self.params:
-            return gettext(self.message)
-        data = {
-            name: format_html('<span translate="no">{}</span>', value) for name, value in self.params.items()
-        }
-        return mark_safe(escape(gettext(self.message)) % data)  # noqa: S308 -- escaped, the values too
+        return with_names(gettext(self.message), **self.params)
 
 
 class BulkJob(Noted):

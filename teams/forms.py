@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from flows_app.untranslated import with_names
 from teams.models import Kind, Role
 
 
@@ -48,10 +49,14 @@ class MemberForm(AccessForm):
         user = get_user_model().objects.filter(username__iexact=username).first()
         if user is None:
             raise forms.ValidationError(
-                _("No account is called “%(name)s”. Invite them with a link instead.") % {"name": username}
+                with_names(
+                    _("No account is called “%(name)s”. Invite them with a link instead."), name=username
+                )
             )
         if self.connection.memberships.filter(user=user).exists():
-            raise forms.ValidationError(_("%(name)s is already a member.") % {"name": user.get_username()})
+            raise forms.ValidationError(
+                with_names(_("%(name)s is already a member."), name=user.get_username())
+            )
         self.user = user
         return username
 

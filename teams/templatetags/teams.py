@@ -1,8 +1,8 @@
 from django import template
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from flows_app.templatetags.pushdeck import shown
+from flows_app.untranslated import untranslated
 from teams import activity
 from teams.models import Role
 
@@ -21,12 +21,10 @@ def change_value(value, name):
     name) marked as not to be translated."""
     if isinstance(value, list):
         return ", ".join(f"#{item}" for item in value) if value else _("every website")
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
     label = activity.value_label(name, value)
     if label is not None:
         return label
-    return format_html('<span translate="no">{}</span>', shown(value))
+    return untranslated(shown(value))
 
 
 @register.filter
