@@ -21,7 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_noop
 
@@ -74,6 +74,7 @@ def start(connection, user, action, flow_ids, changes=None, names=None):
                 fingerprint=digest,
                 lease_owner=holder,
                 lease_until=_lease_until(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
             BulkItem.objects.bulk_create(
                 BulkItem(job=job, flow_id=flow_id, name=names.get(flow_id, "")[:256]) for flow_id in flow_ids
@@ -205,6 +206,15 @@ def run_slice(job_id, holder, seconds=SLICE_SECONDS):
     if not _take_lease(job_id, holder):
         return "not mine"
     job = BulkJob.objects.select_related("connection", "created_by").get(pk=job_id)
+    # The server's troubles are described by the API client in the language active when they
+    # are written: the language of the person who started the job (Pushdeck's own notes are
+    # translated for each reader, see jobs.models.Noted).
+    with translation.override(job.language):
+        return _slice(job, holder, seconds)
+
+
+def _slice(job, holder, seconds):
+    job_id = job.pk
     job.items.filter(state=Item.SENDING).update(state=Item.PENDING)
     if job.started_at is None:
         BulkJob.objects.filter(pk=job_id).update(started_at=timezone.now())
@@ -373,6 +383,7 @@ def retry(job, item_id=None):
                 finished_at=None,
                 lease_owner=holder,
                 lease_until=_lease_until(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
     except IntegrityError:
         raise IdenticalJobRunning from None

@@ -34,12 +34,13 @@ class PeriodicRun(models.Model):
 def note(message, **params):
     """The fields (for ``update()``) keeping one of Pushdeck's own messages: its text marked with
     gettext_noop, and its placeholders' values (names, numbers, the server's words)."""
-    return {"message": message, "params": params}
+    # str(): an error's message may be a lazy translation, which JSON cannot hold.
+    return {"message": str(message), "params": {name: str(value) for name, value in params.items()}}
 
 
 def server_words(text):
     """The fields (for ``update()``) keeping what the server said, shown as it came."""
-    return {"message": text, "params": None}
+    return {"message": str(text), "params": None}
 
 
 class Noted(models.Model):
@@ -98,6 +99,8 @@ class BulkJob(Noted):
     finished_at = models.DateTimeField(null=True)
     lease_owner = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, db_index=True)
+    # The language of the person who started it, in which the worker writes (jobs/bulk.py).
+    language = models.CharField(max_length=15, default=settings.LANGUAGE_CODE)
     requests = models.PositiveIntegerField(default=0)
     rate_limited = models.PositiveIntegerField(default=0)
 

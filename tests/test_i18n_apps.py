@@ -11,11 +11,14 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from dashboard.formats.zh_Hans import formats as zh_formats
+from jobs import bulk
 from jobs.models import BulkItem, BulkJob, note, server_words
+from sandbox.models import ApiAccount, Fault
 from teams.activity import record
 from teams.models import Kind, Membership, Role
 from tests.i18n import english_left
 from tests.pages import visible_text
+from tests.test_bulk_jobs import work
 from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
 from trends.snapshots import take_snapshot
 
@@ -84,6 +87,23 @@ def test_the_jobs_list_and_a_job_with_its_errors_read_in_chinese(logged_in, conn
     english = visible_text(logged_in.get(reverse("jobs:detail", args=[job.pk])).content)
     assert "Already deleted." in english
     assert "Stopped. The server refused the connection's API key: Invalid API key" in english
+
+
+def test_the_servers_troubles_are_told_in_the_language_the_job_was_started_in(
+    logged_in, connection, demo_flows, sandbox_key, monkeypatch
+):
+    monkeypatch.setattr(bulk, "UNAVAILABLE_PAUSE", 0.2)
+    account = ApiAccount.objects.with_key(sandbox_key).get()
+    Fault.objects.create(account=account, kind="status", status=503, methods="POST", remaining=bulk.ATTEMPTS)
+    ids = [flow.id for flow in demo_flows[:2]]
+    response = zh(logged_in, f"/connections/{connection.pk}/flows/bulk/", {"action": "pause", "ids": ids})
+    assert response.status_code == 302
+    work()
+    failed = BulkItem.objects.get(state=BulkItem.State.FAILED)
+    assert failed.job.language == "zh-hans"
+    page = content(zh(logged_in, response["Location"]))
+    no_english(page)
+    assert "流程服务器出现问题" in page and "HTTP 503" in page
 
 
 def test_a_running_jobs_status_and_the_bulk_confirmation_read_in_chinese(logged_in, connection, demo_flows):

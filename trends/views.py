@@ -213,6 +213,8 @@ def _csv(request, connection, filename, flow_id=None, websites=None):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
+    # The columns keep the API's names in every language: a file is read by spreadsheets and
+    # scripts, which should not break when its downloader's language changes.
     writer.writerow(["date", *COUNTERS, "click_rate"])
     for point in series(deltas(connection, flow_id, websites), window, since):
         if not point.recorded:
