@@ -75,9 +75,12 @@ dev: run-setup
 	@$(RUN_ENV) && export DEBUG=1 && $(PY) manage.py migrate --no-input -v 0 \
 		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) && $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The screenshots and browser tests draw Chinese pages too: a CJK font, when the machine has none.
 chromium:
 	@command -v chromium >/dev/null || { echo "Installing Debian's Chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@fc-list :lang=zh family 2>/dev/null | grep -q . || { echo "Installing Debian's Noto CJK fonts for the Chinese pages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
 # The production-shape tests (tests/test_production.py) start their own throwaway PostgreSQL and Redis.
 services:

@@ -14,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
 
@@ -52,9 +53,10 @@ class ConnectionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["api_key"].help_text = _("Leave blank to keep the current key (%(key)s).") % {
-                "key": self.instance.masked_key
-            }
+            key = format_html('<span class="mono" translate="no">{}</span>', self.instance.masked_key)
+            self.fields["api_key"].help_text = format_html(
+                _("Leave blank to keep the current key ({key})."), key=key
+            )
         else:
             self.fields["api_key"].required = True
             self.fields["api_key"].help_text = _("From your account page on the server: API → your key.")
@@ -254,9 +256,11 @@ def substitutions(sent, answered, directory):
 class FlowForm(forms.Form):
     """Create and edit (and duplicate) one flow. Field names are the API's parameter names."""
 
+    # The choices are the connection's own names (translate="no": no browser translates them).
     website_id = forms.TypedChoiceField(
         label=gettext_lazy("Website"),
         coerce=int,
+        widget=forms.Select(attrs={"translate": "no"}),
         error_messages={
             "invalid_choice": gettext_lazy(
                 "Choose one of this connection's websites: the server would put the flow on another one."
@@ -269,6 +273,7 @@ class FlowForm(forms.Form):
     segment = forms.ChoiceField(
         label=gettext_lazy("Send to"),
         initial="all",
+        widget=forms.Select(attrs={"translate": "no"}),
         help_text=gettext_lazy("All of the website's subscribers, or one segment."),
         error_messages={
             "invalid_choice": gettext_lazy(
@@ -280,7 +285,9 @@ class FlowForm(forms.Form):
     is_enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=True)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=64)
     description = forms.CharField(
-        label=gettext_lazy("Description"), max_length=128, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Description"),
+        max_length=128,
+        widget=forms.Textarea(attrs={"rows": 3, "translate": "no"}),
     )
     url = url_field(gettext_lazy("Link"), help_text=gettext_lazy("Where a click takes the subscriber."))
     image = forms.FileField(

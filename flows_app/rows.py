@@ -87,10 +87,16 @@ title="{label["on" if on else "off"]}"><span class="switch-knob"></span></span><
 
 def _actions(name, url, label, edit, copy, trash):
     return f"""<td class="row-actions">\
-<a class="icon-btn" href="{url}edit/" aria-label="{label["edit"]} {name}" title="{label["edit"]}">{edit}</a>\
-<a class="icon-btn" href="{url}duplicate/" aria-label="{label["duplicate"]} {name}" title="{label["duplicate"]}">{copy}</a>\
+<a class="icon-btn" href="{url}edit/" title="{label["edit"]}">{edit}{_named(label["edit"], name)}</a>\
+<a class="icon-btn" href="{url}duplicate/" title="{label["duplicate"]}">{copy}{_named(label["duplicate"], name)}</a>\
 <a class="icon-btn icon-btn-danger" href="{url}delete/" data-dialog-open="#delete-dialog" \
-aria-label="{label["delete"]} {name}" title="{label["delete"]}">{trash}</a></td>"""
+title="{label["delete"]}">{trash}{_named(label["delete"], name)}</a></td>"""
+
+
+def _named(action, name):
+    # An icon button's name for screen readers: the action, then the flow's name, kept as the
+    # server has it (translate="no"), in text rather than an aria-label that cannot mark it.
+    return f'<span class="visually-hidden">{action} <span translate="no">{name}</span></span>'
 
 
 def _row(flow, url, website, zone, icons, label, trend, num):

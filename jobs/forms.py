@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from flows_app.forms import FlowForm
+from flows_app.api.records import TTL_CHOICES, URGENCIES
+from flows_app.forms import TTL_LABELS, URGENCY_LABELS
 from jobs.models import BulkJob
 
 # The fields "set" may write, as the API names them (API_CONTRACT.md, "Write fields").
@@ -39,13 +40,12 @@ class BulkForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        choices=[("", _("Unchanged")), *FlowForm.base_fields["ttl"].choices],
+        choices=[("", _("Unchanged")), *((ttl, TTL_LABELS[ttl]) for ttl in TTL_CHOICES)],
     )
     urgency = forms.ChoiceField(
         label=_("Urgency"),
         required=False,
-        # The flow form's choices, so that both name each value alike in every language.
-        choices=[("", _("Unchanged")), *FlowForm.base_fields["urgency"].choices],
+        choices=[("", _("Unchanged")), *((u, URGENCY_LABELS[u]) for u in URGENCIES)],
     )
 
     def clean(self):

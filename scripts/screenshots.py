@@ -6,7 +6,8 @@ temporary SQLite database), sets up the demo data with `manage.py demo`, logs in
 login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form, the websites
 overview, the list searched and sorted, and the list again in dark mode; then the list and a flow on a
 390 px phone, light and dark; then a flow's trend chart (the demo's back-filled history) and the
-Trends page's table of flows with their sparklines, light and dark.
+Trends page's table of flows with their sparklines, light and dark; last the list, a flow and its
+edit form in Simplified Chinese (a browser asking for zh-CN), at 1280 px and on the phone.
 """
 
 import os
@@ -62,15 +63,16 @@ def wait_until_up(url, process, seconds=30):
 
 
 def log_in(page, base):
+    # By the fields' names, not their labels: the page may be in any language.
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill("demo")
-    page.get_by_label("Password").fill("pushdeck-demo")
-    page.get_by_role("button", name="Log in").click()
+    page.locator("input[name=username]").fill("demo")
+    page.locator("input[name=password]").fill("pushdeck-demo")
+    page.locator("form button[type=submit]").click()
     page.wait_for_selector("#flows-table")
 
 
-def shoot(browser, base, scheme, shots, size=SIZE):
-    context = browser.new_context(viewport=size, color_scheme=scheme, device_scale_factor=1)
+def shoot(browser, base, scheme, shots, size=SIZE, locale="en-US"):
+    context = browser.new_context(viewport=size, color_scheme=scheme, device_scale_factor=1, locale=locale)
     page = context.new_page()
     log_in(page, base)
     for name, action in shots:
@@ -87,7 +89,7 @@ def open_first_flow(page):
 
 
 def open_edit(page):
-    page.get_by_role("link", name="Edit", exact=True).click()
+    page.locator(".page-head a[href$='/edit/']").click()
     page.wait_for_selector("form[data-flow-form]")
 
 
@@ -166,6 +168,17 @@ def main():
                     phone_shots.append((f"phone-detail{suffix}.png", open_first_flow))
                     shoot(browser, base, scheme, phone_shots, size=PHONE)
                     shoot_trends(browser, base, scheme, suffix)
+                chinese = [("list-zh.png", lambda page: None), ("detail-zh.png", open_first_flow)]
+                shoot(browser, base, "light", [*chinese, ("edit-zh.png", open_edit)], locale="zh-CN")
+                phone = [("phone-list-zh.png", lambda page: None), ("phone-detail-zh.png", open_first_flow)]
+                shoot(
+                    browser,
+                    base,
+                    "light",
+                    [*phone, ("phone-edit-zh.png", open_edit)],
+                    size=PHONE,
+                    locale="zh-CN",
+                )
                 browser.close()
         finally:
             server.terminate()

@@ -395,10 +395,8 @@ def _form_failed(request, connection, form, error, flow=None):
         else reverse("flows:list", args=[connection.pk])
     )
     failure = describe(error, connection, reload_url=seen_at)
-    summary = failure.summary
-    if failure.server_said:
-        summary += " " + _("The server said: “%(said)s”") % {"said": failure.server_said}
-    form.add_error(None, summary)
+    # The server's own words, when it gave some, are quoted under it (templates/flows/form.html).
+    form.add_error(None, failure.summary)
     context = {"connection": connection, "form": form, "flow": flow, "failure": failure}
     return render(request, "flows/form.html", context, status=failure.status)
 
