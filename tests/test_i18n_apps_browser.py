@@ -3,6 +3,7 @@ and the chart's Chinese axis labels stand apart, readable."""
 
 import itertools
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from teams.activity import record
 from teams.models import Kind
-from tests.test_i18n_apps import job_fixture  # noqa: F401 -- the job fixture
+from tests.test_i18n import stopped_job
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 
 pytestmark = pytest.mark.e2e
@@ -40,9 +41,10 @@ def overlapping(boxes):
 
 
 def test_the_apps_pages_fit_and_the_chart_reads_in_chinese(
-    chinese, live_server, connection, history, job, user
+    chinese, live_server, connection, history, user, demo_flows
 ):
     flow = history[0]
+    job = stopped_job(SimpleNamespace(connection=connection, user=user, demo_flows=demo_flows))
     before = {
         "name": flow.name,
         "title": flow.title,
