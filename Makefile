@@ -23,8 +23,8 @@ MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 help:
 	@echo "make run    - set up, then serve the dashboard on the sandbox with demo data at http://$(HOST):$(PORT)"
 	@echo "make test   - set up, then run ruff, the deploy checks and the whole test suite (browser included)"
-	@echo "make bench  - measure the dashboard against the API itself (docs/BENCHMARKS.md)"
-	@echo "make loadtest - 20 users browse and toggle for DURATION s (default 60) through gunicorn (docs/LOAD_TEST.md)"
+	@echo "make bench  - the benchmark: each target of docs/BENCHMARKS.md measured, PASS or FAIL (python -m bench)"
+	@echo "make loadtest - 20 users browse and toggle for DURATION s (default 60) through gunicorn (docs/BENCHMARKS.md)"
 	@echo "make dev    - the Django development server with DEBUG on and autoreload"
 	@echo "make screenshots - refresh the README's screenshots in docs/"
 	@echo "make messages - collect the marked strings into the catalogs in locale/ (then translate them)"
@@ -105,14 +105,13 @@ check-deploy: $(INSTALLED)
 test: lint check-deploy chromium services $(MO)
 	$(VENV)/bin/pytest
 
+# Loopback only and bounded; `$(PY) -m bench --quick` for a smoke run, `-m bench find list` for some scenarios.
 bench: setup
-	$(PY) scripts/bench.py
-	$(PY) scripts/bench_jobs.py
-	$(PY) scripts/bench_snapshot.py
+	$(PY) -m bench
 
 # Loopback only and bounded; fails on any error or lost toggle. DURATION=10 make loadtest for a short run.
 loadtest: setup
-	$(PY) scripts/loadtest.py --duration $(or $(DURATION),60)
+	$(PY) -m bench load --duration $(or $(DURATION),60)
 
 screenshots: setup chromium
 	$(PY) scripts/screenshots.py

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import psycopg
 import redis
 
-from scripts.harness import free_port, stop_group
+from bench.harness import free_port, stop_group
 
 DATABASE_USER = "pushdeck"
 MISSING = "the production-shape tests need Debian's postgresql and redis-server: run `make services`"

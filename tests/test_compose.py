@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.harness import PYTHON, ROOT
+from bench.harness import PYTHON, ROOT
 from tests.services import create_database
 
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from bench.harness import free_port
 from jobs.models import WorkerBeat
-from scripts.harness import free_port
 
 
 def answer(client, **headers):

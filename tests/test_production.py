@@ -23,8 +23,8 @@ import psycopg
 import pytest
 import requests
 
+from bench.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from sandbox.models import hash_key
-from scripts.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from tests.pages import form_with
 from tests.services import Service, create_database
 from tests.test_dockerfile import instructions
@@ -144,7 +144,7 @@ def join(cluster, api, flows):
     manage(api.env, "sandbox_create_key", "--key", key, "-v", "0")
     manage(api.env, "sandbox_demo", "--key", key, "--flows", str(flows), "-v", "0")
     username = "team-" + secrets.token_hex(4)
-    (connection_id,) = add_user(cluster.env, username, PASSWORD, [("Production", key)], server=api.url)
+    (connection_id,) = add_user(cluster.env, username, PASSWORD, [("Production", key, api.url)])
     session = requests.Session()
     log_in(session, cluster.a.url, username, PASSWORD)
     with closing(sqlite3.connect(api.database, timeout=30)) as db:

@@ -7,7 +7,6 @@ key is typed into the connection form, the pages are used, and the database file
 server's own log output are searched.
 """
 
-import importlib.util
 import io
 import logging
 import re
@@ -24,12 +23,12 @@ from django.core.management import call_command
 from django.db import connection as db
 from PIL import Image
 
+from bench.harness import Server, child_env, manage
 from flows_app.models import Connection
 from sandbox.models import ApiAccount
 from tests.faults import FAULTS, hang_seconds, inject
 from tests.pages import form_with
 
-ROOT = Path(__file__).resolve().parent.parent
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -179,30 +178,22 @@ def test_the_stored_key_is_sealed_in_its_row(connection, sandbox_key):
 # A real run: gunicorn, a database file, the key typed into the form.
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("loadtest", ROOT / "scripts" / "loadtest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_database_file_and_server_logs_of_a_real_run_never_hold_the_key():
-    loadtest = load_script()
     key = "live-secret-" + secrets.token_hex(20)
     password = secrets.token_urlsafe(12)
     with tempfile.TemporaryDirectory(prefix="pushdeck-secrets-") as folder:
         workdir = Path(folder)
         # The API server is another machine: its own database, which does hold the key.
-        api_env = loadtest.base_env(workdir / "api.sqlite3")
-        dash_env = {**loadtest.base_env(workdir / "dashboard.sqlite3"), "LOG_LEVEL": "DEBUG"}
+        api_env = child_env(workdir / "api.sqlite3")
+        dash_env = {**child_env(workdir / "dashboard.sqlite3"), "LOG_LEVEL": "DEBUG"}
         for env in (api_env, dash_env):
-            loadtest.manage(env, "migrate", "--no-input", "-v", "0")
-        loadtest.manage(api_env, "sandbox_create_key", "--key", key, "-v", "0")
-        loadtest.manage(api_env, "sandbox_demo", "--key", key, "--flows", "3", "-v", "0")
+            manage(env, "migrate", "--no-input", "-v", "0")
+        manage(api_env, "sandbox_create_key", "--key", key, "-v", "0")
+        manage(api_env, "sandbox_demo", "--key", key, "--flows", "3", "-v", "0")
         script = f"from django.contrib.auth.models import User; User.objects.create_user('alice', password={password!r})"
-        loadtest.manage(dash_env, "shell", "-c", script)
-        api = loadtest.Server("api", api_env, workdir)
-        dashboard = loadtest.Server("dashboard", {**dash_env, "SANDBOX_URL": f"{api.url}/sandbox"}, workdir)
+        manage(dash_env, "shell", "-c", script)
+        api = Server("api", api_env, workdir)
+        dashboard = Server("dashboard", {**dash_env, "SANDBOX_URL": f"{api.url}/sandbox"}, workdir)
         try:
             for server in (api, dashboard):
                 server.start()

@@ -1,0 +1,1 @@
+"""The benchmark and the load test of Pushdeck (`make bench`, `make loadtest`; docs/BENCHMARKS.md)."""
