@@ -68,6 +68,11 @@ def test_the_apps_pages_fit_and_the_chart_reads_in_chinese(
         chinese.set_viewport_size(viewport)
         for name, url in pages.items():
             chinese.goto(url)
+            # A state pill stays on one line (Chinese breaks between any two characters).
+            heights = chinese.locator(".pill").evaluate_all(
+                "pills => pills.map(p => p.getClientRects().length === 1 && p.offsetHeight < 30)"
+            )
+            assert all(heights), (name, size, heights)
             width = chinese.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{name} is {width} px wide at {viewport['width']} px"
             axis = chinese.locator("svg.chart g.axis-label[text-anchor=middle] > text:not(.axis-title)")
