@@ -22,15 +22,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access, scoped
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
 from flows_app.crypto import DecryptionError
 from flows_app.forms import flow_values
-from jobs.models import BulkItem, BulkJob
+from jobs.models import BulkItem, BulkJob, note, server_words
 from jobs.pacing import MustWait, Pacer
 from teams.activity import record, toggle_values
 from teams.models import Kind
@@ -77,6 +77,7 @@ def start(connection, user, action, flow_ids, changes=None, names=None):
                 fingerprint=digest,
                 lease_owner=holder,
                 lease_until=_lease_until(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
             BulkItem.objects.bulk_create(
                 BulkItem(job=job, flow_id=flow_id, name=names.get(flow_id, "")[:256]) for flow_id in flow_ids
@@ -205,22 +206,31 @@ def _record(job, item, before, flow):
 def _member_api(job):
     """The flows API as the person who started the job may use it now, or why the job must stop:
     work queued by someone who has since left, lost the editor role or been limited to some
-    websites is done with what they may do today."""
+    websites is done with what they may do today. The reason is a note (jobs.models.note)."""
     user = job.created_by
     access = member_access(job.connection, user) if user is not None else None
+    label = job.connection.label
+    if user is None:
+        return None, note(
+            gettext_noop("The person who started it is no longer a member of “%(label)s”: the job stopped."),
+            label=label,
+        )
     if access is None:
-        return None, _("%(user)s is no longer a member of “%(label)s”: the job stopped.") % {
-            "user": user.get_username() if user else _("The person who started it"),
-            "label": job.connection.label,
-        }
+        return None, note(
+            gettext_noop("%(user)s is no longer a member of “%(label)s”: the job stopped."),
+            user=user.get_username(),
+            label=label,
+        )
     if not access.can(EDITOR):
-        return None, _("%(user)s's role on “%(label)s” is now %(role)s; a bulk job needs %(needed)s.") % {
-            "user": user.get_username(),
-            "label": job.connection.label,
-            "role": access.role.label,
-            "needed": EDITOR.label,
-        }
-    return scoped(connect(job.connection, background=True), access), ""
+        # Below editor there is only viewer.
+        return None, note(
+            gettext_noop(
+                "%(user)s can now only view “%(label)s”, and a bulk job needs an editor: it stopped."
+            ),
+            user=user.get_username(),
+            label=label,
+        )
+    return scoped(connect(job.connection, background=True), access), None
 
 
 def run_slice(job_id, holder, seconds=SLICE_SECONDS):
@@ -228,13 +238,22 @@ def run_slice(job_id, holder, seconds=SLICE_SECONDS):
     if not _take_lease(job_id, holder):
         return "not mine"
     job = BulkJob.objects.select_related("connection", "created_by").get(pk=job_id)
+    # The server's troubles are described by the API client in the language active when they
+    # are written: the language of the person who started the job (Pushdeck's own notes are
+    # translated for each reader, see jobs.models.Noted).
+    with translation.override(job.language):
+        return _slice(job, holder, seconds)
+
+
+def _slice(job, holder, seconds):
+    job_id = job.pk
     job.items.filter(state=Item.SENDING).update(state=Item.PENDING)
     if job.started_at is None:
         BulkJob.objects.filter(pk=job_id).update(started_at=timezone.now())
     try:
         api, refusal = _member_api(job)
     except DecryptionError as error:
-        return _stop(job, holder, str(error))
+        return _stop(job, holder, note(str(error)))
     if api is None:
         job.items.filter(state=Item.PENDING).update(state=Item.SKIPPED, updated_at=timezone.now())
         return _stop(job, holder, refusal)
@@ -247,7 +266,9 @@ def run_slice(job_id, holder, seconds=SLICE_SECONDS):
             return _later(job, holder, wait.seconds, "waits for the budget")
         except ApiError as error:
             return _stop(
-                job, holder, _("The flows could not be read: %(reason)s") % {"reason": error.message}
+                job,
+                holder,
+                note(gettext_noop("The flows could not be read: %(reason)s"), reason=error.message),
             )
         while time.monotonic() < ends:
             if not BulkJob.objects.filter(
@@ -282,26 +303,34 @@ def _work_on(job, item, api, pacer, holder):
         current = pacer.call(_read, api, job, item, max_wait=INLINE_WAIT)
         flow = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
     except OtherWebsite:
-        return _fail(job, item, holder, _other_website(api))
+        return _fail(
+            job,
+            item,
+            holder,
+            note(
+                gettext_noop("Not one of the websites you may change (%(allowed)s): left as it was."),
+                allowed=api.allowed,
+            ),
+        )
     except NotFound as error:
         if job.action != Action.DELETE:
-            return _fail(job, item, holder, error)
-        return _done(job, item, _("Already deleted."))
+            return _fail(job, item, holder, server_words(error.message), error)
+        return _done(job, item, gettext_noop("Already deleted."))
     except MustWait as wait:
         # Not sent: the item keeps its count of attempts.
         BulkItem.objects.filter(pk=item.pk).update(state=Item.PENDING, attempts=item.attempts)
         return _later(job, holder, wait.seconds, "waits for the budget")
     except Unavailable as error:
         if item.attempts + 1 >= ATTEMPTS:
-            return _fail(job, item, holder, error)
+            return _fail(job, item, holder, server_words(error.message), error)
         # The server is down or struggling: every item would fail alike, so the job waits a while
         # and sends this one again (writing the same values twice is harmless).
         BulkItem.objects.filter(pk=item.pk).update(
-            state=Item.PENDING, message=_("Trying again: %(reason)s") % {"reason": error.message}
+            state=Item.PENDING, **note(gettext_noop("Trying again: %(reason)s"), reason=error.message)
         )
         return _later(job, holder, UNAVAILABLE_PAUSE, "waits for the server")
     except ApiError as error:
-        return _fail(job, item, holder, error)
+        return _fail(job, item, holder, server_words(error.message), error)
     before = flow_values(current) if current is not None else item.before
     with transaction.atomic():
         _record(job, item, before, flow)
@@ -309,21 +338,14 @@ def _work_on(job, item, api, pacer, holder):
         name = named.name if named else (before or {}).get("name")
         if name:
             item.name = name[:256]
-        return _done(job, item, _("Deleted.") if job.action == Action.DELETE else "")
+        return _done(job, item, gettext_noop("Deleted.") if job.action == Action.DELETE else "")
 
 
 def _done(job, item, message):
     BulkItem.objects.filter(pk=item.pk).update(
-        state=Item.DONE, message=message, name=item.name, updated_at=timezone.now()
+        state=Item.DONE, **note(message), name=item.name, updated_at=timezone.now()
     )
     return None
-
-
-def _other_website(api):
-    return OtherWebsite(
-        _("Not one of the websites you may change (%(allowed)s): left as it was.") % {"allowed": api.allowed},
-        403,
-    )
 
 
 def _later(job, holder, seconds, outcome):
@@ -333,16 +355,19 @@ def _later(job, holder, seconds, outcome):
     return outcome
 
 
-def _fail(job, item, holder, error):
+def _fail(job, item, holder, why, error=None):
+    """The item failed, ``why`` being a note; ``error`` the ApiError that made it fail, if one did."""
     BulkItem.objects.filter(pk=item.pk).update(
-        state=Item.FAILED, message=error.message, name=item.name, updated_at=timezone.now()
+        state=Item.FAILED, **why, name=item.name, updated_at=timezone.now()
     )
     if isinstance(error, Unauthorized):
         # Every other item would be refused too, each spending a request.
         return _stop(
             job,
             holder,
-            _("The server refused the connection's API key: %(reason)s") % {"reason": error.message},
+            note(
+                gettext_noop("The server refused the connection's API key: %(reason)s"), reason=error.message
+            ),
         )
     return None
 
@@ -358,10 +383,11 @@ def _finish(job, holder):
     return "finished" if finished else _later(job, holder, 0, "continues")
 
 
-def _stop(job, holder, message):
+def _stop(job, holder, why):
+    """Stop the job for good, ``why`` being a note."""
     BulkJob.objects.filter(pk=job.pk, lease_owner=holder).update(
         state=BulkJob.State.STOPPED,
-        message=message,
+        **why,
         finished_at=timezone.now(),
         lease_owner="",
         lease_until=None,
@@ -392,16 +418,19 @@ def retry(job, item_id=None):
         items = items.filter(pk=item_id)
     try:
         with transaction.atomic():
-            count = items.update(state=Item.PENDING, message="", attempts=0, updated_at=timezone.now())
+            count = items.update(
+                state=Item.PENDING, **server_words(""), attempts=0, updated_at=timezone.now()
+            )
             waiting = job.items.filter(state=Item.PENDING).exists()
             restarted = waiting and BulkJob.objects.filter(pk=job.pk).exclude(
                 state=BulkJob.State.RUNNING
             ).update(
                 state=BulkJob.State.RUNNING,
-                message="",
+                **server_words(""),
                 finished_at=None,
                 lease_owner=holder,
                 lease_until=_lease_until(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
     except IntegrityError:
         raise IdenticalJobRunning from None

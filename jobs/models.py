@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from flows_app.untranslated import untranslated, with_names
 
 
 class WorkerBeat(models.Model):
@@ -28,7 +31,41 @@ class PeriodicRun(models.Model):
         return self.name
 
 
-class BulkJob(models.Model):
+def note(message, **params):
+    """The fields (for ``update()``) keeping one of Pushdeck's own messages: its text marked with
+    gettext_noop, and its placeholders' values (names, numbers, the server's words)."""
+    # str(): an error's message may be a lazy translation, which JSON cannot hold.
+    return {"message": str(message), "params": {name: str(value) for name, value in params.items()}}
+
+
+def server_words(text):
+    """The fields (for ``update()``) keeping what the server said, shown as it came."""
+    return {"message": str(text), "params": None}
+
+
+class Noted(models.Model):
+    """What the worker wrote about a job or an item: a message of Pushdeck's own, kept as its
+    untranslated text and placeholder values (the worker serves nobody's language, so it is
+    translated when read, into the reader's), or the server's words (``params`` None)."""
+
+    message = models.TextField(blank=True)
+    params = models.JSONField(null=True, blank=True, default=dict)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def shown_message(self):
+        """The message as HTML in the reader's language; what is not ours (the server's words,
+        names) marked translate="no", as page translators and the i18n tests then leave it."""
+        if self.params is None:
+            return untranslated(self.message)
+        if not self.message:
+            return ""
+        return with_names(gettext(self.message), **self.params)
+
+
+class BulkJob(Noted):
     """One action on many flows of a connection, carried out by the worker within the key's budget.
 
     The worker holds a lease on the job while it works on it (``lease_owner``, ``lease_until``):
@@ -56,8 +93,7 @@ class BulkJob(models.Model):
     # The action, changes and flow ids hashed: the same request sent twice finds the first job.
     fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
-    # Why a stopped job stopped (the server's words).
-    message = models.TextField(blank=True)
+    # Why a stopped job stopped: the message (Noted) says it.
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
@@ -65,6 +101,8 @@ class BulkJob(models.Model):
     lease_until = models.DateTimeField(null=True, db_index=True)
     # When the job read every flow (once, at its start) for its items' ``before``.
     flows_read_at = models.DateTimeField(null=True)
+    # The language of the person who started it, in which the worker writes (jobs/bulk.py).
+    language = models.CharField(max_length=15, default=settings.LANGUAGE_CODE)
     requests = models.PositiveIntegerField(default=0)
     rate_limited = models.PositiveIntegerField(default=0)
 
@@ -86,7 +124,7 @@ class BulkJob(models.Model):
         return self.state == self.State.RUNNING
 
 
-class BulkItem(models.Model):
+class BulkItem(Noted):
     """One flow of a job. Its state is stored before its call (sending) and after (done, failed),
     so a worker taking over a job never sends a finished item again."""
 
@@ -101,8 +139,7 @@ class BulkItem(models.Model):
     flow_id = models.PositiveBigIntegerField()
     name = models.CharField(max_length=256, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    # The server's words when it refused, or what became of the flow.
-    message = models.TextField(blank=True)
+    # The server's words when it refused, or what became of the flow: the message (Noted).
     attempts = models.PositiveSmallIntegerField(default=0)
     # The flow's fields when the job started (flows_app.forms.flow_values): the history's "before".
     before = models.JSONField(null=True, blank=True)

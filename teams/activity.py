@@ -8,9 +8,26 @@ noted as "replaced", never kept.
 
 from dataclasses import dataclass
 
-from teams.models import Activity
+from django.utils.translation import gettext_lazy as _
+
+from flows_app.forms import FlowForm
+from teams.models import Activity, Role
 
 IMAGE = "image"
+# Fields recorded beside the flow form's, as the forms call them.
+LABELS = {
+    "api_key": _("API key"),
+    "websites": _("Websites"),
+    "image": _("Image"),
+    "role": _("Role"),
+    "username": _("Username"),
+    "note": _("For"),
+    "label": _("Name"),
+    "server": _("Server"),
+    "is_enabled": _("Enabled"),
+}
+# How a write changed what is not kept (see image_change; the API key is only ever "replaced").
+CHANGED = {"added": _("added"), "replaced": _("replaced"), "removed": _("removed")}
 
 
 def record(user, connection, kind, *, flow_id=None, before=None, after=None):
@@ -61,6 +78,23 @@ def image_change(upload, remove_image, had_image):
     if remove_image and had_image:
         return "removed"
     return ""
+
+
+def field_label(name):
+    """A recorded field's name as the forms call it."""
+    field = FlowForm.base_fields.get(name)
+    return LABELS.get(name) or (field and field.label) or name.replace("_", " ").capitalize()
+
+
+def value_label(name, value):
+    """A recorded value as the forms offer it (a unit, a role, "replaced"), in the reader's
+    language; None for a value that is the user's own text or a number."""
+    if name == "role" and value in Role.values:
+        return Role(value).label
+    if name in (IMAGE, "api_key") and value in CHANGED:
+        return CHANGED[value]
+    field = FlowForm.base_fields.get(name)
+    return dict(getattr(field, "choices", ())).get(value) if value not in ("", None) else None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from flows_app.untranslated import with_names
 from teams.models import Kind, Role
 
 
@@ -48,10 +49,14 @@ class MemberForm(AccessForm):
         user = get_user_model().objects.filter(username__iexact=username).first()
         if user is None:
             raise forms.ValidationError(
-                _("No account is called “%(name)s”. Invite them with a link instead.") % {"name": username}
+                with_names(
+                    _("No account is called “%(name)s”. Invite them with a link instead."), name=username
+                )
             )
         if self.connection.memberships.filter(user=user).exists():
-            raise forms.ValidationError(_("%(name)s is already a member.") % {"name": user.get_username()})
+            raise forms.ValidationError(
+                with_names(_("%(name)s is already a member."), name=user.get_username())
+            )
         self.user = user
         return username
 
@@ -71,7 +76,14 @@ class JoinForm(UserCreationForm):
 class ActivityFilter(forms.Form):
     """The connection history's filters; a bad value is ignored rather than an error page."""
 
-    person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
+    # The people are named by their usernames, which no language translates.
+    person = forms.TypedChoiceField(
+        label=_("Person"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.Select(attrs={"translate": "no"}),
+    )
     flow = forms.IntegerField(label=_("Flow #"), required=False, min_value=1)
     website = forms.IntegerField(label=_("Website #"), required=False, min_value=1)
     kind = forms.ChoiceField(

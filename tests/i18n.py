@@ -22,6 +22,7 @@ KEPT = {
     "TTL",
     "CSV",
     "ID",
+    "UTC",
     "HTTP",
     "HTTPS",
     "http",

@@ -90,7 +90,7 @@ def test_a_limited_members_job_never_writes_another_websites_flow(connection, de
         assert {states[flow.id] for flow in mine} == {BulkItem.State.DONE}
         assert {states[flow.id] for flow in theirs} == {BulkItem.State.FAILED}
         failed = job.items.get(flow_id=theirs[0].id)
-        assert f"#{websites[0]}" in failed.message and "deleted" not in failed.message.lower()
+        assert f"#{websites[0]}" in failed.shown_message and "deleted" not in failed.shown_message.lower()
     for flow in theirs:
         before = flow.is_enabled
         flow.refresh_from_db()
@@ -113,8 +113,8 @@ def test_a_job_stops_with_the_reason_once_its_member_may_no_longer_edit(
     work()
     job.refresh_from_db()
     assert job.state == BulkJob.State.STOPPED
-    assert membership.user.username in job.message
-    assert ("no longer a member" if change == "removed" else "Viewer") in job.message
+    assert membership.user.username in job.shown_message
+    assert ("no longer a member" if change == "removed" else "can now only view") in job.shown_message
     assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.SKIPPED}
     assert all(SandboxFlow.objects.get(pk=flow.pk).is_enabled == flow.is_enabled for flow in flows)
     assert not Activity.objects.filter(kind=Kind.FLOW_TOGGLE).exists()

@@ -16,7 +16,7 @@ from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
-from tests.pages import all_forms, what_the_user_reads
+from tests.pages import all_forms, visible_text, what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -222,7 +222,9 @@ def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, co
     states = collections.Counter(job.items.values_list("state", flat=True))
     assert states == {BulkItem.State.FAILED: 1, BulkItem.State.PENDING: 9}
     page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
-    assert "The server refused the connection&#x27;s API key: You do not have access to the API." in page
+    assert "The server refused the connection's API key: You do not have access to the API." in visible_text(
+        page
+    )
     assert "Resume the job" in page
 
     ApiAccount.objects.with_key(sandbox_key).update(api_enabled=True)

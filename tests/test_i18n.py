@@ -7,6 +7,7 @@ sandbox). Add a page there and it is checked both ways: with the browser asking 
 for a user who chose Chinese in the account menu.
 """
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -16,18 +17,24 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views import defaults
 from playwright.sync_api import expect
 
 from flows_app.models import SANDBOX, Connection, Preferences
+from jobs.models import BulkItem, BulkJob, note, server_words
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Website as SandboxWebsite
+from teams.activity import record
+from teams.models import Invitation, Kind, Membership, Role
 from tests.conftest import OTHER_SANDBOX_KEY, SANDBOX_KEY
 from tests.i18n import english_left
 from tests.pages import form_with, toasts
+from tests.trends_history import grow
+from trends.snapshots import take_snapshot
 
 ZH = "zh-hans"
 CATALOGS = sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"))
@@ -252,6 +259,204 @@ PAGES = [
         signed_in=False,
     ),
 ]
+
+
+# The jobs, trends and teams apps
+
+
+def stopped_job(ctx):
+    """A delete job stopped half-way, its items' outcomes all kinds: Pushdeck's notes (translated
+    for the reader), the server's words (kept as they came), a cancelled one."""
+    job = BulkJob.objects.create(
+        connection=ctx.connection,
+        created_by=ctx.user,
+        action=BulkJob.Action.DELETE,
+        fingerprint="i18n",
+        state=BulkJob.State.STOPPED,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        **note("The server refused the connection's API key: %(reason)s", reason="Invalid API key"),
+    )
+    outcomes = [
+        (BulkItem.State.DONE, note("Deleted.")),
+        (BulkItem.State.DONE, note("Already deleted.")),
+        (BulkItem.State.FAILED, server_words("Flow is locked by another request")),
+        (
+            BulkItem.State.FAILED,
+            note("Not one of the websites you may change (%(allowed)s): left as it was.", allowed="#3"),
+        ),
+        (BulkItem.State.PENDING, note("Trying again: %(reason)s", reason="Service Unavailable")),
+        (BulkItem.State.SKIPPED, server_words("")),
+    ]
+    for flow, (state, message) in zip(ctx.demo_flows[:6], outcomes, strict=True):
+        BulkItem.objects.create(job=job, flow_id=flow.id, name=flow.name, state=state, **message)
+    return job
+
+
+def bulk(ctx, **data):
+    return ctx.client.post(flows(ctx, "bulk"), data)
+
+
+def running_job(ctx):
+    started = bulk(ctx, action="pause", ids=[flow.id for flow in ctx.demo_flows[:2]])
+    return ctx.client.get(started["Location"], **HTMX)
+
+
+def with_history(ctx):
+    """Three days of snapshots, the last flow's figures grown between them."""
+    now = timezone.now()
+    for days, sent in ((3, 0), (2, 12345), (1, 50), (0, 10)):
+        grow(ctx.flow, sent, sent * 4 // 5, sent // 10)
+        take_snapshot(ctx.connection, now - dt.timedelta(days=days))
+    return ctx
+
+
+def trends(ctx, query=None, website=None):
+    with_history(ctx)
+    if website:
+        return ctx.client.get(reverse("trends:website", args=[ctx.connection.pk, ctx.flow.website_id]), query)
+    return ctx.client.get(reverse("trends:connection", args=[ctx.connection.pk]), query)
+
+
+def flow_chart(ctx, window):
+    with_history(ctx)
+    toggled = {"is_enabled": not ctx.flow.is_enabled}
+    # The edit's label names who made it inside a sentence, in attributes too, where nothing can
+    # mark the name translate="no": a Chinese team member's name.
+    editor = get_user_model().objects.create_user("王芳")
+    Membership.objects.create(connection=ctx.connection, user=editor, role=Role.EDITOR)
+    record(
+        editor,
+        ctx.connection,
+        Kind.FLOW_TOGGLE,
+        flow_id=ctx.flow.id,
+        before={"is_enabled": ctx.flow.is_enabled},
+        after=toggled,
+    )
+    url = reverse("trends:flow", args=[ctx.connection.pk, ctx.flow.id])
+    return ctx.client.get(url, {"range": window}, **HTMX)
+
+
+def with_activity(ctx):
+    flow = ctx.flow
+    before = {
+        "name": flow.name,
+        "title": "Hello",
+        "wait_time_type": "hours",
+        "urgency": "normal",
+        "ttl": 3600,
+        "image": "",
+        "is_silent": False,
+    }
+    after = {
+        **before,
+        "title": "Welcome",
+        "wait_time_type": "days",
+        "urgency": "high",
+        "ttl": 86400,
+        "image": "replaced",
+        "is_silent": True,
+    }
+    record(ctx.user, ctx.connection, Kind.FLOW_EDIT, flow_id=flow.id, before=before, after=after)
+    viewer = {"username": "wang", "role": "viewer", "websites": [3]}
+    record(
+        ctx.user,
+        ctx.connection,
+        Kind.MEMBER_CHANGE,
+        before=viewer,
+        after={**viewer, "role": "editor", "websites": []},
+    )
+    record(
+        ctx.user,
+        ctx.connection,
+        Kind.CONNECTION_EDIT,
+        before={"label": "Shop", "server": SANDBOX},
+        after={"label": "Shop EU", "server": SANDBOX, "api_key": "replaced"},
+    )
+    return ctx
+
+
+def invited(ctx):
+    return ctx.client.post(
+        reverse("teams:invitation_new", args=[ctx.connection.pk]),
+        {"note": "Ana", "role": "editor", "websites": "2, 3"},
+    )
+
+
+def join_page(ctx):
+    invitation = Invitation(connection=ctx.connection, created_by=ctx.user, role=Role.EDITOR)
+    token = invitation.issue_token()
+    invitation.save()
+    return ctx.client.get(reverse("teams:join", args=[token]))
+
+
+def as_viewer(ctx, url):
+    viewer = get_user_model().objects.create_user("wang", password="correct horse battery")
+    Membership.objects.create(connection=ctx.connection, user=viewer, role=Role.VIEWER)
+    client = Client(headers=ctx.headers)
+    client.force_login(viewer)
+    if ctx.headers == {}:
+        Preferences.objects.update_or_create(user=viewer, defaults={"language": ZH})
+    return client.get(url)
+
+
+APPS = [
+    Page(
+        "jobs list",
+        lambda ctx: stopped_job(ctx) and ctx.client.get(reverse("connection_jobs", args=[ctx.connection.pk])),
+    ),
+    Page(
+        "job stopped, its items' outcomes",
+        lambda ctx: ctx.client.get(reverse("jobs:detail", args=[stopped_job(ctx).pk])),
+    ),
+    Page("job running (htmx status)", running_job),
+    Page(
+        "bulk delete, confirm",
+        lambda ctx: bulk(ctx, action="delete", ids=[flow.id for flow in ctx.demo_flows[:7]]),
+    ),
+    Page(
+        "bulk set on every match, confirm",
+        lambda ctx: bulk(ctx, action="set", match="1", utm_campaign="spring", ttl="86400", urgency="high"),
+    ),
+    Page("trends of a connection", lambda ctx: trends(ctx)),
+    Page("trends of a website, 48 hours", lambda ctx: trends(ctx, {"range": "48h"}, website=True)),
+    Page("trends, dates refused", lambda ctx: trends(ctx, {"from": "2026-13-01", "to": "x"})),
+    Page("flow chart with an edit, 7 days (htmx)", lambda ctx: flow_chart(ctx, "7d")),
+    Page("flow chart, 48 hours (htmx)", lambda ctx: flow_chart(ctx, "48h")),
+    Page("members, an invitation link made", invited),
+    Page(
+        "members, unknown username refused",
+        lambda ctx: ctx.client.post(
+            reverse("teams:member_add", args=[ctx.connection.pk]), {"username": "nobody", "role": "viewer"}
+        ),
+        status=400,
+    ),
+    Page("join by invitation", join_page, signed_in=False),
+    Page(
+        "join, link unknown",
+        lambda ctx: ctx.client.get(reverse("teams:join", args=["not-a-token"])),
+        status=404,
+        signed_in=False,
+    ),
+    Page(
+        "activity with diffs",
+        lambda ctx: with_activity(ctx).client.get(reverse("teams:activity", args=[ctx.connection.pk])),
+    ),
+    Page(
+        "a flow's history",
+        lambda ctx: with_activity(ctx).client.get(
+            reverse("teams:flow_activity", args=[ctx.connection.pk, ctx.flow.id])
+        ),
+    ),
+    Page(
+        "403 for a viewer (members)",
+        lambda ctx: as_viewer(ctx, reverse("teams:members", args=[ctx.connection.pk])),
+        status=403,
+        # The reason names the connection inside its sentence (flows_app/access.py).
+        quoted=("Sandbox",),
+    ),
+]
+PAGES += APPS
 
 
 @pytest.fixture

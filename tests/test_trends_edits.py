@@ -38,13 +38,13 @@ def test_a_switch_and_a_bulk_edit_are_marked_on_the_flows_chart_and_in_its_table
     assert [label for label, _ in marks] == [title for _, title in marks]
     assert len(marks) == 2, marks
     assert marks[0][0].endswith(f"UTC: {user.username} paused the flow")
-    assert marks[1][0].endswith(f"UTC: {user.username} edited utm_campaign")
+    assert marks[1][0].endswith(f"UTC: {user.username} edited UTM campaign")
     # The mark of today stands in today's column, at the right end of the time axis.
     x = float(re.search(r'<g class="edit-mark".*?<line x1="([\d.]+)"', html, re.S)[1])
     assert 700 - 620 / 30 <= x <= 700
     table = visible_text(html.split('class="trend-table"')[1])
     assert "Changes through Pushdeck" in table
-    assert f"{user.username} paused the flow" in table and f"{user.username} edited utm_campaign" in table
+    assert f"{user.username} paused the flow" in table and f"{user.username} edited UTM campaign" in table
 
     hourly = logged_in.get(url("detail", connection, flow.id), {"range": "48h"}).content.decode()
     assert len(edit_marks(hourly)) == 2

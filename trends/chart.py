@@ -8,15 +8,20 @@ from typing import NamedTuple
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from flows_app.templatetags.pushdeck import percent
+from flows_app.templatetags.pushdeck import num, percent
 
 WIDTH, HEIGHT = 760, 300
 LEFT, RIGHT, TOP, BOTTOM = 80, 60, 14, 40
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 TIP_W, TIP_LINE = 176, 17
 X_LABELS = 6
+# Date formats in the syntax of Django's `date` filter, chosen per language by its translators
+# (12月3日 for Dec 3); the names of months and weekdays come from Django's own catalogs.
+DAY = pgettext_lazy("date format: a day on a chart's axis (Django's date syntax)", "M j")
+FULL_DAY = pgettext_lazy("date format: a day in full (Django's date syntax)", "D, M j, Y")
+DAY_TIME = pgettext_lazy("date format: a day and a time (Django's date syntax)", "M j, H:i")
 SERIES = (
     ("sent", gettext_lazy("Sent")),
     ("displayed", gettext_lazy("Displayed")),
@@ -90,11 +95,13 @@ def nice_step(value, smallest):
 
 
 def when(point, hourly, long=False):
+    """A point's day (or hour) on the axis, or in full for its tooltip and the table."""
     if hourly:
         if long:
-            return f"{date_format(point.start, 'M j')}, {point.start:%H}:00\N{EN DASH}{(point.start.hour + 1) % 24:02}:00"
-        return date_format(point.start, "M j") if point.start.hour == 0 else f"{point.start:%H}:00"
-    return date_format(point.start, "D, M j, Y" if long else "M j")
+            hours = f"{point.start:%H}:00\N{EN DASH}{(point.start.hour + 1) % 24:02}:00"
+            return _("%(day)s, %(hours)s") % {"day": date_format(point.start, DAY), "hours": hours}
+        return date_format(point.start, DAY) if point.start.hour == 0 else f"{point.start:%H}:00"
+    return date_format(point.start, FULL_DAY if long else DAY)
 
 
 def describe(point, hourly):
@@ -104,7 +111,10 @@ def describe(point, hourly):
         return (head, _("Not recorded yet"))
     return (
         _("%(when)s (so far)") % {"when": head} if point.ongoing else head,
-        *(f"{label}: {getattr(point, name):,}" for name, label in SERIES),
+        *(
+            _("%(name)s: %(count)s") % {"name": label, "count": num(getattr(point, name))}
+            for name, label in SERIES
+        ),
         _("Click rate: %(rate)s") % {"rate": percent(point.click_rate)},
     )
 
@@ -154,7 +164,7 @@ def draw(points, hourly, edits=()):
     return Chart(
         lines=lines,
         rate=rate,
-        y_ticks=tuple(Tick(y(top * i / 4, top), f"{round(top * i / 4):,}") for i in range(5)),
+        y_ticks=tuple(Tick(y(top * i / 4, top), num(round(top * i / 4))) for i in range(5)),
         rate_ticks=tuple(Tick(y(rate_top * i / 4, rate_top), percent(rate_top * i / 4)) for i in range(5)),
         x_ticks=tuple(
             Tick(round(centers[index], 1), when(points[index], hourly))
@@ -191,8 +201,12 @@ def sparkline(values):
         f"{i * step:.1f},{height - 2 - (height - 4) * value / top:.1f}" for i, value in enumerate(values)
     )
     label = escape(
-        _("Sent per day over the last %(count)s days: %(days)s")
-        % {"count": len(values), "days": ", ".join(f"{value:,}" for value in values)}
+        ngettext(
+            "Sent per day over the last %(count)s day: %(days)s",
+            "Sent per day over the last %(count)s days: %(days)s",
+            len(values),
+        )
+        % {"count": len(values), "days": ", ".join(num(value) for value in values)}
     )
     return (
         f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '

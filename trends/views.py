@@ -17,9 +17,9 @@ from django_htmx.http import push_url
 
 from flows_app.access import get_connection
 from flows_app.views.partials import template_for
-from teams.activity import changes
+from teams.activity import changes, field_label
 from teams.models import Activity, Kind
-from trends.chart import Edit, draw
+from trends.chart import DAY_TIME, Edit, draw, when
 from trends.models import COUNTERS, FlowRecord, Snapshot
 from trends.series import (
     RANGES,
@@ -48,7 +48,8 @@ class Trend(NamedTuple):
     window: Window
     error: str | None
     points: list
-    # The table behind the chart: (point, the labels of the edits made in it), newest first.
+    # The table behind the chart: (point, its day or hour, the labels of the edits made in it),
+    # newest first.
     rows: list
     total: object
     chart: object
@@ -78,7 +79,11 @@ def trend_for(request, connection, title, urls, flow_id=None, websites=None):
         error=error,
         points=points,
         rows=[
-            (point, [edit.label for edit in edits if point.start <= edit.at < point.start + window.step])
+            (
+                point,
+                when(point, window.hourly, long=True),
+                [edit.label for edit in edits if point.start <= edit.at < point.start + window.step],
+            )
             for point in reversed(points)
         ],
         total=total(points),
@@ -101,11 +106,11 @@ def flow_edits(connection, flow_id, window):
 
 
 def _edit_label(entry):
-    moment = date_format(entry.created.astimezone(dt.UTC), "M j, H:i")
+    moment = date_format(entry.created.astimezone(dt.UTC), DAY_TIME)
     if entry.kind == Kind.FLOW_TOGGLE:
         what = _("enabled the flow") if (entry.after or {}).get("is_enabled") else _("paused the flow")
     elif entry.kind == Kind.FLOW_EDIT:
-        fields = ", ".join(change.field for change in changes(entry))
+        fields = ", ".join(str(field_label(change.field)) for change in changes(entry))
         what = _("edited %(fields)s") % {"fields": fields} if fields else _("saved the flow unchanged")
     else:
         what = {
@@ -208,6 +213,8 @@ def _csv(request, connection, filename, flow_id=None, websites=None):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
+    # The columns keep the API's names in every language: a file is read by spreadsheets and
+    # scripts, which should not break when its downloader's language changes.
     writer.writerow(["date", *COUNTERS, "click_rate"])
     for point in series(deltas(connection, flow_id, websites), window, since):
         if not point.recorded:

@@ -1,27 +1,30 @@
 from django import template
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
-from flows_app.forms import FlowForm
 from flows_app.templatetags.pushdeck import shown
+from flows_app.untranslated import untranslated
+from teams import activity
 from teams.models import Role
 
 register = template.Library()
-
-LABELS = {"api_key": _("API key"), "websites": _("Websites"), "image": _("Image")}
 
 
 @register.filter
 def change_label(name):
     """A recorded field's name as the forms call it."""
-    field = FlowForm.base_fields.get(name)
-    return LABELS.get(name) or (field and field.label) or name.replace("_", " ").capitalize()
+    return activity.field_label(name)
 
 
 @register.filter
-def change_value(value):
+def change_value(value, name):
+    """A recorded value of the field ``name`` as a person reads it; their own text (a title, a
+    name) marked as not to be translated."""
     if isinstance(value, list):
         return ", ".join(f"#{item}" for item in value) if value else _("every website")
-    return shown(value)
+    label = activity.value_label(name, value)
+    if label is not None:
+        return label
+    return untranslated(shown(value))
 
 
 @register.filter
