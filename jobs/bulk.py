@@ -15,7 +15,6 @@ periodic work, other connections' jobs) and make a job resumable at any point:
 
 import hashlib
 import logging
-import math
 import time
 from datetime import timedelta
 
@@ -45,8 +44,6 @@ MAX_ITEMS = 5000
 # pausing UNAVAILABLE_PAUSE seconds in between, before it counts as failed.
 ATTEMPTS = 3
 UNAVAILABLE_PAUSE = 15
-# The page size of the job's one read of every flow (the API's largest).
-EVERY_FLOW_PAGE = 1000
 
 Action = BulkJob.Action
 Item = BulkItem.State
@@ -136,14 +133,9 @@ def _read_every_flow(job, api, pacer):
     """
     if job.flows_read_at is not None or not _needs_before(job, api):
         return
-    every = api.cached_every_flow()
-    if every is None:
-        pages = max(1, math.ceil(job.items.count() / EVERY_FLOW_PAGE))
-        wait = pacer.seconds_for(pages)
-        if wait > INLINE_WAIT:
-            raise MustWait(wait)
-        time.sleep(wait)
-        every = pacer.call(api.every_flow, max_wait=INLINE_WAIT)
+    every = api.cached_every_flow() or pacer.whole_read(
+        api.every_flow, max(api.last_count(), job.items.count()), max_wait=INLINE_WAIT
+    )
     found = {flow.id: flow for flow in every}
     items = list(job.items.filter(state=Item.PENDING))
     for item in items:

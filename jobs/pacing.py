@@ -90,6 +90,13 @@ class Pacer:
                 self.rate_limited += 1
                 self._pause(max(self.wait_time(), min(error.retry_after, api_client.RATE_WINDOW)), max_wait)
 
+    def whole_read(self, read, flows, max_wait=None):
+        """``read()``, a read of every flow (about ``flows`` of them, a page of 1000 a call, the
+        pages sent at once), once the budget allows all its calls: counted one by one, they would
+        overrun the window into the reserve kept for people."""
+        self._pause(self.seconds_for(max(1, math.ceil(flows / api_client.LARGEST_PAGE))), max_wait)
+        return self.call(read, max_wait=max_wait)
+
     @staticmethod
     def _pause(seconds, max_wait):
         if max_wait is not None and seconds > max_wait:

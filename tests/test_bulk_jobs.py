@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from flows_app.api import client as api_client
+from flows_app.api import connect
 from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
@@ -455,3 +456,28 @@ def dict_of_lists(fields):
     for name, value in fields:
         values[name].append(value)
     return dict(values)
+
+
+def test_the_jobs_read_of_every_flow_waits_for_the_budget_of_all_its_pages(
+    short_window, logged_in, connection, flows, answers, settings
+):
+    # short_window first: the connection's first calls already count in windows of 4 s.
+    settings.FLOWS_CACHE_SECONDS = 1
+    made = flows(1500)
+    # A search reads the whole set: its count (1500 flows, two pages of 1000) is kept for a day,
+    # the set itself only a second here.
+    assert logged_in.get(f"/connections/{connection.pk}/flows/", {"q": made[0].name[:4]}).status_code == 200
+    job = start(logged_in, connection, "set", [made[0].id], utm_campaign="winter")
+    time.sleep(1.1)
+    # People spend the window down to one request above the reserve (5). The worker's reads of
+    # every flow (the job's, and the first snapshot's) need two each, so they wait for the next
+    # window rather than take one of the reserve.
+    api = connect(connection)
+    while api.client.budget_store.peek().get("remaining", 30) > 6:
+        api.client.get_flow(made[1].id)
+    before = len(answers)
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED
+    assert job.requests == 3  # two pages of 1000, then the write
+    assert min(remaining for *_, remaining in answers[before:]) >= 5

@@ -278,7 +278,7 @@ def test_snapshot_stats_waits_for_the_budget_instead(connection, demo_flows, mon
         # By the end of the wait the key's window has reopened.
         caches["rate-budget"].clear()
 
-    monkeypatch.setattr("trends.snapshots.time.sleep", sleep)
+    monkeypatch.setattr("jobs.pacing.time.sleep", sleep)
     spend_budget_down_to(connection, 10)
     call_command("snapshot_stats")
     assert "Snapshots taken: 1" in capsys.readouterr().out

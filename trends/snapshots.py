@@ -3,8 +3,6 @@ and `manage.py snapshot_stats` runs on demand."""
 
 import datetime as dt
 import logging
-import math
-import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,7 +10,7 @@ from django.db.models import Max, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from flows_app.api import ApiError, FlowsClient
+from flows_app.api import ApiError, FlowsClient, FlowsService
 from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
 from jobs.pacing import MustWait, Pacer
@@ -21,7 +19,6 @@ from trends.models import COUNTERS, Delta, FlowRecord, Snapshot
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-PAGE = 1000
 # The worker never waits longer than this for the key's budget: a snapshot put off to the next
 # period loses nothing (it counts every change since the last one), and the worker's loop goes on.
 WORKER_MAX_WAIT = 5
@@ -74,13 +71,10 @@ def _read_every_flow(connection, max_wait):
     """Every flow of the connection, all pages at 1000 a page fetched together once the key's
     budget allows them all; (flows, upstream calls)."""
     client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
-    known = FlowRecord.objects.filter(connection=connection, deleted_at=None).count()
-    pacer = Pacer(client)
-    wait = pacer.seconds_for(max(1, math.ceil(known / PAGE)))
-    if max_wait is not None and wait > max_wait:
-        raise MustWait(wait)
-    time.sleep(wait)
-    flows = pacer.call(client.all_flows, results_per_page=PAGE, expected_total=known, max_wait=max_wait)
+    api = FlowsService(client, settings.FLOWS_CACHE_SECONDS)
+    # The flows this history knows, or more when a page of the dashboard read more since.
+    known = max(FlowRecord.objects.filter(connection=connection, deleted_at=None).count(), api.last_count())
+    flows = Pacer(client).whole_read(lambda: api.all_flows(at_least=known), known, max_wait=max_wait)
     return flows, client.calls
 
 

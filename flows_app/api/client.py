@@ -67,6 +67,8 @@ RATE_WINDOW = 60
 CONNECT_TIMEOUT = 3.05
 # Sessions (each with its keep-alive sockets) kept for the most recently used connections.
 SESSION_POOL_SIZE = 64
+# The API's largest page (API_CONTRACT.md): a whole read asks for pages of this many flows.
+LARGEST_PAGE = 1000
 # A whole read asks for this many pages at once at most: 10,000 flows in one wave of pages of 1000.
 PAGES_AT_ONCE = 10
 # Bodies are read in pieces of this size, so that the deadline and the size cap are checked often.
@@ -342,7 +344,7 @@ class FlowsClient:
             read=lambda body: Page.from_api(body, page, results_per_page),
         )
 
-    def iter_flows(self, results_per_page=1000):
+    def iter_flows(self, results_per_page=LARGEST_PAGE):
         page = 1
         while True:
             result = self.list_flows(page, results_per_page)
@@ -351,7 +353,7 @@ class FlowsClient:
                 return
             page += 1
 
-    def all_flows(self, pool_size=PAGES_AT_ONCE, results_per_page=1000, expected_total=None):
+    def all_flows(self, pool_size=PAGES_AT_ONCE, results_per_page=LARGEST_PAGE, expected_total=None):
         """Every flow of the key, its pages fetched concurrently by a bounded pool.
 
         With ``expected_total`` (the last count seen) every page is asked for at once; without
@@ -468,7 +470,7 @@ class FlowsClient:
         items, page = [], 1
         while True:
             found, total_pages = self._request(
-                "GET", path, params={"page": page, "results_per_page": 1000}, read=read
+                "GET", path, params={"page": page, "results_per_page": LARGEST_PAGE}, read=read
             )
             items += found
             if page >= total_pages:

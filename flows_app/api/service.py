@@ -273,9 +273,13 @@ class FlowsService:
         finally:
             _sets.shared(self.client.fingerprint, flows)
 
-    def all_flows(self):
+    def all_flows(self, at_least=0):
         # The last count seen lets every page be asked for in one wave.
-        return self.client.all_flows(expected_total=cache.get(self._count_key))
+        return self.client.all_flows(expected_total=max(self.last_count(), at_least) or None)
+
+    def last_count(self):
+        """How many flows the connection had when last read whole by any process (0: unknown)."""
+        return cache.get(self._count_key) or 0
 
     def create_flow(self, fields, image=None):
         """Returns ``(id, Flow)``: the flow as the server keeps it, to check against what was sent
