@@ -207,6 +207,10 @@ class WebsiteScoped:
     def names(self, fresh=False):
         return self._own(self._api.names(fresh))
 
+    def cached_directory(self):
+        directory = self._api.cached_directory()
+        return None if directory is None else self._own(directory)
+
     def list_flows(self, page=1, results_per_page=25, fresh=False):
         flows = self.every_flow(fresh)
         shown = tuple(flows[(page - 1) * results_per_page : page * results_per_page])

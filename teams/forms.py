@@ -7,33 +7,40 @@ from flows_app.untranslated import with_names
 from teams.models import Kind, Role
 
 
-class WebsitesField(forms.CharField):
-    """Website ids typed as "3, 7"; empty means every website of the connection."""
+class WebsitesField(forms.TypedMultipleChoiceField):
+    """The connection's websites a member is limited to, ticked by name; none ticked means every
+    website of the connection."""
 
     def __init__(self, **kwargs):
         super().__init__(
             label=_("Limited to websites"),
             required=False,
-            max_length=200,
-            help_text=_("Website numbers separated by commas, e.g. 3, 7. Empty: every website."),
-            widget=forms.TextInput(attrs={"placeholder": _("every website"), "inputmode": "numeric"}),
+            coerce=int,
+            help_text=_("None ticked: every website."),
+            widget=forms.CheckboxSelectMultiple,
             **kwargs,
         )
 
-    def prepare_value(self, value):
-        return ", ".join(map(str, value)) if isinstance(value, list) else value
+    def clean(self, value):
+        return sorted(set(super().clean(value)))
 
-    def to_python(self, value):
-        parts = [part.strip().lstrip("#") for part in (value or "").replace(" ", ",").split(",")]
-        numbers = [part for part in parts if part]
-        if not all(part.isdecimal() and int(part) > 0 for part in numbers):
-            raise forms.ValidationError(_("Enter website numbers only, separated by commas, e.g. 3, 7."))
-        return sorted({int(part) for part in numbers})
+
+def website_choices(directory, allowed=()):
+    """The websites a member can be limited to: those of the connection, by name, and any already
+    allowed that the directory does not name (it could not be read, or the website is gone) as
+    "#id", so that saving the member's role keeps them."""
+    named = [(site.id, directory.website_label(site.id)) for site in directory.websites]
+    known = {site.id for site in directory.websites}
+    return named + [(number, f"#{number}") for number in sorted(set(allowed) - known)]
 
 
 class AccessForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
     websites = WebsitesField()
+
+    def __init__(self, *args, websites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["websites"].choices = websites
 
 
 class MemberForm(AccessForm):
@@ -65,6 +72,10 @@ class InvitationForm(AccessForm):
     note = forms.CharField(
         label=_("For"), max_length=100, required=False, help_text=_("A name or email, to recognise it later.")
     )
+
+    def __init__(self, *args, **kwargs):
+        # Beside the form adding a member on one page: its boxes' labels must tick its own boxes.
+        super().__init__(*args, auto_id="invitation-%s", **kwargs)
 
 
 class JoinForm(UserCreationForm):

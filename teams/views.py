@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from flows_app.access import ADMIN, EDITOR, flows_api, get_connection
+from flows_app.api import ApiError
+from flows_app.api.records import Directory
 from flows_app.drafts import CreateTokens
 from flows_app.forms import FLOW_FIELDS, FlowForm
 from teams.activity import changes, record
-from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm
+from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm, website_choices
 from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
 
 PER_PAGE = 50
@@ -26,30 +28,59 @@ PER_PAGE = 50
 @login_required
 @require_GET
 def members(request, connection_id):
-    connection = get_connection(request, connection_id, ADMIN)
-    return _members_page(request, connection)
+    connection, api = flows_api(request, connection_id, ADMIN)
+    return _members_page(request, connection, _directory(api))
 
 
-def _members_page(request, connection, member_form=None, invitation_form=None, link=None, status=200):
+def _directory(api):
+    """The connection's websites, to limit members to them by name (cached: usually no call), or
+    None when they cannot be read now: the page then still works, on the ids already allowed."""
+    try:
+        return api.directory()
+    except ApiError:
+        return None
+
+
+def _members_page(
+    request, connection, directory, member_form=None, invitation_form=None, link=None, status=200
+):
+    names = directory or Directory()
+    websites = website_choices(names)
+    members = connection.memberships.select_related("user")
+    invitations = list(connection.invitations.select_related("created_by", "used_by")[:20])
+    labels = dict(website_choices(names, {n for invitation in invitations for n in invitation.websites}))
+    for invitation in invitations:
+        invitation.website_labels = [labels[number] for number in invitation.websites]
     context = {
         "connection": connection,
-        "members": connection.memberships.select_related("user"),
-        "member_form": member_form or MemberForm(connection=connection),
-        "invitation_form": invitation_form or InvitationForm(),
-        "invitations": connection.invitations.select_related("created_by", "used_by")[:20],
-        "roles": Role.choices,
+        "names_read": directory is not None,
+        "members": [(member, _access_form(member, names)) for member in members],
+        "member_form": member_form or MemberForm(connection=connection, websites=websites),
+        "invitation_form": invitation_form or InvitationForm(websites=websites),
+        "invitations": invitations,
         "link": link,
     }
     return render(request, "teams/members.html", context, status=status)
 
 
+def _access_form(member, directory, data=None):
+    """A member's role and websites; ids are unique per member, names shared by every row."""
+    return AccessForm(
+        data,
+        initial={"role": member.role, "websites": member.websites},
+        websites=website_choices(directory, member.websites),
+        auto_id=f"member-{member.pk}-%s",
+    )
+
+
 @login_required
 @require_POST
 def member_add(request, connection_id):
-    connection = get_connection(request, connection_id, ADMIN)
-    form = MemberForm(request.POST, connection=connection)
+    connection, api = flows_api(request, connection_id, ADMIN)
+    directory = _directory(api)
+    form = MemberForm(request.POST, connection=connection, websites=website_choices(directory or Directory()))
     if not form.is_valid():
-        return _members_page(request, connection, member_form=form, status=400)
+        return _members_page(request, connection, directory, member_form=form, status=400)
     member = Membership.objects.create(
         connection=connection,
         user=form.user,
@@ -89,10 +120,11 @@ def _last_admin(request, connection, member):
 @login_required
 @require_POST
 def member_change(request, connection_id, member_id):
-    connection = get_connection(request, connection_id, ADMIN)
+    connection, api = flows_api(request, connection_id, ADMIN)
+    directory = _directory(api) or Directory()
     with transaction.atomic():
         member = _member(connection, member_id)
-        form = AccessForm(request.POST)
+        form = _access_form(member, directory, request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
             return redirect("teams:members", connection.pk)
@@ -126,16 +158,17 @@ def member_remove(request, connection_id, member_id):
 @login_required
 @require_POST
 def invitation_new(request, connection_id):
-    connection = get_connection(request, connection_id, ADMIN)
-    form = InvitationForm(request.POST)
+    connection, api = flows_api(request, connection_id, ADMIN)
+    directory = _directory(api)
+    form = InvitationForm(request.POST, websites=website_choices(directory or Directory()))
     if not form.is_valid():
-        return _members_page(request, connection, invitation_form=form, status=400)
+        return _members_page(request, connection, directory, invitation_form=form, status=400)
     invitation = Invitation(connection=connection, created_by=request.user, **form.cleaned_data)
     token = invitation.issue_token()
     invitation.save()
     record(request.user, connection, Kind.INVITATION_CREATE, after=_invited(invitation))
     link = request.build_absolute_uri(reverse("teams:join", args=[token]))
-    return _members_page(request, connection, link=link)
+    return _members_page(request, connection, directory, link=link)
 
 
 def _invited(invitation):

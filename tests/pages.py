@@ -37,8 +37,11 @@ class _Page(HTMLParser):
                 self._option(a)
         elif tag == "input":
             kind = a.get("type", "text").lower()
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
+            if kind in ("checkbox", "radio"):
+                # What a user could tick, ticked or not: (name, value).
+                self._form.setdefault("offered", []).append((a["name"], a.get("value", "on")))
+                if "checked" not in a:
+                    return
             if kind not in ("submit", "button", "image", "reset", "file"):
                 self._form["fields"].append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
         elif tag == "select":
@@ -114,3 +117,11 @@ def form_with(html, field):
 
 def all_forms(html):
     return parse(html).forms
+
+
+def form_posting_to(html, action):
+    """The form that posts to this URL, as parsed (its fields, and the boxes it offers to tick)."""
+    for form in parse(html).forms:
+        if form["action"] == action:
+            return form
+    raise AssertionError(f"no form posting to {action!r} on the page")

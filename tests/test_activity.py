@@ -13,7 +13,7 @@ from sandbox.models import Flow as SandboxFlow
 from sandbox.models import hash_key
 from teams.activity import changes
 from teams.models import Activity, Kind, Membership, Role
-from tests.pages import form_with, visible_text
+from tests.pages import form_posting_to, form_with, visible_text
 from tests.test_flows_views import HTMX, form_token, png, url, valid_form
 
 
@@ -175,16 +175,17 @@ def test_membership_changes_are_recorded(logged_in, connection, other_user):
         reverse("teams:member_add", args=[connection.pk]), {"username": "intruder", "role": "viewer"}
     )
     member = Membership.objects.get(user=other_user)
-    logged_in.post(
-        reverse("teams:member_change", args=[connection.pk, member.pk]), {"role": "editor", "websites": "2"}
-    )
+    change_url = reverse("teams:member_change", args=[connection.pk, member.pk])
+    offered = form_posting_to(logged_in.get(members).content.decode(), change_url)["offered"]
+    site = next(int(value) for name, value in offered if name == "websites")
+    logged_in.post(change_url, {"role": "editor", "websites": [site]})
     logged_in.post(reverse("teams:member_remove", args=[connection.pk, member.pk]))
     kinds = list(Activity.objects.order_by("id").values_list("kind", flat=True))
     assert kinds == [Kind.MEMBER_ADD, Kind.MEMBER_CHANGE, Kind.MEMBER_REMOVE]
     change = Activity.objects.get(kind=Kind.MEMBER_CHANGE)
-    assert diff(change) == {"role": ("viewer", "editor"), "websites": ([], [2])}
+    assert diff(change) == {"role": ("viewer", "editor"), "websites": ([], [site])}
     text = visible_text(logged_in.get(reverse("teams:activity", args=[connection.pk])).content)
-    assert "Member's access changed" in text and "every website #2" in text
+    assert "Member's access changed" in text and f"every website #{site}" in text
     assert logged_in.get(members).status_code == 200
 
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from flows_app.api import connect
 from flows_app.models import SANDBOX, Connection
 from tests.pages import visible_text
 from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
@@ -161,18 +162,20 @@ def test_trends_page_ranks_flows_by_their_last_7_days(logged_in, connection, his
     html = logged_in.get(f"/connections/{connection.pk}/trends/").content.decode()
     text = visible_text(html)
     # Most sent first; the deleted flow keeps its name and its figures.
-    # A row reads: name, website, the sparkline's name (its 14 days), then the 7 days' figures.
+    # A row reads: name, website (named from the cached directory), the sparkline's name (its 14
+    # days), then the 7 days' figures.
     days = r"Sent per day over the last 14 days: [\d, ]+?"
-    assert re.search(rf"{re.escape(other.name)} deleted #{other.website_id} {days} 1,000 90 10.0%", text)
+    website, other_website = re.escape(flow.website.name), re.escape(other.website.name)
+    assert re.search(rf"{re.escape(other.name)} deleted {other_website} {days} 1,000 90 10.0%", text)
     # Today, not over yet, is left out: 100 + 50 sent, 8 + 2 clicked of 80 + 40 displayed.
-    assert re.search(rf"{re.escape(flow.name)} #{flow.website_id} {days} 150 10 8.3%", text)
+    assert re.search(rf"{re.escape(flow.name)} {website} {days} 150 10 8.3%", text)
     assert text.index(other.name) < text.index(flow.name)
     assert 'aria-sort="descending"' in html
     assert "Sent per day over the last 14 days: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 50" in html
     by_rate = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/?sort=-click_rate").content)
     assert by_rate.index(flow.name) > by_rate.index(other.name)
     rising = visible_text(logged_in.get(f"/connections/{connection.pk}/trends/?sort=click_rate").content)
-    assert rising.index(f"{flow.name} #") < rising.index(f"{other.name} deleted")
+    assert rising.index(f"{flow.name} {flow.website.name}") < rising.index(f"{other.name} deleted")
 
 
 def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(logged_in, connection, history, upstream):
@@ -281,3 +284,26 @@ def test_the_websites_overview_charts_every_website_summed_and_links_each_to_its
     assert fragment["HX-Push-Url"] == f"/connections/{connection.pk}/websites/?range=7d"
     # The range switch reads history only.
     assert len(upstream) == calls
+
+
+def test_the_ranked_table_names_websites_from_the_cache_without_a_call(
+    logged_in, connection, history, upstream
+):
+    flow, other, _now = history
+    page = f"/connections/{connection.pk}/trends/"
+
+    def website_cells():
+        html = logged_in.get(page).content.decode()
+        return re.findall(r'data-label="Website">(.*?)</td>', html)
+
+    # The connection's websites were read when it was made, so the cache names them.
+    named = website_cells()
+    assert f'<span translate="no">{flow.website.name}</span>' in named
+    assert f'<span translate="no">{other.website.name}</span>' in named
+    assert not any(cell.startswith("#") for cell in named)
+    # Once the cache has forgotten them, this page does not spend a call to read them again.
+    connect(connection).forget_directory()
+    numbered = website_cells()
+    assert {f"#{flow.website_id}", f"#{other.website_id}"} <= set(numbered)
+    assert all(re.fullmatch(r"#\d+", cell) for cell in numbered)
+    assert upstream == []

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from flows_app.access import get_connection
+from flows_app.access import flows_api, get_connection
+from flows_app.api.records import Directory
 from flows_app.views.partials import template_for
 from teams.activity import changes, field_label
 from teams.models import Activity, Kind
@@ -167,7 +168,7 @@ def flow_fragment(request, connection_id, flow_id):
 @require_GET
 def overview(request, connection_id, website_id=None):
     """Every flow of the connection (or of one website) summed, with links to each website's."""
-    connection = get_connection(request, connection_id)
+    connection, api = flows_api(request, connection_id)
     args = [connection.pk] if website_id is None else [connection.pk, website_id]
     page = reverse("trends:connection" if website_id is None else "trends:website", args=args)
     csv_url = reverse("trends:connection_csv" if website_id is None else "trends:website_csv", args=args)
@@ -188,6 +189,9 @@ def overview(request, connection_id, website_id=None):
         "website_id": website_id,
         "flows": flows[:FLOWS_SHOWN],
         "flows_count": len(flows),
+        # Websites by name when a page of the flows read them lately; else by number, since this
+        # page spends no call.
+        "directory": api.cached_directory() or Directory(),
         "columns": [_column(request, column, label, sort) for column, label in WEEK_COLUMNS],
     }
     response = render(request, template_for(request, "trends/overview.html", "trend"), context)
