@@ -201,12 +201,17 @@ def _row_failed(request, flow_id, error):
 @require_GET
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
-    flow = api.get_flow(flow_id)
+    # The chart is drawn from the database while the flow's call waits for the server, instead
+    # of after its round trip: 96 -> 83 ms a page against an API 30 ms away (medians of 60,
+    # gunicorn on both sides). It is shown only once the call has answered (a flow another
+    # member may not see raises there).
+    reading = api.in_background(api.get_flow, flow_id)
+    trend = flow_trend(request, connection, flow_id)
     context = {
         "connection": connection,
-        "flow": flow,
+        "flow": api.result(reading),
         "directory": api.names(),
-        "trend": flow_trend(request, connection, flow.id),
+        "trend": trend,
     }
     return render(request, "flows/detail.html", context)
 
