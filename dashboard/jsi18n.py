@@ -51,3 +51,19 @@ def javascript_catalog(request, language, catalog_version):
     response = rendered(language)
     patch_cache_control(response, public=True, max_age=60 * 60 * 24 * 365, immutable=True)
     return response
+
+
+def catalog_varies_on_nothing(get_response):
+    """The catalog depends on its URL alone, but the middleware inside this one (sessions, language,
+    htmx) mark every answer as varying on Cookie, Accept-Language and HX-Request, and browsers
+    honour Vary: a new cookie (a CSRF token, a login) would fetch the catalog again. Only gzip's
+    Accept-Encoding, added by the middleware outside this one, is kept."""
+
+    def middleware(request):
+        response = get_response(request)
+        match = request.resolver_match
+        if match is not None and match.view_name == "javascript-catalog":
+            del response["Vary"]
+        return response
+
+    return middleware

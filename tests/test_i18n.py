@@ -625,6 +625,8 @@ def test_the_javascript_catalog_is_a_script_file_in_the_page_language_kept_a_yea
         assert answer["Content-Type"].startswith("text/javascript")
         assert (title in answer.content.decode()) is in_it
         assert set(answer["Cache-Control"].split(", ")) == {"public", "max-age=31536000", "immutable"}
+        # Nothing but the URL and gzip: a new cookie (a login) would otherwise fetch it again.
+        assert answer["Vary"] == "Accept-Encoding"
 
 
 def test_another_catalog_version_is_redirected_uncached_and_an_unknown_language_is_404(client):
