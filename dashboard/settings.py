@@ -134,6 +134,8 @@ MIDDLEWARE = [
     # Pages shrink about tenfold; Django's gzip pads each answer against BREACH, and the CSRF
     # token is masked anew per response.
     "django.middleware.gzip.GZipMiddleware",
+    # Inside gzip (its Vary: Accept-Encoding stays), outside everything that adds another Vary.
+    "dashboard.jsi18n.catalog_varies_on_nothing",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the browser's Accept-Language (or the language cookie); URLs carry none.
     "django.middleware.locale.LocaleMiddleware",

@@ -602,18 +602,43 @@ def test_the_switch_refuses_what_is_not_a_language_and_needs_a_user(client, user
     )
 
 
-def test_the_javascript_catalog_is_a_script_file_in_the_page_language(client):
-    english = client.get(reverse("javascript-catalog"))
-    chinese = client.get(reverse("javascript-catalog"), headers={"accept-language": ZH})
-    assert english["Content-Type"].startswith("text/javascript")
+def catalog_src(client, **headers):
+    """The JavaScript catalog's URL as the login page names it, checked to load before app.js."""
+    page = client.get(reverse("login"), headers=headers).content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    catalog = next(i for i, src in enumerate(scripts) if src.startswith("/jsi18n/"))
+    assert catalog < next(i for i, src in enumerate(scripts) if "app" in src), (
+        "the catalog loads before app.js"
+    )
+    return scripts[catalog]
+
+
+def test_the_javascript_catalog_is_a_script_file_in_the_page_language_kept_a_year(client):
+    english, chinese = catalog_src(client), catalog_src(client, accept_language=ZH)
+    assert english.startswith("/jsi18n/en/") and chinese.startswith(f"/jsi18n/{ZH}/")
     # The catalog is JSON in the script, its non-ASCII letters escaped.
     title = json.dumps("通知标题")[1:-1]
-    assert title in chinese.content.decode() and title not in english.content.decode()
-    page = client.get(reverse("login")).content.decode()
-    scripts = re.findall(r'<script src="([^"]+)"', page)
-    assert scripts.index(reverse("javascript-catalog")) < next(
-        i for i, src in enumerate(scripts) if "app" in src
-    ), "the catalog loads before app.js"
+    for src, in_it in ((english, False), (chinese, True)):
+        # The URL alone gives the language: this client's Accept-Language says the other one.
+        answer = client.get(src, headers={"accept-language": "en" if in_it else ZH})
+        assert answer.status_code == 200
+        assert answer["Content-Type"].startswith("text/javascript")
+        assert (title in answer.content.decode()) is in_it
+        assert set(answer["Cache-Control"].split(", ")) == {"public", "max-age=31536000", "immutable"}
+        # Nothing but the URL and gzip: a new cookie (a login) would otherwise fetch it again.
+        assert answer["Vary"] == "Accept-Encoding"
+
+
+def test_another_catalog_version_is_redirected_uncached_and_an_unknown_language_is_404(client):
+    current = catalog_src(client, accept_language=ZH)
+    # A page from before (or after) a deploy asks for a version this process does not serve.
+    old = client.get(f"/jsi18n/{ZH}/0123456789ab.js")
+    assert old.status_code == 302 and old["Location"] == current
+    assert "no-cache" in old["Cache-Control"] and "immutable" not in old["Cache-Control"]
+    version = current.rsplit("/", 1)[1]
+    assert client.get(f"/jsi18n/fr/{version}").status_code == 404
+    assert client.get(f"/jsi18n/xx/{version}").status_code == 404
+    assert client.post(current).status_code == 405
 
 
 # In the browser

@@ -6,8 +6,10 @@ from django.templatetags.static import static
 from django.utils.formats import get_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from dashboard.jsi18n import catalog_url
 from flows_app.forms import URGENCY_LABELS, FlowForm, ttl_label
 from flows_app.models import Connection, Preferences
 
@@ -31,6 +33,12 @@ def user_preferences(context):
     """The viewer's preferences: the page is drawn in the chosen theme from its first byte."""
     request = context.get("request")
     return Preferences.of(request) if request is not None else Preferences()
+
+
+@register.simple_tag
+def javascript_catalog_url():
+    """The JavaScript catalog of the page's language, at its versioned URL."""
+    return catalog_url(get_language())
 
 
 @register.filter
