@@ -133,9 +133,11 @@ def _read_every_flow(job, api, pacer):
     """
     if job.flows_read_at is not None or not _needs_before(job, api):
         return
-    every = api.cached_every_flow() or pacer.whole_read(
-        api.every_flow, max(api.last_count(), job.items.count()), max_wait=INLINE_WAIT
-    )
+    every = api.cached_every_flow()
+    if every is None:
+        every = pacer.whole_read(
+            api.every_flow, max(api.last_count(), job.items.count()), max_wait=INLINE_WAIT
+        )
     found = {flow.id: flow for flow in every}
     items = list(job.items.filter(state=Item.PENDING))
     for item in items:
