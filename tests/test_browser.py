@@ -77,6 +77,30 @@ def test_create_with_an_image_and_a_live_preview(signed_in, sandbox_key):
     assert created.button_url_1 == "https://garden.example/browse"
 
 
+def test_a_late_answer_leaves_the_focus_where_the_user_typed(signed_in):
+    """Picking a website asks for its segments; the user types on in the next field meanwhile, and
+    the answer must not take the focus back to the website (the rest of the text went there)."""
+    held = []
+    signed_in.route("**/flows/segments/**", lambda route: held.append(route))
+    signed_in.get_by_role("link", name="New flow").click()
+    website = signed_in.get_by_label("Website", exact=True)
+    website.focus()
+    with signed_in.expect_request("**/flows/segments/**"):
+        website.select_option(index=1)
+    title = signed_in.get_by_label("Title")
+    title.click()
+    title.press_sequentially("Spring")
+    signed_in.evaluate(
+        "() => { window.settled = new Promise(done =>"
+        " document.body.addEventListener('htmx:afterSettle', done, {once: true})); }"
+    )
+    held[0].continue_()
+    signed_in.evaluate("() => window.settled")
+    title.press_sequentially(" is here")
+    expect(title).to_have_value("Spring is here")
+    expect(title).to_be_focused()
+
+
 def test_delete_through_the_dialog_removes_the_row(signed_in, demo_flows):
     flow = demo_flows.first()
     row = signed_in.locator(f"#flow-{flow.id}")

@@ -79,14 +79,17 @@
     event.detail.elt.removeAttribute("aria-busy");
   });
 
-  // Keep keyboard focus on the control that was used when htmx replaces its row.
+  // Keep keyboard focus on the control that was used when htmx replaces its row, but only when the
+  // focus was lost with it: a user who has moved on to another field while the answer was on its
+  // way keeps typing there.
   let focusedId = null;
   document.body.addEventListener("htmx:beforeRequest", function () {
     focusedId = document.activeElement && document.activeElement.id;
   });
   document.body.addEventListener("htmx:afterSettle", function () {
     const again = focusedId && document.getElementById(focusedId);
-    if (again && document.activeElement !== again && !document.querySelector("dialog[open]")) again.focus();
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (again && lost && !document.querySelector("dialog[open]")) again.focus();
   });
 
   // Dialogs: links with data-dialog-open go to a confirmation page without JS; with JS they open
