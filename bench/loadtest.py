@@ -117,6 +117,11 @@ def browse(bench, site, flow_ids):
     # One after another: a login hashes the password (about a second of CPU here), and twenty at
     # once in the dashboard's one process could outwait the timeout.
     sites = [site(bench) for _ in range(args.users)]
+    # The first users' connections idled while the others logged in, and gunicorn closes one idle
+    # for 2 s (its keep-alive): closed just as its user sends, the request is reset, which a
+    # browser sends again and requests does not. So every user starts on a new connection.
+    for each in sites:
+        each.session.close()
     with ThreadPoolExecutor(max_workers=args.users) as pool:
         deadline = time.monotonic() + args.duration
         list(pool.map(lambda n: run.user(sites[n], n, args.users, deadline, args.think), range(args.users)))
