@@ -261,21 +261,33 @@ def _name_flows(entries):
 @login_required
 @require_GET
 def connection_activity(request, connection_id):
-    connection = get_connection(request, connection_id)
+    connection, api = flows_api(request, connection_id)
     entries = _visible_entries(request, connection)
     people = entries.exclude(user=None).values_list("user_id", "username").distinct().order_by("username")
     filters = ActivityFilter(request.GET, people=list(people))
     page = _page(request, filters.filtered(entries))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"connection": connection, "page": page, "filters": filters, "query": query.urlencode()}
+    context = {
+        "connection": connection,
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "directory": _cached_names(api),
+    }
     return render(request, "teams/activity.html", context)
+
+
+def _cached_names(api):
+    """Websites by name when a page of the flows read them lately; else by number: the history
+    spends no call."""
+    return api.cached_directory() or Directory()
 
 
 @login_required
 @require_GET
 def flow_activity(request, connection_id, flow_id):
-    connection = get_connection(request, connection_id)
+    connection, api = flows_api(request, connection_id)
     entries = Activity.objects.filter(connection=connection, flow_id=flow_id)
     if entries.exists() and not _visible_entries(request, connection).filter(flow_id=flow_id).exists():
         raise Http404("No such flow.")
@@ -287,6 +299,7 @@ def flow_activity(request, connection_id, flow_id):
         "flow_name": entries.exclude(flow_name="").values_list("flow_name", flat=True).first()
         or f"#{flow_id}",
         "deleted": entries.values_list("kind", flat=True).first() == Kind.FLOW_DELETE,
+        "directory": _cached_names(api),
     }
     return render(request, "teams/activity.html", context)
 

@@ -4,6 +4,7 @@ can be put back through the normal edit path, and a deleted flow can be created 
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -66,6 +67,19 @@ def test_an_edit_records_only_the_changed_fields_before_and_after(logged_in, con
         expected["image"] = (None, "removed")
     assert diff(entry) == expected
     assert entry.flow_id == flow.id and entry.website_id == flow.website.id
+
+
+def test_the_history_names_the_website_once_the_names_are_known(logged_in, connection, flow):
+    page = logged_in.get(url("edit", connection, flow.id)).content.decode()
+    logged_in.post(url("edit", connection, flow.id), {**form_with(page, "title"), "title": "Renamed"})
+    cache.clear()
+    activity = reverse("teams:activity", args=[connection.pk])
+    # Before any page has read the websites, a number: the history spends no call.
+    assert f"website #{flow.website.id}" in visible_text(logged_in.get(activity).content)
+    logged_in.get(url("list", connection))
+    for page in (activity, reverse("teams:flow_activity", args=[connection.pk, flow.id])):
+        text = visible_text(logged_in.get(page).content)
+        assert flow.website.name in text and f"website #{flow.website.id}" not in text
 
 
 def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):

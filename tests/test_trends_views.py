@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.urls import reverse
 
 from flows_app.api import connect
 from flows_app.models import SANDBOX, Connection
@@ -306,4 +307,19 @@ def test_the_ranked_table_names_websites_from_the_cache_without_a_call(
     numbered = website_cells()
     assert {f"#{flow.website_id}", f"#{other.website_id}"} <= set(numbered)
     assert all(re.fullmatch(r"#\d+", cell) for cell in numbered)
+    assert upstream == []
+
+
+def test_a_websites_trends_are_headed_by_its_name_when_the_cache_knows_it(
+    logged_in, connection, history, upstream
+):
+    flow, _other, _now = history
+    page = reverse("trends:website", args=[connection.pk, flow.website_id])
+
+    def heading():
+        return re.search(r'<h2 id="trend-title"[^>]*>(.*?)</h2>', logged_in.get(page).content.decode())[1]
+
+    assert heading() == f'<span translate="no">{flow.website.name}</span>'
+    connect(connection).forget_directory()
+    assert heading() == f"Website #{flow.website_id}"
     assert upstream == []

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -172,7 +173,15 @@ def overview(request, connection_id, website_id=None):
     args = [connection.pk] if website_id is None else [connection.pk, website_id]
     page = reverse("trends:connection" if website_id is None else "trends:website", args=args)
     csv_url = reverse("trends:connection_csv" if website_id is None else "trends:website_csv", args=args)
-    title = _("All flows") if website_id is None else _("Website #%(id)s") % {"id": website_id}
+    # Websites by name when a page of the flows read them lately; else by number, since this page
+    # spends no call.
+    directory = api.cached_directory() or Directory()
+    if website_id is None:
+        title = _("All flows")
+    elif directory.website(website_id):
+        title = format_html('<span translate="no">{}</span>', directory.website_label(website_id))
+    else:
+        title = directory.website_label(website_id)
     shown = _websites(request, website_id)
     trend = trend_for(request, connection, title, (page, page, csv_url), websites=shown)
     websites = FlowRecord.objects.filter(connection=connection)
@@ -189,9 +198,7 @@ def overview(request, connection_id, website_id=None):
         "website_id": website_id,
         "flows": flows[:FLOWS_SHOWN],
         "flows_count": len(flows),
-        # Websites by name when a page of the flows read them lately; else by number, since this
-        # page spends no call.
-        "directory": api.cached_directory() or Directory(),
+        "directory": directory,
         "columns": [_column(request, column, label, sort) for column, label in WEEK_COLUMNS],
     }
     response = render(request, template_for(request, "trends/overview.html", "trend"), context)
