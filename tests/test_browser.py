@@ -101,6 +101,25 @@ def test_a_late_answer_leaves_the_focus_where_the_user_typed(signed_in):
     expect(title).to_be_focused()
 
 
+def test_on_a_laptop_the_list_scrolls_sideways_with_names_and_actions_in_view(signed_in, demo_flows):
+    signed_in.set_viewport_size({"width": 1280, "height": 800})
+    wrap = signed_in.locator("#flows-table .table-wrap")
+    assert wrap.evaluate("element => element.scrollWidth > element.clientWidth")
+    wrap.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
+    flow = demo_flows.first()
+    row = signed_in.locator(f"#flow-{flow.id}")
+    box = wrap.bounding_box()
+    for part in (row.locator(".flow-name"), row.get_by_role("link", name=f"Delete {flow.name}")):
+        found = part.bounding_box()
+        assert box["x"] <= found["x"] and found["x"] + found["width"] <= box["x"] + box["width"]
+        # On top of the columns scrolled under it, not covered by them.
+        middle = (found["x"] + found["width"] / 2, found["y"] + found["height"] / 2)
+        assert part.evaluate("(element, [x, y]) => element.contains(document.elementFromPoint(x, y))", middle)
+    # The columns in between did scroll: the website's cell is out of the visible box.
+    website = row.locator(".website-cell").bounding_box()
+    assert website["x"] + website["width"] <= box["x"] + 300
+
+
 def test_delete_through_the_dialog_removes_the_row(signed_in, demo_flows):
     flow = demo_flows.first()
     row = signed_in.locator(f"#flow-{flow.id}")
