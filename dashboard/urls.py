@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from dashboard.jsi18n import javascript_catalog
@@ -14,6 +15,8 @@ def favicon(request):
     # hashed static name is only known once collectstatic has run: look it up per request.
     return redirect(static("img/logo.svg"))
 
+
+admin.site.site_header = admin.site.site_title = _("Pushdeck administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

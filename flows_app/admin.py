@@ -1,15 +1,24 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from flows_app.models import Connection, Preferences
 
 
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
-    list_display = ["label", "owner", "server", "masked_key", "is_default", "updated"]
-    list_filter = ["server", "is_default"]
+    list_display = ["label", "owner", "server_name", "key", "is_default", "updated"]
+    list_filter = ["is_default"]
     search_fields = ["label", "owner__username"]
     # The encrypted key and its last 4 are not editable fields, so the admin never shows them in full.
-    readonly_fields = ["masked_key", "created", "updated"]
+    readonly_fields = ["key", "created", "updated"]
+
+    @admin.display(description=_("server"), ordering="server")
+    def server_name(self, connection):
+        return connection.server_label
+
+    @admin.display(description=_("API key"))
+    def key(self, connection):
+        return connection.masked_key
 
 
 @admin.register(Preferences)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FlowsAppConfig(AppConfig):
     name = "flows_app"
-    verbose_name = "Flows dashboard"
+    verbose_name = _("Flows dashboard")
 
     def ready(self):
         from flows_app.after_response import connect_signals

@@ -42,22 +42,33 @@ class ConnectionQuerySet(models.QuerySet):
 
 
 class Connection(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connections")
-    label = models.CharField(max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="connections",
+        verbose_name=_("owner"),
+    )
+    label = models.CharField(_("name"), max_length=100)
     server = models.CharField(
+        _("server"),
         max_length=200,
         validators=[validate_server],
-        help_text="A base URL from FLOWS_API_SERVERS, or 'sandbox'.",
+        # Shown by /admin/ only (ConnectionForm has its own choice), which does not escape it.
+        help_text=_(
+            'A base URL from <code translate="no">FLOWS_API_SERVERS</code>, or <code translate="no">sandbox</code>.'
+        ),
     )
     api_key_encrypted = models.TextField(editable=False)
     api_key_last4 = models.CharField(max_length=4, editable=False)
-    is_default = models.BooleanField(default=False)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    is_default = models.BooleanField(_("default"), default=False)
+    created = models.DateTimeField(_("added"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ConnectionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
         ordering = ["-is_default", "label", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -111,18 +122,25 @@ class Preferences(models.Model):
     THEMES = [("system", _("Same as the system")), ("light", _("Light")), ("dark", _("Dark"))]
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preferences",
+        verbose_name=_("user"),
     )
-    results_per_page = models.PositiveSmallIntegerField(default=25)
-    theme = models.CharField(max_length=6, choices=THEMES, default="system")
+    results_per_page = models.PositiveSmallIntegerField(_("rows per page"), default=25)
+    theme = models.CharField(_("theme"), max_length=6, choices=THEMES, default="system")
     # Empty: the browser's language (Accept-Language) until the user picks one in the account menu.
-    language = models.CharField(max_length=16, choices=settings.LANGUAGES, blank=True, default="")
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
-        verbose_name_plural = "preferences"
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
 
     def __str__(self):
-        return f"Preferences of {self.user}"
+        return _("Preferences of %(user)s") % {"user": self.user}
 
     @classmethod
     def of(cls, request):

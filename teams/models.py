@@ -28,20 +28,31 @@ class Role(models.TextChoices):
 
 class Membership(models.Model):
     connection = models.ForeignKey(
-        "flows_app.Connection", on_delete=models.CASCADE, related_name="memberships"
+        "flows_app.Connection",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("connection"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
     # Website ids of the connection this member is limited to; empty: every website.
-    websites = models.JSONField(default=list, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    websites = models.JSONField(_("websites"), default=list, blank=True)
+    created = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["user__username"]
         constraints = [models.UniqueConstraint(fields=["connection", "user"], name="one_membership_per_user")]
 
     def __str__(self):
-        return f"{self.user} ({self.role}) on {self.connection_id}"
+        return _("%(user)s, %(role)s of connection %(connection)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "connection": self.connection_id,
+        }
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -58,30 +69,49 @@ class Invitation(models.Model):
     is shown once, to the admin who makes it."""
 
     connection = models.ForeignKey(
-        "flows_app.Connection", on_delete=models.CASCADE, related_name="invitations"
+        "flows_app.Connection",
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("connection"),
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
-    websites = models.JSONField(default=list, blank=True)
-    note = models.CharField(max_length=100, blank=True, help_text=_("Who it is for; only admins see it."))
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    websites = models.JSONField(_("websites"), default=list, blank=True)
+    note = models.CharField(
+        _("note"), max_length=100, blank=True, help_text=_("Who it is for; only admins see it.")
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("made by"),
     )
-    created = models.DateTimeField(auto_now_add=True)
-    expires = models.DateTimeField()
-    used = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(_("made"), auto_now_add=True)
+    expires = models.DateTimeField(_("expires"))
+    used = models.DateTimeField(_("used"), null=True, blank=True)
     used_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("used by"),
     )
-    revoked = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created"]
 
     def __str__(self):
-        return f"{self.get_role_display()} invitation to {self.connection_id} ({self.state})"
+        return _("Invitation as %(role)s to connection %(connection)s") % {
+            "role": self.get_role_display(),
+            "connection": self.connection_id,
+        }
 
     def issue_token(self):
         """A fresh secret for this invitation; the caller shows it once and forgets it."""
@@ -128,27 +158,38 @@ class Activity(models.Model):
 
     # Kept when the connection or the person goes: the entry still says who and where.
     connection = models.ForeignKey(
-        "flows_app.Connection", on_delete=models.SET_NULL, null=True, related_name="activity"
+        "flows_app.Connection",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="activity",
+        verbose_name=_("connection"),
     )
-    connection_label = models.CharField(max_length=100)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    username = models.CharField(max_length=150)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    flow_id = models.PositiveBigIntegerField(null=True, blank=True)
-    flow_name = models.CharField(max_length=256, blank=True)
-    website_id = models.PositiveBigIntegerField(null=True, blank=True)
+    connection_label = models.CharField(_("connection name"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150)
+    kind = models.CharField(_("change"), max_length=30, choices=Kind.choices)
+    flow_id = models.PositiveBigIntegerField(_("flow ID"), null=True, blank=True)
+    flow_name = models.CharField(_("flow name"), max_length=256, blank=True)
+    website_id = models.PositiveBigIntegerField(_("website ID"), null=True, blank=True)
     # The fields before and after the write (API parameter names); never an API key.
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    created = models.DateTimeField(default=timezone.now, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    created = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created", "-id"]
-        verbose_name_plural = "activity"
+        verbose_name = _("activity entry")
+        verbose_name_plural = _("activity")
         indexes = [models.Index(fields=["connection", "flow_id", "-created"])]
 
     def __str__(self):
-        return f"{self.username} {self.kind} {self.flow_id or ''} at {self.created:%Y-%m-%d %H:%M}"
+        return _("%(change)s by %(user)s") % {"change": self.get_kind_display(), "user": self.username}
 
     @property
     def restorable(self):

@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from dashboard.formats.zh_Hans import formats as zh_formats
+from flows_app.models import SANDBOX, Connection, Preferences
 from jobs import bulk
 from jobs.models import BulkItem
 from sandbox.models import ApiAccount, Fault
+from teams.models import Activity, Invitation, Kind, Membership, Role
 from tests.i18n import english_left
 from tests.pages import visible_text
 from tests.test_bulk_jobs import work
@@ -119,3 +121,49 @@ def test_the_charts_dates_and_numbers_are_written_as_the_language_writes_them(
     spaced = content(zh(logged_in, url, **HTMX))
     assert "已发送\N{FULLWIDTH COLON}12\N{THIN SPACE}345" in spaced and ">20\N{THIN SPACE}000<" in spaced
     formats.reset_format_cache()
+
+
+def test_the_admin_pages_of_pushdecks_own_records_read_in_chinese(client, django_user_model):
+    """/admin/ for those who run the server: Django writes its own words, Pushdeck names its
+    records and their fields. The records here are named in Chinese, so that any English is ours."""
+    operator = django_user_model.objects.create_superuser("管理员", password="correct horse battery")
+    member = django_user_model.objects.create_user("小王", password="correct horse battery")
+    connection = Connection(owner=operator, label="主站", server=SANDBOX)
+    connection.set_api_key("sandbox-key-2024")
+    connection.save()
+    membership = Membership.objects.create(connection=connection, user=member, role=Role.EDITOR, websites=[3])
+    invitation = Invitation(connection=connection, role=Role.VIEWER, note="给市场部", created_by=operator)
+    invitation.issue_token()
+    invitation.save()
+    Activity.objects.create(
+        connection=connection,
+        connection_label="主站",
+        user=operator,
+        username="管理员",
+        kind=Kind.FLOW_TOGGLE,
+    )
+    preferences = Preferences.objects.create(user=member)
+    client.force_login(operator)
+    pages = [
+        reverse("admin:app_list", args=["flows_app"]),
+        reverse("admin:app_list", args=["teams"]),
+        reverse("admin:flows_app_connection_changelist"),
+        reverse("admin:flows_app_connection_change", args=[connection.pk]),
+        reverse("admin:flows_app_preferences_changelist"),
+        reverse("admin:flows_app_preferences_change", args=[preferences.pk]),
+        reverse("admin:teams_membership_changelist"),
+        reverse("admin:teams_membership_change", args=[membership.pk]),
+        reverse("admin:teams_invitation_changelist"),
+        reverse("admin:teams_activity_changelist"),
+    ]
+    for page in pages:
+        html = content(zh(client, page))
+        # The sidebar lists every app, the sandbox's and django-axes' too (not Pushdeck's words).
+        html = re.sub(r'<nav class="sticky" id="nav-sidebar".*?</nav>', "", html, flags=re.S)
+        # Django's own English: its icons' alt texts (True, False, Search) and one text its
+        # Chinese catalog does not have yet.
+        html = re.sub(r'<img src="/static/admin/img/[^"]+" alt="[^"]*">', "", html)
+        html = html.replace("- Select an option -", "")
+        # Each language is named in itself, as in the account menu.
+        html = html.replace(">English</option>", "></option>")
+        no_english(html, page)
