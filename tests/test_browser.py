@@ -101,7 +101,16 @@ def test_a_late_answer_leaves_the_focus_where_the_user_typed(signed_in):
     expect(title).to_be_focused()
 
 
-def test_on_a_laptop_the_list_scrolls_sideways_with_names_and_actions_in_view(signed_in, demo_flows):
+def on_top(element):
+    """Whether a click just inside the element's left edge reaches it: nothing covers its start."""
+    found = element.bounding_box()
+    start = (found["x"] + 4, found["y"] + found["height"] / 2)
+    return element.evaluate("(element, [x, y]) => element.contains(document.elementFromPoint(x, y))", start)
+
+
+def test_on_a_laptop_the_list_scrolls_sideways_with_names_and_actions_in_view(
+    signed_in, live_server, connection, demo_flows
+):
     signed_in.set_viewport_size({"width": 1280, "height": 800})
     wrap = signed_in.locator("#flows-table .table-wrap")
     assert wrap.evaluate("element => element.scrollWidth > element.clientWidth")
@@ -113,11 +122,15 @@ def test_on_a_laptop_the_list_scrolls_sideways_with_names_and_actions_in_view(si
         found = part.bounding_box()
         assert box["x"] <= found["x"] and found["x"] + found["width"] <= box["x"] + box["width"]
         # On top of the columns scrolled under it, not covered by them.
-        middle = (found["x"] + found["width"] / 2, found["y"] + found["height"] / 2)
-        assert part.evaluate("(element, [x, y]) => element.contains(document.elementFromPoint(x, y))", middle)
+        assert on_top(part)
     # The columns in between did scroll: the website's cell is out of the visible box.
     website = row.locator(".website-cell").bounding_box()
     assert website["x"] + website["width"] <= box["x"] + 300
+    # The other tables of flows keep every column in its place: nothing covers their cells.
+    for page in ("websites/", "trends/"):
+        signed_in.goto(f"{live_server.url}/connections/{connection.pk}/{page}")
+        cells = signed_in.locator("table.flows").first.locator("thead th, tbody tr:first-child td")
+        assert all(on_top(cell) for cell in cells.all()), page
 
 
 def test_delete_through_the_dialog_removes_the_row(signed_in, demo_flows):
