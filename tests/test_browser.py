@@ -135,6 +135,9 @@ def test_on_a_laptop_the_list_scrolls_sideways_with_names_and_actions_in_view(
 
 def test_delete_through_the_dialog_removes_the_row(signed_in, demo_flows):
     flow = demo_flows.first()
+    count = demo_flows.count()
+    caption = signed_in.locator("#flows-caption")
+    expect(caption).to_have_text(f"{count} flows")
     row = signed_in.locator(f"#flow-{flow.id}")
     row.get_by_role("link", name=f"Delete {flow.name}").click()
     dialog = signed_in.locator("#delete-dialog")
@@ -144,6 +147,8 @@ def test_delete_through_the_dialog_removes_the_row(signed_in, demo_flows):
     expect(row).to_have_count(0)
     expect(signed_in.locator(".toast-success")).to_contain_text("Flow deleted")
     assert not SandboxFlow.objects.filter(pk=flow.pk).exists()
+    # The list counts its flows again, without this one.
+    expect(caption).to_have_text(f"{count - 1} flows")
 
 
 def test_without_javascript_the_switch_posts_the_page_form_and_the_list_comes_back(

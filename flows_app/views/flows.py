@@ -9,7 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from flows_app import find
 from flows_app.access import EDITOR, check_website, flows_api
@@ -426,7 +426,9 @@ def flow_delete(request, connection_id, flow_id):
     api.delete_flow(flow_id)
     record(request.user, connection, Kind.FLOW_DELETE, flow_id=flow.id, before=flow_values(flow))
     if request.htmx:
-        # An empty answer swaps the row away; the toast says what happened.
-        return add_toast(HttpResponse(), "success", _("Flow deleted."))
+        # An empty answer swaps the row away; the toast says what happened, and the list reads
+        # itself again for its counts and totals (templates/flows/list.html).
+        response = trigger_client_event(HttpResponse(), "flows-changed")
+        return add_toast(response, "success", _("Flow deleted."))
     messages.success(request, _("Flow deleted."))
     return redirect("flows:list", connection.pk)
