@@ -253,6 +253,19 @@ def substitutions(sent, answered, directory):
     return [(FlowForm.label_of(name), text(wanted[name]), text(got[name])) for name in differing]
 
 
+class WebsiteSelect(forms.Select):
+    """Each website's option carries its host: a subscriber's browser shows the notification as
+    coming from the website they subscribed on, which the live preview follows (app.js)."""
+
+    hosts = {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.hosts:
+            option["attrs"]["data-host"] = self.hosts[value]
+        return option
+
+
 class FlowForm(forms.Form):
     """Create and edit (and duplicate) one flow. Field names are the API's parameter names."""
 
@@ -260,7 +273,7 @@ class FlowForm(forms.Form):
     website_id = forms.TypedChoiceField(
         label=gettext_lazy("Website"),
         coerce=int,
-        widget=forms.Select(attrs={"translate": "no"}),
+        widget=WebsiteSelect(attrs={"translate": "no"}),
         error_messages={
             "invalid_choice": gettext_lazy(
                 "Choose one of this connection's websites: the server would put the flow on another one."
@@ -339,6 +352,7 @@ class FlowForm(forms.Form):
             (site.id, f"{site.name} · {site.address} · {_subscribers(site.total_subscribers)}")
             for site in directory.websites
         ]
+        self.fields["website_id"].widget.hosts = {site.id: site.host for site in directory.websites}
         self.fields["segment"].choices = self.segment_choices(self.chosen_website())
         self.fields["image"].help_text = _("JPEG, PNG, GIF or WebP, up to %(size)s.") % {
             "size": filesizeformat(settings.IMAGE_MAX_BYTES)
@@ -369,6 +383,11 @@ class FlowForm(forms.Form):
         except (TypeError, ValueError):
             website = None
         return website or (self.directory.websites[0] if self.directory.websites else None)
+
+    @property
+    def preview_host(self):
+        website = self.chosen_website()
+        return website.host if website else ""
 
     def segment_choices(self, website):
         segments = self.directory.segments_of(website.id) if website else ()

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
+from sandbox.models import Website as SandboxWebsite
 
 pytestmark = pytest.mark.e2e
 
@@ -53,13 +54,23 @@ def test_create_with_an_image_and_a_live_preview(signed_in, sandbox_key):
     signed_in.get_by_role("link", name="New flow").click()
     preview = signed_in.locator("[data-preview]")
     signed_in.get_by_label("Name").fill("Spring welcome")
-    signed_in.get_by_label("Website", exact=True).select_option(index=1)
+    website = signed_in.get_by_label("Website", exact=True)
+    # The notification comes from the website the subscriber is on: the preview follows the choice.
+    first, second = (
+        SandboxWebsite.objects.get(pk=int(value)).host
+        for value in website.evaluate(
+            "select => Array.from(select.options).slice(0, 2).map(option => option.value)"
+        )
+    )
+    expect(preview.locator("[data-preview-host]")).to_have_text(first)
+    website.select_option(index=1)
+    expect(preview.locator("[data-preview-host]")).to_have_text(second)
     signed_in.get_by_label("Title").fill("Spring is here")
     expect(preview.locator("[data-preview-title]")).to_have_text("Spring is here")
     signed_in.get_by_label("Description").fill("Fresh picks for you")
     expect(preview.locator("[data-preview-description]")).to_have_text("Fresh picks for you")
     signed_in.get_by_label(re.compile(r"^Link")).fill("https://garden.example/spring")
-    expect(preview.locator("[data-preview-host]")).to_have_text("garden.example")
+    expect(preview.locator("[data-preview-host]")).to_have_text(second)
     signed_in.get_by_label("Button 1 text").fill("Browse")
     signed_in.get_by_label("Button 1 link").fill("https://garden.example/browse")
     expect(preview.locator('[data-preview-button="1"]')).to_have_text("Browse")

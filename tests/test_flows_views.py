@@ -200,12 +200,15 @@ def test_detail_shows_every_setting_a_funnel_and_a_preview(logged_in, connection
     flow.total_clicked_push_notifications, flow.total_closed_push_notifications = 10, 30
     flow.button_title_1, flow.button_url_1 = "Open", "https://shop.example/open"
     flow.utm_campaign = "spring"
+    flow.url = "https://elsewhere.example/spring"
     flow.save()
     html = logged_in.get(url("detail", connection, flow.id)).content.decode()
     for text in (flow.name, flow.title, flow.description, "Open", "spring", "10.0%"):
         assert text in html
     assert "bar-displayed w-50" in html and "bar-clicked w-5" in html and "bar-closed w-15" in html
     assert 'class="notification"' in html
+    # As a subscriber's browser shows it: from the flow's website, whatever its link's host.
+    assert f'<span data-preview-host translate="no">{flow.website.host}</span>' in html
     assert 'style="' not in html
 
 

@@ -212,6 +212,12 @@ def website_label(directory, website_id):
 
 
 @register.filter
+def website_host(directory, website_id):
+    site = directory.website(website_id)
+    return site.host if site else ""
+
+
+@register.filter
 def has_website(directory, website_id):
     return directory.website(website_id) is not None
 

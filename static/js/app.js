@@ -259,7 +259,10 @@
       preview.querySelector("[data-preview-title]").textContent = text("title", gettext("Notification title"));
       preview.querySelector("[data-preview-description]").textContent =
         text("description", gettext("The message your subscribers will read."));
-      const host = hostOf(text("url", "")) || "your-website.com";
+      // The browser names the website the subscriber is on (its option's host), else the link's.
+      const website = field("website_id");
+      const chosen = website && website.selectedOptions && website.selectedOptions[0];
+      const host = (chosen && chosen.getAttribute("data-host")) || hostOf(text("url", "")) || "your-website.com";
       preview.querySelector("[data-preview-host]").textContent = host;
       preview.querySelector("[data-preview-icon]").textContent = host.charAt(0).toUpperCase();
       let anyButton = false;
