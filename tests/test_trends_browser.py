@@ -1,12 +1,15 @@
 """The trend chart in Chromium: drawn with data, values shown on focus, the range switch swapping
 the chart in place, and dark mode (with a screenshot kept for people to look at)."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
+from trends.snapshots import take_snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -93,3 +96,43 @@ def test_the_list_sorts_by_a_last_7_days_header_and_back_restores_it(
     page.go_back()
     expect(page).to_have_url(re.compile(r"sort=-sent_7d"))
     expect(first).to_have_text(other.name)
+
+
+def test_the_axes_titles_keep_clear_of_millions_in_english_and_chinese(
+    signed_in, live_server, connection, demo_flows
+):
+    """Side titles beside the widest tick labels (4,000,000 and 20.0%), turned in English and
+    upright in Chinese: none touches a label."""
+    flow = demo_flows[0]
+    now = timezone.now()
+    take_snapshot(connection, now - dt.timedelta(days=2))
+    grow(flow, 3_500_000, 3_000_000, 600_000)
+    take_snapshot(connection, now - dt.timedelta(days=1))
+    page = f"{live_server.url}/connections/{connection.pk}/flows/{flow.id}/"
+    for language in ("en", "zh-hans"):
+        signed_in.context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        signed_in.goto(page)
+        titles = signed_in.locator("#trend svg.chart text.axis-title[transform]")
+        expect(titles.first).to_have_text("Notifications" if language == "en" else "通知")
+        labels = signed_in.locator("#trend svg.chart g.axis-label:not([text-anchor=middle]) > text")
+        assert "4,000,000" in labels.all_text_contents()
+        for title in titles.all():
+            box = title.bounding_box()
+            touching = [label for label in labels.all() if meet(box, label.bounding_box())]
+            assert touching == [], (
+                language,
+                title.text_content(),
+                [label.text_content() for label in touching],
+            )
+
+
+def meet(a, b, gap=2):
+    """Whether two boxes overlap or come within ``gap`` pixels of each other."""
+    return (
+        a["x"] < b["x"] + b["width"] + gap
+        and b["x"] < a["x"] + a["width"] + gap
+        and a["y"] < b["y"] + b["height"] + gap
+        and b["y"] < a["y"] + a["height"] + gap
+    )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from flows_app.templatetags.pushdeck import num, percent
 
 WIDTH, HEIGHT = 760, 300
-LEFT, RIGHT, TOP, BOTTOM = 80, 60, 14, 40
+# Room for the axes' titles beside tick labels of up to 9 characters (4,000,000 and 100.0%).
+LEFT, RIGHT, TOP, BOTTOM = 100, 68, 14, 40
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 TIP_W, TIP_LINE = 176, 17
 X_LABELS = 6
