@@ -135,3 +135,16 @@ def test_the_conflict_and_error_pages_fit_a_phone(phone, live_server, connection
     phone.goto(f"{live_server.url}/connections/{connection.pk}/flows/{uncached.id}/")
     expect(phone.locator(".error-card")).to_be_visible()
     assert_fits(phone)
+
+
+def test_a_flows_figures_in_the_millions_stay_inside_their_card(phone, live_server, connection, demo_flows):
+    flow = demo_flows.first()
+    SandboxFlow.objects.filter(pk=flow.pk).update(
+        total_sent_push_notifications=1_263_901, total_displayed_push_notifications=1_053_809
+    )
+    phone.goto(f"{live_server.url}/connections/{connection.pk}/flows/{flow.id}/")
+    expect(phone.locator(".kpi-value").first).to_have_text("1,263,901")
+    card = phone.locator(".kpis").bounding_box()
+    for tile in phone.locator(".kpi").all():
+        box = tile.bounding_box()
+        assert card["x"] <= box["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5
