@@ -1,6 +1,8 @@
 """Sharing a connection, as three people see it in a browser: the admin shares it, the viewer
 sees no write control, and the editor's toggle appears in the flow's history under their name."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -75,3 +77,17 @@ def test_an_admin_shares_a_viewer_reads_and_an_editors_toggle_is_in_the_history(
     expect(entry.locator(".diff")).to_contain_text("Yes")
     expect(entry.locator(".diff")).to_contain_text("No")
     expect(viewer.get_by_text("Changes made outside Pushdeck")).to_be_visible()
+
+
+def test_an_invitation_link_is_copied_with_one_click(signed_in, live_server, connection):
+    signed_in.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    signed_in.goto(f"{live_server.url}/connections/{connection.pk}/members/")
+    signed_in.get_by_role("button", name="Make an invitation link").click()
+    link = signed_in.locator("#invitation-link")
+    expect(link).to_have_value(re.compile(r"/invitations/[\w-]+/$"))
+    signed_in.get_by_role("button", name="Copy link").click()
+    expect(signed_in.locator(".toast-success")).to_contain_text("Link copied.")
+    assert signed_in.evaluate("navigator.clipboard.readText()") == link.input_value()
+    # All of the link is in view, beside its button.
+    field, card = link.bounding_box(), signed_in.locator(".alert-success").bounding_box()
+    assert field["width"] > card["width"] / 2

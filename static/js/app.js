@@ -131,6 +131,24 @@
     htmx.ajax("POST", form.action, { source: form, target: form.getAttribute("data-delete-row"), swap: "outerHTML" });
   });
 
+  // Copy buttons (an invitation link): shown where the browser lets a page write the clipboard;
+  // without it the field is still there to select.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.hidden = !(navigator.clipboard && window.isSecureContext);
+  });
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    const field = document.querySelector(button.getAttribute("data-copy"));
+    navigator.clipboard.writeText(field.value).then(
+      function () { showToast({ level: "success", message: gettext("Link copied.") }); },
+      function () {
+        field.select();
+        showToast({ level: "info", message: gettext("The browser did not allow copying: the link is selected, copy it with your keyboard.") });
+      }
+    );
+  });
+
   // A dialog's htmx form closes its dialog once the request is on its way.
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     const dialog = event.target.closest && event.target.closest("dialog[open]");
