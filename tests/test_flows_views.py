@@ -13,6 +13,7 @@ from sandbox.models import ApiAccount, Fault, hash_key
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
 from tests.conftest import SANDBOX_KEY
+from tests.pages import visible_text
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -526,4 +527,7 @@ def test_upstream_failures_are_explained(
 def test_a_missing_flow_is_a_404_page(logged_in, connection, sandbox_key):
     response = logged_in.get(url("detail", connection, 999999))
     assert response.status_code == 404
-    assert "does not exist on the server" in response.content.decode()
+    page = visible_text(response.content)
+    assert "does not exist on the server" in page
+    # Asking again would not find it either: the way on is back to the list.
+    assert "Try again" not in page and "Back to flows" in page
