@@ -102,6 +102,9 @@ class Change:
     field: str
     before: object
     after: object
+    # The website each side's flow was on, which names its segment.
+    website_before: int | None = None
+    website_after: int | None = None
 
 
 def changes(entry):
@@ -114,4 +117,5 @@ def changes(entry):
         shown = [field for field in fields if values.get(field) not in ("", None)]
     else:
         shown = [field for field in fields if before.get(field) != after.get(field)]
-    return [Change(field, before.get(field), after.get(field)) for field in shown]
+    websites = (before.get("website_id", entry.website_id), after.get("website_id", entry.website_id))
+    return [Change(field, before.get(field), after.get(field), *websites) for field in shown]

@@ -83,6 +83,33 @@ def test_the_history_names_the_website_once_the_names_are_known(logged_in, conne
         assert flow.website.name in text and f"website #{flow.website.id}" not in text
 
 
+def test_a_flows_website_and_audience_read_by_name_in_its_diff(logged_in, connection, demo_flows):
+    directory = connect(connection).directory(fresh=True)
+    segment = directory.segments[0]
+    other = next(site for site in directory.websites if site.id != segment.website_id)
+    # Moved to another website and one of its segments: each side's segment is of its own website.
+    Activity.objects.create(
+        connection=connection,
+        connection_label=connection.label,
+        username="marketer",
+        kind=Kind.FLOW_EDIT,
+        flow_id=7,
+        website_id=segment.website_id,
+        before={"website_id": other.id, "segment": "all"},
+        after={"website_id": segment.website_id, "segment": str(segment.id)},
+    )
+    page = reverse("teams:flow_activity", args=[connection.pk, 7])
+    text = visible_text(logged_in.get(page).content)
+    website, audience = directory.website_label(other.id), directory.website_label(segment.website_id)
+    assert f"Website {website} {audience}" in text
+    assert f"Send to All subscribers {segment.name}" in text
+    # Without the cached names: numbers, in Pushdeck's words.
+    connect(connection).forget_directory()
+    text = visible_text(logged_in.get(page).content)
+    assert f"Website #{other.id} #{segment.website_id}" in text
+    assert f"Send to All subscribers Segment #{segment.id}" in text
+
+
 def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):
     SandboxFlow.objects.filter(pk=flow.pk).update(is_enabled=True)
     response = logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "0"}, **HTMX)
