@@ -118,7 +118,28 @@ def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):
     assert diff(entry) == {"is_enabled": (True, False)}
     assert entry.username == "marketer" and entry.flow_id == flow.id
     text = history(logged_in, connection, flow.id)
-    assert "marketer · Flow switched on or off" in text and "Enabled Yes No" in text
+    assert "marketer · Flow paused" in text and "Enabled Yes No" in text
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "1"}, **HTMX)
+    text = history(logged_in, connection, flow.id)
+    assert "marketer · Flow switched on" in text and "Enabled No Yes" in text
+    assert "switched on or off" not in text
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda connection, flow: url("detail", connection, flow.id),
+        lambda connection, flow: url("list", connection) + "?sort=name",
+    ],
+    ids=["the flow's page", "the list sorted (every flow read)"],
+)
+def test_a_toggle_is_named_from_what_a_page_read_lately(logged_in, connection, flow, read):
+    # The server answers a switch with the flow's id alone, and nothing has named the flow before.
+    assert not Activity.objects.exists()
+    logged_in.get(read(connection, flow))
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "0"}, **HTMX)
+    entry = only_entry(kind=Kind.FLOW_TOGGLE)
+    assert (entry.flow_name, entry.website_id) == (flow.name, flow.website.id)
 
 
 def test_a_duplicate_is_recorded_as_one(logged_in, connection, flow):
