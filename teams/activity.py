@@ -63,6 +63,12 @@ def toggle_values(flow, on):
     return {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
 
 
+def website_name(directory, website_id):
+    """The website's name when the cached names know it, else its number: the history spends no
+    call to learn it."""
+    return directory.website_label(website_id) if directory.website(website_id) else f"#{website_id}"
+
+
 def last_flow_name(connection, flow_id):
     """The flow's name as last recorded, for a write whose answer did not carry it."""
     if flow_id is None:

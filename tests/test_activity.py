@@ -285,6 +285,56 @@ def test_the_connection_history_filters_and_pages(logged_in, connection, user, o
     )
 
 
+def test_the_history_filters_flows_and_websites_by_name(logged_in, connection, demo_flows, other_user):
+    directory = connect(connection).directory(fresh=True)
+    site = directory.websites[0]
+    name = directory.website_label(site.id)
+    for flow_id, flow_name, website_id in [
+        (100, "Old name", site.id),
+        (100, "Welcome", site.id),
+        (100, "", site.id),
+        (101, "", 999),
+        (102, "Welcome", 999),
+    ]:
+        Activity.objects.create(
+            connection=connection,
+            connection_label="Sandbox",
+            username="marketer",
+            kind=Kind.FLOW_TOGGLE,
+            flow_id=flow_id,
+            flow_name=flow_name,
+            website_id=website_id,
+        )
+    page_url = reverse("teams:activity", args=[connection.pk])
+
+    def offered(client, **query):
+        response = client.get(page_url, query)
+        filters = response.context["filters"]
+        choices = (filters["flow"].field.choices, filters["website"].field.choices)
+        return choices, visible_text(response.content)
+
+    (flows, websites), text = offered(logged_in)
+    # The newest name each flow was recorded under; the number where two flows share a name.
+    assert flows == [("", "Every flow"), (101, "Flow #101"), (100, "Welcome #100"), (102, "Welcome #102")]
+    assert websites == [("", "Every website"), (999, "#999"), (site.id, name)]
+    assert "5 changes" in text
+    assert "3 changes" in offered(logged_in, flow=100)[1]
+    # A plain form: the choice made stays chosen on the page it brings.
+    assert form_with(logged_in.get(page_url, {"flow": 100}).content.decode(), "flow")["flow"] == "100"
+    assert "2 changes" in offered(logged_in, website=999)[1]
+    # A number the entries do not hold is ignored, like any bad value.
+    assert "5 changes" in offered(logged_in, flow=555)[1]
+    assert "5 changes" in offered(logged_in, website="x")[1]
+
+    # A member limited to a website is offered only its flows and it.
+    Membership.objects.create(connection=connection, user=other_user, role=Role.VIEWER, websites=[site.id])
+    logged_in.force_login(other_user)
+    assert offered(logged_in)[0] == (
+        [("", "Every flow"), (100, "Welcome")],
+        [("", "Every website"), (site.id, name)],
+    )
+
+
 def test_prune_removes_entries_older_than_the_age_given(connection, user, capsys):
     _, recent = (
         Activity.objects.create(

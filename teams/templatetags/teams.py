@@ -26,9 +26,11 @@ def change_value(value, name, directory=None, website=None):
     if isinstance(value, list):
         if not value:
             return _("every website")
-        return format_html_join(", ", "{}", ((_website(names, item),) for item in value))
+        return format_html_join(
+            ", ", "{}", ((untranslated(activity.website_name(names, item)),) for item in value)
+        )
     if name == "website_id" and value not in ("", None):
-        return _website(names, value)
+        return untranslated(activity.website_name(names, value))
     if name == "segment" and value not in ("", None):
         segment = names.segment(website, str(value))
         # "All subscribers" and "Segment #id" are Pushdeck's words; a segment's name is the user's.
@@ -37,10 +39,6 @@ def change_value(value, name, directory=None, website=None):
     if label is not None:
         return label
     return untranslated(shown(value))
-
-
-def _website(names, website_id):
-    return untranslated(names.website_label(website_id)) if names.website(website_id) else f"#{website_id}"
 
 
 @register.filter
