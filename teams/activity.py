@@ -63,6 +63,12 @@ def toggle_values(flow, on):
     return {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
 
 
+def website_name(directory, website_id):
+    """The website's name when the cached names know it, else its number: the history spends no
+    call to learn it."""
+    return directory.website_label(website_id) if directory.website(website_id) else f"#{website_id}"
+
+
 def last_flow_name(connection, flow_id):
     """The flow's name as last recorded, for a write whose answer did not carry it."""
     if flow_id is None:
@@ -102,6 +108,9 @@ class Change:
     field: str
     before: object
     after: object
+    # The website each side's flow was on, which names its segment.
+    website_before: int | None = None
+    website_after: int | None = None
 
 
 def changes(entry):
@@ -114,4 +123,5 @@ def changes(entry):
         shown = [field for field in fields if values.get(field) not in ("", None)]
     else:
         shown = [field for field in fields if before.get(field) != after.get(field)]
-    return [Change(field, before.get(field), after.get(field)) for field in shown]
+    websites = (before.get("website_id", entry.website_id), after.get("website_id", entry.website_id))
+    return [Change(field, before.get(field), after.get(field), *websites) for field in shown]

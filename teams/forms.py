@@ -84,26 +84,34 @@ class JoinForm(UserCreationForm):
         fields = ("username",)
 
 
-class ActivityFilter(forms.Form):
-    """The connection history's filters; a bad value is ignored rather than an error page."""
-
-    # The people are named by their usernames, which no language translates.
-    person = forms.TypedChoiceField(
-        label=_("Person"),
+def _named_choice(label):
+    # Chosen among the people, flows and websites of the entries, by their names, which no
+    # language translates.
+    return forms.TypedChoiceField(
+        label=label,
         required=False,
         coerce=int,
         empty_value=None,
         widget=forms.Select(attrs={"translate": "no"}),
     )
-    flow = forms.IntegerField(label=_("Flow #"), required=False, min_value=1)
-    website = forms.IntegerField(label=_("Website #"), required=False, min_value=1)
+
+
+class ActivityFilter(forms.Form):
+    """The connection history's filters; a bad value is ignored rather than an error page."""
+
+    person = _named_choice(_("Person"))
+    flow = _named_choice(_("Flow"))
+    website = _named_choice(_("Website"))
     kind = forms.ChoiceField(
         label=_("Change"), required=False, choices=[("", _("Every change")), *Kind.choices]
     )
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, flows, websites, **kwargs):
+        """``people``, ``flows`` and ``websites``: (id, name) pairs of those the entries have."""
         super().__init__(*args, **kwargs)
         self.fields["person"].choices = [("", _("Everyone")), *people]
+        self.fields["flow"].choices = [("", _("Every flow")), *flows]
+        self.fields["website"].choices = [("", _("Every website")), *websites]
 
     def filtered(self, entries):
         if not self.is_valid():

@@ -192,6 +192,15 @@ class Activity(models.Model):
         return _("%(change)s by %(user)s") % {"change": self.get_kind_display(), "user": self.username}
 
     @property
+    def kind_label(self):
+        """What the entry did, as the history heads it: a switch by the state it left the flow in
+        (its after side; the kind's own label for an entry without one)."""
+        enabled = (self.after or {}).get("is_enabled")
+        if self.kind == Kind.FLOW_TOGGLE and enabled is not None:
+            return _("Flow switched on") if enabled else _("Flow paused")
+        return self.get_kind_display()
+
+    @property
     def restorable(self):
         """Whether the entry holds every field of a version of the flow, to be put back."""
         return self.kind in RESTORABLE

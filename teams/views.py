@@ -1,8 +1,11 @@
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +18,7 @@ from flows_app.api import ApiError
 from flows_app.api.records import Directory
 from flows_app.drafts import CreateTokens
 from flows_app.forms import FLOW_FIELDS, FlowForm
-from teams.activity import changes, record
+from teams.activity import changes, record, website_name
 from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm, website_choices
 from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
 
@@ -262,9 +265,15 @@ def _name_flows(entries):
 @require_GET
 def connection_activity(request, connection_id):
     connection, api = flows_api(request, connection_id)
+    directory = _cached_names(api)
     entries = _visible_entries(request, connection)
     people = entries.exclude(user=None).values_list("user_id", "username").distinct().order_by("username")
-    filters = ActivityFilter(request.GET, people=list(people))
+    filters = ActivityFilter(
+        request.GET,
+        people=list(people),
+        flows=_flow_choices(entries),
+        websites=_website_choices(entries, directory),
+    )
     page = _page(request, filters.filtered(entries))
     query = request.GET.copy()
     query.pop("page", None)
@@ -273,9 +282,39 @@ def connection_activity(request, connection_id):
         "page": page,
         "filters": filters,
         "query": query.urlencode(),
-        "directory": _cached_names(api),
+        "directory": directory,
     }
     return render(request, "teams/activity.html", context)
+
+
+def _flow_choices(entries):
+    """The entries' flows, each by the newest name recorded for it ("Flow #id" when none was), its
+    number added where two share a name."""
+    named = {}
+    recorded = (
+        entries.exclude(flow_id=None).values("flow_id", "flow_name").annotate(last=Max("created")).order_by()
+    )
+    # Unnamed entries first, then names oldest first: the newest name of each flow is the one kept.
+    for row in sorted(recorded, key=lambda row: (bool(row["flow_name"]), row["last"])):
+        named[row["flow_id"]] = row["flow_name"]
+    shared = Counter(named.values())
+
+    def label(flow_id, name):
+        if not name:
+            return _("Flow #%(number)s") % {"number": flow_id}
+        return f"{name} #{flow_id}" if shared[name] > 1 else name
+
+    choices = [(flow_id, label(flow_id, name)) for flow_id, name in named.items()]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
+
+
+def _website_choices(entries, directory):
+    """The entries' websites, by the cached names (see _cached_names)."""
+    numbers = entries.exclude(website_id=None).values_list("website_id", flat=True).distinct().order_by()
+    return sorted(
+        ((number, website_name(directory, number)) for number in numbers),
+        key=lambda choice: choice[1].casefold(),
+    )
 
 
 def _cached_names(api):

@@ -83,6 +83,33 @@ def test_the_history_names_the_website_once_the_names_are_known(logged_in, conne
         assert flow.website.name in text and f"website #{flow.website.id}" not in text
 
 
+def test_a_flows_website_and_audience_read_by_name_in_its_diff(logged_in, connection, demo_flows):
+    directory = connect(connection).directory(fresh=True)
+    segment = directory.segments[0]
+    other = next(site for site in directory.websites if site.id != segment.website_id)
+    # Moved to another website and one of its segments: each side's segment is of its own website.
+    Activity.objects.create(
+        connection=connection,
+        connection_label=connection.label,
+        username="marketer",
+        kind=Kind.FLOW_EDIT,
+        flow_id=7,
+        website_id=segment.website_id,
+        before={"website_id": other.id, "segment": "all"},
+        after={"website_id": segment.website_id, "segment": str(segment.id)},
+    )
+    page = reverse("teams:flow_activity", args=[connection.pk, 7])
+    text = visible_text(logged_in.get(page).content)
+    website, audience = directory.website_label(other.id), directory.website_label(segment.website_id)
+    assert f"Website {website} {audience}" in text
+    assert f"Send to All subscribers {segment.name}" in text
+    # Without the cached names: numbers, in Pushdeck's words.
+    connect(connection).forget_directory()
+    text = visible_text(logged_in.get(page).content)
+    assert f"Website #{other.id} #{segment.website_id}" in text
+    assert f"Send to All subscribers Segment #{segment.id}" in text
+
+
 def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):
     SandboxFlow.objects.filter(pk=flow.pk).update(is_enabled=True)
     response = logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "0"}, **HTMX)
@@ -91,7 +118,28 @@ def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):
     assert diff(entry) == {"is_enabled": (True, False)}
     assert entry.username == "marketer" and entry.flow_id == flow.id
     text = history(logged_in, connection, flow.id)
-    assert "marketer · Flow switched on or off" in text and "Enabled Yes No" in text
+    assert "marketer · Flow paused" in text and "Enabled Yes No" in text
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "1"}, **HTMX)
+    text = history(logged_in, connection, flow.id)
+    assert "marketer · Flow switched on" in text and "Enabled No Yes" in text
+    assert "switched on or off" not in text
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda connection, flow: url("detail", connection, flow.id),
+        lambda connection, flow: url("list", connection) + "?sort=name",
+    ],
+    ids=["the flow's page", "the list sorted (every flow read)"],
+)
+def test_a_toggle_is_named_from_what_a_page_read_lately(logged_in, connection, flow, read):
+    # The server answers a switch with the flow's id alone, and nothing has named the flow before.
+    assert not Activity.objects.exists()
+    logged_in.get(read(connection, flow))
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "0"}, **HTMX)
+    entry = only_entry(kind=Kind.FLOW_TOGGLE)
+    assert (entry.flow_name, entry.website_id) == (flow.name, flow.website.id)
 
 
 def test_a_duplicate_is_recorded_as_one(logged_in, connection, flow):
@@ -234,6 +282,56 @@ def test_the_connection_history_filters_and_pages(logged_in, connection, user, o
     assert "20 changes" in visible_text(second.content)
     assert "intruder" in visible_text(
         logged_in.get(page_url, {"kind": "flow.toggle", "person": "nobody"}).content
+    )
+
+
+def test_the_history_filters_flows_and_websites_by_name(logged_in, connection, demo_flows, other_user):
+    directory = connect(connection).directory(fresh=True)
+    site = directory.websites[0]
+    name = directory.website_label(site.id)
+    for flow_id, flow_name, website_id in [
+        (100, "Old name", site.id),
+        (100, "Welcome", site.id),
+        (100, "", site.id),
+        (101, "", 999),
+        (102, "Welcome", 999),
+    ]:
+        Activity.objects.create(
+            connection=connection,
+            connection_label="Sandbox",
+            username="marketer",
+            kind=Kind.FLOW_TOGGLE,
+            flow_id=flow_id,
+            flow_name=flow_name,
+            website_id=website_id,
+        )
+    page_url = reverse("teams:activity", args=[connection.pk])
+
+    def offered(client, **query):
+        response = client.get(page_url, query)
+        filters = response.context["filters"]
+        choices = (filters["flow"].field.choices, filters["website"].field.choices)
+        return choices, visible_text(response.content)
+
+    (flows, websites), text = offered(logged_in)
+    # The newest name each flow was recorded under; the number where two flows share a name.
+    assert flows == [("", "Every flow"), (101, "Flow #101"), (100, "Welcome #100"), (102, "Welcome #102")]
+    assert websites == [("", "Every website"), (999, "#999"), (site.id, name)]
+    assert "5 changes" in text
+    assert "3 changes" in offered(logged_in, flow=100)[1]
+    # A plain form: the choice made stays chosen on the page it brings.
+    assert form_with(logged_in.get(page_url, {"flow": 100}).content.decode(), "flow")["flow"] == "100"
+    assert "2 changes" in offered(logged_in, website=999)[1]
+    # A number the entries do not hold is ignored, like any bad value.
+    assert "5 changes" in offered(logged_in, flow=555)[1]
+    assert "5 changes" in offered(logged_in, website="x")[1]
+
+    # A member limited to a website is offered only its flows and it.
+    Membership.objects.create(connection=connection, user=other_user, role=Role.VIEWER, websites=[site.id])
+    logged_in.force_login(other_user)
+    assert offered(logged_in)[0] == (
+        [("", "Every flow"), (100, "Welcome")],
+        [("", "Every website"), (site.id, name)],
     )
 
 

@@ -73,7 +73,7 @@ def test_an_admin_shares_a_viewer_reads_and_an_editors_toggle_is_in_the_history(
     viewer.get_by_role("link", name="History").click()
     entry = viewer.locator(".activity-entry").first
     expect(entry.locator(".activity-who")).to_have_text("eddie")
-    expect(entry).to_contain_text("Flow switched on or off")
+    expect(entry).to_contain_text("Flow paused")
     expect(entry.locator(".diff")).to_contain_text("Yes")
     expect(entry.locator(".diff")).to_contain_text("No")
     expect(viewer.get_by_text("Changes made outside Pushdeck")).to_be_visible()

@@ -233,6 +233,17 @@ class FlowsService:
         flows = self._kept_set(self._key(WHOLE_SET)) if self.ttl else None
         return flows if flows is not None and time.time() - flows.read_at < self.ttl else None
 
+    def cached_flow(self, flow_id):
+        """The flow as a page read it lately (its own or the whole list), else None: costs no call.
+        Its figures may be behind; its name is what a record of a write that did not answer with
+        the flow needs."""
+        if not self.ttl:
+            return None
+        if (hit := cache.get(self._key("flow", int(flow_id)))) is not None:
+            return hit[1]
+        every = self.cached_every_flow()
+        return next((flow for flow in every if flow.id == int(flow_id)), None) if every else None
+
     def every_flow(self, fresh=False):
         """Every flow of the connection (a FlowSet), cached and shared like the pages of the list;
         within the cache's life, the views of a process share one decoded set (_SetMemo)."""

@@ -158,8 +158,9 @@ def flow_toggle(request, connection_id, flow_id):
         return HttpResponseBadRequest("is_enabled must be 1 or 0.")
     try:
         # A member limited to some websites: the flow is read first to check its website (one
-        # more call, for them only), and the history gets its name and website from it.
-        known = api.get_flow(flow_id) if request.access.limited else None
+        # more call, for them only), and the history gets its name and website from it. Others'
+        # history gets them from what a page read lately, before the write retires it.
+        known = api.get_flow(flow_id) if request.access.limited else api.cached_flow(flow_id)
         # The wanted state, not a flip: a double click cannot turn it back.
         # A 1 or a 0 cannot be substituted: no read back when the answer is the id alone.
         _id, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"}, read_back=False)

@@ -18,22 +18,23 @@ def change_label(name):
 
 
 @register.simple_tag
-def change_value(value, name, directory=None):
+def change_value(value, name, directory=None, website=None):
     """A recorded value of the field ``name`` as a person reads it; their own text (a title, a
-    name) marked as not to be translated. A member's websites are named when ``directory`` (the
-    connection's cached names) knows them."""
+    name) marked as not to be translated. Websites and segments are named when ``directory`` (the
+    connection's cached names) knows them; ``website`` is the one a segment belongs to."""
+    names = directory or Directory()
     if isinstance(value, list):
         if not value:
             return _("every website")
-        names = directory or Directory()
         return format_html_join(
-            ", ",
-            "{}",
-            (
-                (untranslated(names.website_label(item)) if names.website(item) else f"#{item}",)
-                for item in value
-            ),
+            ", ", "{}", ((untranslated(activity.website_name(names, item)),) for item in value)
         )
+    if name == "website_id" and value not in ("", None):
+        return untranslated(activity.website_name(names, value))
+    if name == "segment" and value not in ("", None):
+        segment = names.segment(website, str(value))
+        # "All subscribers" and "Segment #id" are Pushdeck's words; a segment's name is the user's.
+        return untranslated(segment.name) if segment else names.segment_label(website, str(value))
     label = activity.value_label(name, value)
     if label is not None:
         return label
