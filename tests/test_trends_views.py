@@ -77,7 +77,13 @@ def test_a_range_that_cannot_be_used_says_why_and_shows_30_days(
     page = logged_in.get(f"/connections/{connection.pk}/trends/?{query}")
     assert page.status_code == 200
     assert message in visible_text(page.content)
-    assert page.content.decode().count('class="mark" tabindex=') == 30
+    html = page.content.decode()
+    assert html.count('class="mark" tabindex=') == 30
+    if "from=" in query:
+        # The dates typed stay in their fields to be mended, and no preset range claims the chart.
+        typed = dict(pair.split("=") for pair in query.split("&"))
+        assert f'name="from" value="{typed["from"]}"' in html and f'name="to" value="{typed["to"]}"' in html
+        assert not re.search(r'class="range-option"[^>]*aria-current="true"', html)
 
 
 def test_a_chosen_range_shows_those_days(logged_in, connection, history):

@@ -60,6 +60,9 @@ class Trend(NamedTuple):
     page_url: str
     fragment_url: str
     csv_url: str
+    # The dates typed when they could not be used ({"from": ..., "to": ...}): kept in their fields
+    # to be mended, with no preset range marked as the one shown.
+    refused_dates: dict | None = None
     ranges: tuple = tuple((key, label) for key, (label, _span) in RANGES.items())
 
     @property
@@ -95,6 +98,11 @@ def trend_for(request, connection, title, urls, flow_id=None, websites=None):
         page_url=page_url,
         fragment_url=fragment_url,
         csv_url=csv_url + query,
+        refused_dates=(
+            {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
+            if error and ("from" in request.GET or "to" in request.GET)
+            else None
+        ),
     )
 
 
