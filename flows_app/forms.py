@@ -268,7 +268,9 @@ class FlowForm(forms.Form):
         },
     )
     name = forms.CharField(
-        label=gettext_lazy("Name"), max_length=256, help_text=gettext_lazy("Only you see this.")
+        label=gettext_lazy("Name"),
+        max_length=256,
+        help_text=gettext_lazy("Shown in Pushdeck only; subscribers never see it."),
     )
     segment = forms.ChoiceField(
         label=gettext_lazy("Send to"),
