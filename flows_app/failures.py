@@ -21,6 +21,21 @@ from flows_app.api import (
 )
 from flows_app.crypto import DecryptionError
 
+# Sentences ending in full-width punctuation (Chinese) follow one another with no space between.
+# (the ideographic full stop, and the full-width ! ? ; : ) and closing corner brackets).
+_FULL_WIDTH_ENDS = tuple("\u3002\uff01\uff1f\uff1b\uff1a\uff09\u300d\u300f")
+
+
+def sentences(*parts):
+    """Sentences in one line, as their language joins them: a space after an English full stop,
+    none after a Chinese "。"; empty parts are left out."""
+    text = ""
+    for part in (str(part).strip() for part in parts):
+        if not part:
+            continue
+        text += part if not text or text.endswith(_FULL_WIDTH_ENDS) else f" {part}"
+    return text
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -38,7 +53,7 @@ class Failure:
         wait = (
             _("Try again in %(seconds)d seconds.") % {"seconds": self.retry_after} if self.retry_after else ""
         )
-        return " ".join(part for part in (self.title, self.advice, wait) if part)
+        return sentences(self.title, self.advice, wait)
 
 
 def describe(error, connection=None, reload_url=""):

@@ -9,6 +9,7 @@ import json
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -25,6 +26,18 @@ from flows_app.drafts import keep_upload, kept_upload
 from flows_app.failures import describe
 from flows_app.images import read_image
 from flows_app.models import Connection, server_choices
+
+# Logging in
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with a wrong username or password said in Pushdeck's own words."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy("The username or password is wrong. Both are case-sensitive."),
+    }
+
 
 # Connections
 
@@ -281,7 +294,9 @@ class FlowForm(forms.Form):
         },
     )
     name = forms.CharField(
-        label=gettext_lazy("Name"), max_length=256, help_text=gettext_lazy("Only you see this.")
+        label=gettext_lazy("Name"),
+        max_length=256,
+        help_text=gettext_lazy("Shown in Pushdeck only; subscribers never see it."),
     )
     segment = forms.ChoiceField(
         label=gettext_lazy("Send to"),

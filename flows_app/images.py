@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from flows_app.api import ApiError, ImageUpload
+from flows_app.failures import sentences
 
 # Pillow's format name -> (extension the server accepts, content type).
 FORMATS = {
@@ -53,7 +54,7 @@ def copy_image(api, flow):
     except ApiError as error:
         return None, str(error.message)
     except ValidationError as error:
-        return None, " ".join(error.messages)
+        return None, sentences(*error.messages)
 
 
 def _check(content):

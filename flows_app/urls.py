@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from flows_app.forms import LoginForm
 from flows_app.views import connections, flows, overview, preferences, uploads
 from jobs import views as jobs_views
 
@@ -19,7 +20,11 @@ flow_patterns = [
 
 urlpatterns = [
     path("", connections.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("connections/", connections.connection_list, name="connections"),
     path("connections/new/", connections.connection_new, name="connection_new"),

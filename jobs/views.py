@@ -16,6 +16,7 @@ from flows_app import find
 from flows_app.access import EDITOR, flows_api, get_connection, get_job
 from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
+from flows_app.failures import sentences
 from flows_app.views.partials import template_for
 from jobs import bulk
 from jobs.forms import BulkForm
@@ -37,7 +38,7 @@ def bulk_start(request, connection_id):
     back = reverse("flows:list", args=[connection.pk]) + (f"?{urlencode(query)}" if query else "")
     if not form.is_valid():
         for error in form.errors.values():
-            messages.error(request, " ".join(error))
+            messages.error(request, sentences(*error))
         return redirect(back)
     action, flows = form.cleaned_data["action"], _targets(request, api, form)
     if flows is None:

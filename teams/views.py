@@ -17,6 +17,7 @@ from flows_app.access import ADMIN, EDITOR, flows_api, get_connection
 from flows_app.api import ApiError
 from flows_app.api.records import Directory
 from flows_app.drafts import CreateTokens
+from flows_app.failures import sentences
 from flows_app.forms import FLOW_FIELDS, FlowForm
 from teams.activity import changes, record, website_name
 from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm, website_choices
@@ -129,7 +130,9 @@ def member_change(request, connection_id, member_id):
         member = _member(connection, member_id)
         form = _access_form(member, directory, request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            messages.error(
+                request, sentences(*(error for errors in form.errors.values() for error in errors))
+            )
             return redirect("teams:members", connection.pk)
         if form.cleaned_data["role"] != Role.ADMIN and _last_admin(request, connection, member):
             return redirect("teams:members", connection.pk)

@@ -2,6 +2,7 @@
 the API cannot copy one), and a paused original says that the copy starts paused."""
 
 import io
+import re
 
 import requests
 from django.urls import reverse
@@ -65,6 +66,25 @@ def test_an_image_on_another_host_is_never_fetched(connection, monkeypatch):
     upload, problem = copy_image(connect(connection), flow)
     assert upload is None and "another server" in problem
     assert fetched == []
+
+
+def test_the_duplicate_page_says_it_is_a_copy_in_its_breadcrumb_title_and_subtitle(
+    logged_in, connection, demo_flows
+):
+    source = demo_flows.first()
+    html = logged_in.get(duplicate_url(connection, source)).content.decode()
+    crumbs = visible_text(re.search(r'<nav class="crumbs".*?</nav>', html, re.S).group(0))
+    assert crumbs == f"Flows / {source.name} / Duplicate"
+    assert f"<title>Duplicate {source.name}" in html
+    text = visible_text(html)
+    assert "A new flow with the same settings: change what should differ, then save." in text
+    assert "Sent automatically to each new subscriber" not in text
+    chinese = visible_text(
+        logged_in.get(
+            duplicate_url(connection, source), headers={"Accept-Language": "zh-hans"}
+        ).content.decode()
+    )
+    assert f"流程 / {source.name} / 复制" in chinese and f"复制流程“{source.name}”" in chinese
 
 
 def test_a_paused_original_says_the_copy_starts_paused(logged_in, connection, demo_flows):

@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from dashboard.formats.zh_Hans import formats as zh_formats
 from flows_app.models import SANDBOX, Connection, Preferences
 from jobs import bulk
-from jobs.models import BulkItem
+from jobs.models import BulkItem, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from teams.models import Activity, Invitation, Kind, Membership, Role
 from tests.i18n import english_left
@@ -72,7 +72,24 @@ def test_the_servers_troubles_are_told_in_the_language_the_job_was_started_in(
     assert failed.job.language == "zh-hans"
     page = content(zh(logged_in, response["Location"]))
     no_english(page)
-    assert "流程服务器出现问题" in page and "HTTP 503" in page
+    assert "推送服务器出现问题" in page and "HTTP 503" in page
+
+
+def test_a_running_jobs_page_is_punctuated_as_chinese_is_written(logged_in, connection, demo_flows):
+    now = timezone.now()
+    WorkerBeat.objects.create(worker_id="w", hostname="here", pid=1, started_at=now, beat_at=now)
+    ids = [flow.id for flow in demo_flows[:2]]
+    response = zh(
+        logged_in,
+        f"/connections/{connection.pk}/flows/bulk/",
+        {"action": "set", "ids": ids, "utm_source": "push"},
+    )
+    assert response.status_code == 302
+    page = visible_text(content(zh(logged_in, response["Location"])))
+    # A percent sign right after its number, full-width colons, and no space between two sentences.
+    assert "0%" in page and "0 %" not in page
+    assert "UTM 来源：push" in page  # noqa: RUF001
+    assert "分钟。任务" in page and "分钟。 " not in page
 
 
 def test_bulk_form_errors_read_in_chinese(logged_in, connection, demo_flows):

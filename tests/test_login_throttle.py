@@ -138,3 +138,16 @@ def test_without_a_trusted_proxy_the_header_is_ignored(client, user, settings):
     for number in range(settings.AXES_FAILURE_LIMIT):
         response = log_in_through_proxy(client, "wrong password", f"192.0.2.{number}")
     assert response.status_code == 429
+
+
+def test_a_wrong_password_is_said_in_pushdecks_words_in_english_and_chinese(client, user):
+    text = visible_text(log_in(client, "wrong password").content.decode())
+    assert "The username or password is wrong. Both are case-sensitive." in text
+    assert "Please enter a correct" not in text
+    response = client.post(
+        "/accounts/login/",
+        {"username": "marketer", "password": "wrong password"},
+        REMOTE_ADDR="203.0.113.8",
+        headers={"Accept-Language": "zh-hans"},
+    )
+    assert "用户名或密码错误（均区分大小写）。" in visible_text(response.content.decode())  # noqa: RUF001

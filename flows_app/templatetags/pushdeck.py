@@ -4,12 +4,13 @@ from urllib.parse import urlsplit
 from django import template
 from django.templatetags.static import static
 from django.utils.formats import get_format, number_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dashboard.jsi18n import catalog_url
+from flows_app.failures import sentences as join_sentences
 from flows_app.forms import URGENCY_LABELS, FlowForm, ttl_label
 from flows_app.models import Connection, Preferences
 
@@ -61,6 +62,12 @@ def grouped_numbers():
 @register.filter
 def percent(rate):
     return DASH if rate is None else f"{rate * 100:.1f}%"
+
+
+@register.simple_tag
+def sentences(*parts):
+    """Translated sentences side by side, a space between them only where their language has one."""
+    return mark_safe(join_sentences(*(conditional_escape(part) for part in parts)))  # noqa: S308 -- escaped
 
 
 @register.filter

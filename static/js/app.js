@@ -218,8 +218,10 @@
       page.indeterminate = chosen > 0 && !wholePage;
     });
     if (match) {
-      match.closest("label").hidden = !wholePage;
       if (!wholePage) match.checked = false;
+      // Once taken, the offer is said by the count ("All 40 matching flows selected"): it goes,
+      // and comes back when a box of the page is unticked.
+      match.closest("label").hidden = !wholePage || match.checked;
     }
     const all = match && match.checked;
     const count = form.querySelector("[data-bulk-count]");
