@@ -38,12 +38,18 @@ def test_select_every_match_of_a_filtered_list_confirm_and_watch_the_job_reach_1
     signed_in.goto(f"{live_server.url}/connections/{connection.pk}/flows/?status=enabled&results_per_page=10")
     bar = signed_in.locator("#bulk-form")
     expect(bar.get_by_role("button", name="Pause")).to_be_disabled()
+    # Nothing chosen: "Set fields…" is off as the buttons are, and does not open.
+    set_fields = bar.locator(".bulk-set")
+    expect(set_fields.locator("summary")).to_have_attribute("aria-disabled", "true")
+    set_fields.locator("summary").click()
+    expect(set_fields).not_to_have_attribute("open", "")
     every_match = bar.get_by_label(f"Select all {len(enabled)} matching flows, on every page")
     expect(every_match).to_be_hidden()
 
     signed_in.get_by_label("Select every flow on this page").check()
     expect(signed_in.locator('input[name="ids"][form="bulk-form"]:checked')).to_have_count(10)
     expect(bar.locator("[data-bulk-count]")).to_have_text("10 selected")
+    expect(set_fields.locator("summary")).to_have_attribute("aria-disabled", "false")
     every_match.check()
     expect(bar.locator("[data-bulk-count]")).to_have_text(f"All {len(enabled)} matching flows selected")
     # Taken, the offer is not made again beside the count that says so.

@@ -231,7 +231,16 @@
     form.classList.add("is-scripted");
     form.classList.toggle("has-selection", chosen > 0);
     form.querySelectorAll("[data-bulk-action]").forEach(function (button) { button.disabled = chosen === 0; });
+    // "Set fields…" opens a panel, not a form: it says it is off like the buttons, and stays shut.
+    const setFields = form.querySelector(".bulk-set");
+    if (setFields) {
+      setFields.querySelector("summary").setAttribute("aria-disabled", String(chosen === 0));
+      if (chosen === 0) setFields.open = false;
+    }
   }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest('.bulk-set > summary[aria-disabled="true"]')) event.preventDefault();
+  });
 
   document.addEventListener("change", function (event) {
     const target = event.target;
