@@ -8,6 +8,7 @@ from django import db
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.utils import translation
 from playwright.sync_api import expect
 
 from flows_app.api import connect
@@ -35,6 +36,15 @@ def _clear_cache():
     # Idle keep-alive connections to a live_server that is going away would leave its request
     # threads blocked until the interpreter exits (and complains about them).
     close_sessions()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page asked for in Chinese leaves Chinese active in the test's thread (LocaleMiddleware
+    activates a request's language and nothing undoes it), which code called outside a request
+    in a later test would then speak: each test ends back on the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
