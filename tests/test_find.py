@@ -353,6 +353,8 @@ def test_totals_cover_the_page_shown_and_the_whole_match(logged_in, connection, 
 def test_no_flows_match_offers_a_way_out(logged_in, connection, demo_flows):
     html = logged_in.get(url("list", connection), {"q": "nothing like this anywhere"}).content.decode()
     assert "No flows match" in html and "Show every flow" in html and "No flows yet" not in html
+    # No column headers over nothing.
+    assert "<thead" not in html.split('id="flows-table"')[1]
 
 
 @pytest.mark.parametrize(
