@@ -114,13 +114,14 @@ class ActivityFilter(forms.Form):
         self.fields["website"].choices = [("", _("Every website")), *websites]
 
     def filtered(self, entries):
-        if not self.is_valid():
-            return entries
+        # A filter that no longer fits (a flow pruned since a link was shared) is left out; the
+        # others still apply: cleaned_data holds every field that is valid.
+        self.is_valid()
         data = self.cleaned_data
         lookups = {
-            "user_id": data["person"],
-            "flow_id": data["flow"],
-            "website_id": data["website"],
-            "kind": data["kind"],
+            "user_id": data.get("person"),
+            "flow_id": data.get("flow"),
+            "website_id": data.get("website"),
+            "kind": data.get("kind"),
         }
         return entries.filter(**{name: value for name, value in lookups.items() if value not in (None, "")})

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from flows_app.access import ADMIN, EDITOR, flows_api, get_connection
-from flows_app.api import ApiError
+from flows_app.access import ADMIN, EDITOR, flows_api, get_connection, scoped
+from flows_app.api import ApiError, connect
 from flows_app.api.records import Directory
+from flows_app.crypto import DecryptionError
 from flows_app.drafts import CreateTokens
 from flows_app.failures import sentences
 from flows_app.forms import FLOW_FIELDS, FlowForm
@@ -267,8 +268,8 @@ def _name_flows(entries):
 @login_required
 @require_GET
 def connection_activity(request, connection_id):
-    connection, api = flows_api(request, connection_id)
-    directory = _cached_names(api)
+    connection = get_connection(request, connection_id)
+    directory = _cached_names(request, connection)
     entries = _visible_entries(request, connection)
     people = entries.exclude(user=None).values_list("user_id", "username").distinct().order_by("username")
     filters = ActivityFilter(
@@ -320,16 +321,20 @@ def _website_choices(entries, directory):
     )
 
 
-def _cached_names(api):
+def _cached_names(request, connection):
     """Websites by name when a page of the flows read them lately; else by number: the history
-    spends no call."""
+    spends no call, and needs no key (one that cannot be decrypted any more is when people look)."""
+    try:
+        api = scoped(connect(connection), request.access)
+    except DecryptionError:
+        return Directory()
     return api.cached_directory() or Directory()
 
 
 @login_required
 @require_GET
 def flow_activity(request, connection_id, flow_id):
-    connection, api = flows_api(request, connection_id)
+    connection = get_connection(request, connection_id)
     entries = Activity.objects.filter(connection=connection, flow_id=flow_id)
     if entries.exists() and not _visible_entries(request, connection).filter(flow_id=flow_id).exists():
         raise Http404("No such flow.")
@@ -341,7 +346,7 @@ def flow_activity(request, connection_id, flow_id):
         "flow_name": entries.exclude(flow_name="").values_list("flow_name", flat=True).first()
         or f"#{flow_id}",
         "deleted": entries.values_list("kind", flat=True).first() == Kind.FLOW_DELETE,
-        "directory": _cached_names(api),
+        "directory": _cached_names(request, connection),
     }
     return render(request, "teams/activity.html", context)
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from flows_app.api import connect
+from flows_app.models import Connection
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import hash_key
 from teams.activity import changes
@@ -325,6 +326,8 @@ def test_the_history_filters_flows_and_websites_by_name(logged_in, connection, d
     # A number the entries do not hold is ignored, like any bad value.
     assert "5 changes" in offered(logged_in, flow=555)[1]
     assert "5 changes" in offered(logged_in, website="x")[1]
+    # ... alone: the filters that still fit still apply.
+    assert "2 changes" in offered(logged_in, flow=555, website=999)[1]
 
     # A member limited to a website is offered only its flows and it.
     Membership.objects.create(connection=connection, user=other_user, role=Role.VIEWER, websites=[site.id])
@@ -333,6 +336,21 @@ def test_the_history_filters_flows_and_websites_by_name(logged_in, connection, d
         [("", "Every flow"), (100, "Welcome")],
         [("", "Every website"), (site.id, name)],
     )
+
+
+def test_the_history_shows_when_the_key_can_no_longer_be_read(logged_in, connection, flow):
+    page = logged_in.get(url("edit", connection, flow.id)).content.decode()
+    logged_in.post(url("edit", connection, flow.id), {**form_with(page, "title"), "title": "Renamed"})
+    # Sealed with an encryption key the server no longer has: the flows cannot be reached, their
+    # history can.
+    Connection.objects.filter(pk=connection.pk).update(api_key_encrypted="v9:not-a-key-any-more")
+    for page in (
+        reverse("teams:activity", args=[connection.pk]),
+        reverse("teams:flow_activity", args=[connection.pk, flow.id]),
+    ):
+        response = logged_in.get(page)
+        assert response.status_code == 200, page
+        assert f"website #{flow.website.id}" in visible_text(response.content)
 
 
 def test_prune_removes_entries_older_than_the_age_given(connection, user, capsys):
