@@ -211,6 +211,10 @@ class WebsiteScoped:
         directory = self._api.cached_directory()
         return None if directory is None else self._own(directory)
 
+    def cached_flow(self, flow_id):
+        flow = self._api.cached_flow(flow_id)
+        return flow if flow is not None and self._sees(flow.website_id) else None
+
     def list_flows(self, page=1, results_per_page=25, fresh=False):
         flows = self.every_flow(fresh)
         shown = tuple(flows[(page - 1) * results_per_page : page * results_per_page])

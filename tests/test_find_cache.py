@@ -3,12 +3,14 @@ sort costs no call and decodes nothing, and whatever another instance writes or 
 the copy, since the shared cache stays the truth. Views end to end against the sandbox."""
 
 import datetime as dt
+import time
 from contextlib import contextmanager
 from unittest import mock
 
 import pytest
 from django.urls import reverse
 
+from flows_app.access import WebsiteScoped
 from flows_app.api import connect, service
 from flows_app.api.records import Flow, FlowSet, FlowSettings
 from sandbox.models import Flow as SandboxFlow
@@ -145,3 +147,19 @@ def test_a_whole_read_after_a_write_still_asks_for_every_page_at_once(connection
     api.client.all_flows = lambda **kwargs: asked.append(kwargs["expected_total"]) or real(**kwargs)
     assert len(api.every_flow()) == count - 1
     assert asked == [count], "the last count seen, kept across the write"
+
+
+def test_a_flow_kept_from_a_page_is_known_within_the_cache_life_and_to_those_who_may_see_it(
+    connection, demo_flows, monkeypatch
+):
+    api = connect(connection)
+    flow = demo_flows.first()
+    api.get_flow(flow.id)
+    assert api.cached_flow(flow.id).name == flow.name
+    # A member limited to another website is not told of it.
+    assert WebsiteScoped(api, {flow.website_id + 1000}).cached_flow(flow.id) is None
+    assert WebsiteScoped(api, {flow.website_id}).cached_flow(flow.id).name == flow.name
+    # Past the cache's life (the entry is kept a little longer, for stale pages) it is not trusted.
+    later = time.time() + api.ttl + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert api.cached_flow(flow.id) is None

@@ -234,12 +234,12 @@ class FlowsService:
         return flows if flows is not None and time.time() - flows.read_at < self.ttl else None
 
     def cached_flow(self, flow_id):
-        """The flow as a page read it lately (its own or the whole list), else None: costs no call.
-        Its figures may be behind; its name is what a record of a write that did not answer with
-        the flow needs."""
+        """The flow as a page read it lately (its own or the whole list, within the cache's life),
+        else None: costs no call. What a record of a write that did not answer with the flow needs."""
         if not self.ttl:
             return None
-        if (hit := cache.get(self._key("flow", int(flow_id)))) is not None:
+        hit = cache.get(self._key("flow", int(flow_id)))
+        if hit is not None and time.time() - hit[0] < self.ttl:
             return hit[1]
         every = self.cached_every_flow()
         return next((flow for flow in every if flow.id == int(flow_id)), None) if every else None
