@@ -52,8 +52,10 @@ def test_select_every_match_of_a_filtered_list_confirm_and_watch_the_job_reach_1
     expect(set_fields.locator("summary")).to_have_attribute("aria-disabled", "false")
     every_match.check()
     expect(bar.locator("[data-bulk-count]")).to_have_text(f"All {len(enabled)} matching flows selected")
-    # Taken, the offer is not made again beside the count that says so.
+    # Taken, the offer is not made again beside the count that says so; the focus goes on to the
+    # actions, not to nowhere.
     expect(every_match).to_be_hidden()
+    expect(bar.locator("[data-bulk-action]").first).to_be_focused()
     bar.get_by_role("button", name="Pause").click()
 
     expect(signed_in.get_by_role("heading", name=f"Pause {len(enabled)} flows?")).to_be_visible()

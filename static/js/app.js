@@ -217,10 +217,12 @@
       page.checked = wholePage;
       page.indeterminate = chosen > 0 && !wholePage;
     });
+    // Once taken, the offer is said by the count ("All 40 matching flows selected"): it goes, and
+    // comes back when a box of the page is unticked. A keyboard user who took it goes on to the
+    // actions rather than to nowhere.
+    const tookOffer = match && match.checked && document.activeElement === match;
     if (match) {
       if (!wholePage) match.checked = false;
-      // Once taken, the offer is said by the count ("All 40 matching flows selected"): it goes,
-      // and comes back when a box of the page is unticked.
       match.closest("label").hidden = !wholePage || match.checked;
     }
     const all = match && match.checked;
@@ -231,6 +233,7 @@
     form.classList.add("is-scripted");
     form.classList.toggle("has-selection", chosen > 0);
     form.querySelectorAll("[data-bulk-action]").forEach(function (button) { button.disabled = chosen === 0; });
+    if (tookOffer) form.querySelector("[data-bulk-action]").focus();
     // "Set fields…" opens a panel, not a form: it says it is off like the buttons, and stays shut.
     const setFields = form.querySelector(".bulk-set");
     if (setFields) {
