@@ -270,7 +270,9 @@ class WebsiteSelect(forms.Select):
     """Each website's option carries its host: a subscriber's browser shows the notification as
     coming from the website they subscribed on, which the live preview follows (app.js)."""
 
-    hosts = {}
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hosts = {}
 
     def create_option(self, name, value, *args, **kwargs):
         option = super().create_option(name, value, *args, **kwargs)
