@@ -39,7 +39,9 @@ OPTIONS = (
     ("--users", int, 20, "users of the load test"),
     ("--duration", float, 20, "seconds of load, on each side"),
     ("--load-flows", int, 200, "flows the load test toggles"),
-    ("--think", float, 0.1, "a user's mean pause between two actions, s"),
+    # Pauses run up to twice the mean: past gunicorn's 2 s keep-alive a request can meet its
+    # connection being closed and be reset (a browser would send it again).
+    ("--think", float, 0.1, "a user's mean pause between two actions, s (under 1)"),
     ("--markdown", Path, ROOT / "var" / "bench-results.md", "where the report is written"),
 )
 
