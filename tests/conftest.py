@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import translation
 from playwright.sync_api import expect
 
-from flows_app.api import connect
+from flows_app.api import connect, service
 from flows_app.api.client import close_sessions
 from flows_app.api.records import Directory, Segment, Website
 from flows_app.models import SANDBOX, Connection
@@ -30,9 +30,13 @@ OTHER_SANDBOX_KEY = "sandbox-test-key-0002-qrstuvwxyzabcdef"
 def _clear_cache():
     for cache in caches.all():
         cache.clear()
+    # And the process's decoded sets: one not yet shared when its cache was cleared would serve
+    # the next test's connection with the same key (SQLite gives the same ids again).
+    service._sets.clear()
     yield
     for cache in caches.all():
         cache.clear()
+    service._sets.clear()
     # Idle keep-alive connections to a live_server that is going away would leave its request
     # threads blocked until the interpreter exits (and complains about them).
     close_sessions()

@@ -82,6 +82,10 @@ class _SetMemo:
             return kept.flows
         return None
 
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
     def keep(self, fingerprint, kept, life):
         now = time.time()
         with self.lock:
