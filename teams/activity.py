@@ -8,6 +8,7 @@ noted as "replaced", never kept.
 
 from dataclasses import dataclass
 
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from flows_app.forms import FlowForm
@@ -69,12 +70,19 @@ def website_name(directory, website_id):
     return directory.website_label(website_id) if directory.website(website_id) else f"#{website_id}"
 
 
+def newest_names(entries):
+    """{flow id: the newest name recorded for it} among ``entries``: what the history calls a flow
+    whose write's answer did not carry its name. One row per flow and name."""
+    named = entries.exclude(flow_id=None).exclude(flow_name="").values("flow_id", "flow_name")
+    # Oldest first, so that the newest name of each flow is the one kept.
+    return {row["flow_id"]: row["flow_name"] for row in named.annotate(last=Max("created")).order_by("last")}
+
+
 def last_flow_name(connection, flow_id):
     """The flow's name as last recorded, for a write whose answer did not carry it."""
     if flow_id is None:
         return ""
-    entry = Activity.objects.filter(connection=connection, flow_id=flow_id).exclude(flow_name="").first()
-    return entry.flow_name if entry else ""
+    return newest_names(Activity.objects.filter(connection=connection, flow_id=flow_id)).get(flow_id, "")
 
 
 def image_change(upload, remove_image, had_image):

@@ -5,7 +5,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from flows_app.crypto import DecryptionError
 from flows_app.drafts import CreateTokens
 from flows_app.failures import sentences
 from flows_app.forms import FLOW_FIELDS, FlowForm
-from teams.activity import changes, record, website_name
+from teams.activity import changes, newest_names, record, website_name
 from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm, website_choices
 from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
 
@@ -256,11 +255,11 @@ def _name_flows(entries):
     unnamed = [entry for entry in entries if entry.flow_id and not entry.flow_name]
     if not unnamed:
         return
-    named = Activity.objects.filter(
-        connection_id=unnamed[0].connection_id, flow_id__in={entry.flow_id for entry in unnamed}
-    ).exclude(flow_name="")
-    # Oldest first, so that the newest name of each flow is the one kept.
-    names = dict(named.order_by("created", "id").values_list("flow_id", "flow_name"))
+    names = newest_names(
+        Activity.objects.filter(
+            connection_id=unnamed[0].connection_id, flow_id__in={entry.flow_id for entry in unnamed}
+        )
+    )
     for entry in unnamed:
         entry.flow_name = names.get(entry.flow_id, "")
 
@@ -294,13 +293,9 @@ def connection_activity(request, connection_id):
 def _flow_choices(entries):
     """The entries' flows, each by the newest name recorded for it ("Flow #id" when none was), its
     number added where two share a name."""
-    named = {}
-    recorded = (
-        entries.exclude(flow_id=None).values("flow_id", "flow_name").annotate(last=Max("created")).order_by()
-    )
-    # Unnamed entries first, then names oldest first: the newest name of each flow is the one kept.
-    for row in sorted(recorded, key=lambda row: (bool(row["flow_name"]), row["last"])):
-        named[row["flow_id"]] = row["flow_name"]
+    names = newest_names(entries)
+    flow_ids = entries.exclude(flow_id=None).values_list("flow_id", flat=True).distinct().order_by()
+    named = {flow_id: names.get(flow_id, "") for flow_id in flow_ids}
     shared = Counter(named.values())
 
     def label(flow_id, name):
@@ -343,8 +338,7 @@ def flow_activity(request, connection_id, flow_id):
         "connection": connection,
         "page": page,
         "flow_id": flow_id,
-        "flow_name": entries.exclude(flow_name="").values_list("flow_name", flat=True).first()
-        or f"#{flow_id}",
+        "flow_name": newest_names(entries).get(flow_id) or f"#{flow_id}",
         "deleted": entries.values_list("kind", flat=True).first() == Kind.FLOW_DELETE,
         "directory": _cached_names(request, connection),
     }
