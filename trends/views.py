@@ -10,7 +10,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -18,6 +17,7 @@ from django_htmx.http import push_url
 
 from flows_app.access import flows_api, get_connection
 from flows_app.api.records import Directory
+from flows_app.untranslated import untranslated
 from flows_app.views.partials import template_for
 from teams.activity import changes, field_label
 from teams.models import Activity, Kind
@@ -187,7 +187,7 @@ def overview(request, connection_id, website_id=None):
     if website_id is None:
         title = _("All flows")
     elif directory.website(website_id):
-        title = format_html('<span translate="no">{}</span>', directory.website_label(website_id))
+        title = untranslated(directory.website_label(website_id))
     else:
         title = directory.website_label(website_id)
     shown = _websites(request, website_id)
