@@ -64,12 +64,6 @@ def toggle_values(flow, on):
     return {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
 
 
-def website_name(directory, website_id):
-    """The website's name when the cached names know it, else its number: the history spends no
-    call to learn it."""
-    return directory.website_label(website_id) if directory.website(website_id) else f"#{website_id}"
-
-
 def newest_names(entries):
     """{flow id: the newest name recorded for it} among ``entries``: what the history calls a flow
     whose write's answer did not carry its name. One row per flow and name."""

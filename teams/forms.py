@@ -29,9 +29,8 @@ def website_choices(directory, allowed=()):
     """The websites a member can be limited to: those of the connection, by name, and any already
     allowed that the directory does not name (it could not be read, or the website is gone) as
     "#id", so that saving the member's role keeps them."""
-    named = [(site.id, directory.website_label(site.id)) for site in directory.websites]
-    known = {site.id for site in directory.websites}
-    return named + [(number, f"#{number}") for number in sorted(set(allowed) - known)]
+    known = [site.id for site in directory.websites]
+    return [(number, directory.website_name(number)) for number in known + sorted(set(allowed) - set(known))]
 
 
 class AccessForm(forms.Form):

@@ -19,7 +19,7 @@ from flows_app.crypto import DecryptionError
 from flows_app.drafts import CreateTokens
 from flows_app.failures import sentences
 from flows_app.forms import FLOW_FIELDS, FlowForm
-from teams.activity import changes, newest_names, record, website_name
+from teams.activity import changes, newest_names, record
 from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm, website_choices
 from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
 
@@ -311,7 +311,7 @@ def _website_choices(entries, directory):
     """The entries' websites, by the cached names (see _cached_names)."""
     numbers = entries.exclude(website_id=None).values_list("website_id", flat=True).distinct().order_by()
     return sorted(
-        ((number, website_name(directory, number)) for number in numbers),
+        ((number, directory.website_name(number)) for number in numbers),
         key=lambda choice: choice[1].casefold(),
     )
 

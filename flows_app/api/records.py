@@ -348,6 +348,11 @@ class Directory(NamedTuple):
             return f"{site.name} ({site.address})" if site.name else site.address
         return site.name
 
+    def website_name(self, website_id):
+        """The website's label where these names hold it, else its bare number ("#3"): for pages
+        that spend no call to learn it."""
+        return self.website_label(website_id) if self.website(website_id) else f"#{website_id}"
+
     def segment_label(self, website_id, segment):
         if segment == "all":
             return _("All subscribers")

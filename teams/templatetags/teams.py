@@ -26,11 +26,9 @@ def change_value(value, name, directory=None, website=None):
     if isinstance(value, list):
         if not value:
             return _("every website")
-        return format_html_join(
-            ", ", "{}", ((untranslated(activity.website_name(names, item)),) for item in value)
-        )
+        return format_html_join(", ", "{}", ((untranslated(names.website_name(item)),) for item in value))
     if name == "website_id" and value not in ("", None):
-        return untranslated(activity.website_name(names, value))
+        return untranslated(names.website_name(value))
     if name == "segment" and value not in ("", None):
         segment = names.segment(website, str(value))
         # "All subscribers" and "Segment #id" are Pushdeck's words; a segment's name is the user's.
