@@ -6,6 +6,7 @@ Each variable is read through one of the small helpers below, which fail loudly
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -290,11 +291,17 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1
 # Larger bodies are refused before they are read (flows_app.middleware.RequestSizeLimitMiddleware).
 REQUEST_MAX_BYTES = env_number("REQUEST_MAX_BYTES", 4 * IMAGE_MAX_BYTES + 1024 * 1024, kind=int, minimum=1024)
 
+# A flow's image is served by its API server, over plain HTTP too (the sandbox of `make run` on its
+# own port, an intranet server): the configured servers' origins are allowed whatever their scheme.
+_API_ORIGINS = [
+    f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    for url in [*FLOWS_API_SERVERS, *([SANDBOX_URL] if SANDBOX_ENABLED else [])]
+]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:", "https:"],
+    "img-src": [CSP.SELF, "data:", "blob:", "https:", *dict.fromkeys(_API_ORIGINS)],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "form-action": [CSP.SELF],
