@@ -52,10 +52,16 @@ def env_number(name, default, kind=float, minimum=0):
 
 DEBUG = env_bool("DEBUG", False)
 
+# What to do about a missing secret: production sets it, a checkout has `make run` generate its own.
+_WHAT_TO_DO = (
+    "set it in the environment (see the README's Configuration), or run `make run` once in this "
+    "checkout: it generates var/local.env, which manage.py reads"
+)
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+        raise ImproperlyConfigured(f"SECRET_KEY is required when DEBUG is off: {_WHAT_TO_DO}.")
     SECRET_KEY = "insecure-development-only-secret-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -66,7 +72,7 @@ API_KEY_ENCRYPTION_KEYS = env_list("API_KEY_ENCRYPTION_KEYS")
 if not API_KEY_ENCRYPTION_KEYS and DEBUG:
     API_KEY_ENCRYPTION_KEYS = ["insecure-development-only-encryption-secret-0001"]
 if not API_KEY_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured("API_KEY_ENCRYPTION_KEYS is required when DEBUG is off.")
+    raise ImproperlyConfigured(f"API_KEY_ENCRYPTION_KEYS is required when DEBUG is off: {_WHAT_TO_DO}.")
 for _secret in API_KEY_ENCRYPTION_KEYS:
     if len(_secret) < 32:
         raise ImproperlyConfigured("Each API_KEY_ENCRYPTION_KEYS secret needs at least 32 characters.")
