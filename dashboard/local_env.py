@@ -28,7 +28,9 @@ def read(path):
 
 
 def load(path=PATH):
-    """Adds the file's variables that the environment does not set; nothing when there is no file."""
-    if path.is_file():
+    """Adds the file's variables that the environment does not set; nothing when there is no file,
+    nor when the caller brought settings of its own (a SECRET_KEY: a service, the benchmark's and
+    the tests' servers), which a file left in the checkout must not change."""
+    if path.is_file() and "SECRET_KEY" not in os.environ:
         for name, value in read(path).items():
             os.environ.setdefault(name, value)

@@ -94,6 +94,18 @@ def test_manage_py_commands_find_the_local_settings_of_a_make_run_checkout_by_th
     assert "at least 32 characters" in broken.stderr
 
 
+def test_a_caller_with_settings_of_its_own_reads_nothing_from_var_local_env(checkout):
+    """A service or the benchmark's servers bring their own secrets: what someone added to the
+    checkout's file must not change their run."""
+    assert run_in(checkout, "make", "var/local.env").returncode == 0
+    with (checkout / "var" / "local.env").open("a") as local:
+        local.write("DEBUG=maybe\n")
+    python = ".venv/bin/python"
+    assert "DEBUG must be 1 or 0" in run_in(checkout, python, "manage.py", "check").stderr
+    own = {"SECRET_KEY": "s" * 50, "API_KEY_ENCRYPTION_KEYS": "k" * 40}
+    assert run_in(checkout, python, "manage.py", "check", **own).returncode == 0
+
+
 def test_a_missing_secret_is_one_line_saying_what_to_do_never_a_traceback(checkout):
     result = run_in(checkout, ".venv/bin/python", "manage.py", "createsuperuser")
     assert result.returncode == 1
