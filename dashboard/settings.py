@@ -228,8 +228,8 @@ JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
 # How long a job's worker may go without a sign of life before another worker takes the job over.
 # Longer than a slice of work (20 s) plus one call with its retries (2 x FLOWS_API_TIMEOUT).
 JOBS_LEASE_SECONDS = env_number("JOBS_LEASE_SECONDS", 60, kind=int, minimum=5)
-# /healthz/worker fails when no worker has beaten for this long. A worker beats every few seconds between
-# tasks, and a task (a bulk job's slice) runs for about 20 s.
+# /healthz/worker fails when no worker has beaten for this long. A worker beats every few seconds
+# between tasks, and a task (a bulk job's slice) runs for about 20 s.
 WORKER_STALE_SECONDS = env_number("WORKER_STALE_SECONDS", 120, kind=int, minimum=10)
 
 AUTHENTICATION_BACKENDS = [
