@@ -24,7 +24,7 @@ RUN SECRET_KEY=build-only-secret-key-not-used-at-runtime-0123456789 \
 
 USER pushdeck
 EXPOSE 8000
-# /healthz: the database and the cache answer (and the worker's heartbeat is fresh); see dashboard/health.py.
+# /healthz: the database and the cache answer (the worker's heartbeat is reported, not counted); see dashboard/health.py.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "-m", "dashboard.healthcheck"]
 # SECRET_KEY and API_KEY_ENCRYPTION_KEYS must come from the environment; settings refuse to start without them.
 # One container runs both processes of the Procfile: the worker in the background, gunicorn in front.

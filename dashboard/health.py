@@ -1,5 +1,9 @@
-"""GET /healthz: can this instance serve, and is background work done? For load balancers, Docker's
-HEALTHCHECK and monitoring.
+"""GET /healthz: can this instance serve? For load balancers, Docker's HEALTHCHECK and monitoring.
+GET /healthz/worker: is background work done? For monitoring.
+
+An instance's health is its own (its database and its caches): a worker that stopped must not take
+every web instance out of service, so /healthz reports the worker's heartbeat beside its checks
+without failing on it, and /healthz/worker is the check that fails when no worker beats.
 
 Answered by a middleware placed first, before the host check and the HTTPS redirect: a load balancer
 or Docker probes the container's own address over plain HTTP, and the answer holds no secret (each
@@ -19,6 +23,7 @@ from django.utils import timezone
 from jobs.worker import last_heartbeat
 
 PATH = "/healthz"
+WORKER_PATH = "/healthz/worker"
 
 
 class Unhealthy(Exception):
@@ -57,9 +62,12 @@ CHECKS = {"database": database, "cache": shared_cache, "worker": worker}
 # The worker's heartbeat is read from the database: with no database, it is not asked again.
 NEEDS = {"worker": "database"}
 
+# What each address's answer (200 or 503) stands for; /healthz adds the worker's state beside.
+COUNTED = {PATH: ("database", "cache"), WORKER_PATH: ("worker",)}
+
 
 def report():
-    """({name: {"status": "ok" | "fail", "ms": ..., "error": ...}}, all ok)."""
+    """{name: {"status": "ok" | "fail", "ms": ..., "error": ...}} for every check."""
     results = {}
     for name, check in CHECKS.items():
         needed = NEEDS.get(name)
@@ -75,7 +83,19 @@ def report():
         except Exception as error:
             results[name] = {"status": "fail", "error": type(error).__name__}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return results, all(result["status"] == "ok" for result in results.values())
+    return results
+
+
+def answer(path):
+    """(body, healthy) for one of the addresses: its counted checks, and on /healthz the worker's
+    state beside them."""
+    results = report()
+    checks = {name: results[name] for name in COUNTED[path]}
+    healthy = all(check["status"] == "ok" for check in checks.values())
+    body = {"status": "ok" if healthy else "fail", "checks": checks}
+    if path == PATH:
+        body["worker"] = results["worker"]
+    return body, healthy
 
 
 class HealthCheckMiddleware:
@@ -83,10 +103,10 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path != PATH or request.method not in ("GET", "HEAD"):
+        if request.path not in COUNTED or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        checks, healthy = report()
-        response = JsonResponse({"status": "ok" if healthy else "fail", "checks": checks})
+        body, healthy = answer(request.path)
+        response = JsonResponse(body)
         response.status_code = 200 if healthy else 503
         response["Cache-Control"] = "no-store"
         return response

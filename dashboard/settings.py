@@ -6,6 +6,7 @@ Each variable is read through one of the small helpers below, which fail loudly
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -51,10 +52,16 @@ def env_number(name, default, kind=float, minimum=0):
 
 DEBUG = env_bool("DEBUG", False)
 
+# What to do about a missing secret: production sets it, a checkout has `make run` generate its own.
+_WHAT_TO_DO = (
+    "set it in the environment (see the README's Configuration), or run `make run` once in this "
+    "checkout: it generates var/local.env, which manage.py reads"
+)
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+        raise ImproperlyConfigured(f"SECRET_KEY is required when DEBUG is off: {_WHAT_TO_DO}.")
     SECRET_KEY = "insecure-development-only-secret-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -65,7 +72,7 @@ API_KEY_ENCRYPTION_KEYS = env_list("API_KEY_ENCRYPTION_KEYS")
 if not API_KEY_ENCRYPTION_KEYS and DEBUG:
     API_KEY_ENCRYPTION_KEYS = ["insecure-development-only-encryption-secret-0001"]
 if not API_KEY_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured("API_KEY_ENCRYPTION_KEYS is required when DEBUG is off.")
+    raise ImproperlyConfigured(f"API_KEY_ENCRYPTION_KEYS is required when DEBUG is off: {_WHAT_TO_DO}.")
 for _secret in API_KEY_ENCRYPTION_KEYS:
     if len(_secret) < 32:
         raise ImproperlyConfigured("Each API_KEY_ENCRYPTION_KEYS secret needs at least 32 characters.")
@@ -221,8 +228,8 @@ JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
 # How long a job's worker may go without a sign of life before another worker takes the job over.
 # Longer than a slice of work (20 s) plus one call with its retries (2 x FLOWS_API_TIMEOUT).
 JOBS_LEASE_SECONDS = env_number("JOBS_LEASE_SECONDS", 60, kind=int, minimum=5)
-# /healthz fails when no worker has beaten for this long. A worker beats every few seconds between
-# tasks, and a task (a bulk job's slice) runs for about 20 s.
+# /healthz/worker fails when no worker has beaten for this long. A worker beats every few seconds
+# between tasks, and a task (a bulk job's slice) runs for about 20 s.
 WORKER_STALE_SECONDS = env_number("WORKER_STALE_SECONDS", 120, kind=int, minimum=10)
 
 AUTHENTICATION_BACKENDS = [
@@ -290,11 +297,17 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1
 # Larger bodies are refused before they are read (flows_app.middleware.RequestSizeLimitMiddleware).
 REQUEST_MAX_BYTES = env_number("REQUEST_MAX_BYTES", 4 * IMAGE_MAX_BYTES + 1024 * 1024, kind=int, minimum=1024)
 
+# A flow's image is served by its API server, over plain HTTP too (the sandbox of `make run` on its
+# own port, an intranet server): the configured servers' origins are allowed whatever their scheme.
+_API_ORIGINS = [
+    f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    for url in [*FLOWS_API_SERVERS, *([SANDBOX_URL] if SANDBOX_ENABLED else [])]
+]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:", "https:"],
+    "img-src": [CSP.SELF, "data:", "blob:", "https:", *dict.fromkeys(_API_ORIGINS)],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "form-action": [CSP.SELF],

@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -228,3 +229,25 @@ def worker_process(sandbox_url):
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def checkout(tmp_path):
+    """A copy of this working tree as a newcomer or an operator gets it: what git tracks and new
+    files it does not ignore (no var/, no compiled catalogs, no staticfiles/), with the shared
+    .venv linked in, in place of `python3 -m venv .venv && pip install`, which needs the network."""
+    root = settings.BASE_DIR
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    copy = tmp_path / "pushdeck"
+    for name in filter(None, listed.split("\0")):
+        # A tracked file deleted from the working tree is not copied; nor is the .venv link.
+        if (root / name).is_file() and not (root / name).is_symlink():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, copy / name)
+    (copy / ".venv").symlink_to((root / ".venv").resolve())
+    return copy

@@ -3,7 +3,9 @@ no inline script or style anywhere, frame-ancestors 'none'. Checked on every pag
 error page: the header is there, and no rendered HTML needs what the policy forbids. A browser
 walk asserts that Chromium reports no violation at all."""
 
+import importlib
 import io
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -11,7 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from PIL import Image
+from playwright.sync_api import expect
 
+import dashboard.settings
 from flows_app.api import FlowsService
 from sandbox.models import ApiAccount, Fault
 from tests.pages import form_with
@@ -267,3 +271,81 @@ def test_a_browser_meets_no_csp_violation_anywhere(page, live_server, connection
     Fault.objects.all().delete()
     assert violations == []
     assert refused == []
+
+
+@pytest.fixture
+def settings_loaded_with(monkeypatch):
+    """dashboard/settings.py loaded anew with these variables, as at start-up (the policy is
+    computed once, when the settings load); loaded back as it was after the test."""
+
+    def load(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return importlib.reload(dashboard.settings)
+
+    yield load
+    monkeypatch.undo()
+    importlib.reload(dashboard.settings)
+
+
+def test_images_are_allowed_from_the_configured_api_servers_whatever_their_scheme_and_nowhere_else(
+    settings_loaded_with,
+):
+    servers = {"FLOWS_API_SERVERS": "https://push.example.com/, http://10.0.0.5:8080/api"}
+    sandbox = {"SANDBOX_URL": "http://127.0.0.1:8001/sandbox"}
+    policy = settings_loaded_with(**servers, **sandbox, SANDBOX_ENABLED="1").SECURE_CSP
+    assert policy["img-src"] == [
+        *("'self'", "data:", "blob:", "https:"),
+        *("https://push.example.com", "http://10.0.0.5:8080", "http://127.0.0.1:8001"),
+    ]
+    # The sandbox is no server of the site when it is off.
+    policy = settings_loaded_with(**servers, **sandbox, SANDBOX_ENABLED="0").SECURE_CSP
+    assert "http://127.0.0.1:8001" not in policy["img-src"]
+    assert "http:" not in policy["img-src"]
+
+
+@pytest.fixture
+def sandbox_on_another_origin(live_server, connection, settings, settings_loaded_with):
+    """The pages at http://127.0.0.1:PORT, the sandbox (and so its images) at http://localhost:PORT:
+    another origin over plain HTTP, as `make run` serves the sandbox on a port of its own, with the
+    policy the settings derive for that SANDBOX_URL."""
+    settings.SECURE_CSP = settings_loaded_with(
+        SANDBOX_URL=settings.SANDBOX_URL, SANDBOX_ENABLED="1"
+    ).SECURE_CSP
+    assert not settings.SANDBOX_URL.startswith(live_server.url.replace("localhost", "127.0.0.1"))
+    return live_server.url.replace("localhost", "127.0.0.1")
+
+
+def shown(image):
+    """The image was loaded and decoded (a refused or broken one has no natural width)."""
+    expect(image).to_be_visible()
+    image.evaluate("img => img.complete || new Promise(done => img.addEventListener('load', done))")
+    return image.evaluate("img => img.naturalWidth") > 0
+
+
+@pytest.mark.e2e
+def test_an_image_uploaded_to_a_sandbox_over_http_on_another_origin_is_shown(
+    page, sandbox_on_another_origin, connection, demo_flows, settings, csp_errors
+):
+    """The flow's page, the edit form's thumbnail and its preview show the API server's image,
+    served over http: from another origin, and no policy error is reported."""
+    site = sandbox_on_another_origin
+    page.goto(f"{site}/accounts/login/")
+    page.get_by_label("Username").fill("marketer")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#flows-table")).to_be_visible()
+    flow = f"{site}/connections/{connection.pk}/flows/{demo_flows[0].id}/"
+    page.goto(flow + "edit/")
+    page.locator("#id_image").set_input_files({"name": "pic.png", "mimeType": "image/png", "buffer": png()})
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".toast-success")).to_be_visible()
+    # Served by the API server, on its own origin over plain HTTP.
+    from_sandbox = re.compile("^" + re.escape(settings.SANDBOX_URL) + "/")
+    for image in (page.locator("img.thumb"), page.locator("[data-preview-image]")):
+        expect(image).to_have_attribute("src", from_sandbox)
+        assert shown(image)
+    page.goto(flow + "edit/")
+    for image in (page.locator("[data-image-thumb]"), page.locator("[data-preview-image]")):
+        expect(image).to_have_attribute("src", from_sandbox)
+        assert shown(image)

@@ -10,6 +10,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection as db_connection
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 import trends.tasks
@@ -208,6 +209,21 @@ def test_snapshot_stats_command_takes_one_for_every_connection(connection, demo_
     call_command("snapshot_stats")
     assert "Snapshots taken: 1" in capsys.readouterr().out
     assert Snapshot.objects.filter(connection=connection, taken_at__isnull=False).count() == 1
+
+
+def test_snapshot_stats_takes_one_now_though_the_worker_took_this_periods_and_the_worker_does_not_double(
+    connection, demo_flows, capsys
+):
+    now = timezone.now()
+    assert snapshot_all(now) == (1, 0, 0)  # the worker's, for this period
+    grow(demo_flows[0], sent=5)
+    call_command("snapshot_stats")
+    assert capsys.readouterr().out.strip() == "Snapshots taken: 1; failed: 0."
+    assert Snapshot.objects.filter(connection=connection, taken_at__isnull=False).count() == 2
+    assert day_totals(connection, demo_flows[0].id)["sent"] == 5
+    # The worker's schedule still takes each period once.
+    assert snapshot_all(now) == (0, 1, 0)
+    assert Snapshot.objects.count() == 2
 
 
 @pytest.mark.parametrize(

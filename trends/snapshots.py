@@ -40,9 +40,11 @@ def difference(before, after):
     return tuple(max(0, new - old) for old, new in zip(before, after, strict=True))
 
 
-def take_snapshot(connection, now=None, max_wait=None):
+def take_snapshot(connection, now=None, max_wait=None, on_demand=False):
     """One snapshot of the connection's flows for the current period; None when another run has
-    already claimed that period.
+    already claimed that period. ``on_demand`` (`manage.py snapshot_stats`): one now, whatever the
+    schedule; its row stands for its own moment, so it neither skips a period already taken nor
+    claims the one the worker's schedule takes next (that stays one per period).
 
     Paced as all background work is (jobs.pacing): it spends only what the key's minute has left
     above the people's reserve, waiting for that at most ``max_wait`` seconds (None: as long as
@@ -52,7 +54,9 @@ def take_snapshot(connection, now=None, max_wait=None):
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            snapshot = Snapshot.objects.create(connection=connection, period=period_of(now))
+            snapshot = Snapshot.objects.create(
+                connection=connection, period=now if on_demand else period_of(now)
+            )
     except IntegrityError:
         return None
     try:
@@ -190,9 +194,10 @@ def thin(now=None):
     Snapshot.objects.filter(period__lt=expired).delete()
 
 
-def snapshot_all(now=None, max_wait=WORKER_MAX_WAIT):
+def snapshot_all(now=None, max_wait=WORKER_MAX_WAIT, on_demand=False):
     """A snapshot of every connection, then thinning; (taken, skipped, failed) counts, where
-    skipped counts periods already taken and snapshots put off for the key's budget.
+    skipped counts periods already taken and snapshots put off for the key's budget (``on_demand``:
+    see take_snapshot).
 
     One connection's failure (a revoked key, a server down, a key sealed under a secret no longer
     configured) is logged and does not stop the others.
@@ -200,7 +205,7 @@ def snapshot_all(now=None, max_wait=WORKER_MAX_WAIT):
     taken = skipped = failed = 0
     for connection in Connection.objects.order_by("pk"):
         try:
-            snapshot = take_snapshot(connection, now, max_wait)
+            snapshot = take_snapshot(connection, now, max_wait, on_demand)
         except MustWait as wait:
             skipped += 1
             logger.info("snapshot of connection %s put off to the next period: %s", connection.pk, wait)
