@@ -159,3 +159,15 @@ def test_every_range_swaps_in_with_no_inline_style_on_a_slow_network(detail, csp
         expect(detail.locator("#trend .mark")).to_have_count(days)
     expect(detail.locator("#trend.htmx-settling")).to_have_count(0)
     assert csp_errors == []
+
+
+def test_on_a_phone_nothing_stays_over_the_chart_scrolled_to(detail):
+    detail.set_viewport_size({"width": 390, "height": 844})
+    detail.reload()
+    chart = detail.locator("#trend svg.chart")
+    # Its top just under the top bar, as one reads it.
+    chart.evaluate("svg => window.scrollBy(0, svg.getBoundingClientRect().top - 100)")
+    view, box = detail.locator("#trend .chart-scroll").bounding_box(), chart.bounding_box()
+    for y in (box["y"] + 20, box["y"] + box["height"] / 2):
+        point = [view["x"] + view["width"] - 40, y]
+        assert chart.evaluate("(svg, [x, y]) => svg.contains(document.elementFromPoint(x, y))", point), y
