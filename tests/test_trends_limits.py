@@ -90,6 +90,16 @@ def test_a_flow_moved_to_another_website_answers_404_in_csv_and_chart_before_the
     assert csv_sent(logged_in.get(f"{base}/stats.csv")) == 160
 
 
+def test_their_range_switch_and_csv_spend_no_call_once_the_flows_page_read_it(connection, limited, upstream):
+    client, flow, _ = limited
+    base = f"/connections/{connection.pk}/flows/{flow.id}"
+    assert client.get(f"{base}/").status_code == 200
+    upstream.clear()
+    assert client.get(f"{base}/trend/?range=7d", headers={"HX-Request": "true"}).status_code == 200
+    assert csv_sent(client.get(f"{base}/stats.csv")) == 160
+    assert upstream == []
+
+
 def test_a_flow_moved_onto_their_website_shows_nothing_of_its_time_on_another(connection, limited, logged_in):
     client, flow, other = limited
     edit(logged_in, connection, other, title="Changed while elsewhere")

@@ -1,4 +1,6 @@
-"""Trend pages, fragments and CSV files. They read Pushdeck's own history only: no upstream call."""
+"""Trend pages, fragments and CSV files. They read Pushdeck's own history: no upstream call, but
+for a member limited to some websites the website a flow is on now, which the shared cache
+usually holds (the flow's page or the list read it)."""
 
 import csv
 import datetime as dt
