@@ -331,14 +331,17 @@ def _cached_names(request, connection):
 def flow_activity(request, connection_id, flow_id):
     connection = get_connection(request, connection_id)
     entries = Activity.objects.filter(connection=connection, flow_id=flow_id)
-    if entries.exists() and not _visible_entries(request, connection).filter(flow_id=flow_id).exists():
+    visible = _visible_entries(request, connection).filter(flow_id=flow_id)
+    if entries.exists() and not visible.exists():
         raise Http404("No such flow.")
-    page = _page(request, _visible_entries(request, connection).filter(flow_id=flow_id))
+    page = _page(request, visible)
     context = {
         "connection": connection,
         "page": page,
         "flow_id": flow_id,
-        "flow_name": newest_names(entries).get(flow_id) or f"#{flow_id}",
+        # Named as last recorded where the member may look: a name given on a website they may
+        # not see is that website's history.
+        "flow_name": newest_names(visible).get(flow_id) or f"#{flow_id}",
         "deleted": entries.values_list("kind", flat=True).first() == Kind.FLOW_DELETE,
         "directory": _cached_names(request, connection),
     }

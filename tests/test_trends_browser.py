@@ -114,9 +114,9 @@ def test_the_axes_titles_keep_clear_of_millions_in_english_and_chinese(
             [{"name": "django_language", "value": language, "url": live_server.url}]
         )
         signed_in.goto(page)
-        titles = signed_in.locator("#trend svg.chart text.axis-title[transform]")
+        titles = signed_in.locator("#trend .chart-row text.axis-title[transform]")
         expect(titles.first).to_have_text("Notifications" if language == "en" else "通知")
-        labels = signed_in.locator("#trend svg.chart g.axis-label:not([text-anchor=middle]) > text")
+        labels = signed_in.locator("#trend .chart-row g.axis-label:not([text-anchor=middle]) > text")
         assert "4,000,000" in labels.all_text_contents()
         for title in titles.all():
             box = title.bounding_box()
@@ -136,3 +136,60 @@ def meet(a, b, gap=2):
         and a["y"] < b["y"] + b["height"] + gap
         and b["y"] < a["y"] + a["height"] + gap
     )
+
+
+def slow_network(page):
+    """Chromium's own throttling, as on a poor mobile connection: every answer waits 400 ms more."""
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    conditions = {"offline": False, "latency": 400, "downloadThroughput": 100_000, "uploadThroughput": 50_000}
+    session.send("Network.emulateNetworkConditions", conditions)
+
+
+def test_every_range_swaps_in_with_no_inline_style_on_a_slow_network(detail, csp_errors):
+    """A style set on an element through CSSOM is allowed (Playwright's screenshot sets one on the
+    date boxes to hide their caret, as a browser's own tools may): htmx, settling the chart swapped
+    in, must not copy it over as a style attribute, which the policy refuses."""
+    slow_network(detail)
+    detail.reload()
+    for name, days in (("48 hours", 48), ("7 days", 7), ("30 days", 30), ("90 days", 90)):
+        detail.locator("#trend").screenshot()
+        detail.get_by_role("link", name=name).click()
+        expect(detail.get_by_role("link", name=name)).to_have_attribute("aria-current", "true")
+        expect(detail.locator("#trend .mark")).to_have_count(days)
+    expect(detail.locator("#trend.htmx-settling")).to_have_count(0)
+    assert csp_errors == []
+
+
+def test_on_a_phone_the_count_axis_stays_in_view_as_the_days_scroll_beneath_it(detail):
+    detail.set_viewport_size({"width": 390, "height": 844})
+    detail.reload()
+    scroller = detail.locator("#trend .chart-scroll")
+    counts = detail.locator("#trend g.axis-label[text-anchor=end] > text")
+    today = detail.locator("#trend .mark .hit").last
+    scroller.scroll_into_view_if_needed()
+    for back in (0, 150, 10_000):
+        scroller.evaluate("(box, back) => { box.scrollLeft = 0; box.scrollBy(-back, 0); }", back)
+        view = scroller.bounding_box()
+        for label in (counts.first, counts.last):
+            box = label.bounding_box()
+            assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"], (back, box)
+            # Drawn over the days passing beneath it, not under them.
+            middle = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
+            assert label.evaluate("(text, [x, y]) => text.contains(document.elementFromPoint(x, y))", middle)
+    # It opens on the latest days: today's column is in view when nothing was scrolled.
+    scroller.evaluate("box => { box.scrollLeft = 0; }")
+    box = today.bounding_box()
+    assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"] + 1
+
+
+def test_on_a_phone_nothing_stays_over_the_chart_scrolled_to(detail):
+    detail.set_viewport_size({"width": 390, "height": 844})
+    detail.reload()
+    chart = detail.locator("#trend svg.chart")
+    # Its top just under the top bar, as one reads it.
+    chart.evaluate("svg => window.scrollBy(0, svg.getBoundingClientRect().top - 100)")
+    view, box = detail.locator("#trend .chart-scroll").bounding_box(), chart.bounding_box()
+    for y in (box["y"] + 20, box["y"] + box["height"] / 2):
+        point = [view["x"] + view["width"] - 40, y]
+        assert chart.evaluate("(svg, [x, y]) => svg.contains(document.elementFromPoint(x, y))", point), y

@@ -8,10 +8,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from flows_app.api import connect
 from flows_app.models import SANDBOX, Connection
-from tests.pages import visible_text
+from tests.pages import form_with, visible_text
 from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
 from trends.snapshots import take_snapshot
 
@@ -94,6 +95,17 @@ def test_a_chosen_range_shows_those_days(logged_in, connection, history):
     assert html.count('class="mark" tabindex=') == 2
     # Both flows summed over those two days.
     assert "Sent 1,150 Displayed 1,020 Clicked 100" in visible_text(html)
+
+
+def test_the_48_hours_date_boxes_run_to_today_as_the_chart_does(logged_in, connection, history, monkeypatch):
+    # Past midnight the 48 hours began two days ago and end within today (at 23:00 UTC, the one
+    # hour of the day when they end at a midnight, the last box was right).
+    noon = timezone.now().astimezone(dt.UTC).replace(hour=12, minute=30)
+    monkeypatch.setattr(timezone, "now", lambda: noon)
+    html = logged_in.get(f"/connections/{connection.pk}/flows/{history[0].id}/", {"range": "48h"}).content
+    assert html.decode().count('class="mark" tabindex=') == 48
+    boxes = form_with(html, "from")
+    assert (boxes["from"], boxes["to"]) == (day(noon - dt.timedelta(days=2)), day(noon))
 
 
 def test_connection_and_website_overviews_sum_their_flows(logged_in, connection, history):

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from flows_app.templatetags.pushdeck import num, percent
 
 WIDTH, HEIGHT = 760, 300
-# Room for the axes' titles beside tick labels of up to 9 characters (4,000,000 and 100.0%).
+# Room for the axes' titles beside tick labels of up to 9 characters (4,000,000 and 100.0%). The
+# count axis (LEFT wide) is drawn apart from the rest, so that on a phone it stays in view while the
+# days scroll beneath it: app.css gives each its share of the width (.chart-axis, .chart).
 LEFT, RIGHT, TOP, BOTTOM = 100, 68, 14, 40
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 TIP_W, TIP_LINE = 176, 17
@@ -86,6 +88,9 @@ class Chart(NamedTuple):
     plot_height: int = PLOT_H
     center: int = LEFT + PLOT_W // 2
     middle: int = TOP + PLOT_H // 2
+    # The two drawings' parts of the whole: the count axis, and the plot with the rest of the axes.
+    axis_view: str = f"0 0 {LEFT} {HEIGHT}"
+    plot_view: str = f"{LEFT} 0 {WIDTH - LEFT} {HEIGHT}"
 
 
 def nice_step(value, smallest):

@@ -61,7 +61,8 @@ class Window(NamedTuple):
 
     @property
     def last_day(self):
-        return (self.end - DAY).date()
+        """The day of its last day or hour: 48 hours run to the hour now, not to a midnight."""
+        return (self.end - self.step).date()
 
 
 def _midnight(moment):

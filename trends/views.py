@@ -1,4 +1,6 @@
-"""Trend pages, fragments and CSV files. They read Pushdeck's own history only: no upstream call."""
+"""Trend pages, fragments and CSV files. They read Pushdeck's own history: no upstream call, but
+for a member limited to some websites the website a flow is on now, which the shared cache
+usually holds (the flow's page or the list read it)."""
 
 import csv
 import datetime as dt
@@ -15,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from flows_app.access import flows_api, get_connection
+from flows_app.access import connection_api, flows_api, get_connection
 from flows_app.api.records import Directory
 from flows_app.untranslated import untranslated
 from flows_app.views.partials import template_for
@@ -75,7 +77,7 @@ def trend_for(request, connection, title, urls, flow_id=None, websites=None):
     window, error = window_for(request.GET)
     since = recording_since(connection, flow_id)
     points = series(deltas(connection, flow_id, websites), window, since)
-    edits = [] if flow_id is None else flow_edits(connection, flow_id, window)
+    edits = [] if flow_id is None else flow_edits(connection, flow_id, window, websites)
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     page_url, fragment_url, csv_url = urls
     return Trend(
@@ -106,12 +108,15 @@ def trend_for(request, connection, title, urls, flow_id=None, websites=None):
     )
 
 
-def flow_edits(connection, flow_id, window):
+def flow_edits(connection, flow_id, window, websites=None):
     """The changes made to the flow through Pushdeck within the window, oldest first, each named
-    by who made it and what it changed (the activity history's entries of the flow)."""
+    by who made it and what it changed (the activity history's entries of the flow): those made
+    while it was on one of ``websites`` (None: on any), as each entry records its website then."""
     entries = Activity.objects.filter(
         connection=connection, flow_id=flow_id, created__gte=window.start, created__lt=window.end
     ).order_by("created", "id")
+    if websites is not None:
+        entries = entries.filter(website_id__in=websites)
     return [Edit(entry.created, _edit_label(entry)) for entry in entries]
 
 
@@ -137,16 +142,25 @@ def flow_trend(request, connection, flow_id):
         reverse("trends:flow", args=[connection.pk, flow_id]),
         reverse("trends:flow_csv", args=[connection.pk, flow_id]),
     )
-    return trend_for(request, connection, _("Over time"), urls, flow_id=flow_id)
+    # A member limited to some websites sees only what the flow did, and what was changed, while it
+    # was on one of theirs: its history elsewhere is another website's.
+    websites = _websites(request, None)
+    return trend_for(request, connection, _("Over time"), urls, flow_id=flow_id, websites=websites)
 
 
 def _recorded(request, connection, flow_id):
-    """A flow the connection has history of, of a website the member sees; any other id answers
-    404, like a flow that does not exist (the detail page of a flow without history offers neither
-    range switch nor CSV)."""
-    record = FlowRecord.objects.filter(connection=connection, flow_id=flow_id).first()
-    if record is None or not request.access.sees(record.website_id):
+    """A flow the connection has history of, on a website the member sees now; any other id
+    answers 404, like a flow that does not exist (the detail page of a flow without history offers
+    neither range switch nor CSV). Its website is the server's word (as the flow's page reads it,
+    through the shared cache), not the last snapshot's: a move made since is not in the history yet."""
+    if not FlowRecord.objects.filter(connection=connection, flow_id=flow_id).exists():
         raise Http404("No history of this flow.")
+    if request.access.limited:
+        api = connection_api(connection)
+        # A read the list or the flow's page made lately costs no call; a flow of another website
+        # is not among those a limited member's API gives, and reading it raises NotFound (a 404).
+        if api.cached_flow(flow_id) is None:
+            api.get_flow(flow_id)
 
 
 def _websites(request, website_id):
@@ -249,7 +263,8 @@ def _csv(request, connection, filename, flow_id=None, websites=None):
 def flow_csv(request, connection_id, flow_id):
     connection = get_connection(request, connection_id)
     _recorded(request, connection, flow_id)
-    return _csv(request, connection, f"flow-{int(flow_id)}-stats.csv", flow_id=flow_id)
+    name = f"flow-{int(flow_id)}-stats.csv"
+    return _csv(request, connection, name, flow_id=flow_id, websites=_websites(request, None))
 
 
 @login_required
