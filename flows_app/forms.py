@@ -312,7 +312,9 @@ class FlowForm(forms.Form):
             )
         },
     )
-    is_enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=True)
+    # Off unless ticked: the server queues each new subscriber for every enabled flow, so a flow
+    # that started enabled would send to real people from its first save (flows_app/copying.py).
+    is_enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=False)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=64)
     description = forms.CharField(
         label=gettext_lazy("Description"),
@@ -353,9 +355,12 @@ class FlowForm(forms.Form):
     utm_source = forms.CharField(label=gettext_lazy("UTM source"), max_length=128, required=False)
     utm_medium = forms.CharField(label=gettext_lazy("UTM medium"), max_length=128, required=False)
     utm_campaign = forms.CharField(label=gettext_lazy("UTM campaign"), max_length=128, required=False)
-    # Bookkeeping: the create form's one-time token, the edit form's view of the flow.
+    # Bookkeeping: the create form's one-time token, the edit form's view of the flow, and for a
+    # duplicate the flow it copies and that flow's website (whose links a copy may replace).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
     fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
+    duplicate_of = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    copied_from = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, directory, editing=False, **kwargs):
         self.user = user
@@ -379,8 +384,13 @@ class FlowForm(forms.Form):
         if not editing:
             del self.fields["image_remove"]
             del self.fields["fingerprint"]
+            self.fields["is_enabled"].help_text = _(
+                "A new flow starts paused: saving it sends nothing. Tick this to send it to each "
+                "new subscriber from then on."
+            )
         else:
-            del self.fields["form_token"]
+            for name in ("form_token", "duplicate_of", "copied_from"):
+                del self.fields[name]
 
     @classmethod
     def label_of(cls, name):
