@@ -238,11 +238,15 @@ def fingerprint(flow):
 SUBSTITUTABLE = {"website_id", "segment"}
 
 
-def named(values, directory, website_id):
-    """Flow values with their website and segment as names (``website_id``: the website of a
-    segment when ``values`` has none, as in an edit's changes)."""
+def readable(values, directory, website_id):
+    """Flow values as a person reads them: the website and segment by name, and the fields with
+    fixed choices by the form's labels ("1 day", not 86400; "High", not "high"). ``website_id``
+    is the website of a segment when ``values`` has none, as in an edit's changes."""
     website_id = values.get("website_id", website_id)
-    shown = dict(values)
+    shown = {
+        name: CHOICE_LABELS[name].get(value, value) if name in CHOICE_LABELS else value
+        for name, value in values.items()
+    }
     if "website_id" in values:
         shown["website_id"] = directory.website_label(values["website_id"])
     if "segment" in values:
@@ -255,8 +259,8 @@ def substitutions(sent, answered, directory):
     API_CONTRACT.md), as (label, what was sent, what the server kept), readable."""
     kept = flow_values(answered)
     differing = {name: value for name, value in sent.items() if kept[name] != value}
-    wanted = named(differing, directory, answered.website_id)
-    got = named({name: kept[name] for name in differing}, directory, answered.website_id)
+    wanted = readable(differing, directory, answered.website_id)
+    got = readable({name: kept[name] for name in differing}, directory, answered.website_id)
 
     def text(value):
         if isinstance(value, bool):
@@ -459,3 +463,12 @@ class FlowForm(forms.Form):
     @property
     def remove_image(self):
         return bool(self.cleaned_data.get("image_remove")) and self.upload is None
+
+
+# The labels of the fields whose choices are the same for every connection (the website and
+# segment choices are the connection's own: readable names those from the directory).
+CHOICE_LABELS = {
+    name: dict(field.choices)
+    for name, field in FlowForm.base_fields.items()
+    if isinstance(field, forms.ChoiceField) and name not in SUBSTITUTABLE
+}

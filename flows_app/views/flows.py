@@ -25,7 +25,7 @@ from flows_app.forms import (
     FlowForm,
     fingerprint,
     flow_values,
-    named,
+    readable,
     substitutions,
 )
 from flows_app.images import copy_image
@@ -407,9 +407,9 @@ def _report_write(request, api, sent, flow, done):
 
 def _conflict(request, connection, form, current):
     theirs, yours = flow_values(current), form.values()
-    # Compared as values, shown with the website and segment named.
-    theirs_shown = named(theirs, form.directory, current.website_id)
-    yours_shown = named(yours, form.directory, current.website_id)
+    # Compared as values, shown as a person reads them.
+    theirs_shown = readable(theirs, form.directory, current.website_id)
+    yours_shown = readable(yours, form.directory, current.website_id)
     rows = [
         (name, theirs_shown[name], yours_shown[name], theirs[name] != yours[name]) for name in FLOW_FIELDS
     ]
