@@ -22,7 +22,6 @@ X_LABELS = 6
 # (12月3日 for Dec 3); the names of months and weekdays come from Django's own catalogs.
 DAY = pgettext_lazy("date format: a day on a chart's axis (Django's date syntax)", "M j")
 FULL_DAY = pgettext_lazy("date format: a day in full (Django's date syntax)", "D, M j, Y")
-DAY_TIME = pgettext_lazy("date format: a day and a time (Django's date syntax)", "M j, H:i")
 SERIES = (
     ("sent", gettext_lazy("Sent")),
     ("displayed", gettext_lazy("Displayed")),
