@@ -245,6 +245,17 @@ def test_a_flows_page_writes_every_moment_in_its_languages_one_format(
         assert moment in text
 
 
+@pytest.mark.parametrize(("language", "listed"), [("en", "Title, Link"), ("zh-hans", "标题、链接")])
+def test_the_fields_an_edit_changed_are_listed_as_the_language_lists_words(
+    logged_in, connection, history, user, language, listed
+):
+    flow = history[0]
+    before, after = {"title": "a", "url": "https://a.example"}, {"title": "b", "url": "https://b.example"}
+    record(user, connection, Kind.FLOW_EDIT, flow_id=flow.id, before=before, after=after)
+    html = logged_in.get(url("detail", connection, flow.id), headers={"Accept-Language": language})
+    assert listed in visible_text(html.content.decode())
+
+
 # Create
 
 

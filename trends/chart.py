@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from flows_app.templatetags.pushdeck import num, percent
+from flows_app.text import word_list
 
 WIDTH, HEIGHT = 760, 300
 # Room for the axes' titles beside tick labels of up to 9 characters (4,000,000 and 100.0%).
@@ -158,7 +159,7 @@ def draw(points, hourly, edits=()):
                 dots,
                 round(tip_x, 1),
                 text,
-                ", ".join(text),
+                word_list(text),
             )
         )
     return Chart(
@@ -206,7 +207,7 @@ def sparkline(values):
             "Sent per day over the last %(count)s days: %(days)s",
             len(values),
         )
-        % {"count": len(values), "days": ", ".join(num(value) for value in values)}
+        % {"count": len(values), "days": word_list(num(value) for value in values)}
     )
     return (
         f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '

@@ -17,6 +17,7 @@ from django_htmx.http import push_url
 
 from flows_app.access import flows_api, get_connection
 from flows_app.api.records import Directory
+from flows_app.text import word_list
 from flows_app.untranslated import untranslated
 from flows_app.views.partials import template_for
 from teams.activity import changes, field_label
@@ -121,7 +122,7 @@ def _edit_label(entry):
     if entry.kind == Kind.FLOW_TOGGLE:
         what = _("enabled the flow") if (entry.after or {}).get("is_enabled") else _("paused the flow")
     elif entry.kind == Kind.FLOW_EDIT:
-        fields = ", ".join(str(field_label(change.field)) for change in changes(entry))
+        fields = word_list(field_label(change.field) for change in changes(entry))
         what = _("edited %(fields)s") % {"fields": fields} if fields else _("saved the flow unchanged")
     else:
         what = {

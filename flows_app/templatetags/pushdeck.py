@@ -10,9 +10,10 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from dashboard.jsi18n import catalog_url
-from flows_app.failures import sentences as join_sentences
 from flows_app.forms import URGENCY_LABELS, FlowForm, ttl_label
 from flows_app.models import Connection, Preferences
+from flows_app.text import sentences as join_sentences
+from flows_app.text import word_list
 from flows_app.untranslated import untranslated
 
 register = template.Library()
@@ -69,6 +70,12 @@ def percent(rate):
 def sentences(*parts):
     """Translated sentences side by side, a space between them only where their language has one."""
     return mark_safe(join_sentences(*(conditional_escape(part) for part in parts)))  # noqa: S308 -- escaped
+
+
+@register.filter("word_list")
+def word_list_filter(items):
+    """A list of names (escaped) as the page's language lists words."""
+    return mark_safe(word_list(conditional_escape(item) for item in items))  # noqa: S308 -- escaped
 
 
 @register.filter
