@@ -9,6 +9,7 @@ from flows_app.copying import LinkChange, copy_of, links_to_replace
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from teams.models import Activity, Kind
+from tests.i18n import english_left
 from tests.pages import form_posting_to, form_with, visible_text
 
 STARTS_PAUSED = "A new flow starts paused: saving it sends nothing."
@@ -153,3 +154,12 @@ def test_links_beneath_the_source_websites_path_move_beneath_the_targets_and_oth
         LinkChange("button_url_1", values["button_url_1"], "http://blog.example/news/about"),
     )
     assert links_to_replace(values, shop, Website(3, "Shop too", "shop.example")) == ()
+
+
+def test_the_links_question_leaves_no_english_on_a_chinese_page(logged_in, connection, demo_flows):
+    source = flow_with_links(demo_flows)
+    fields = copy_for(logged_in, connection, source, other_website(source))
+    response = logged_in.post(new_url(connection), fields, headers={"Accept-Language": "zh-hans"})
+    html = response.content.decode()
+    assert "data-links-question" in html
+    assert english_left(html) == []
