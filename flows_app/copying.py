@@ -41,12 +41,12 @@ def copy_of(values, source, target):
 def links_to_replace(values, source, target):
     """The links among ``values`` whose host is the ``source`` website's, when the ``target``
     website is on another host, with their replacements; none when either website is unknown."""
-    if source is None or target is None or _hostname(source.host) == _hostname(target.host):
+    if source is None or target is None or _host(f"//{source.host}") == _host(f"//{target.host}"):
         return ()
     return tuple(
         LinkChange(field, values[field], _moved(values[field], source, target))
         for field in LINK_FIELDS
-        if values.get(field) and urlsplit(values[field]).hostname == _hostname(source.host)
+        if values.get(field) and _host(values[field]) == _host(f"//{source.host}")
     )
 
 
@@ -55,9 +55,13 @@ def relinked(values, links):
     return {**values, **{change.field: change.replacement for change in links}}
 
 
-def _hostname(host):
-    # A website's host may carry a port; links are compared by host name, as browsers do for sites.
-    return urlsplit(f"//{host}").hostname
+def _host(url):
+    """The host name of ``url`` (a port apart, as browsers compare sites), or None for a value no
+    URL parser reads: a link the server holds need not have passed the form's checks."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _moved(url, source, target):

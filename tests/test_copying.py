@@ -147,6 +147,7 @@ def test_links_beneath_the_source_websites_path_move_beneath_the_targets_and_oth
         "button_url_1": "https://shop.example/about",
         "button_url_2": "https://partner.example/store/sale",
     }
+    unreadable = {**values, "url": "https://[shop.example/sale"}
     copy = copy_of(values, shop, blog)
     assert copy.values["website_id"] == 2 and copy.values["is_enabled"] is False
     assert copy.links == (
@@ -154,6 +155,7 @@ def test_links_beneath_the_source_websites_path_move_beneath_the_targets_and_oth
         LinkChange("button_url_1", values["button_url_1"], "http://blog.example/news/about"),
     )
     assert links_to_replace(values, shop, Website(3, "Shop too", "shop.example")) == ()
+    assert [change.field for change in links_to_replace(unreadable, shop, blog)] == ["button_url_1"]
 
 
 def test_the_links_question_leaves_no_english_on_a_chinese_page(logged_in, connection, demo_flows):
