@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from flows_app.api import NotFound, Page, Rejected, connect
 from flows_app.api.records import FlowSet
 from flows_app.models import Connection
+from flows_app.text import word_list
 from teams.models import Role
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
@@ -157,7 +158,7 @@ class WebsiteScoped:
 
     @property
     def allowed(self):
-        return ", ".join(f"#{number}" for number in sorted(self.websites))
+        return word_list(f"#{number}" for number in sorted(self.websites))
 
     def get_flow(self, flow_id, fresh=False):
         flow = self._api.get_flow(flow_id, fresh=fresh)
@@ -246,7 +247,7 @@ def check_website(request, form, field="website_id"):
     away from; WebsiteScoped refuses it anyway for any other caller."""
     website_id = form.cleaned_data.get(field)
     if website_id is not None and not request.access.sees(website_id):
-        allowed = ", ".join(f"#{number}" for number in sorted(request.access.websites))
+        allowed = word_list(f"#{number}" for number in sorted(request.access.websites))
         form.add_error(field, _("You may only change flows of websites %(allowed)s.") % {"allowed": allowed})
     return form.is_valid()
 

@@ -20,21 +20,7 @@ from flows_app.api import (
     Unreachable,
 )
 from flows_app.crypto import DecryptionError
-
-# Sentences ending in full-width punctuation (Chinese) follow one another with no space between.
-# (the ideographic full stop, and the full-width ! ? ; : ) and closing corner brackets).
-_FULL_WIDTH_ENDS = tuple("\u3002\uff01\uff1f\uff1b\uff1a\uff09\u300d\u300f")
-
-
-def sentences(*parts):
-    """Sentences in one line, as their language joins them: a space after an English full stop,
-    none after a Chinese "。"; empty parts are left out."""
-    text = ""
-    for part in (str(part).strip() for part in parts):
-        if not part:
-            continue
-        text += part if not text or text.endswith(_FULL_WIDTH_ENDS) else f" {part}"
-    return text
+from flows_app.text import sentences
 
 
 @dataclass(frozen=True)

@@ -238,11 +238,15 @@ def fingerprint(flow):
 SUBSTITUTABLE = {"website_id", "segment"}
 
 
-def named(values, directory, website_id):
-    """Flow values with their website and segment as names (``website_id``: the website of a
-    segment when ``values`` has none, as in an edit's changes)."""
+def readable(values, directory, website_id):
+    """Flow values as a person reads them: the website and segment by name, and the fields with
+    fixed choices by the form's labels ("1 day", not 86400; "High", not "high"). ``website_id``
+    is the website of a segment when ``values`` has none, as in an edit's changes."""
     website_id = values.get("website_id", website_id)
-    shown = dict(values)
+    shown = {
+        name: CHOICE_LABELS[name].get(value, value) if name in CHOICE_LABELS else value
+        for name, value in values.items()
+    }
     if "website_id" in values:
         shown["website_id"] = directory.website_label(values["website_id"])
     if "segment" in values:
@@ -255,8 +259,8 @@ def substitutions(sent, answered, directory):
     API_CONTRACT.md), as (label, what was sent, what the server kept), readable."""
     kept = flow_values(answered)
     differing = {name: value for name, value in sent.items() if kept[name] != value}
-    wanted = named(differing, directory, answered.website_id)
-    got = named({name: kept[name] for name in differing}, directory, answered.website_id)
+    wanted = readable(differing, directory, answered.website_id)
+    got = readable({name: kept[name] for name in differing}, directory, answered.website_id)
 
     def text(value):
         if isinstance(value, bool):
@@ -312,7 +316,9 @@ class FlowForm(forms.Form):
             )
         },
     )
-    is_enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=True)
+    # Off unless ticked: the server queues each new subscriber for every enabled flow, so a flow
+    # that started enabled would send to real people from its first save (flows_app/copying.py).
+    is_enabled = forms.BooleanField(label=gettext_lazy("Enabled"), required=False, initial=False)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=64)
     description = forms.CharField(
         label=gettext_lazy("Description"),
@@ -353,9 +359,12 @@ class FlowForm(forms.Form):
     utm_source = forms.CharField(label=gettext_lazy("UTM source"), max_length=128, required=False)
     utm_medium = forms.CharField(label=gettext_lazy("UTM medium"), max_length=128, required=False)
     utm_campaign = forms.CharField(label=gettext_lazy("UTM campaign"), max_length=128, required=False)
-    # Bookkeeping: the create form's one-time token, the edit form's view of the flow.
+    # Bookkeeping: the create form's one-time token, the edit form's view of the flow, and for a
+    # duplicate the flow it copies and that flow's website (whose links a copy may replace).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
     fingerprint = forms.CharField(required=False, widget=forms.HiddenInput)
+    duplicate_of = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    copied_from = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, directory, editing=False, **kwargs):
         self.user = user
@@ -379,8 +388,13 @@ class FlowForm(forms.Form):
         if not editing:
             del self.fields["image_remove"]
             del self.fields["fingerprint"]
+            self.fields["is_enabled"].help_text = _(
+                "A new flow starts paused: saving it sends nothing. Tick this to send it to each "
+                "new subscriber from then on."
+            )
         else:
-            del self.fields["form_token"]
+            for name in ("form_token", "duplicate_of", "copied_from"):
+                del self.fields[name]
 
     @classmethod
     def label_of(cls, name):
@@ -449,3 +463,12 @@ class FlowForm(forms.Form):
     @property
     def remove_image(self):
         return bool(self.cleaned_data.get("image_remove")) and self.upload is None
+
+
+# The labels of the fields whose choices are the same for every connection (the website and
+# segment choices are the connection's own: readable names those from the directory).
+CHOICE_LABELS = {
+    name: dict(field.choices)
+    for name, field in FlowForm.base_fields.items()
+    if isinstance(field, forms.ChoiceField) and name not in SUBSTITUTABLE
+}

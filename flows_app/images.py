@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from flows_app.api import ApiError, ImageUpload
-from flows_app.failures import sentences
+from flows_app.text import sentences
 
 # Pillow's format name -> (extension the server accepts, content type).
 FORMATS = {

@@ -180,3 +180,39 @@ def test_without_javascript_the_switch_posts_the_page_form_and_the_list_comes_ba
     flow.refresh_from_db()
     assert flow.is_enabled is False
     context.close()
+
+
+# The space between each quote mark and the character next to it inside the quotes, in pixels.
+QUOTE_GAPS = """element => {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  const glyphs = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.data.length; i++) {
+      if (/\\s/.test(node.data[i])) continue;
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      glyphs.push({ text: node.data[i], left: box.left, right: box.right });
+    }
+  }
+  const gaps = [];
+  glyphs.forEach((glyph, i) => {
+    if (glyph.text === "\\u201c") gaps.push(glyphs[i + 1].left - glyph.right);
+    if (glyph.text === "\\u201d") gaps.push(glyph.left - glyphs[i - 1].right);
+  });
+  return gaps;
+}"""
+
+
+@pytest.mark.parametrize(("path", "quoting"), [("{id}/duplicate/", "h1"), ("?q=Flash+sale+teaser", ".chip")])
+def test_quotes_hug_the_name_they_quote_in_a_heading_and_a_chip(
+    signed_in, live_server, connection, demo_flows, path, quoting
+):
+    # Both lay their text out as flex items, which puts a gap between every piece of text.
+    flow = demo_flows.filter(name="Flash sale teaser").first()
+    signed_in.goto(f"{live_server.url}/connections/{connection.pk}/flows/{path.format(id=flow.id)}")
+    element = signed_in.locator(quoting).first
+    expect(element).to_contain_text("“Flash sale teaser”")
+    gaps = element.evaluate(QUOTE_GAPS)
+    assert len(gaps) == 2 and max(gaps) < 2, gaps

@@ -1,5 +1,5 @@
 """Duplicate makes a true copy: the image comes along (fetched from the flow's image_url, since
-the API cannot copy one), and a paused original says that the copy starts paused."""
+the API cannot copy one). That copies start paused is in tests/test_copying.py."""
 
 import io
 import re
@@ -85,15 +85,6 @@ def test_the_duplicate_page_says_it_is_a_copy_in_its_breadcrumb_title_and_subtit
         ).content.decode()
     )
     assert f"流程 / {source.name} / 复制" in chinese and f"复制流程“{source.name}”" in chinese
-
-
-def test_a_paused_original_says_the_copy_starts_paused(logged_in, connection, demo_flows):
-    paused = demo_flows.filter(is_enabled=False).first()
-    enabled = demo_flows.filter(is_enabled=True).first()
-    said = f"“{paused.name}” is paused, so this copy starts paused too."
-    assert said in visible_text(logged_in.get(duplicate_url(connection, paused)).content.decode())
-    other = visible_text(logged_in.get(duplicate_url(connection, enabled)).content.decode())
-    assert "starts paused" not in other
 
 
 def test_an_image_the_server_no_longer_has_is_not_copied_and_the_form_says_so(

@@ -159,3 +159,16 @@ def test_a_save_that_cannot_get_its_turn_says_so_and_keeps_the_input(logged_in, 
     assert response.status_code == 409
     assert "Someone else is saving this flow right now" in visible_text(response.content)
     assert response.context["form"]["title"].value() == "My title"
+
+
+def test_the_comparison_names_choices_as_the_form_does_not_by_their_raw_values(logged_in, connection, flow):
+    mine = {**load_form(logged_in, connection, flow), "ttl": "86400", "urgency": "high"}
+    change_upstream(flow, ttl=259200, urgency="low")
+
+    response = logged_in.post(edit_url(connection, flow), mine)
+
+    assert response.status_code == 409
+    text = visible_text(response.content)
+    assert "Keep trying to deliver for differs 3 days 1 day" in text
+    assert "Urgency differs Low High" in text
+    assert not {"86400", "259200", "high", "low"} & set(text.split())

@@ -1,5 +1,6 @@
 """Flow pages and fragments, end to end against the sandbox over real HTTP."""
 
+import datetime as dt
 import io
 import json
 import re
@@ -7,13 +8,20 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from PIL import Image
 
+from flows_app.api import connect
 from sandbox.models import ApiAccount, Fault, hash_key
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
+from teams.activity import record
+from teams.models import Activity, Kind
 from tests.conftest import SANDBOX_KEY
 from tests.pages import visible_text
+from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+from trends.series import recording_since
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -211,6 +219,41 @@ def test_detail_shows_every_setting_a_funnel_and_a_preview(logged_in, connection
     # As a subscriber's browser shows it: from the flow's website, whatever its link's host.
     assert f'<span data-preview-host translate="no">{flow.website.host}</span>' in html
     assert 'style="' not in html
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_flows_page_writes_every_moment_in_its_languages_one_format(
+    logged_in, connection, history, user, language
+):
+    flow = history[0]
+    flow.last_sent_datetime = timezone.now() - dt.timedelta(hours=5)
+    flow.save()
+    record(user, connection, Kind.FLOW_EDIT, flow_id=flow.id, before={"title": "a"}, after={"title": "b"})
+    read = connect(connection).get_flow(flow.id)
+    edited = Activity.objects.get(flow_id=flow.id).created.astimezone(dt.UTC)
+    since = recording_since(connection, flow.id).astimezone(dt.UTC)
+
+    html = logged_in.get(url("detail", connection, flow.id), headers={"Accept-Language": language})
+
+    text = visible_text(html.content.decode())
+    with translation.override(language):
+        moments = [
+            date_format(moment, "DATETIME_FORMAT") for moment in (read.datetime, read.last_sent_datetime)
+        ]
+        moments += [date_format(moment, "DATETIME_FORMAT") for moment in (edited, since)]
+    for moment in moments:
+        assert moment in text
+
+
+@pytest.mark.parametrize(("language", "listed"), [("en", "Title, Link"), ("zh-hans", "标题、链接")])
+def test_the_fields_an_edit_changed_are_listed_as_the_language_lists_words(
+    logged_in, connection, history, user, language, listed
+):
+    flow = history[0]
+    before, after = {"title": "a", "url": "https://a.example"}, {"title": "b", "url": "https://b.example"}
+    record(user, connection, Kind.FLOW_EDIT, flow_id=flow.id, before=before, after=after)
+    html = logged_in.get(url("detail", connection, flow.id), headers={"Accept-Language": language})
+    assert listed in visible_text(html.content.decode())
 
 
 # Create

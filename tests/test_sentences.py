@@ -1,10 +1,12 @@
-"""Two sentences made into one line: a space after an English full stop, none after a Chinese "。"."""
+"""Two sentences made into one line: a space after an English full stop, none after a Chinese "。";
+and a list of words joined by ", " in English, by "、" in Chinese."""
 
 from django.template import Context, Template
 from django.utils import translation
 
 from flows_app.api import Unreachable
-from flows_app.failures import describe, sentences
+from flows_app.failures import describe
+from flows_app.text import sentences, word_list
 
 
 def test_sentences_are_spaced_as_their_language_writes_them():
@@ -26,3 +28,16 @@ def test_the_sentences_tag_escapes_each_part():
         Context({"a": "<b>1</b>。", "b": "二。"})
     )
     assert html == "&lt;b&gt;1&lt;/b&gt;。二。"
+
+
+def test_a_list_of_words_is_joined_as_its_language_lists_them():
+    with translation.override("en"):
+        assert word_list(["#1", "#2", "#3"]) == "#1, #2, #3"
+    with translation.override("zh-hans"):
+        assert word_list(["#1", "#2", "#3"]) == "#1、#2、#3"
+
+
+def test_the_word_list_filter_escapes_each_item():
+    with translation.override("zh-hans"):
+        html = Template("{% load pushdeck %}{{ names|word_list }}").render(Context({"names": ["<b>", "B&B"]}))
+    assert html == "&lt;b&gt;、B&amp;B"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from flows_app.templatetags.pushdeck import num, percent
+from flows_app.text import word_list
 
 WIDTH, HEIGHT = 760, 300
 # Room for the axes' titles beside tick labels of up to 9 characters (4,000,000 and 100.0%). The
@@ -24,7 +25,6 @@ X_LABELS = 6
 # (12月3日 for Dec 3); the names of months and weekdays come from Django's own catalogs.
 DAY = pgettext_lazy("date format: a day on a chart's axis (Django's date syntax)", "M j")
 FULL_DAY = pgettext_lazy("date format: a day in full (Django's date syntax)", "D, M j, Y")
-DAY_TIME = pgettext_lazy("date format: a day and a time (Django's date syntax)", "M j, H:i")
 SERIES = (
     ("sent", gettext_lazy("Sent")),
     ("displayed", gettext_lazy("Displayed")),
@@ -164,7 +164,7 @@ def draw(points, hourly, edits=()):
                 dots,
                 round(tip_x, 1),
                 text,
-                ", ".join(text),
+                word_list(text),
             )
         )
     return Chart(
@@ -212,7 +212,7 @@ def sparkline(values):
             "Sent per day over the last %(count)s days: %(days)s",
             len(values),
         )
-        % {"count": len(values), "days": ", ".join(num(value) for value in values)}
+        % {"count": len(values), "days": word_list(num(value) for value in values)}
     )
     return (
         f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '

@@ -19,11 +19,12 @@ from django_htmx.http import push_url
 
 from flows_app.access import connection_api, flows_api, get_connection
 from flows_app.api.records import Directory
+from flows_app.text import word_list
 from flows_app.untranslated import untranslated
 from flows_app.views.partials import template_for
 from teams.activity import changes, field_label
 from teams.models import Activity, Kind
-from trends.chart import DAY_TIME, Edit, draw, when
+from trends.chart import Edit, draw, when
 from trends.models import COUNTERS, FlowRecord, Snapshot
 from trends.series import (
     RANGES,
@@ -121,11 +122,12 @@ def flow_edits(connection, flow_id, window, websites=None):
 
 
 def _edit_label(entry):
-    moment = date_format(entry.created.astimezone(dt.UTC), DAY_TIME)
+    # The one format of a moment on the flow's page, as its created and last-sent dates.
+    moment = date_format(entry.created.astimezone(dt.UTC), "DATETIME_FORMAT")
     if entry.kind == Kind.FLOW_TOGGLE:
         what = _("enabled the flow") if (entry.after or {}).get("is_enabled") else _("paused the flow")
     elif entry.kind == Kind.FLOW_EDIT:
-        fields = ", ".join(str(field_label(change.field)) for change in changes(entry))
+        fields = word_list(field_label(change.field) for change in changes(entry))
         what = _("edited %(fields)s") % {"fields": fields} if fields else _("saved the flow unchanged")
     else:
         what = {

@@ -6,13 +6,15 @@ from django.templatetags.static import static
 from django.utils.formats import get_format, number_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from dashboard.jsi18n import catalog_url
-from flows_app.failures import sentences as join_sentences
 from flows_app.forms import URGENCY_LABELS, FlowForm, ttl_label
 from flows_app.models import Connection, Preferences
+from flows_app.text import sentences as join_sentences
+from flows_app.text import word_list
+from flows_app.untranslated import untranslated
 
 register = template.Library()
 # What a table shows for "no value" (a click rate when nothing was displayed, an empty field).
@@ -68,6 +70,20 @@ def percent(rate):
 def sentences(*parts):
     """Translated sentences side by side, a space between them only where their language has one."""
     return mark_safe(join_sentences(*(conditional_escape(part) for part in parts)))  # noqa: S308 -- escaped
+
+
+@register.filter("word_list")
+def word_list_filter(items):
+    """A list of names (escaped) as the page's language lists words."""
+    return mark_safe(word_list(conditional_escape(item) for item in items))  # noqa: S308 -- escaped
+
+
+@register.filter
+def quoted(name):
+    """A name in quotes, the quotes inside its untranslated element: one piece of text, so that
+    no layout puts a gap inside the quotes (a heading or a chip lays its text and elements out
+    as flex items, a gap between each: “ Flash sale teaser ”)."""
+    return untranslated(pgettext("quotes around a name in a sentence", "“%(name)s”") % {"name": name})
 
 
 @register.filter

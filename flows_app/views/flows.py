@@ -14,7 +14,8 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from flows_app import find
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
-from flows_app.api.records import RESULTS_PER_PAGE
+from flows_app.api.records import RESULTS_PER_PAGE, Website
+from flows_app.copying import copy_of, links_to_replace, relinked
 from flows_app.drafts import CreateTokens, keep_upload
 from flows_app.export import csv_lines
 from flows_app.failures import describe
@@ -24,7 +25,7 @@ from flows_app.forms import (
     FlowForm,
     fingerprint,
     flow_values,
-    named,
+    readable,
     substitutions,
 )
 from flows_app.images import copy_image
@@ -232,24 +233,48 @@ def flow_new(request, connection_id):
     form = FlowForm(request.POST, request.FILES, user=request.user, directory=api.directory())
     if not (form.is_valid() and check_website(request, form)):
         return _form_page(request, connection, form, status=400)
+    values, links = _copy_values(request, form)
+    if links:
+        # A copy moved to another website, its links still on the old one: asked before sending.
+        return _form_page(request, connection, form, links=links, link_hosts=_link_hosts(form))
     if not tokens.claim(token):
         return _unclaimed(request, connection, form, tokens, token)
     try:
-        flow_id, flow = api.create_flow(form.values(), form.upload)
+        flow_id, flow = api.create_flow(values, form.upload)
     except ApiError as error:
         tokens.release(token)
         return _form_failed(request, connection, form, error)
     tokens.finish(token, flow_id)
-    duplicate = request.POST.get("duplicate_of", "").isdecimal()
     # What the server kept when it says (it substitutes silently, API_CONTRACT.md), else what was sent.
-    kept = flow_values(flow) if flow else form.values()
+    kept = flow_values(flow) if flow else values
     after = {**kept, "image": image_change(form.upload, False, False)}
-    kind = Kind.FLOW_DUPLICATE if duplicate else Kind.FLOW_CREATE
+    kind = Kind.FLOW_DUPLICATE if form.cleaned_data["duplicate_of"] else Kind.FLOW_CREATE
     record(request.user, connection, kind, flow_id=flow_id, after=after)
-    _report_write(
-        request, api, form.values(), flow, _("Flow “%(name)s” created.") % {"name": form.cleaned_data["name"]}
-    )
+    _report_write(request, api, values, flow, _("Flow “%(name)s” created.") % {"name": values["name"]})
     return redirect("flows:detail", connection.pk, flow_id)
+
+
+def _copy_values(request, form):
+    """The values to create, and the links still to decide on: a duplicate made for another
+    website has its links to the copied flow's website replaced or kept as the user chose, and
+    is sent only once they have chosen (flows_app/copying.py)."""
+    values = form.values()
+    directory = form.directory
+    source = directory.website(form.cleaned_data["copied_from"])
+    links = links_to_replace(values, source, directory.website(values["website_id"]))
+    choice = request.POST.get("links")
+    if choice == "replace":
+        return relinked(values, links), ()
+    return values, () if choice == "keep" else links
+
+
+def _link_hosts(form):
+    """The two websites the links question names: the copied flow's and the copy's."""
+    directory = form.directory
+    return {
+        "source": directory.website(form.cleaned_data["copied_from"]),
+        "target": directory.website(form.cleaned_data["website_id"]),
+    }
 
 
 def _unclaimed(request, connection, form, tokens, token):
@@ -267,12 +292,16 @@ def _unclaimed(request, connection, form, tokens, token):
 def flow_duplicate(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     flow = api.get_flow(flow_id)
+    directory = api.directory()
+    website = directory.website(flow.website_id) or Website(flow.website_id, "", "")
     initial = {
-        **flow_values(flow),
+        **copy_of(flow_values(flow), website, website).values,
         "name": (_("Copy of %(name)s") % {"name": flow.name})[:256],
         "form_token": CreateTokens(request.user).issue(),
+        "duplicate_of": flow.id,
+        "copied_from": flow.website_id,
     }
-    form = FlowForm(user=request.user, directory=api.directory(), initial=initial)
+    form = FlowForm(user=request.user, directory=directory, initial=initial)
     image_problem = ""
     if flow.image_url:
         upload, image_problem = copy_image(api, flow)
@@ -378,9 +407,9 @@ def _report_write(request, api, sent, flow, done):
 
 def _conflict(request, connection, form, current):
     theirs, yours = flow_values(current), form.values()
-    # Compared as values, shown with the website and segment named.
-    theirs_shown = named(theirs, form.directory, current.website_id)
-    yours_shown = named(yours, form.directory, current.website_id)
+    # Compared as values, shown as a person reads them.
+    theirs_shown = readable(theirs, form.directory, current.website_id)
+    yours_shown = readable(yours, form.directory, current.website_id)
     rows = [
         (name, theirs_shown[name], yours_shown[name], theirs[name] != yours[name]) for name in FLOW_FIELDS
     ]
