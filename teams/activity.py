@@ -115,10 +115,16 @@ class Change:
     website_after: int | None = None
 
 
-def changes(entry):
-    """The fields an entry changed, in the order they were recorded: a readable diff."""
+# Recorded fields only admins read: an invitation's note ("who it is for", which the form promises
+# only admins see) is a name or an email address.
+ADMINS_ONLY = {"note"}
+
+
+def changes(entry, admin=True):
+    """The fields an entry changed, in the order they were recorded: a readable diff; for a
+    reader who is not an admin (``admin`` False), without the fields only admins see."""
     before, after = entry.before or {}, entry.after or {}
-    fields = list(dict.fromkeys([*before, *after]))
+    fields = [field for field in dict.fromkeys([*before, *after]) if admin or field not in ADMINS_ONLY]
     if not entry.before or not entry.after:
         # A creation or a deletion: every field it had (empty ones add nothing to read).
         values = after or before

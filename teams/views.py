@@ -312,7 +312,7 @@ def _visible_entries(request, connection):
 def _page(request, entries):
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     _name_flows(page.object_list)
-    page.entries = [(entry, changes(entry)) for entry in page.object_list]
+    page.entries = [(entry, changes(entry, request.access.is_admin)) for entry in page.object_list]
     return page
 
 

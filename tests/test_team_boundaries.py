@@ -1,7 +1,7 @@
 """Team boundaries (teams/grants.py): what an admin limited to some websites may grant, the
-creator who stays an admin, and invitations that do not outlive the admin who made them. Each
-test is a move an attacker made against a production-like instance, made here over real HTTP
-against the sandbox."""
+creator who stays an admin, invitations that do not outlive the admin who made them, and notes
+that only admins read. Each test is a move an attacker made against a production-like instance,
+made here over real HTTP against the sandbox."""
 
 import pytest
 from django.test import Client
@@ -259,3 +259,18 @@ def test_a_co_admin_cannot_demote_limit_or_remove_the_creator(connection, people
     assert refused in visible_text(response.content)
     assert access(connection, user) == (Role.ADMIN, [])
     assert client.get(reverse("flows:list", args=[connection.pk])).status_code == 200
+
+
+# 8. An invitation's note is for admins only.
+
+
+def test_an_invitations_note_reaches_admins_only_in_the_history(connection, logged_in, people):
+    invite(logged_in, connection, "eve@example.com")
+    history = reverse("teams:activity", args=[connection.pk])
+    assert "eve@example.com" in visible_text(logged_in.get(history).content)
+    for role in (Role.VIEWER, Role.EDITOR):
+        _, client = people(f"a-{role}", role)
+        response = client.get(history)
+        text = visible_text(response.content)
+        assert "Invitation made" in text and "eve@example.com" not in text
+        assert "eve@example.com" not in response.content.decode()
