@@ -126,6 +126,54 @@ def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):
     assert "switched on or off" not in text
 
 
+def bulk(client, connection, action, flows):
+    """A bulk job on ``flows``, started as a person does and run by the worker to its end."""
+    ids = [flow.id for flow in flows]
+    response = client.post(reverse("flows:bulk", args=[connection.pk]), {"action": action, "ids": ids})
+    assert response.status_code == 302, response.content[:300]
+    call_command("worker", "--until-idle", "--interval", "0.05")
+
+
+def test_a_bulk_enable_says_which_flows_it_switched_on_and_which_were_already_on(
+    connection, demo_flows, django_user_model, client
+):
+    # A member limited to a website: the job reads each flow before its write (their websites).
+    on, off = demo_flows.filter(is_enabled=True).first(), demo_flows.filter(is_enabled=False).first()
+    SandboxFlow.objects.filter(pk=off.pk).update(website=on.website)
+    editor = django_user_model.objects.create_user("ed")
+    Membership.objects.create(connection=connection, user=editor, role=Role.EDITOR, websites=[on.website.id])
+    client.force_login(editor)
+    bulk(client, connection, "enable", [on, off])
+    already, switched = only_entry(flow_id=on.id), only_entry(flow_id=off.id)
+    assert diff(already) == {} and already.unchanged
+    assert diff(switched) == {"is_enabled": (False, True)}
+    text = history(client, connection, on.id)
+    assert "ed · Flow already on: nothing changed" in text and "switched on" not in text
+    assert "ed · Flow switched on" in history(client, connection, off.id)
+
+
+def test_a_bulk_enable_that_read_no_flow_first_does_not_claim_it_switched_them(
+    logged_in, connection, demo_flows
+):
+    # Of every website: the job writes without reading (one request a flow), the state before unknown.
+    on = demo_flows.filter(is_enabled=True).first()
+    bulk(logged_in, connection, "enable", [on])
+    entry = only_entry(flow_id=on.id)
+    assert "is_enabled" not in entry.before and entry.after["is_enabled"] is True
+    text = history(logged_in, connection, on.id)
+    assert "marketer · Flow set to on" in text
+    assert "switched on" not in text and "Enabled No" not in text
+
+
+def test_a_switch_to_the_state_a_page_just_read_says_nothing_changed(logged_in, connection, flow):
+    SandboxFlow.objects.filter(pk=flow.pk).update(is_enabled=True)
+    logged_in.get(url("detail", connection, flow.id))
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "1"}, **HTMX)
+    entry = only_entry(kind=Kind.FLOW_TOGGLE)
+    assert diff(entry) == {} and entry.unchanged
+    assert "marketer · Flow already on: nothing changed" in history(logged_in, connection, flow.id)
+
+
 @pytest.mark.parametrize(
     "read",
     [
