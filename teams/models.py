@@ -223,3 +223,9 @@ class Activity(models.Model):
     def restorable(self):
         """Whether the entry holds every field of a version of the flow, to be put back."""
         return self.kind in RESTORABLE
+
+    @property
+    def restorable_before(self):
+        """Whether the version before the write can be put back too: an edit holds every field
+        before it as well as after, and they differ."""
+        return self.kind == Kind.FLOW_EDIT and bool(self.before) and not self.unchanged

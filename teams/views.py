@@ -415,7 +415,8 @@ def flow_activity(request, connection_id, flow_id):
 @require_GET
 def restore(request, connection_id, entry_id):
     """A recorded version back on the flow form: it is saved through the normal edit (or, for a
-    deleted flow, create) path, validated there and recorded as a new entry."""
+    deleted flow, create) path, validated there and recorded as a new entry. An edit's version
+    after it by default; ``?side=before``, the version before it."""
     connection, api = flows_api(request, connection_id, EDITOR)
     entry = get_object_or_404(_visible_entries(request, connection), pk=entry_id)
     if entry.kind == Kind.FLOW_DELETE:
@@ -427,15 +428,23 @@ def restore(request, connection_id, entry_id):
         )
         context = {"connection": connection, "form": form, "restoring": entry}
         return render(request, "flows/form.html", context)
-    if not entry.restorable:
+    before = request.GET.get("side") == "before"
+    if not (entry.restorable_before if before else entry.restorable):
         raise Http404("This entry holds no whole version of the flow.")
     current = api.get_flow(entry.flow_id, fresh=True)
-    values = {name: entry.after[name] for name in FLOW_FIELDS if name in entry.after}
+    version = entry.before if before else entry.after
+    values = {name: version[name] for name in FLOW_FIELDS if name in version}
     form = FlowForm(
         user=request.user,
         directory=api.directory(),
         editing=True,
         initial={**FlowForm.initial_for(current), **values},
     )
-    context = {"connection": connection, "form": form, "flow": current, "restoring": entry}
+    context = {
+        "connection": connection,
+        "form": form,
+        "flow": current,
+        "restoring": entry,
+        "restoring_before": before,
+    }
     return render(request, "flows/form.html", context)

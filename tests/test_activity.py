@@ -227,6 +227,39 @@ def test_restore_puts_a_version_back_through_the_edit_path(logged_in, connection
     assert latest.kind == Kind.FLOW_EDIT and diff(latest) == {"title": ("Version three", "Version two")}
 
 
+def test_an_edit_can_be_restored_as_it_was_before_it(logged_in, connection, flow):
+    original_title = flow.title
+    page = logged_in.get(url("edit", connection, flow.id)).content.decode()
+    logged_in.post(url("edit", connection, flow.id), {**form_with(page, "title"), "title": "Version two"})
+    edit = only_entry(kind=Kind.FLOW_EDIT)
+    restore = reverse("teams:restore", args=[connection.pk, edit.pk])
+    history_page = logged_in.get(
+        reverse("teams:flow_activity", args=[connection.pk, flow.id])
+    ).content.decode()
+    assert f'href="{restore}?side=before"' in history_page and f'href="{restore}"' in history_page
+    text = visible_text(history_page)
+    assert "Restore as it was before this change" in text and "Restore as it was after this change" in text
+
+    restoring = logged_in.get(restore, {"side": "before"})
+    assert restoring.status_code == 200
+    assert "The values the flow had before marketer changed it" in visible_text(restoring.content)
+    form = form_with(restoring.content.decode(), "title")
+    assert form["title"] == original_title
+    assert logged_in.post(url("edit", connection, flow.id), form).status_code == 302
+    flow.refresh_from_db()
+    assert flow.title == original_title
+    assert diff(Activity.objects.first()) == {"title": ("Version two", original_title)}
+
+
+def test_only_an_edit_offers_the_version_before_it(logged_in, connection, flow):
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "0"}, **HTMX)
+    toggle = only_entry(kind=Kind.FLOW_TOGGLE)
+    restore = reverse("teams:restore", args=[connection.pk, toggle.pk])
+    assert logged_in.get(restore, {"side": "before"}).status_code == 404
+    page = logged_in.get(reverse("teams:flow_activity", args=[connection.pk, flow.id])).content.decode()
+    assert "side=before" not in page
+
+
 def test_restore_is_validated_like_any_edit(logged_in, connection, flow):
     entry = Activity.objects.create(
         connection=connection,
