@@ -70,6 +70,9 @@ def _members_page(
     labels = dict(website_choices(names, {n for invitation in invitations for n in invitation.websites}))
     for invitation in invitations:
         invitation.website_labels = [labels[number] for number in invitation.websites]
+        invitation.revocable = invitation.state == "pending" and not grant_refusal(
+            request.access, invitation.websites
+        )
     context = {
         "connection": connection,
         "names_read": directory is not None,
@@ -239,7 +242,9 @@ def invitation_revoke(request, connection_id, invitation_id):
     connection = get_connection(request, connection_id, ADMIN)
     invitation = get_object_or_404(connection.invitations, pk=invitation_id)
     # What an admin could not grant, they cannot take back either.
-    if refusal := grant_refusal(request.access, invitation.websites, lambda number: f"#{number}"):
+    if refusal := grant_refusal(
+        request.access, invitation.websites, _cached_names(request, connection).website_name
+    ):
         messages.error(request, refusal)
         return redirect("teams:members", connection.pk)
     revoked = connection.invitations.pending().filter(pk=invitation_id).update(revoked=timezone.now())

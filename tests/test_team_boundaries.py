@@ -169,6 +169,21 @@ def test_a_limited_admin_cannot_change_or_remove_a_member_with_more_access(
     assert access(connection, viewer) == (Role.VIEWER, [])
 
 
+def test_a_limited_admin_cannot_revoke_an_invitation_beyond_their_websites(
+    connection, limited_admin, logged_in, sites
+):
+    _, client = limited_admin
+    invite(logged_in, connection, "For every website")
+    invitation = Invitation.objects.get()
+    revoke = members_url(connection, "invitation_revoke", args=[invitation.pk])
+    assert revoke not in client.get(members_url(connection)).content.decode()
+    response = client.post(revoke, follow=True)
+    assert f"You may grant access only to the websites you have: {sites[0][1]}." in visible_text(
+        response.content
+    )
+    assert Invitation.objects.get().state == "pending"
+
+
 def test_a_limited_admin_cannot_rename_or_delete_the_connection(connection, limited_admin, sandbox_key):
     _, client = limited_admin
     edit, delete = (reverse(name, args=[connection.pk]) for name in ("connection_edit", "connection_delete"))
