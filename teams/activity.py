@@ -55,13 +55,20 @@ def record(user, connection, kind, *, flow_id=None, before=None, after=None):
 
 def toggle_values(flow, on):
     """A switch's entry, before and after: the flow switched ``on`` (or off), named when known.
-    ``flow`` is a Flow, or a flow's fields as flows_app.forms.flow_values names them (what a bulk
-    job read at its start)."""
+
+    ``flow`` is what the writer knows of the flow: its fields read before the write (a dict, as
+    flows_app.forms.flow_values names them: what a bulk job read at its start, or a page lately),
+    whose ``is_enabled`` is the state before, so that a switch to the state it already had reads
+    as nothing changed; or a Flow, the write's answer (the state after it), or None. The state
+    before is then not known, and not claimed (the history says "set to", not "switched").
+    """
     if isinstance(flow, dict):
-        identity = {"name": flow["name"], "website_id": flow["website_id"]}
+        identity = {name: flow[name] for name in ("name", "website_id") if name in flow}
+        was = {"is_enabled": flow["is_enabled"]} if "is_enabled" in flow else {}
     else:
         identity = {"name": flow.name, "website_id": flow.website_id} if flow else {}
-    return {**identity, "is_enabled": not on}, {**identity, "is_enabled": on}
+        was = {}
+    return {**identity, **was}, {**identity, "is_enabled": on}
 
 
 def newest_names(entries):
@@ -115,10 +122,16 @@ class Change:
     website_after: int | None = None
 
 
-def changes(entry):
-    """The fields an entry changed, in the order they were recorded: a readable diff."""
+# Recorded fields only admins read: an invitation's note ("who it is for", which the form promises
+# only admins see) is a name or an email address.
+ADMINS_ONLY = {"note"}
+
+
+def changes(entry, admin=True):
+    """The fields an entry changed, in the order they were recorded: a readable diff; for a
+    reader who is not an admin (``admin`` False), without the fields only admins see."""
     before, after = entry.before or {}, entry.after or {}
-    fields = list(dict.fromkeys([*before, *after]))
+    fields = [field for field in dict.fromkeys([*before, *after]) if admin or field not in ADMINS_ONLY]
     if not entry.before or not entry.after:
         # A creation or a deletion: every field it had (empty ones add nothing to read).
         values = after or before

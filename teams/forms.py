@@ -4,6 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from flows_app.untranslated import with_names
+from teams.grants import grant_refusal, member_refusal
 from teams.models import Kind, Role
 
 
@@ -34,12 +35,44 @@ def website_choices(directory, allowed=()):
 
 
 class AccessForm(forms.Form):
+    """A role and websites to grant, as far as ``admin`` (the Access of the admin granting them)
+    may grant them (teams.grants)."""
+
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
     websites = WebsitesField()
 
-    def __init__(self, *args, websites, **kwargs):
+    def __init__(self, *args, websites, admin, **kwargs):
         super().__init__(*args, **kwargs)
+        self.admin = admin
         self.fields["websites"].choices = websites
+        if admin.limited:
+            self.fields["websites"].help_text = _("Tick at least one: you may grant only your own websites.")
+
+    def clean_websites(self):
+        websites = self.cleaned_data["websites"]
+        names = dict(self.fields["websites"].choices)
+        refusal = grant_refusal(self.admin, websites, lambda number: names.get(number, f"#{number}"))
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return websites
+
+
+class MemberAccessForm(AccessForm):
+    """A member's row: their new role and websites, if ``user`` (the admin) may change theirs."""
+
+    def __init__(self, *args, member, user, **kwargs):
+        self.member, self.user = member, user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if "role" in data and "websites" in data:
+            refusal = member_refusal(
+                self.member.connection, self.admin, self.user, self.member, data["role"], data["websites"]
+            )
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return data
 
 
 class MemberForm(AccessForm):

@@ -194,13 +194,38 @@ class Activity(models.Model):
     @property
     def kind_label(self):
         """What the entry did, as the history heads it: a switch by the state it left the flow in
-        (its after side; the kind's own label for an entry without one)."""
+        (its after side; the kind's own label for an entry without one), and whether that was a
+        change: the state before, when the writer knew it (teams.activity.toggle_values)."""
         enabled = (self.after or {}).get("is_enabled")
-        if self.kind == Kind.FLOW_TOGGLE and enabled is not None:
-            return _("Flow switched on") if enabled else _("Flow paused")
-        return self.get_kind_display()
+        if self.kind != Kind.FLOW_TOGGLE or enabled is None:
+            return self.get_kind_display()
+        was = (self.before or {}).get("is_enabled")
+        if was is None:
+            return _("Flow set to on") if enabled else _("Flow set to paused")
+        if was == enabled:
+            return (
+                _("Flow already on: nothing changed")
+                if enabled
+                else _("Flow already paused: nothing changed")
+            )
+        return _("Flow switched on") if enabled else _("Flow paused")
+
+    @property
+    def unchanged(self):
+        """Whether the write changed nothing: the server accepted it, every value it wrote was
+        already so (a bulk Enable of a flow that was on, a bulk edit to the values it had)."""
+        before, after = self.before or {}, self.after or {}
+        return bool(before and after) and all(
+            name in before and before[name] == value for name, value in after.items()
+        )
 
     @property
     def restorable(self):
         """Whether the entry holds every field of a version of the flow, to be put back."""
         return self.kind in RESTORABLE
+
+    @property
+    def restorable_before(self):
+        """Whether the version before the write can be put back too: an edit holds every field
+        before it as well as after, and they differ."""
+        return self.kind == Kind.FLOW_EDIT and bool(self.before) and not self.unchanged

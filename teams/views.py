@@ -12,15 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from flows_app.access import ADMIN, EDITOR, flows_api, get_connection, scoped
+from flows_app.access import ADMIN, EDITOR, flows_api, get_connection, member_access, scoped
 from flows_app.api import ApiError, connect
 from flows_app.api.records import Directory
 from flows_app.crypto import DecryptionError
 from flows_app.drafts import CreateTokens
-from flows_app.failures import sentences
 from flows_app.forms import FLOW_FIELDS, FlowForm
 from teams.activity import changes, newest_names, record
-from teams.forms import AccessForm, ActivityFilter, InvitationForm, JoinForm, MemberForm, website_choices
+from teams.forms import (
+    ActivityFilter,
+    InvitationForm,
+    JoinForm,
+    MemberAccessForm,
+    MemberForm,
+    website_choices,
+)
+from teams.grants import grant_refusal, invitation_holds, member_refusal
 from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
 
 PER_PAGE = 50
@@ -45,34 +52,60 @@ def _directory(api):
         return None
 
 
+# Invitations listed beside the pending ones, newest first: the used, revoked and expired.
+PAST_INVITATIONS = 20
+
+
 def _members_page(
-    request, connection, directory, member_form=None, invitation_form=None, link=None, status=200
+    request, connection, directory, member_form=None, invitation_form=None, link=None, row=None, status=200
 ):
+    """The members page; ``row``, a member's form sent back with what it refused."""
     names = directory or Directory()
     websites = website_choices(names)
     members = connection.memberships.select_related("user")
-    invitations = list(connection.invitations.select_related("created_by", "used_by")[:20])
+    invitations = connection.invitations.select_related("created_by", "used_by")
+    # Every pending one, however many were made since: a link that works is never out of sight.
+    pending = list(invitations.pending())
+    invitations = pending + list(invitations.exclude(pk__in=[i.pk for i in pending])[:PAST_INVITATIONS])
     labels = dict(website_choices(names, {n for invitation in invitations for n in invitation.websites}))
     for invitation in invitations:
         invitation.website_labels = [labels[number] for number in invitation.websites]
+        invitation.revocable = invitation.state == "pending" and not grant_refusal(
+            request.access, invitation.websites
+        )
     context = {
         "connection": connection,
         "names_read": directory is not None,
-        "members": [(member, _access_form(member, names)) for member in members],
-        "member_form": member_form or MemberForm(connection=connection, websites=websites),
-        "invitation_form": invitation_form or InvitationForm(websites=websites),
+        "members": [
+            _member_row(request, member, names, row if row and row.member.pk == member.pk else None)
+            for member in members
+        ],
+        "member_form": member_form
+        or MemberForm(connection=connection, websites=websites, admin=request.access),
+        "invitation_form": invitation_form or InvitationForm(websites=websites, admin=request.access),
         "invitations": invitations,
         "link": link,
     }
     return render(request, "teams/members.html", context, status=status)
 
 
-def _access_form(member, directory, data=None):
+def _member_row(request, member, names, form=None):
+    """A member, the form that changes their access, and why this admin may not (then no form)."""
+    locked = member_refusal(request.connection, request.access, request.user, member)
+    if locked:
+        member.website_labels = [names.website_name(number) for number in member.websites]
+    return member, form or _access_form(request, member, names), locked
+
+
+def _access_form(request, member, directory, data=None):
     """A member's role and websites; ids are unique per member, names shared by every row."""
-    return AccessForm(
+    return MemberAccessForm(
         data,
         initial={"role": member.role, "websites": member.websites},
         websites=website_choices(directory, member.websites),
+        admin=request.access,
+        member=member,
+        user=request.user,
         auto_id=f"member-{member.pk}-%s",
     )
 
@@ -82,7 +115,12 @@ def _access_form(member, directory, data=None):
 def member_add(request, connection_id):
     connection, api = flows_api(request, connection_id, ADMIN)
     directory = _directory(api)
-    form = MemberForm(request.POST, connection=connection, websites=website_choices(directory or Directory()))
+    form = MemberForm(
+        request.POST,
+        connection=connection,
+        websites=website_choices(directory or Directory()),
+        admin=request.access,
+    )
     if not form.is_valid():
         return _members_page(request, connection, directory, member_form=form, status=400)
     member = Membership.objects.create(
@@ -121,24 +159,34 @@ def _last_admin(request, connection, member):
     return False
 
 
+def _revoke_invitations_of(request, connection, member):
+    """An admin who leaves or stops being admin takes their pending invitations along: each is
+    revoked, and recorded as such."""
+    made = list(connection.invitations.pending().filter(created_by=member.user))
+    connection.invitations.filter(pk__in=[invitation.pk for invitation in made]).update(
+        revoked=timezone.now()
+    )
+    for invitation in made:
+        record(request.user, connection, Kind.INVITATION_REVOKE, before=_invited(invitation))
+
+
 @login_required
 @require_POST
 def member_change(request, connection_id, member_id):
     connection, api = flows_api(request, connection_id, ADMIN)
-    directory = _directory(api) or Directory()
+    directory = _directory(api)
     with transaction.atomic():
         member = _member(connection, member_id)
-        form = _access_form(member, directory, request.POST)
+        form = _access_form(request, member, directory or Directory(), request.POST)
         if not form.is_valid():
-            messages.error(
-                request, sentences(*(error for errors in form.errors.values() for error in errors))
-            )
-            return redirect("teams:members", connection.pk)
+            return _members_page(request, connection, directory, row=form, status=400)
         if form.cleaned_data["role"] != Role.ADMIN and _last_admin(request, connection, member):
             return redirect("teams:members", connection.pk)
         before = _recorded(member)
         member.role, member.websites = form.cleaned_data["role"], form.cleaned_data["websites"]
         member.save(update_fields=["role", "websites"])
+        if member.role != Role.ADMIN:
+            _revoke_invitations_of(request, connection, member)
     if _recorded(member) != before:
         record(request.user, connection, Kind.MEMBER_CHANGE, before=before, after=_recorded(member))
     messages.success(request, _("%(name)s's access saved.") % {"name": member.user.get_username()})
@@ -151,8 +199,13 @@ def member_remove(request, connection_id, member_id):
     connection = get_connection(request, connection_id, ADMIN)
     with transaction.atomic():
         member = _member(connection, member_id)
+        refusal = member_refusal(connection, request.access, request.user, member)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("teams:members", connection.pk)
         if _last_admin(request, connection, member):
             return redirect("teams:members", connection.pk)
+        _revoke_invitations_of(request, connection, member)
         member.delete()
     record(request.user, connection, Kind.MEMBER_REMOVE, before=_recorded(member))
     messages.success(request, _("%(name)s no longer has access.") % {"name": member.user.get_username()})
@@ -166,7 +219,9 @@ def member_remove(request, connection_id, member_id):
 def invitation_new(request, connection_id):
     connection, api = flows_api(request, connection_id, ADMIN)
     directory = _directory(api)
-    form = InvitationForm(request.POST, websites=website_choices(directory or Directory()))
+    form = InvitationForm(
+        request.POST, websites=website_choices(directory or Directory()), admin=request.access
+    )
     if not form.is_valid():
         return _members_page(request, connection, directory, invitation_form=form, status=400)
     invitation = Invitation(connection=connection, created_by=request.user, **form.cleaned_data)
@@ -185,9 +240,15 @@ def _invited(invitation):
 @require_POST
 def invitation_revoke(request, connection_id, invitation_id):
     connection = get_connection(request, connection_id, ADMIN)
+    invitation = get_object_or_404(connection.invitations, pk=invitation_id)
+    # What an admin could not grant, they cannot take back either.
+    if refusal := grant_refusal(
+        request.access, invitation.websites, _cached_names(request, connection).website_name
+    ):
+        messages.error(request, refusal)
+        return redirect("teams:members", connection.pk)
     revoked = connection.invitations.pending().filter(pk=invitation_id).update(revoked=timezone.now())
     if revoked:
-        invitation = connection.invitations.get(pk=invitation_id)
         record(request.user, connection, Kind.INVITATION_REVOKE, before=_invited(invitation))
         messages.success(request, _("Invitation revoked: its link no longer works."))
     else:
@@ -199,6 +260,11 @@ def invitation_revoke(request, connection_id, invitation_id):
 def join(request, token):
     """An invitation's link: the invited person sets a username and password and joins."""
     invitation = Invitation.objects.select_related("connection").filter(token_hash=hash_token(token)).first()
+    if invitation and invitation.state == "pending" and not _maker_may_grant(invitation):
+        # Its maker left or lost the right by a way that did not revoke it (the admin site, a
+        # deleted account): revoked now, as removing them from the members page does.
+        Invitation.objects.filter(pk=invitation.pk).update(revoked=timezone.now())
+        invitation.revoked = timezone.now()
     if invitation is None or invitation.state != "pending":
         state = invitation.state if invitation else "unknown"
         return render(request, "teams/join.html", {"gone": state}, status=410 if invitation else 404)
@@ -232,6 +298,11 @@ def join(request, token):
     return render(request, "teams/join.html", {"form": form, "invitation": invitation}, status=status)
 
 
+def _maker_may_grant(invitation):
+    maker = invitation.created_by
+    return invitation_holds(maker and member_access(invitation.connection, maker), invitation)
+
+
 # Activity
 
 
@@ -246,7 +317,7 @@ def _visible_entries(request, connection):
 def _page(request, entries):
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     _name_flows(page.object_list)
-    page.entries = [(entry, changes(entry)) for entry in page.object_list]
+    page.entries = [(entry, changes(entry, request.access.is_admin)) for entry in page.object_list]
     return page
 
 
@@ -352,7 +423,8 @@ def flow_activity(request, connection_id, flow_id):
 @require_GET
 def restore(request, connection_id, entry_id):
     """A recorded version back on the flow form: it is saved through the normal edit (or, for a
-    deleted flow, create) path, validated there and recorded as a new entry."""
+    deleted flow, create) path, validated there and recorded as a new entry. An edit's version
+    after it by default; ``?side=before``, the version before it."""
     connection, api = flows_api(request, connection_id, EDITOR)
     entry = get_object_or_404(_visible_entries(request, connection), pk=entry_id)
     if entry.kind == Kind.FLOW_DELETE:
@@ -364,15 +436,23 @@ def restore(request, connection_id, entry_id):
         )
         context = {"connection": connection, "form": form, "restoring": entry}
         return render(request, "flows/form.html", context)
-    if not entry.restorable:
+    before = request.GET.get("side") == "before"
+    if not (entry.restorable_before if before else entry.restorable):
         raise Http404("This entry holds no whole version of the flow.")
     current = api.get_flow(entry.flow_id, fresh=True)
-    values = {name: entry.after[name] for name in FLOW_FIELDS if name in entry.after}
+    version = entry.before if before else entry.after
+    values = {name: version[name] for name in FLOW_FIELDS if name in version}
     form = FlowForm(
         user=request.user,
         directory=api.directory(),
         editing=True,
         initial={**FlowForm.initial_for(current), **values},
     )
-    context = {"connection": connection, "form": form, "flow": current, "restoring": entry}
+    context = {
+        "connection": connection,
+        "form": form,
+        "flow": current,
+        "restoring": entry,
+        "restoring_before": before,
+    }
     return render(request, "flows/form.html", context)

@@ -126,6 +126,54 @@ def test_a_toggle_is_recorded_with_who_switched_it(logged_in, connection, flow):
     assert "switched on or off" not in text
 
 
+def bulk(client, connection, action, flows):
+    """A bulk job on ``flows``, started as a person does and run by the worker to its end."""
+    ids = [flow.id for flow in flows]
+    response = client.post(reverse("flows:bulk", args=[connection.pk]), {"action": action, "ids": ids})
+    assert response.status_code == 302, response.content[:300]
+    call_command("worker", "--until-idle", "--interval", "0.05")
+
+
+def test_a_bulk_enable_says_which_flows_it_switched_on_and_which_were_already_on(
+    connection, demo_flows, django_user_model, client
+):
+    # A member limited to a website: the job reads each flow before its write (their websites).
+    on, off = demo_flows.filter(is_enabled=True).first(), demo_flows.filter(is_enabled=False).first()
+    SandboxFlow.objects.filter(pk=off.pk).update(website=on.website)
+    editor = django_user_model.objects.create_user("ed")
+    Membership.objects.create(connection=connection, user=editor, role=Role.EDITOR, websites=[on.website.id])
+    client.force_login(editor)
+    bulk(client, connection, "enable", [on, off])
+    already, switched = only_entry(flow_id=on.id), only_entry(flow_id=off.id)
+    assert diff(already) == {} and already.unchanged
+    assert diff(switched) == {"is_enabled": (False, True)}
+    text = history(client, connection, on.id)
+    assert "ed · Flow already on: nothing changed" in text and "switched on" not in text
+    assert "ed · Flow switched on" in history(client, connection, off.id)
+
+
+def test_a_bulk_enable_that_read_no_flow_first_does_not_claim_it_switched_them(
+    logged_in, connection, demo_flows
+):
+    # Of every website: the job writes without reading (one request a flow), the state before unknown.
+    on = demo_flows.filter(is_enabled=True).first()
+    bulk(logged_in, connection, "enable", [on])
+    entry = only_entry(flow_id=on.id)
+    assert "is_enabled" not in entry.before and entry.after["is_enabled"] is True
+    text = history(logged_in, connection, on.id)
+    assert "marketer · Flow set to on" in text
+    assert "switched on" not in text and "Enabled No" not in text
+
+
+def test_a_switch_to_the_state_a_page_just_read_says_nothing_changed(logged_in, connection, flow):
+    SandboxFlow.objects.filter(pk=flow.pk).update(is_enabled=True)
+    logged_in.get(url("detail", connection, flow.id))
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "1"}, **HTMX)
+    entry = only_entry(kind=Kind.FLOW_TOGGLE)
+    assert diff(entry) == {} and entry.unchanged
+    assert "marketer · Flow already on: nothing changed" in history(logged_in, connection, flow.id)
+
+
 @pytest.mark.parametrize(
     "read",
     [
@@ -177,6 +225,39 @@ def test_restore_puts_a_version_back_through_the_edit_path(logged_in, connection
     assert flow.title == "Version two"
     latest = Activity.objects.first()
     assert latest.kind == Kind.FLOW_EDIT and diff(latest) == {"title": ("Version three", "Version two")}
+
+
+def test_an_edit_can_be_restored_as_it_was_before_it(logged_in, connection, flow):
+    original_title = flow.title
+    page = logged_in.get(url("edit", connection, flow.id)).content.decode()
+    logged_in.post(url("edit", connection, flow.id), {**form_with(page, "title"), "title": "Version two"})
+    edit = only_entry(kind=Kind.FLOW_EDIT)
+    restore = reverse("teams:restore", args=[connection.pk, edit.pk])
+    history_page = logged_in.get(
+        reverse("teams:flow_activity", args=[connection.pk, flow.id])
+    ).content.decode()
+    assert f'href="{restore}?side=before"' in history_page and f'href="{restore}"' in history_page
+    text = visible_text(history_page)
+    assert "Restore as it was before this change" in text and "Restore as it was after this change" in text
+
+    restoring = logged_in.get(restore, {"side": "before"})
+    assert restoring.status_code == 200
+    assert "The values the flow had before marketer changed it" in visible_text(restoring.content)
+    form = form_with(restoring.content.decode(), "title")
+    assert form["title"] == original_title
+    assert logged_in.post(url("edit", connection, flow.id), form).status_code == 302
+    flow.refresh_from_db()
+    assert flow.title == original_title
+    assert diff(Activity.objects.first()) == {"title": ("Version two", original_title)}
+
+
+def test_only_an_edit_offers_the_version_before_it(logged_in, connection, flow):
+    logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "0"}, **HTMX)
+    toggle = only_entry(kind=Kind.FLOW_TOGGLE)
+    restore = reverse("teams:restore", args=[connection.pk, toggle.pk])
+    assert logged_in.get(restore, {"side": "before"}).status_code == 404
+    page = logged_in.get(reverse("teams:flow_activity", args=[connection.pk, flow.id])).content.decode()
+    assert "side=before" not in page
 
 
 def test_restore_is_validated_like_any_edit(logged_in, connection, flow):

@@ -1,9 +1,13 @@
-"""Roles on a shared connection: every URL of the dashboard x every role x member / non-member.
+"""Roles on a shared connection: every URL of the dashboard x every role, each of every website
+or limited to one (teams.grants) x member / non-member.
 
 Non-members get 404, as for a connection that does not exist; a member whose role is below what
 a URL needs gets 403, a readable page (for htmx, a toast) that changes nothing; a member with the
-role gets the page. The URLs come from the isolation walker, and every one of them must appear in
-NEEDS, so a URL added later cannot skip this matrix.
+role gets the page. A limited member has their role's rights on their website's flows, except
+that a limited admin may not change the connection itself (403) and grants no more than they
+hold: what the members URLs are sent here (a member of every website, an invitation to every
+website) changes nothing. The URLs come from the isolation walker, and every one of them must
+appear in NEEDS, so a URL added later cannot skip this matrix.
 """
 
 import json
@@ -54,6 +58,12 @@ NEEDS = {
     C + "flows/bulk/": EDITOR,
     C + "jobs/": VIEWER,
 }
+# The connection as a whole: every website's, not a limited admin's (teams.grants).
+WHOLE_CONNECTION = {C + "edit/", C + "delete/"}
+# Members and invitations: a limited admin reaches them, but may grant no more than they hold.
+GRANTS = {route for route in NEEDS if "/members/" in route or "/invitations/" in route}
+LIMITED = "limited "
+PEOPLE = ["viewer", "editor", "admin", "outsider", *(LIMITED + role for role in (VIEWER, EDITOR, ADMIN))]
 # Trends of a flow Pushdeck has no snapshot of yet answer 404 (trends/views.py).
 WITHOUT_HISTORY_404 = {F + "trend/", F + "stats.csv"}
 SHARED = sorted(route for route in ROUTES if "connection_id" in PARAMETER.findall(route))
@@ -65,25 +75,29 @@ def test_every_url_of_a_connection_says_which_role_it_needs():
 
 @pytest.fixture
 def team(django_user_model, sandbox_url, sandbox_key, sandbox_media):
-    """A connection made by its owner and shared with a viewer, an editor and a second admin."""
+    """A connection made by its owner and shared with a viewer, an editor and a second admin of
+    every website, and with a viewer, an editor and an admin limited to the website of its flow."""
     people = {
-        name: django_user_model.objects.create_user(name, password="correct horse battery")
-        for name in ("owner", "viewer", "editor", "admin", "outsider")
+        name: django_user_model.objects.create_user(name.replace(" ", "-"), password="correct horse battery")
+        for name in ("owner", *PEOPLE)
     }
     connection = Connection(owner=people["owner"], label="Shared shop", server=SANDBOX, is_default=True)
     connection.set_api_key(sandbox_key)
     connection.save()
-    for role in (VIEWER, EDITOR, ADMIN):
-        Membership.objects.create(connection=connection, user=people[role], role=role)
     call_command("sandbox_demo", "--key", sandbox_key, "--flows", "2", verbosity=0)
     flow = ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first()
+    for role in (VIEWER, EDITOR, ADMIN):
+        Membership.objects.create(connection=connection, user=people[role], role=role)
+        Membership.objects.create(
+            connection=connection, user=people[LIMITED + role], role=role, websites=[flow.website_id]
+        )
     entry = record(
         people["owner"],
         connection,
         Kind.FLOW_EDIT,
         flow_id=flow.id,
-        before={"name": "a"},
-        after={"name": flow.name},
+        before={"name": "a", "website_id": flow.website_id},
+        after={"name": flow.name, "website_id": flow.website_id},
     )
     invitation = Invitation(connection=connection, created_by=people["owner"])
     invitation.issue_token()
@@ -119,9 +133,11 @@ def state(connection, sandbox_key):
     )
 
 
-def allowed(person, needed):
+def allowed(person, needed, route):
     if needed == OWNER:
         return person == "owner"
+    if person.startswith(LIMITED):
+        return route not in WHOLE_CONNECTION and Role(person.removeprefix(LIMITED)).allows(needed)
     return person == "owner" or Role(person).allows(needed)
 
 
@@ -131,7 +147,7 @@ def send(client, method, url, htmx):
     return client.post(url, data, **headers) if method == "post" else client.get(url, **headers)
 
 
-@pytest.mark.parametrize("person", ["viewer", "editor", "admin", "outsider"])
+@pytest.mark.parametrize("person", PEOPLE)
 @pytest.mark.parametrize("route", SHARED)
 def test_each_role_gets_exactly_its_rights(team, sandbox_key, route, person):
     people, connection, values = team
@@ -147,7 +163,7 @@ def test_each_role_gets_exactly_its_rights(team, sandbox_key, route, person):
             if person == "outsider":
                 assert response.status_code == 404, (method, url)
                 assert "Shared shop" not in response.content.decode()
-            elif not allowed(person, needed):
+            elif not allowed(person, needed, route):
                 assert response.status_code == 403, (method, url, response.status_code)
                 if htmx:
                     toast = json.loads(response["HX-Trigger"])["toasts"]["items"][0]
@@ -156,6 +172,12 @@ def test_each_role_gets_exactly_its_rights(team, sandbox_key, route, person):
                     page = response.content.decode()
                     assert "Your role does not allow this" in page or "Only the person" in page
                 assert state(connection, sandbox_key) == before, "a refused request changed something"
+            elif person == LIMITED + ADMIN and route in GRANTS:
+                # The viewer and the invitation sent here are of every website: beyond them.
+                assert response.status_code not in (403, 404, 500), (method, url, response.status_code)
+                assert state(connection, sandbox_key) == before, (
+                    "a limited admin granted beyond their websites"
+                )
             elif route in WITHOUT_HISTORY_404:
                 # A flow with no recorded history answers 404 to everyone: the owner too.
                 assert response.status_code != 403

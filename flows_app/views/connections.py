@@ -4,11 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from flows_app.access import ADMIN, get_connection, get_own_connection
+from flows_app.access import ADMIN, NotAllowed, get_connection, get_own_connection
 from flows_app.forms import ConnectionForm
 from flows_app.models import Connection
 from flows_app.views.overview import overview
 from teams.activity import record
+from teams.grants import connection_refusal
 from teams.models import Kind
 
 
@@ -42,10 +43,18 @@ def connection_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def connection_edit(request, connection_id):
-    connection = get_connection(request, connection_id, ADMIN)
+    connection = _whole_connection(request, connection_id)
     before = _recorded(connection)
     form = ConnectionForm(request.POST or None, instance=connection)
     return _save(request, form, Kind.CONNECTION_EDIT, before)
+
+
+def _whole_connection(request, connection_id):
+    """The connection, for an admin who may change it as a whole (teams.grants)."""
+    connection = get_connection(request, connection_id, ADMIN)
+    if refusal := connection_refusal(request.access):
+        raise NotAllowed(connection, ADMIN, refusal)
+    return connection
 
 
 def _recorded(connection, key_replaced=False):
@@ -75,7 +84,7 @@ def _save(request, form, kind, before=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def connection_delete(request, connection_id):
-    connection = get_connection(request, connection_id, ADMIN)
+    connection = _whole_connection(request, connection_id)
     if request.method == "GET":
         return render(request, "connections/delete.html", {"connection": connection})
     # The entry outlives the connection (its label kept), for whoever reviews the history later.

@@ -165,7 +165,7 @@ def flow_toggle(request, connection_id, flow_id):
         # The wanted state, not a flip: a double click cannot turn it back.
         # A 1 or a 0 cannot be substituted: no read back when the answer is the id alone.
         _id, flow = api.update_flow(flow_id, {"is_enabled": wanted == "1"}, read_back=False)
-        _record_toggle(request, flow_id, flow or known, wanted == "1")
+        _record_toggle(request, flow_id, known, flow, wanted == "1")
         if request.htmx:
             # One call: the switch is all that changes in the row, and the answer confirms it.
             on = flow.is_enabled if flow else wanted == "1"
@@ -184,9 +184,15 @@ def flow_toggle(request, connection_id, flow_id):
     return redirect("flows:list", connection.pk)
 
 
-def _record_toggle(request, flow_id, flow, on):
-    # The switch clicked showed the other state: that is the state before.
-    before, after = toggle_values(flow, on)
+def _record_toggle(request, flow_id, known, answer, on):
+    """``known``: the flow as read before the write, if it was; ``answer``: as the write answered."""
+    if known is not None:
+        seen = flow_values(known)
+    else:
+        # Nothing read it lately: the switch clicked showed the other state, the state before.
+        named = {"name": answer.name, "website_id": answer.website_id} if answer else {}
+        seen = {**named, "is_enabled": not on}
+    before, after = toggle_values(seen, on)
     record(
         request.user, request.connection, Kind.FLOW_TOGGLE, flow_id=int(flow_id), before=before, after=after
     )
