@@ -17,6 +17,7 @@ from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
+from tests.bulk import start, work
 from tests.pages import all_forms, visible_text, what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -48,18 +49,6 @@ def short_window(monkeypatch, settings):
     monkeypatch.setattr(api_client, "RATE_WINDOW", 4)
     settings.SANDBOX_RATE_LIMIT = 30
     settings.JOBS_RESERVE_PER_MINUTE = 5
-
-
-def start(client, connection, action, ids, **fields):
-    response = client.post(
-        f"/connections/{connection.pk}/flows/bulk/", {"action": action, "ids": ids, **fields}
-    )
-    assert response.status_code == 302, response.content[:500]
-    return BulkJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
-
-
-def work():
-    call_command("worker", "--until-idle", "--interval", "0.05")
 
 
 def test_a_150_flow_pause_at_30_a_minute_writes_each_flow_once_and_leaves_the_reserve(
