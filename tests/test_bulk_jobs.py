@@ -141,6 +141,37 @@ def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answ
     assert "Cancelled" in page and "hx-trigger" not in page
 
 
+@pytest.mark.parametrize("deleted", ["before the 4th write", "during the 3rd write"])
+def test_a_job_whose_connection_is_deleted_stops_before_its_next_write_and_logs_why(
+    logged_in, connection, flows, answers, settings, caplog, deleted
+):
+    settings.SANDBOX_RATE_LIMIT = 0
+    made = flows(10)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    real_send = bulk._send
+    sent = []
+
+    def delete_the_connection():
+        assert logged_in.post(f"/connections/{connection.pk}/delete/").status_code == 302
+
+    def send_then_delete(api, job_, item):
+        if deleted == "before the 4th write" and len(sent) == 3:
+            delete_the_connection()
+        result = real_send(api, job_, item)
+        sent.append(item.flow_id)
+        if deleted == "during the 3rd write" and len(sent) == 3:
+            delete_the_connection()
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "_send", send_then_delete)
+        work()
+    assert len(writes_per_flow(answers)) == 3
+    assert not BulkJob.objects.filter(pk=job.pk).exists(), "the job went with its connection"
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert f"Bulk job {job.pk}: its connection ({connection.pk}) was deleted" in caplog.text
+
+
 def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
     logged_in, connection, flows, sandbox_key, answers, monkeypatch
 ):
