@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 SLICE_SECONDS = 20
 # Waits up to this long are slept inside a slice; a longer one ends it (the continuation is deferred).
 INLINE_WAIT = 2.0
-MAX_ITEMS = 5000
+MAX_ITEMS = settings.JOBS_MAX_ITEMS
 # An item the server could not answer (timeout, 5xx) is sent up to this many times, the job
 # pausing UNAVAILABLE_PAUSE seconds in between, before it counts as failed.
 ATTEMPTS = 3

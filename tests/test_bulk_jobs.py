@@ -2,6 +2,7 @@
 the sandbox over real HTTP within the key's budget, and every item's outcome is kept."""
 
 import collections
+import re
 import signal
 import threading
 import time
@@ -422,6 +423,44 @@ def test_every_match_of_a_filtered_list_is_confirmed_then_becomes_a_job_of_exact
         marked[0].id,
         marked[5].id,
     }
+
+
+def test_a_whole_page_of_1000_ticked_flows_goes_through_as_one_job(logged_in, connection, flows):
+    made = flows(1003)
+    listed = logged_in.get(f"/connections/{connection.pk}/flows/", {"results_per_page": 1000})
+    # The page's tick box ticks every row's box, each a field of the bulk form (form="bulk-form").
+    ticked = [
+        ("ids", flow_id) for flow_id in re.findall(r'name="ids" value="(\d+)" form="bulk-form"', listed.text)
+    ]
+    assert len(ticked) == 1000
+    response = logged_in.post(
+        f"/connections/{connection.pk}/flows/bulk/",
+        dict_of_lists([*bulk_bar(listed), *ticked, ("action", "pause")]),
+    )
+    assert response.status_code == 302, response.content[:300]
+    job = BulkJob.objects.get()
+    assert job.items.count() == 1000
+    assert set(job.items.values_list("flow_id", flat=True)) <= {flow.id for flow in made}
+
+
+def test_the_largest_job_goes_through_in_one_request_and_a_larger_selection_is_told_why(
+    logged_in, connection, settings
+):
+    url = f"/connections/{connection.pk}/flows/bulk/"
+    largest = settings.JOBS_MAX_ITEMS
+
+    def post(count):
+        ids = [str(number) for number in range(1, count + 1)]
+        return logged_in.post(url, {"action": "pause", "ids": ids, "confirmed": "1"}, follow=True)
+
+    assert post(largest).redirect_chain[-1][0] == f"/jobs/{BulkJob.objects.get().pk}/"
+    assert BulkJob.objects.get().items.count() == largest
+    assert f"A job can change at most {largest} flows" in what_the_user_reads(post(largest + 1))
+    refused = post(largest + 200)
+    assert refused.status_code == 400
+    text = what_the_user_reads(refused)
+    assert "more than Pushdeck takes in one request" in text and f"at most {largest} flows" in text
+    assert BulkJob.objects.count() == 1
 
 
 def test_every_match_of_a_query_nothing_matches_changes_nothing_and_says_so(logged_in, connection, flows):
