@@ -129,22 +129,20 @@ def _take_lease(job_id, holder):
     )
 
 
-def _needs_before(job, api):
-    """The history keeps what an edit changed and what a delete removed (the single-flow views
-    read the flow first too), and a member limited to some websites may write only their flows."""
-    return job.action in (Action.SET, Action.DELETE) or isinstance(api, WebsiteScoped)
-
-
 def _read_every_flow(job, api, pacer):
-    """Each item's flow as the job finds it at its start, kept on the item (``before``).
+    """Each item's flow as the job finds it at its start, kept on the item (``before``, and its
+    name and website). Every job needs it: the history keeps what an edit changed, what a delete
+    removed and what a switch found (the single-flow views read the flow first too); a member
+    limited to some websites may write only their flows; and the job's page names each flow and
+    its website, which also decides who may see the job.
 
     One read of the connection's whole set (from the cache when a page viewed it moments ago, else
     a page of 1000 flows a call, sent once the budget allows them all) instead of a read before
-    each write: a job of N items then spends N requests, not 2N. A flow missing from the set
-    (deleted or created since, or of a website a limited member may not see) is read alone before
-    its write, as every item was before: the read says why it is left alone.
+    each write: a job of N items spends N requests and this read, not 2N. A flow missing from
+    the set (deleted or created since, or of a website a limited member may not see) is read
+    alone before its write: the read says why it is left alone.
     """
-    if job.flows_read_at is not None or not _needs_before(job, api):
+    if job.flows_read_at is not None:
         return
     every = api.cached_every_flow()
     if every is None:
@@ -156,17 +154,18 @@ def _read_every_flow(job, api, pacer):
     for item in items:
         if item.flow_id in found:
             item.before = flow_values(found[item.flow_id])
+            item.name = found[item.flow_id].name[:256]
             item.website_id = found[item.flow_id].website_id
     with transaction.atomic():
-        BulkItem.objects.bulk_update(items, ["before", "website_id"], batch_size=500)
+        BulkItem.objects.bulk_update(items, ["before", "name", "website_id"], batch_size=500)
         job.flows_read_at = timezone.now()
         BulkJob.objects.filter(pk=job.pk).update(flows_read_at=job.flows_read_at)
 
 
-def _read(api, job, item):
-    """The flow before its write when the job's read of every flow did not find it, where the
-    history or a limited member's websites need it; None otherwise, which spares the call."""
-    if item.before is None and _needs_before(job, api):
+def _read(api, item):
+    """The flow before its write when the job's read of every flow did not find it; None when it
+    did, which spares the call."""
+    if item.before is None:
         return api.get_flow(item.flow_id)
     return None
 
@@ -277,6 +276,8 @@ def _slice(job, holder, seconds):
             _read_every_flow(job, api, pacer)
         except MustWait as wait:
             return _later(job, holder, wait.seconds, "waits for the budget")
+        except Unauthorized as error:
+            return _stop(job, holder, _refused_key(error))
         except ApiError as error:
             return _stop(
                 job,
@@ -313,7 +314,7 @@ def _work_on(job, item, api, pacer, holder):
         # Its website is known from the job's start: the write is checked without a read.
         api.remember_website(item.flow_id, item.before["website_id"])
     try:
-        current = pacer.call(_read, api, job, item, max_wait=INLINE_WAIT)
+        current = pacer.call(_read, api, item, max_wait=INLINE_WAIT)
         flow = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
     except OtherWebsite:
         return _fail(
@@ -399,14 +400,12 @@ def _fail(job, item, holder, why, error=None):
     )
     if isinstance(error, Unauthorized):
         # Every other item would be refused too, each spending a request.
-        return _stop(
-            job,
-            holder,
-            note(
-                gettext_noop("The server refused the connection's API key: %(reason)s"), reason=error.message
-            ),
-        )
+        return _stop(job, holder, _refused_key(error))
     return None
+
+
+def _refused_key(error):
+    return note(gettext_noop("The server refused the connection's API key: %(reason)s"), reason=error.message)
 
 
 def _finish(job, holder):

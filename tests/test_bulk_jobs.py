@@ -89,7 +89,7 @@ def test_a_150_flow_pause_at_30_a_minute_writes_each_flow_once_and_leaves_the_re
     assert set(job_writes.values()) == {1} and len(job_writes) == 150
     assert toggles == [200] * len(toggles)
     assert sum(1 for *_, status, _ in answers if status == 429) <= 1
-    assert job.requests == 150 + job.rate_limited
+    assert job.requests == 150 + 1 + job.rate_limited  # and its one read of every flow
     # 150 items at 25 a window (30 less the reserve of 5) need six windows: five waits for a reset.
     assert took >= 5 * 4 - 4
 
@@ -115,7 +115,9 @@ def test_a_double_submit_starts_one_job(logged_in, connection, flows):
     assert BulkJob.objects.count() == 1
 
 
-def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answers, settings):
+def test_cancel_stops_the_job_within_one_item_and_its_page_shows_how_far_it_got(
+    logged_in, connection, flows, answers, settings
+):
     settings.SANDBOX_RATE_LIMIT = 0
     made = flows(20)
     job = start(logged_in, connection, "pause", [flow.id for flow in made])
@@ -140,6 +142,8 @@ def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answ
     assert states == {BulkItem.State.DONE: 3, BulkItem.State.SKIPPED: 17}
     page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "Cancelled" in page and "hx-trigger" not in page
+    # 3 of its 20 flows were changed: not "100%" as if all of them were.
+    assert "15%" in page and "100%" not in page
 
 
 @pytest.mark.parametrize("deleted", ["before the 4th write", "during the 3rd write"])
@@ -171,6 +175,15 @@ def test_a_job_whose_connection_is_deleted_stops_before_its_next_write_and_logs_
     assert not BulkJob.objects.filter(pk=job.pk).exists(), "the job went with its connection"
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     assert f"Bulk job {job.pk}: its connection ({connection.pk}) was deleted" in caplog.text
+
+
+def test_the_flow_a_pause_job_is_changing_reads_in_progress_not_sending(logged_in, connection, flows):
+    made = flows(3)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    job.items.filter(flow_id=made[0].id).update(state=BulkItem.State.SENDING)
+    text = visible_text(logged_in.get(f"/jobs/{job.pk}/").content)
+    # A pause stops sending: the flow is being changed, nothing is being sent.
+    assert "In progress" in text and "Sending" not in text
 
 
 def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
@@ -241,8 +254,9 @@ def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, co
     work()
     job.refresh_from_db()
     assert job.state == BulkJob.State.STOPPED
+    # Refused at the job's first request, its read of every flow: no flow was tried.
     states = collections.Counter(job.items.values_list("state", flat=True))
-    assert states == {BulkItem.State.FAILED: 1, BulkItem.State.PENDING: 9}
+    assert states == {BulkItem.State.PENDING: 10}
     page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "The server refused the connection's API key: You do not have access to the API." in visible_text(
         page
