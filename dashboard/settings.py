@@ -228,6 +228,11 @@ JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
 # How long a job's worker may go without a sign of life before another worker takes the job over.
 # Longer than a slice of work (20 s) plus one call with its retries (2 x FLOWS_API_TIMEOUT).
 JOBS_LEASE_SECONDS = env_number("JOBS_LEASE_SECONDS", 60, kind=int, minimum=5)
+# The most flows one bulk job changes. Each is an "ids" field of one request (the list's whole
+# page of up to 1000, or the confirmation of every match), beside the list's query and the bulk
+# form's own fields: Django's default of 1000 fields would refuse a whole page with a bare 400.
+JOBS_MAX_ITEMS = 5000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = JOBS_MAX_ITEMS + 100
 # /healthz/worker fails when no worker has beaten for this long. A worker beats every few seconds
 # between tasks, and a task (a bulk job's slice) runs for about 20 s.
 WORKER_STALE_SECONDS = env_number("WORKER_STALE_SECONDS", 120, kind=int, minimum=10)

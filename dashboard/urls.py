@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.shortcuts import redirect
+from django.core.exceptions import TooManyFieldsSent
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,20 @@ def favicon(request):
     # hashed static name is only known once collectstatic has run: look it up per request.
     return redirect(static("img/logo.svg"))
 
+
+def bad_request(request, exception):
+    """Django's 400, saying what was wrong where that is known: more fields than a request may
+    hold (DATA_UPLOAD_MAX_NUMBER_FIELDS), which only a selection larger than a bulk job takes
+    reaches (dashboard/settings.py)."""
+    context = {
+        "too_many_fields": isinstance(exception, TooManyFieldsSent),
+        "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        "max_flows": settings.JOBS_MAX_ITEMS,
+    }
+    return render(request, "400.html", context, status=400)
+
+
+handler400 = bad_request
 
 admin.site.site_header = admin.site.site_title = _("Pushdeck administration")
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from flows_app.api import NotFound, Page, Rejected, connect
-from flows_app.api.records import FlowSet
+from flows_app.api.records import Directory, FlowSet
+from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
 from flows_app.text import word_list
 from teams.models import Role
@@ -109,6 +109,17 @@ def flows_api(request, connection_id, role=VIEWER):
     """The connection and the flows API reached through it, as the member may see it."""
     connection = get_connection(request, connection_id, role)
     return connection, scoped(connect(connection), request.access)
+
+
+def cached_names(request, connection):
+    """The connection's websites and segments as the member may see them, when a page of the flows
+    read them lately (else none: pages then name a website by its number). Spends no call, and
+    needs no key (one that cannot be decrypted any more is when people look at what was done)."""
+    try:
+        api = scoped(connect(connection), request.access)
+    except DecryptionError:
+        return Directory()
+    return api.cached_directory() or Directory()
 
 
 def member_access(connection, user):
@@ -250,12 +261,3 @@ def check_website(request, form, field="website_id"):
         allowed = word_list(f"#{number}" for number in sorted(request.access.websites))
         form.add_error(field, _("You may only change flows of websites %(allowed)s.") % {"allowed": allowed})
     return form.is_valid()
-
-
-def get_job(request, job_id, role=VIEWER):
-    """A bulk job on one of the user's connections; anyone else's answers 404 like a missing one."""
-    from jobs.models import BulkJob  # jobs builds on flows_app, not the other way round
-
-    job = get_object_or_404(BulkJob, pk=job_id)
-    job.connection = get_connection(request, job.connection_id, role)
-    return job

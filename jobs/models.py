@@ -65,6 +65,16 @@ class Noted(models.Model):
         return with_names(gettext(self.message), **self.params)
 
 
+class BulkJobQuerySet(models.QuerySet):
+    def seen_with(self, access):
+        """The jobs a member with this access (flows_app.access.Access) may see: those whose every
+        flow is on one of their websites. A flow whose website is not known counts as another's."""
+        if not access.limited:
+            return self
+        outside = BulkItem.objects.filter(job=models.OuterRef("pk")).exclude(website_id__in=access.websites)
+        return self.exclude(models.Exists(outside))
+
+
 class BulkJob(Noted):
     """One action on many flows of a connection, carried out by the worker within the key's budget.
 
@@ -87,6 +97,14 @@ class BulkJob(Noted):
 
     connection = models.ForeignKey("flows_app.Connection", on_delete=models.CASCADE, related_name="jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    # Whose rights the worker writes with: who started the job, or who last retried it.
+    run_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     # For "set": the fields written to every flow, as the API names them.
     changes = models.JSONField(default=dict, blank=True)
@@ -105,6 +123,8 @@ class BulkJob(Noted):
     language = models.CharField(max_length=15, default=settings.LANGUAGE_CODE)
     requests = models.PositiveIntegerField(default=0)
     rate_limited = models.PositiveIntegerField(default=0)
+
+    objects = BulkJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -130,7 +150,7 @@ class BulkItem(Noted):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
-        SENDING = "sending", _("Sending")
+        SENDING = "sending", _("In progress")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Cancelled")
@@ -138,6 +158,9 @@ class BulkItem(Noted):
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
     flow_id = models.PositiveBigIntegerField()
     name = models.CharField(max_length=256, blank=True)
+    # The flow's website, once known (from the list the job was started from, or the job's read):
+    # who may see the job, and how the pages name the flow beside another of the same name.
+    website_id = models.PositiveBigIntegerField(null=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     # The server's words when it refused, or what became of the flow: the message (Noted).
     attempts = models.PositiveSmallIntegerField(default=0)

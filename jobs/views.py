@@ -6,14 +6,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Q, When
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from flows_app import find
-from flows_app.access import EDITOR, flows_api, get_connection, get_job
+from flows_app.access import EDITOR, VIEWER, NotAllowed, cached_names, flows_api, get_connection
 from flows_app.api import ApiError, connect
 from flows_app.crypto import DecryptionError
 from flows_app.failures import sentences
@@ -62,10 +63,17 @@ def bulk_start(request, connection_id):
             "flows": flows,
             "changes": form.changes(),
             "back": back,
+            "directory": cached_names(request, connection),
         }
         return render(request, "jobs/confirm.html", context)
     job, created = bulk.start(
-        connection, request.user, action, [flow_id for flow_id, _ in flows], form.changes(), dict(flows)
+        connection,
+        request.user,
+        action,
+        [flow_id for flow_id, _, _ in flows],
+        form.changes(),
+        names={flow_id: name for flow_id, name, _ in flows},
+        websites={flow_id: website for flow_id, _, website in flows},
     )
     if not created:
         messages.info(request, _("This job was already started: here it is."))
@@ -73,12 +81,13 @@ def bulk_start(request, connection_id):
 
 
 def _targets(request, api, form):
-    """``(id, name)`` of each flow the job is for; a name is blank where it is not known.
+    """``(id, name, website id)`` of each flow the job is for; a name is blank and a website None
+    where the list's cache no longer knows them.
 
     The worker writes with the connection's key: a member limited to some websites (``api`` is
     scoped to them) gets a job of their websites' flows only: None when they asked for others."""
     if form.cleaned_data["match"]:
-        return [(flow.id, flow.name) for flow in find.find_flows(api, request.POST).flows]
+        return [(flow.id, flow.name, flow.website_id) for flow in find.find_flows(api, request.POST).flows]
     ids, limited = form.cleaned_data["ids"], request.access.limited
     known = api.cached_every_flow()
     if known is None and limited:
@@ -88,10 +97,13 @@ def _targets(request, api, form):
         # The confirmation names what will be deleted: worth a call per 1000 flows.
         with contextlib.suppress(ApiError):
             known = api.every_flow()
-    names = {flow.id: flow.name for flow in known or ()}
-    if limited and not set(ids) <= names.keys():
+    known = {flow.id: flow for flow in known or ()}
+    if limited and not set(ids) <= known.keys():
         return None
-    return [(flow_id, names.get(flow_id, "")) for flow_id in ids]
+    return [
+        (flow_id, known[flow_id].name, known[flow_id].website_id) if flow_id in known else (flow_id, "", None)
+        for flow_id in ids
+    ]
 
 
 def _progress(job):
@@ -102,9 +114,10 @@ def _progress(job):
         failed=Count("pk", filter=Q(state=Item.FAILED)),
         skipped=Count("pk", filter=Q(state=Item.SKIPPED)),
     )
-    over = counts["done"] + counts["failed"] + counts["skipped"]
-    counts["left"] = counts["total"] - over
-    counts["percent"] = round(100 * over / counts["total"]) if counts["total"] else 100
+    handled = counts["done"] + counts["failed"]
+    counts["left"] = counts["total"] - handled - counts["skipped"]
+    # Of the flows the job went through: a cancelled job's unsent flows are not part of it.
+    counts["percent"] = round(100 * handled / counts["total"]) if counts["total"] else 100
     counts["minutes_left"] = 0
     counts["reserve"] = settings.JOBS_RESERVE_PER_MINUTE
     counts["worker_alive"] = worker_alive()
@@ -119,13 +132,28 @@ def _progress(job):
     return counts
 
 
+def _get_job(request, job_id, role=VIEWER):
+    """A job the user may see, if their role is at least ``role``: on one of their connections,
+    and each of its flows on one of their websites (a job tells its flows' names and outcomes).
+    Anyone else's answers 404 like a missing one. A member's websites are the same for seeing and
+    changing, so an editor who sees a job may change every flow of it: cancel it, retry it."""
+    job = get_object_or_404(BulkJob.objects.select_related("created_by", "cancelled_by"), pk=job_id)
+    job.connection = get_connection(request, job.connection_id)
+    if not BulkJob.objects.seen_with(request.access).filter(pk=job.pk).exists():
+        raise Http404("No such job.")
+    if not request.access.can(role):
+        raise NotAllowed(job.connection, role)
+    return job
+
+
 @login_required
 @require_GET
 def job_detail(request, job_id):
-    job = get_job(request, job_id)
+    job = _get_job(request, job_id)
     context = {
         "job": job,
         "connection": job.connection,
+        "directory": cached_names(request, job.connection),
         "progress": _progress(job),
         # Failures first: they are what the user has to act on.
         "items": job.items.order_by(Case(When(state=Item.FAILED, then=0), default=1), "pk"),
@@ -136,8 +164,8 @@ def job_detail(request, job_id):
 @login_required
 @require_POST
 def job_cancel(request, job_id):
-    job = get_job(request, job_id, EDITOR)
-    if bulk.cancel(job):
+    job = _get_job(request, job_id, EDITOR)
+    if bulk.cancel(job, request.user):
         messages.success(request, _("Cancelled: the flow being changed right now is the last one."))
     return redirect("jobs:detail", job.pk)
 
@@ -145,9 +173,9 @@ def job_cancel(request, job_id):
 @login_required
 @require_POST
 def job_retry(request, job_id, item_id=None):
-    job = get_job(request, job_id, EDITOR)
+    job = _get_job(request, job_id, EDITOR)
     try:
-        count = bulk.retry(job, item_id)
+        count = bulk.retry(job, request.user, item_id)
     except bulk.IdenticalJobRunning:
         messages.error(request, _("An identical job is running now; retry when it is over."))
         return redirect("jobs:detail", job.pk)
@@ -164,7 +192,7 @@ def job_retry(request, job_id, item_id=None):
 @require_GET
 def connection_jobs(request, connection_id):
     connection = get_connection(request, connection_id)
-    jobs = connection.jobs.annotate(
+    jobs = connection.jobs.seen_with(request.access).annotate(
         total=Count("items"),
         done=Count("items", filter=Q(items__state=Item.DONE)),
         failed=Count("items", filter=Q(items__state=Item.FAILED)),

@@ -26,6 +26,7 @@ LABELS = {
     "label": _("Name"),
     "server": _("Server"),
     "is_enabled": _("Enabled"),
+    "job": _("Job"),
 }
 # How a write changed what is not kept (see image_change; the API key is only ever "replaced").
 CHANGED = {"added": _("added"), "replaced": _("replaced"), "removed": _("removed")}

@@ -146,6 +146,7 @@ class Kind(models.TextChoices):
     INVITATION_CREATE = "invitation.create", _("Invitation made")
     INVITATION_REVOKE = "invitation.revoke", _("Invitation revoked")
     INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
+    JOB_CANCEL = "job.cancel", _("Bulk job cancelled")
 
 
 # Kinds whose entry holds every field of the flow after the write.

@@ -12,10 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from flows_app.access import ADMIN, EDITOR, flows_api, get_connection, member_access, scoped
-from flows_app.api import ApiError, connect
+from flows_app.access import ADMIN, EDITOR, cached_names, flows_api, get_connection, member_access
+from flows_app.api import ApiError
 from flows_app.api.records import Directory
-from flows_app.crypto import DecryptionError
 from flows_app.drafts import CreateTokens
 from flows_app.forms import FLOW_FIELDS, FlowForm
 from teams.activity import changes, newest_names, record
@@ -243,7 +242,7 @@ def invitation_revoke(request, connection_id, invitation_id):
     invitation = get_object_or_404(connection.invitations, pk=invitation_id)
     # What an admin could not grant, they cannot take back either.
     if refusal := grant_refusal(
-        request.access, invitation.websites, _cached_names(request, connection).website_name
+        request.access, invitation.websites, cached_names(request, connection).website_name
     ):
         messages.error(request, refusal)
         return redirect("teams:members", connection.pk)
@@ -339,7 +338,7 @@ def _name_flows(entries):
 @require_GET
 def connection_activity(request, connection_id):
     connection = get_connection(request, connection_id)
-    directory = _cached_names(request, connection)
+    directory = cached_names(request, connection)
     entries = _visible_entries(request, connection)
     people = entries.exclude(user=None).values_list("user_id", "username").distinct().order_by("username")
     filters = ActivityFilter(
@@ -379,22 +378,12 @@ def _flow_choices(entries):
 
 
 def _website_choices(entries, directory):
-    """The entries' websites, by the cached names (see _cached_names)."""
+    """The entries' websites, by the cached names (see flows_app.access.cached_names)."""
     numbers = entries.exclude(website_id=None).values_list("website_id", flat=True).distinct().order_by()
     return sorted(
         ((number, directory.website_name(number)) for number in numbers),
         key=lambda choice: choice[1].casefold(),
     )
-
-
-def _cached_names(request, connection):
-    """Websites by name when a page of the flows read them lately; else by number: the history
-    spends no call, and needs no key (one that cannot be decrypted any more is when people look)."""
-    try:
-        api = scoped(connect(connection), request.access)
-    except DecryptionError:
-        return Directory()
-    return api.cached_directory() or Directory()
 
 
 @login_required
@@ -414,7 +403,7 @@ def flow_activity(request, connection_id, flow_id):
         # not see is that website's history.
         "flow_name": newest_names(visible).get(flow_id) or f"#{flow_id}",
         "deleted": entries.values_list("kind", flat=True).first() == Kind.FLOW_DELETE,
-        "directory": _cached_names(request, connection),
+        "directory": cached_names(request, connection),
     }
     return render(request, "teams/activity.html", context)
 

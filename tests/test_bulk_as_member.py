@@ -9,8 +9,8 @@ from django.urls import reverse
 from jobs.models import BulkItem, BulkJob
 from sandbox.models import Flow as SandboxFlow
 from teams.models import Activity, Kind, Membership, Role
+from tests.bulk import start, work
 from tests.pages import visible_text
-from tests.test_bulk_jobs import start, work
 
 
 @pytest.fixture
@@ -134,3 +134,50 @@ def test_a_viewer_may_not_cancel_or_retry_a_job_and_an_editor_may(logged_in, con
     job.refresh_from_db()
     assert job.state == BulkJob.State.CANCELLED
     assert editor.post(f"/jobs/{job.pk}/retry/").status_code == 302
+
+
+def test_a_viewer_sees_a_job_without_its_cancel_and_retry_buttons(logged_in, connection, demo_flows, member):
+    job = start(logged_in, connection, "pause", [flow.id for flow in demo_flows[:2]])
+    job.items.filter(flow_id=demo_flows[0].id).update(state=BulkItem.State.FAILED)
+    viewer, _ = member(Role.VIEWER)
+    page = viewer.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Pause: 2 flows" in visible_text(page)
+    assert f"/jobs/{job.pk}/cancel/" not in page and f"/jobs/{job.pk}/retry/" not in page
+    assert "/retry/" not in page, "nor an item's retry"
+    editor_page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
+    assert f"/jobs/{job.pk}/cancel/" in editor_page and f"/jobs/{job.pk}/retry/" in editor_page
+
+
+def test_a_retried_job_writes_with_the_rights_of_who_retried_it(
+    logged_in, connection, demo_flows, member, user
+):
+    client, membership = member(Role.EDITOR)
+    flows = demo_flows[:3]
+    job = start(client, connection, "pause", [flow.id for flow in flows])
+    membership.role = Role.VIEWER
+    membership.save()
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.STOPPED, "the starter may no longer edit"
+    # The owner, who may change every flow of it, resumes it: it runs as them now.
+    assert logged_in.post(f"/jobs/{job.pk}/retry/").status_code == 302
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.FINISHED, job.shown_message
+    assert (job.created_by, job.run_as) == (membership.user, user)
+    assert {SandboxFlow.objects.get(pk=flow.pk).is_enabled for flow in flows} == {False}
+    assert set(Activity.objects.filter(kind=Kind.FLOW_TOGGLE).values_list("user", flat=True)) == {user.pk}
+
+
+def test_cancelling_is_recorded_on_the_job_and_in_the_history(logged_in, connection, demo_flows, member):
+    job = start(logged_in, connection, "pause", [flow.id for flow in demo_flows[:2]])
+    editor, membership = member(Role.EDITOR)
+    assert editor.post(f"/jobs/{job.pk}/cancel/").status_code == 302
+    job.refresh_from_db()
+    assert job.cancelled_by == membership.user and job.cancelled_at is not None
+    page = visible_text(editor.get(f"/jobs/{job.pk}/").content)
+    assert f"Cancelled by {membership.user.username} at" in page
+    [entry] = Activity.objects.filter(kind=Kind.JOB_CANCEL)
+    assert (entry.user, entry.connection, entry.after["job"]) == (membership.user, connection, job.pk)
+    history = visible_text(editor.get(reverse("teams:activity", args=[connection.pk])).content)
+    assert "Bulk job cancelled" in history and membership.user.username in history

@@ -2,6 +2,7 @@
 the sandbox over real HTTP within the key's budget, and every item's outcome is kept."""
 
 import collections
+import re
 import signal
 import threading
 import time
@@ -17,6 +18,7 @@ from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
+from tests.bulk import start, work
 from tests.pages import all_forms, visible_text, what_the_user_reads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -48,18 +50,6 @@ def short_window(monkeypatch, settings):
     monkeypatch.setattr(api_client, "RATE_WINDOW", 4)
     settings.SANDBOX_RATE_LIMIT = 30
     settings.JOBS_RESERVE_PER_MINUTE = 5
-
-
-def start(client, connection, action, ids, **fields):
-    response = client.post(
-        f"/connections/{connection.pk}/flows/bulk/", {"action": action, "ids": ids, **fields}
-    )
-    assert response.status_code == 302, response.content[:500]
-    return BulkJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
-
-
-def work():
-    call_command("worker", "--until-idle", "--interval", "0.05")
 
 
 def test_a_150_flow_pause_at_30_a_minute_writes_each_flow_once_and_leaves_the_reserve(
@@ -99,7 +89,7 @@ def test_a_150_flow_pause_at_30_a_minute_writes_each_flow_once_and_leaves_the_re
     assert set(job_writes.values()) == {1} and len(job_writes) == 150
     assert toggles == [200] * len(toggles)
     assert sum(1 for *_, status, _ in answers if status == 429) <= 1
-    assert job.requests == 150 + job.rate_limited
+    assert job.requests == 150 + 1 + job.rate_limited  # and its one read of every flow
     # 150 items at 25 a window (30 less the reserve of 5) need six windows: five waits for a reset.
     assert took >= 5 * 4 - 4
 
@@ -125,7 +115,9 @@ def test_a_double_submit_starts_one_job(logged_in, connection, flows):
     assert BulkJob.objects.count() == 1
 
 
-def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answers, settings):
+def test_cancel_stops_the_job_within_one_item_and_its_page_shows_how_far_it_got(
+    logged_in, connection, flows, answers, settings
+):
     settings.SANDBOX_RATE_LIMIT = 0
     made = flows(20)
     job = start(logged_in, connection, "pause", [flow.id for flow in made])
@@ -150,6 +142,48 @@ def test_cancel_stops_the_job_within_one_item(logged_in, connection, flows, answ
     assert states == {BulkItem.State.DONE: 3, BulkItem.State.SKIPPED: 17}
     page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "Cancelled" in page and "hx-trigger" not in page
+    # 3 of its 20 flows were changed: not "100%" as if all of them were.
+    assert "15%" in page and "100%" not in page
+
+
+@pytest.mark.parametrize("deleted", ["before the 4th write", "during the 3rd write"])
+def test_a_job_whose_connection_is_deleted_stops_before_its_next_write_and_logs_why(
+    logged_in, connection, flows, answers, settings, caplog, deleted
+):
+    settings.SANDBOX_RATE_LIMIT = 0
+    made = flows(10)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    real_send = bulk._send
+    sent = []
+
+    def delete_the_connection():
+        assert logged_in.post(f"/connections/{connection.pk}/delete/").status_code == 302
+
+    def send_then_delete(api, job_, item):
+        if deleted == "before the 4th write" and len(sent) == 3:
+            delete_the_connection()
+        result = real_send(api, job_, item)
+        sent.append(item.flow_id)
+        if deleted == "during the 3rd write" and len(sent) == 3:
+            delete_the_connection()
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "_send", send_then_delete)
+        work()
+    assert len(writes_per_flow(answers)) == 3
+    assert not BulkJob.objects.filter(pk=job.pk).exists(), "the job went with its connection"
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert f"Bulk job {job.pk}: its connection ({connection.pk}) was deleted" in caplog.text
+
+
+def test_the_flow_a_pause_job_is_changing_reads_in_progress_not_sending(logged_in, connection, flows):
+    made = flows(3)
+    job = start(logged_in, connection, "pause", [flow.id for flow in made])
+    job.items.filter(flow_id=made[0].id).update(state=BulkItem.State.SENDING)
+    text = visible_text(logged_in.get(f"/jobs/{job.pk}/").content)
+    # A pause stops sending: the flow is being changed, nothing is being sent.
+    assert "In progress" in text and "Sending" not in text
 
 
 def test_a_failed_item_says_why_and_a_retry_sends_it_alone(
@@ -220,8 +254,9 @@ def test_a_refused_key_stops_the_job_instead_of_failing_every_flow(logged_in, co
     work()
     job.refresh_from_db()
     assert job.state == BulkJob.State.STOPPED
+    # Refused at the job's first request, its read of every flow: no flow was tried.
     states = collections.Counter(job.items.values_list("state", flat=True))
-    assert states == {BulkItem.State.FAILED: 1, BulkItem.State.PENDING: 9}
+    assert states == {BulkItem.State.PENDING: 10}
     page = logged_in.get(f"/jobs/{job.pk}/").content.decode()
     assert "The server refused the connection's API key: You do not have access to the API." in visible_text(
         page
@@ -402,6 +437,44 @@ def test_every_match_of_a_filtered_list_is_confirmed_then_becomes_a_job_of_exact
         marked[0].id,
         marked[5].id,
     }
+
+
+def test_a_whole_page_of_1000_ticked_flows_goes_through_as_one_job(logged_in, connection, flows):
+    made = flows(1003)
+    listed = logged_in.get(f"/connections/{connection.pk}/flows/", {"results_per_page": 1000})
+    # The page's tick box ticks every row's box, each a field of the bulk form (form="bulk-form").
+    ticked = [
+        ("ids", flow_id) for flow_id in re.findall(r'name="ids" value="(\d+)" form="bulk-form"', listed.text)
+    ]
+    assert len(ticked) == 1000
+    response = logged_in.post(
+        f"/connections/{connection.pk}/flows/bulk/",
+        dict_of_lists([*bulk_bar(listed), *ticked, ("action", "pause")]),
+    )
+    assert response.status_code == 302, response.content[:300]
+    job = BulkJob.objects.get()
+    assert job.items.count() == 1000
+    assert set(job.items.values_list("flow_id", flat=True)) <= {flow.id for flow in made}
+
+
+def test_the_largest_job_goes_through_in_one_request_and_a_larger_selection_is_told_why(
+    logged_in, connection, settings
+):
+    url = f"/connections/{connection.pk}/flows/bulk/"
+    largest = settings.JOBS_MAX_ITEMS
+
+    def post(count):
+        ids = [str(number) for number in range(1, count + 1)]
+        return logged_in.post(url, {"action": "pause", "ids": ids, "confirmed": "1"}, follow=True)
+
+    assert post(largest).redirect_chain[-1][0] == f"/jobs/{BulkJob.objects.get().pk}/"
+    assert BulkJob.objects.get().items.count() == largest
+    assert f"A job can change at most {largest} flows" in what_the_user_reads(post(largest + 1))
+    refused = post(largest + 200)
+    assert refused.status_code == 400
+    text = what_the_user_reads(refused)
+    assert "more than Pushdeck takes in one request" in text and f"at most {largest} flows" in text
+    assert BulkJob.objects.count() == 1
 
 
 def test_every_match_of_a_query_nothing_matches_changes_nothing_and_says_so(logged_in, connection, flows):

@@ -17,9 +17,9 @@ from jobs import bulk
 from jobs.models import BulkItem, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from teams.models import Activity, Invitation, Kind, Membership, Role
+from tests.bulk import work
 from tests.i18n import english_left
 from tests.pages import visible_text
-from tests.test_bulk_jobs import work
 from tests.test_i18n import stopped_job
 from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
 from trends.snapshots import take_snapshot

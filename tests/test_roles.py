@@ -17,6 +17,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from flows_app.models import SANDBOX, Connection
+from jobs import bulk
+from jobs.models import BulkJob
 from sandbox.models import ApiAccount
 from teams.activity import record
 from teams.models import Invitation, Kind, Membership, Role
@@ -197,3 +199,77 @@ def test_the_403_page_names_the_role_and_who_can_change_it(team):
     assert response.status_code == 403
     assert "Your role on “Shared shop” is Viewer; this needs Editor." in page
     assert "owner" in page and "admin" in page
+
+
+# Bulk jobs, for members limited to one website: a job is seen only by who sees every flow of it,
+# and cancelled or retried only by who may also change them all (an editor or admin of them).
+JOB_URLS = {
+    "list": ("get", "/connections/{connection}/jobs/"),
+    "detail": ("get", "/jobs/{job}/"),
+    "cancel": ("post", "/jobs/{job}/cancel/"),
+    "retry": ("post", "/jobs/{job}/retry/"),
+}
+
+
+@pytest.fixture
+def limited_team(team, django_user_model, sandbox_key):
+    """The team, with a viewer, an editor and an admin limited to the first flow's website, and a
+    job of the owner's over each of the two flows (each on a website of its own)."""
+    people, connection, _ = team
+    mine, theirs = ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id")[:2]
+    assert mine.website_id != theirs.website_id
+    for role in (VIEWER, EDITOR, ADMIN):
+        people[f"limited {role}"] = django_user_model.objects.create_user(f"limited-{role}")
+        Membership.objects.create(
+            connection=connection, user=people[f"limited {role}"], role=role, websites=[mine.website_id]
+        )
+    jobs = {
+        whose: bulk.start(
+            connection,
+            people["owner"],
+            "pause",
+            [flow.id],
+            names={flow.id: flow.name},
+            websites={flow.id: flow.website_id},
+        )[0]
+        for whose, flow in (("mine", mine), ("theirs", theirs))
+    }
+    return people, connection, jobs
+
+
+def job_state(job):
+    job.refresh_from_db()
+    return job.state, job.run_as_id, job.cancelled_by_id
+
+
+@pytest.mark.parametrize("whose", ["mine", "theirs"])
+@pytest.mark.parametrize("role", [VIEWER, EDITOR, ADMIN])
+@pytest.mark.parametrize("what", list(JOB_URLS))
+def test_a_limited_member_sees_cancels_and_retries_only_jobs_of_their_websites(
+    limited_team, what, role, whose
+):
+    people, connection, jobs = limited_team
+    job, method = jobs[whose], JOB_URLS[what][0]
+    url = JOB_URLS[what][1].format(connection=connection.pk, job=job.pk)
+    client = client_for(people[f"limited {role}"])
+    before = job_state(job)
+    response = client.post(url) if method == "post" else client.get(url)
+    if what == "list":
+        assert response.status_code == 200
+        assert (f'href="/jobs/{job.pk}/"' in response.content.decode()) == (whose == "mine")
+    elif whose == "theirs":
+        assert response.status_code == 404, "a job over another website is as missing"
+    elif method == "get":
+        assert response.status_code == 200
+    elif role == VIEWER:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 302
+        if what == "cancel":
+            assert job_state(job) == (
+                BulkJob.State.CANCELLED,
+                people["owner"].pk,
+                people[f"limited {role}"].pk,
+            )
+        return
+    assert job_state(job) == before, "a refused request changed the job"

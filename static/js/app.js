@@ -111,7 +111,7 @@
   });
 
   // The flows list shares one delete dialog: the opener's href is the flow's delete URL, and its
-  // row gives the flow's name. With htmx the row is swapped away in place; without it the form
+  // row gives the flow's name and website (two flows may share a name). With htmx the row is swapped away in place; without it the form
   // posts and the page reloads.
 
   function prepareDelete(dialog, opener) {
@@ -121,6 +121,9 @@
     form.setAttribute("data-delete-row", "#" + row.id);
     form.setAttribute("hx-indicator", "#" + row.id + ", #loading-bar");
     dialog.querySelector("[data-delete-name]").textContent = row.querySelector(".flow-name").textContent;
+    // The website cell holds the website's name, then the segment when not everyone's.
+    const website = row.querySelector(".website-cell > span");
+    dialog.querySelector("[data-delete-website]").textContent = website ? website.textContent : "";
   }
 
   document.addEventListener("submit", function (event) {
