@@ -211,7 +211,7 @@ def _record(job, item, before, flow):
             after={**before, **job.changes},
         )
     else:
-        before, after = toggle_values(flow or before, job.action == Action.ENABLE)
+        before, after = toggle_values(before or flow, job.action == Action.ENABLE)
         record(job.run_as, job.connection, Kind.FLOW_TOGGLE, flow_id=item.flow_id, before=before, after=after)
 
 

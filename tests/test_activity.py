@@ -152,17 +152,18 @@ def test_a_bulk_enable_says_which_flows_it_switched_on_and_which_were_already_on
     assert "ed · Flow switched on" in history(client, connection, off.id)
 
 
-def test_a_bulk_enable_that_read_no_flow_first_does_not_claim_it_switched_them(
+def test_a_bulk_enable_by_a_member_of_every_website_also_says_which_were_already_on(
     logged_in, connection, demo_flows
 ):
-    # Of every website: the job writes without reading (one request a flow), the state before unknown.
-    on = demo_flows.filter(is_enabled=True).first()
-    bulk(logged_in, connection, "enable", [on])
-    entry = only_entry(flow_id=on.id)
-    assert "is_enabled" not in entry.before and entry.after["is_enabled"] is True
+    # Every job reads its flows once at its start (to name them and their websites), so the state
+    # before is known whoever started it, and an entry never claims a switch that changed nothing.
+    on, off = demo_flows.filter(is_enabled=True).first(), demo_flows.filter(is_enabled=False).first()
+    bulk(logged_in, connection, "enable", [on, off])
+    assert only_entry(flow_id=on.id).unchanged
+    assert diff(only_entry(flow_id=off.id)) == {"is_enabled": (False, True)}
     text = history(logged_in, connection, on.id)
-    assert "marketer · Flow set to on" in text
-    assert "switched on" not in text and "Enabled No" not in text
+    assert "marketer · Flow already on: nothing changed" in text and "switched on" not in text
+    assert "marketer · Flow switched on" in history(logged_in, connection, off.id)
 
 
 def test_a_switch_to_the_state_a_page_just_read_says_nothing_changed(logged_in, connection, flow):

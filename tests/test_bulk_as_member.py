@@ -38,8 +38,8 @@ def test_a_bulk_pause_shows_in_each_flows_history_with_who_paused_it(logged_in, 
     for flow in flows:
         [entry] = Activity.objects.filter(flow_id=flow.id)
         assert (entry.kind, entry.user, entry.connection) == (Kind.FLOW_TOGGLE, user, connection)
-        # The job read no flow before pausing it: the state before is not claimed (teams.activity).
-        assert "is_enabled" not in entry.before and entry.after["is_enabled"] is False
+        # The job read every flow at its start: the entry holds the state each had before.
+        assert entry.before["is_enabled"] is flow.is_enabled and entry.after["is_enabled"] is False
     history = visible_text(
         logged_in.get(reverse("teams:flow_activity", args=[connection.pk, flows[0].id])).content
     )
