@@ -302,7 +302,8 @@ def render_rows(connection, flows, directory, history, columns, editable=True):
     cells = [makers[column.name] for column in columns]
     rows = "".join(_row(flow, f"{prefix}{flow.id}/", cells, icons, label) for flow in flows)
     return mark_safe(  # noqa: S308 -- every value in a row is escaped or generated here
-        '<tbody hx-target="closest td" hx-swap="outerHTML" hx-indicator="closest tr, #loading-bar" '
+        # The page's "Skip to the flows" link leads here.
+        '<tbody id="flows-rows" hx-target="closest td" hx-swap="outerHTML" hx-indicator="closest tr, #loading-bar" '
         f'hx-disabled-elt="closest button">{rows}</tbody>'
     )
 

@@ -1,5 +1,5 @@
 """Every page reads for everyone: axe-core (WCAG 2 A and AA) finds nothing serious or critical on
-any page, light and dark, English and Chinese."""
+any page, light and dark, English and Chinese; a keyboard reaches the flows in a few keys."""
 
 from pathlib import Path
 
@@ -67,3 +67,14 @@ def test_no_page_has_a_serious_accessibility_finding(
     context.close()
     assert found == []
 
+
+def test_the_first_tab_offers_a_way_straight_to_the_flows(signed_in, demo_flows):
+    flow = demo_flows.first()
+    signed_in.keyboard.press("Tab")
+    skip = signed_in.get_by_role("link", name="Skip to the flows")
+    expect(skip).to_be_focused()
+    skip.press("Enter")
+    signed_in.keyboard.press("Tab")
+    expect(signed_in.locator(f"#flow-{flow.id} input[name=ids]")).to_be_focused()
+    signed_in.keyboard.press("Tab")
+    expect(signed_in.locator(f"#flow-{flow.id}-name")).to_be_focused()
