@@ -82,6 +82,16 @@ chromium:
 	@fc-list :lang=zh family 2>/dev/null | grep -q . || { echo "Installing Debian's Noto CJK fonts for the Chinese pages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
+# The accessibility tests (tests/test_accessibility.py) run axe-core in the browser: a pinned
+# version from the npm registry, kept out of the repository in var/node/.
+AXE_VERSION := 4.14.1
+AXE := var/node/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null || { echo "Installing Debian's npm for axe-core"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-save --no-audit --no-fund --prefix var/node axe-core@$(AXE_VERSION)
+	@touch $@
+
 # The production-shape tests (tests/test_production.py) start their own throwaway PostgreSQL and Redis.
 services:
 	@[ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ] && command -v redis-server >/dev/null || { \
@@ -102,7 +112,7 @@ check-deploy: $(INSTALLED)
 		API_KEY_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-test: lint check-deploy chromium services $(MO)
+test: lint check-deploy chromium services $(MO) $(AXE)
 	$(VENV)/bin/pytest
 
 # Loopback only and bounded; `$(PY) -m bench --quick` for a smoke run, `-m bench find list` for some scenarios.

@@ -40,4 +40,5 @@ urlpatterns = [
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
     path("preferences/theme/", preferences.theme, name="theme"),
     path("preferences/language/", preferences.language, name="language"),
+    path("preferences/columns/", preferences.list_columns, name="list_columns"),
 ]

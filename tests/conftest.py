@@ -116,6 +116,14 @@ def logged_in(client, user):
 
 
 @pytest.fixture
+def every_column(user):
+    """The user shows every column of the flows list (its Columns menu all ticked)."""
+    from flows_app.models import Preferences
+
+    Preferences.objects.update_or_create(user=user, defaults={"hidden_columns": ""})
+
+
+@pytest.fixture
 def upstream(monkeypatch):
     """Every request the dashboard sends to a flows API, as (method, path, query, form field names)."""
     from flows_app.api.client import FlowsClient

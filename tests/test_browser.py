@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from flows_app.models import Preferences
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
@@ -119,11 +120,47 @@ def on_top(element):
     return element.evaluate("(element, [x, y]) => element.contains(document.elementFromPoint(x, y))", start)
 
 
-def test_on_a_laptop_the_list_scrolls_sideways_with_names_and_actions_in_view(
-    signed_in, live_server, connection, demo_flows
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_on_a_laptop_the_columns_people_sort_by_are_in_view_without_scrolling(
+    signed_in, live_server, connection, demo_flows, language
 ):
     signed_in.set_viewport_size({"width": 1280, "height": 800})
+    if language != "en":
+        signed_in.get_by_label("Account menu").click()
+        with signed_in.expect_navigation():
+            signed_in.locator(f"button[name=language][value={language}]").click()
     wrap = signed_in.locator("#flows-table .table-wrap")
+    assert wrap.evaluate("element => element.scrollWidth <= element.clientWidth")
+    box = wrap.bounding_box()
+    for column in ("name", "website", "sent", "clicked", "click_rate", "click_rate_7d", "last_sent"):
+        header = signed_in.locator(
+            f"#flows-table thead th:has(a[href$='sort={column}'], a[href$='sort=-{column}'])"
+        )
+        found = header.bounding_box()
+        assert found["x"] + found["width"] <= box["x"] + box["width"], column
+
+
+def test_a_laptop_chooses_more_columns_and_the_list_keeps_them(signed_in, demo_flows, user):
+    signed_in.set_viewport_size({"width": 1280, "height": 800})
+    expect(signed_in.get_by_role("columnheader", name="Closed")).to_have_count(0)
+    signed_in.get_by_text("Columns", exact=True).click()
+    signed_in.get_by_label("Closed", exact=True).check()
+    signed_in.get_by_label("Website", exact=True).uncheck()
+    signed_in.get_by_role("button", name="Show these columns").click()
+    expect(signed_in.get_by_role("columnheader", name="Closed")).to_be_visible()
+    expect(signed_in.get_by_role("columnheader", name="Website")).to_have_count(0)
+    signed_in.reload()
+    expect(signed_in.get_by_role("columnheader", name="Closed")).to_be_visible()
+    assert "website" in Preferences.objects.get(user=user).hidden_columns.split(",")
+
+
+def test_on_a_laptop_the_list_scrolls_sideways_with_names_and_actions_in_view(
+    signed_in, every_column, live_server, connection, demo_flows
+):
+    signed_in.set_viewport_size({"width": 1280, "height": 800})
+    signed_in.reload()
+    wrap = signed_in.locator("#flows-table .table-wrap")
+    # Every column chosen: more than a laptop's width holds.
     assert wrap.evaluate("element => element.scrollWidth > element.clientWidth")
     wrap.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
     flow = demo_flows.first()

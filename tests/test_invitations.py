@@ -1,6 +1,7 @@
 """Invitations: a link that lets someone without an account set a password and join a connection
 with a role; one use, 7 days, revocable."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -60,6 +61,16 @@ def test_an_invitation_lets_a_new_person_join_with_its_role(link, connection, sa
     invitation = Invitation.objects.get()
     assert invitation.state == "used" and invitation.used_by == newcomer
     assert Activity.objects.filter(kind=Kind.INVITATION_ACCEPT, username="newcomer").exists()
+
+
+def test_the_invitation_page_shows_the_logo_and_the_password_rules_as_a_list_in_its_help(link):
+    html = Client().get(link).content.decode()
+    assert re.search(
+        r'<div class="auth-brand"><img src="[^"]*img/logo\.svg"[^>]*><span>Pushdeck</span>', html
+    )
+    # Django's rules are a list: in a <p> the browser would close the paragraph before it, and
+    # the list would stand outside the help's style.
+    assert re.search(r'<div class="help" id="id_password1_helptext"><ul><li>', html)
 
 
 def test_only_the_tokens_hash_is_stored(link):

@@ -37,6 +37,7 @@ WITHOUT_IDS = {
     "connections/new/",
     "preferences/theme/",
     "preferences/language/",
+    "preferences/columns/",
     "favicon.ico",
     "jsi18n/<str:language>/<str:catalog_version>.js",
 }

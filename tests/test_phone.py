@@ -1,9 +1,12 @@
 """Every page fits a 390 px phone screen with no sideways scroll; the list becomes cards and the
 header collapses into one menu."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from flows_app.templatetags.pushdeck import DASH
 from sandbox.models import Fault
 from sandbox.models import Flow as SandboxFlow
 from teams.activity import record
@@ -105,6 +108,33 @@ def test_the_list_becomes_cards_with_name_state_switch_and_numbers(phone, demo_f
     expect(card.locator(".switch")).to_have_attribute("aria-checked", "false")
     assert state.evaluate("td => getComputedStyle(td, '::before').content") == '"Paused"'
     assert_fits(phone)
+
+
+def test_a_phone_sorts_its_cards_from_the_sort_menu(phone, demo_flows):
+    sort = phone.get_by_label("Sort by")
+    expect(sort).to_be_in_viewport()
+    sort.select_option(label="Click rate, highest first")
+    expect(phone).to_have_url(re.compile(r"sort=-click_rate"))
+    rates = [
+        float(text.rstrip("%")) if text != DASH else -1
+        for text in phone.locator('#flows-table tbody td[data-label="Click rate"]').all_inner_texts()
+    ]
+    assert len(rates) == 25 and rates == sorted(rates, reverse=True)
+    expect(phone.get_by_label("Sort by")).to_have_value("-click_rate")
+    phone.get_by_label("Sort by").select_option(label="Flow, A to Z")
+    expect(phone).to_have_url(re.compile(r"sort=name"))
+    names = phone.locator("#flows-table tbody .flow-name").all_inner_texts()
+    assert names == sorted(names, key=str.casefold)
+    assert_fits(phone)
+
+
+def test_three_cards_or_more_fit_a_phone_screen(phone, demo_flows):
+    heights = phone.locator("#flows-table tbody tr").evaluate_all(
+        "rows => rows.map(row => row.getBoundingClientRect().height)"
+    )
+    assert len(heights) == 25
+    tallest = max(heights)
+    assert tallest * 3 <= PHONE["height"], f"a card is {tallest} px tall: fewer than 3 to a screen"
 
 
 def test_selected_cards_bring_the_bulk_bar_which_stays_in_reach_while_scrolling(phone, demo_flows):

@@ -1,5 +1,7 @@
 """What a user chooses once follows them: rows per page and the colour theme (light, dark or the
-system's), kept per user in flows_app.models.Preferences. And the small things every page needs."""
+system's) and the flows list's columns, kept per user in flows_app.models.Preferences. And the small things every page needs."""
+
+import re
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -8,6 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from flows_app.models import Preferences
+from tests.pages import form_posting_to
 
 DARK_BACKGROUND = "rgb(11, 15, 25)"
 LIGHT_BACKGROUND = "rgb(245, 246, 250)"
@@ -84,3 +87,60 @@ def test_the_favicon_is_served(client):
 def test_the_browser_gets_an_icon_at_the_usual_address(page, live_server):
     response = page.goto(f"{live_server.url}/favicon.ico")
     assert response.ok and response.headers["content-type"] == "image/svg+xml"
+
+
+def headers_of(html):
+    return re.findall(r'<th scope="col"[^>]*>(?:<a class="sort-link"[^>]*>)?([^<]+)<', html)
+
+
+def test_the_columns_chosen_are_kept_for_the_user_and_shown_on_every_visit(
+    logged_in, client, connection, demo_flows, user, other_user
+):
+    url = reverse("flows:list", args=[connection.pk])
+    html = logged_in.get(url).content.decode()
+    # By default the columns people sort by, and no more than a laptop's width holds.
+    assert headers_of(html) == [
+        "Flow",
+        "Website",
+        "Enabled",
+        "Sent",
+        "Clicked",
+        "Click rate",
+        "14 days",
+        "Rate 7d",
+        "Last sent",
+    ]
+    menu = form_posting_to(html, reverse("list_columns"))
+    assert ("columns", "closed") in menu["offered"] and ("columns", "enabled") not in menu["offered"]
+    answer = logged_in.post(reverse("list_columns"), {"columns": ["closed", "click_rate"], "next": url})
+    assert answer.status_code == 302 and answer["Location"] == url
+    html = logged_in.get(url).content.decode()
+    assert headers_of(html) == ["Flow", "Enabled", "Closed", "Click rate"]
+    # Every row and the totals have the same cells as the header, name and actions included.
+    row = re.search(r'<tr id="flow-\d+">.*?</tr>', html, re.S).group(0)
+    assert row.count("<td") == 6
+    assert re.search(r'<th scope="row" colspan="3">Shown', html)
+    assert Preferences.objects.get(user=user).hidden_columns.split(",") == [
+        "website",
+        "wait",
+        "sent",
+        "displayed",
+        "clicked",
+        "trend",
+        "sent_7d",
+        "clicked_7d",
+        "click_rate_7d",
+        "last_sent",
+    ]
+    # Sorted by a column left out: it shows, since an order is read in its values.
+    assert "Sent" in headers_of(logged_in.get(url, {"sort": "-sent"}).content.decode())
+    # Another user keeps the defaults.
+    client.force_login(other_user)
+    assert not Preferences.objects.filter(user=other_user).exists()
+
+
+def test_the_columns_menu_refuses_a_column_it_does_not_offer_and_changes_nothing(logged_in, user):
+    answer = logged_in.post(reverse("list_columns"), {"columns": ["sent", "api_key"], "next": "/"})
+    assert answer.status_code == 400
+    assert b"columns must be among" in answer.content
+    assert not Preferences.objects.filter(user=user).exists()

@@ -75,7 +75,7 @@ def test_dark_mode_draws_the_chart_in_light_ink(detail, tmp_path):
 
 
 def test_the_list_sorts_by_a_last_7_days_header_and_back_restores_it(
-    signed_in, live_server, connection, history
+    signed_in, every_column, live_server, connection, history
 ):
     flow, other, _now = history
     page = signed_in

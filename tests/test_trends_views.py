@@ -197,27 +197,29 @@ def test_trends_page_ranks_flows_by_their_last_7_days(logged_in, connection, his
     assert rising.index(f"{flow.name} {flow.website.name}") < rising.index(f"{other.name} deleted")
 
 
-def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(logged_in, connection, history, upstream):
+def test_flows_list_rows_carry_a_sparkline_and_the_last_7_days(
+    logged_in, every_column, connection, history, upstream
+):
     flow = history[0]
     html = logged_in.get(f"/connections/{connection.pk}/flows/?results_per_page=50").content.decode()
     # One upstream call for the page, as before: the trends come from Pushdeck's own history.
     assert len(upstream) == 1
     row = re.search(rf'<tr id="flow-{flow.id}">.*?</tr>', html, re.S).group(0)
     assert "Sent per day over the last 14 days: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 50" in row
-    assert re.search(r'data-label="Sent, last 7 days">150<.*data-label="Clicked, last 7 days">10<', row, re.S)
-    assert 'data-label="Click rate, last 7 days">8.3%<' in row
+    assert re.search(r'data-label="Sent 7d">150<.*data-label="Clicked 7d">10<', row, re.S)
+    assert 'data-label="Rate 7d">8.3%<' in row
     assert html.count('class="sparkline"') == 40
     assert 'title="Last 14 days">14 days</th>' in html
 
 
-def test_the_lists_trend_figures_move_on_with_the_next_snapshot(logged_in, connection, history):
+def test_the_lists_trend_figures_move_on_with_the_next_snapshot(logged_in, every_column, connection, history):
     flow, _, now = history
     url = f"/connections/{connection.pk}/flows/?results_per_page=50&fresh=1"
 
     def sent_last_7_days():
         html = logged_in.get(url).content.decode()
         row = re.search(rf'<tr id="flow-{flow.id}">.*?</tr>', html, re.S).group(0)
-        return re.search(r'data-label="Sent, last 7 days">([\d,]+)<', row).group(1)
+        return re.search(r'data-label="Sent 7d">([\d,]+)<', row).group(1)
 
     assert sent_last_7_days() == "150"
     # Refresh: the page's figures are kept until the connection's history moves.

@@ -1,52 +1,17 @@
 """What the flows list shows of each flow's trend: a 14-day sparkline and its last 7 days (sent,
-clicked, click rate), as table cells built like the list's rows (flows_app/rows.py): f-strings of
-numbers and escaped text, one query for the whole page."""
+clicked, click rate), read for a whole page in one query; flows_app/rows.py draws their cells."""
 
 import hashlib
-from html import escape
 
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from flows_app.after_response import after_response
-from flows_app.templatetags.pushdeck import DASH, percent
-from trends.chart import sparkline
 from trends.models import Snapshot
 from trends.series import recent
 
 # A page's figures stay in the cache this long at most (they change with a snapshot, a day).
 WEEKS_SECONDS = 3600
-
-# The list's columns, in order: (name, short header, the label of the value on a phone's card).
-COLUMNS = (
-    ("trend", gettext_lazy("14 days"), gettext_lazy("Last 14 days")),
-    ("sent_7d", gettext_lazy("Sent 7d"), gettext_lazy("Sent, last 7 days")),
-    ("clicked_7d", gettext_lazy("Clicked 7d"), gettext_lazy("Clicked, last 7 days")),
-    ("click_rate_7d", gettext_lazy("Rate 7d"), gettext_lazy("Click rate, last 7 days")),
-)
-
-
-def week_cells(weeks):
-    """A function drawing one flow's four cells from ``weeks`` ({flow id: Recent})."""
-    trend, sent, clicked, rate = (escape(str(label)) for _name, _header, label in COLUMNS)
-    empty = f'<td class="num muted" data-label="{{}}">{DASH}</td>'
-
-    def cells(flow_id):
-        figures = weeks.get(flow_id)
-        if figures is None:
-            # No history yet (a flow made since the last snapshot).
-            return f'<td class="spark-cell" data-label="{trend}"></td>' + "".join(
-                empty.format(label) for label in (sent, clicked, rate)
-            )
-        return (
-            f'<td class="spark-cell" data-label="{trend}">{sparkline(figures.days)}</td>'
-            f'<td class="num" data-label="{sent}">{figures.sent:,}</td>'
-            f'<td class="num" data-label="{clicked}">{figures.clicked:,}</td>'
-            f'<td class="num strong" data-label="{rate}">{percent(figures.click_rate)}</td>'
-        )
-
-    return cells
 
 
 def history_mark(connection):

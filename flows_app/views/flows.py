@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from flows_app import find
+from flows_app import find, rows
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE, Website
@@ -31,13 +31,11 @@ from flows_app.forms import (
 from flows_app.images import copy_image
 from flows_app.locks import Busy, flow_lock
 from flows_app.models import Preferences
-from flows_app.rows import render_rows, render_switch
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
 from jobs.forms import set_fields_html
 from teams.activity import image_change, record, toggle_values
 from teams.models import Kind
-from trends.listing import COLUMNS as TREND_COLUMNS
 from trends.listing import history_mark
 from trends.series import recent
 from trends.views import flow_trend
@@ -75,6 +73,8 @@ def flow_list(request, connection_id):
     # the flows are on their way (both share the page view's deadline).
     directory = api.names()
     history = history_mark(connection)
+    columns = rows.shown_columns(preferences, query)
+    editable = request.access.can_edit
 
     def table():
         # Rendering reaches the table after the page's head, menus and heading: those are
@@ -88,9 +88,9 @@ def flow_list(request, connection_id):
             names = api.names(fresh=True)
         return {
             "result": result,
-            "rows": render_rows(connection, result.flows, names, history, editable=request.access.can_edit),
-            "page_totals": find.Totals.of(result.flows),
-            "match_totals": match_totals,
+            "head": rows.render_head(columns, query, request.path, per_page, editable),
+            "body": rows.render_rows(connection, result.flows, names, history, columns, editable),
+            "foot": rows.render_foot(columns, find.Totals.of(result.flows), match_totals, query.filtered),
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
             "budget": api.budget,
         }
@@ -103,7 +103,8 @@ def flow_list(request, connection_id):
         "directory": directory,
         "per_page": per_page,
         "per_page_choices": RESULTS_PER_PAGE,
-        "trend_columns": TREND_COLUMNS,
+        "column_choices": rows.column_choices(preferences),
+        "sort_choices": rows.sort_choices(query),
         "bulk_set_fields": set_fields_html(),
     }
     return render(request, template_for(request, "flows/list.html", "results"), context)
@@ -169,7 +170,7 @@ def flow_toggle(request, connection_id, flow_id):
         if request.htmx:
             # One call: the switch is all that changes in the row, and the answer confirms it.
             on = flow.is_enabled if flow else wanted == "1"
-            response = HttpResponse(render_switch(connection, flow_id, on))
+            response = HttpResponse(rows.render_switch(connection, flow_id, on))
             if on != (wanted == "1"):
                 add_toast(response, "warning", _("The server kept this flow as it was."))
             return response

@@ -7,6 +7,7 @@ from django.utils.translation import activate
 from django.views.decorators.http import require_POST
 
 from flows_app.models import Preferences
+from flows_app.rows import COLUMNS, OPTIONAL
 
 
 def _back(request):
@@ -27,6 +28,18 @@ def theme(request):
     if request.htmx:
         # app.js has already switched the page; nothing to swap.
         return HttpResponse(status=204)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def list_columns(request):
+    """The flows list's Columns menu: the columns ticked show, the others are kept hidden."""
+    chosen = set(request.POST.getlist("columns"))
+    if not chosen <= OPTIONAL:
+        return HttpResponseBadRequest("columns must be among " + ", ".join(sorted(OPTIONAL)) + ".")
+    hidden = ",".join(column.name for column in COLUMNS if column.optional and column.name not in chosen)
+    Preferences.of(request).remember(hidden_columns=hidden)
     return _back(request)
 
 

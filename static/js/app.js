@@ -110,20 +110,18 @@
     if (closer) closer.closest("dialog").close();
   });
 
-  // The flows list shares one delete dialog: the opener's href is the flow's delete URL, and its
-  // row gives the flow's name and website (two flows may share a name). With htmx the row is swapped away in place; without it the form
-  // posts and the page reloads.
+  // The flows list shares one delete dialog: the opener's href is the flow's delete URL, and it
+  // names the flow, its website (two flows may share a name) and its row (flows_app/rows.py).
+  // With htmx the row is swapped away in place; without it the form posts and the page reloads.
 
   function prepareDelete(dialog, opener) {
     const form = dialog.querySelector("[data-delete-form]");
-    const row = opener.closest("tr");
+    const row = opener.getAttribute("data-delete-row");
     form.action = opener.getAttribute("href");
-    form.setAttribute("data-delete-row", "#" + row.id);
-    form.setAttribute("hx-indicator", "#" + row.id + ", #loading-bar");
-    dialog.querySelector("[data-delete-name]").textContent = row.querySelector(".flow-name").textContent;
-    // The website cell holds the website's name, then the segment when not everyone's.
-    const website = row.querySelector(".website-cell > span");
-    dialog.querySelector("[data-delete-website]").textContent = website ? website.textContent : "";
+    form.setAttribute("data-delete-row", row);
+    form.setAttribute("hx-indicator", row + ", #loading-bar");
+    dialog.querySelector("[data-delete-name]").textContent = opener.getAttribute("data-delete-name");
+    dialog.querySelector("[data-delete-website]").textContent = opener.getAttribute("data-delete-website");
   }
 
   document.addEventListener("submit", function (event) {

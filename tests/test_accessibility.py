@@ -1,0 +1,80 @@
+"""Every page reads for everyone: axe-core (WCAG 2 A and AA) finds nothing serious or critical on
+any page, light and dark, English and Chinese; a keyboard reaches the flows in a few keys."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from teams.models import Invitation
+
+pytestmark = pytest.mark.e2e
+
+# Installed by `make test` (the Makefile's AXE step), a pinned version kept out of the repository.
+AXE = Path(settings.BASE_DIR) / "var/node/node_modules/axe-core/axe.min.js"
+RUN_AXE = """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}}).then(found =>
+    found.violations.filter(rule => ["serious", "critical"].includes(rule.impact)).map(rule =>
+        rule.id + " (" + rule.impact + "): " + rule.nodes.slice(0, 3).map(node => node.target.join(" ")).join(", ")))"""
+
+
+def serious_findings(page):
+    """axe's serious and critical findings on the page as shown, one line per rule."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: `make test` installs it (the Makefile's AXE step).")
+    # Evaluated rather than added as a <script>: the pages' CSP (script-src 'self') stays as it is.
+    page.evaluate(AXE.read_text())
+    return page.evaluate(RUN_AXE)
+
+
+def check(page, url, found):
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    found += [f"{url}: {finding}" for finding in serious_findings(page)]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_no_page_has_a_serious_accessibility_finding(
+    browser, live_server, connection, demo_flows, user, scheme, locale
+):
+    invitation = Invitation(connection=connection, created_by=user)
+    token = invitation.issue_token()
+    invitation.save()
+    flow = demo_flows.first()
+    base = f"{live_server.url}/connections/{connection.pk}"
+    context = browser.new_context(color_scheme=scheme, locale=locale)
+    page = context.new_page()
+    found = []
+    check(page, f"{live_server.url}/accounts/login/", found)
+    check(page, f"{live_server.url}/invitations/{token}/", found)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("input[name=username]").fill("marketer")
+    page.locator("input[name=password]").fill("correct horse battery")
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("#flows-table")).to_be_visible()
+    for path in (
+        "/flows/",
+        f"/flows/{flow.id}/",
+        f"/flows/{flow.id}/edit/",
+        "/members/",
+        "/activity/",
+        "/trends/",
+        "/jobs/",
+    ):
+        check(page, f"{base}{path}", found)
+    check(page, f"{live_server.url}/connections/", found)
+    context.close()
+    assert found == []
+
+
+def test_the_first_tab_offers_a_way_straight_to_the_flows(signed_in, demo_flows):
+    flow = demo_flows.first()
+    signed_in.keyboard.press("Tab")
+    skip = signed_in.get_by_role("link", name="Skip to the flows")
+    expect(skip).to_be_focused()
+    skip.press("Enter")
+    signed_in.keyboard.press("Tab")
+    expect(signed_in.locator(f"#flow-{flow.id} input[name=ids]")).to_be_focused()
+    signed_in.keyboard.press("Tab")
+    expect(signed_in.locator(f"#flow-{flow.id}-name")).to_be_focused()
