@@ -62,6 +62,12 @@ def _user_id(request):
     return user.pk if user is not None and user.is_authenticated else None
 
 
+def serving_user_id():
+    """The id of the signed-in user whose request is being served (None outside one, or signed out)."""
+    serving = _serving.get()
+    return _user_id(serving["request"]) if serving is not None else None
+
+
 def _emit(logger, level, text, fields):
     message = " ".join([text, *(f"{name}={value}" for name, value in fields.items())])
     logger.log(level, "%s", message, extra={"fields": fields})

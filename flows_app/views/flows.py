@@ -91,7 +91,7 @@ def flow_list(request, connection_id):
             "page_totals": find.Totals.of(result.flows),
             "match_totals": match_totals,
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
-            "budget": api.budget,
+            "budget": api.budget_left(),
         }
 
     context = {
