@@ -258,10 +258,12 @@ class FlowsService:
         within the cache's life, the views of a process share one decoded set (_SetMemo). Even
         ``fresh`` (the list's Refresh), a set read moments ago is served (budget.refresh_needed)."""
         key = self._key(WHOLE_SET)
-        if self.ttl:
+        if fresh and self.ttl:
+            # The stamp says when the shared set was read, without decoding it.
+            stamp = cache.get(f"{key}:stamp")
+            fresh = stamp is None or budget.refresh_needed(stamp)
+        if self.ttl and not fresh:
             flows = self._kept_set(key)
-            if fresh and flows is not None and budget.refresh_needed(flows.read_at):
-                flows = None
             # Past its life, as a page (see _read): kept while the key's budget is spent.
             if flows is not None and (
                 time.time() - flows.read_at < self.ttl or self.client.key_budget.blocked_for()
