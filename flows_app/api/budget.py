@@ -184,7 +184,7 @@ class KeyBudget:
         ):
             # The server has counted more than this count has (other programs using the key, or
             # a request that reached it in its next window): its count holds the parts too.
-            raise self._refusal(spender, policy, refills_in)
+            raise self._refusal(spender, policy, refills_in, write)
         rows = RateWindow.objects.filter(key=self.key, window=window)
         with transaction.atomic():
             RateWindow.objects.bulk_create(
@@ -195,7 +195,7 @@ class KeyBudget:
             if policy is not None:
                 whole = whole.filter(used__lte=policy.cap(spender, write) - count)
             if not whole.update(used=F("used") + count):
-                raise self._refusal(spender, policy, refills_in)
+                raise self._refusal(spender, policy, refills_in, write)
             if spender != BACKGROUND:
                 own = rows.filter(spender=spender)
                 if policy is not None:
@@ -222,9 +222,11 @@ class KeyBudget:
         )
 
     @staticmethod
-    def _refusal(spender, policy, refills_in):
+    def _refusal(spender, policy, refills_in, write):
         if spender == BACKGROUND:
             return Refused(_("Background work waits for the people using this key."), retry_after=refills_in)
+        if write or not policy.kept_for_writes:
+            return Refused(_("The key's request budget for this minute is spent."), retry_after=refills_in)
         return KeptForWrites(
             format_lazy(
                 _(
