@@ -11,10 +11,14 @@ from django import db
 from django.conf import settings
 from django.core.cache import caches
 from django.test import Client
+from django.utils import timezone
 
+from flows_app import crypto
 from flows_app.api import connect
 from flows_app.api.budget import BACKGROUND, KEY, KeyBudget, MustWait, Pacer, Policy, person
 from flows_app.models import RateWindow
+from jobs import bulk
+from jobs.models import WorkerBeat
 from teams.models import Membership, Role
 from tests.pages import what_the_user_reads
 
@@ -181,3 +185,20 @@ def test_several_processes_taking_at_once_count_exactly(transactional_db, connec
     assert all(count <= 30 for count in taken)
     counted = RateWindow.objects.get(key=connection.budget_key, spender=KEY, window=int(time.time()) // 10**9)
     assert counted.used == 48
+
+
+def test_the_job_page_estimates_from_the_budget_without_opening_the_key(
+    logged_in, connection, demo_flows, user, clock, people_spend, monkeypatch
+):
+    job, _ = bulk.start(connection, user, "pause", [flow.id for flow in demo_flows[:3]])
+    assert job.running
+    now = timezone.now()
+    WorkerBeat.objects.create(worker_id="w", hostname="h", pid=1, started_at=now, beat_at=now)
+    people_spend(connection, 30)
+    # The page polls every 2 s: opening the key (and building a session) each time is not needed.
+    monkeypatch.setattr(crypto, "decrypt", lambda token: pytest.fail("the job page opened the API key"))
+    page = logged_in.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert page.status_code == 200
+    told = what_the_user_reads(page)
+    assert "leaving 30 of each minute to people using the dashboard" in told
+    assert "Less than a minute left." in told
