@@ -239,9 +239,10 @@ class KeyBudget:
         )
 
     def _forget_old(self, window):
-        # Once a window, the one before last goes (kept one window for the job page's estimate).
-        if self._cache.add(f"{self._said}:swept:{window}", True, WINDOW * 2):
-            RateWindow.objects.filter(key=self.key, window__lt=window - 1).delete()
+        # Once a window (whichever process takes it first), every key's windows before the last
+        # go: the job page's estimate reads the current one, a count only ever the current one.
+        if self._cache.add(f"flows-api:budget:swept:{window}", True, WINDOW * 2):
+            RateWindow.objects.filter(window__lt=window - 1).delete()
 
     def _used(self, window):
         return dict(RateWindow.objects.filter(key=self.key, window=window).values_list("spender", "used"))
