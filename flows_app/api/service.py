@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import close_old_connections
 
 from flows_app.after_response import after_response
 from flows_app.api import budget
@@ -44,6 +45,20 @@ WAIT_GRACE = 1.0
 # More than gunicorn's threads per process (16 by default), so that a page view never waits for
 # a free thread here; each view runs at most one call at a time on them.
 _background = ThreadPoolExecutor(max_workers=32, thread_name_prefix="flows-api")
+
+
+def _in_background(call, *args, **kwargs):
+    """``call`` on a thread of the pool, in the caller's context (what it leaves for after the
+    response joins the caller's); its Future."""
+    return _background.submit(contextvars.copy_context().run, _as_a_request, call, *args, **kwargs)
+
+
+def _as_a_request(call, *args, **kwargs):
+    # A pool thread serves no request, so Django never checks its database connection (the key's
+    # budget is counted there): a database restarted meanwhile would fail its next call. Checked
+    # here as at a request's start.
+    close_old_connections()
+    return call(*args, **kwargs)
 
 
 class _Kept(NamedTuple):
@@ -132,7 +147,7 @@ class FlowsService:
         sending = self.client.sending
         sending.clear()
         # In the view's context: what the call leaves for after the response joins the view's.
-        future = _background.submit(contextvars.copy_context().run, call, *args, **kwargs)
+        future = _in_background(call, *args, **kwargs)
         future.add_done_callback(lambda _: sending.set())
         sending.wait(self.client.time_left() + WAIT_GRACE)
         return future
@@ -206,8 +221,8 @@ class FlowsService:
         # Three independent calls, so at once: the user waits for the slowest only. Their budget
         # is taken first, so that they never overrun what the key's minute has left.
         with self.client.prepaid(NAMES_CALLS):
-            websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
-            user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
+            websites = _in_background(self.client.list_websites)
+            user = _in_background(self._optional, self.client.get_user)
             segments = self._optional(self.client.list_segments) or ()
             directory = Directory(websites.result(), segments, user.result())
         cache.set(self._directory_key, directory, DIRECTORY_SECONDS)
