@@ -111,13 +111,13 @@ JOB = """
 import json, time
 from django.core.management import call_command
 from django.utils.module_loading import autodiscover_modules
-from flows_app.api import client
+from flows_app.api import budget
 from flows_app.models import Connection
 from jobs import bulk, periodic
 from sandbox.models import ApiAccount, Flow
 
 # The API server's window is shortened alike (SANDBOX_RATE_WINDOW), as the tests do.
-client.RATE_WINDOW = {window}
+budget.WINDOW = {window}
 # The job alone is timed: the periodic work due now (a snapshot of every connection) counts as done.
 autodiscover_modules("tasks")
 for work in periodic.registry.values():
@@ -136,14 +136,17 @@ print("RESULT " + json.dumps(dict(seconds=time.monotonic() - started, state=job.
 def bulk_job(bench):
     """A bulk pause of every flow of an account, queued as the list's bulk form does and run by
     the real worker (`manage.py worker`) against the sandbox with its rate limit on: 60 requests
-    a window, the window shortened so that a minute plays in a few seconds. Background work keeps
-    JOBS_RESERVE_PER_MINUTE of each window for people: its floor is items / (budget - reserve)."""
-    args, limit, reserve = bench.args, 60, 10
+    a window, the window shortened so that a minute plays in a few seconds. Background work sends
+    only while the key's count is under BUDGET_BACKGROUND_SHARE of the limit, leaving the rest to
+    people (flows_app/api/budget.py): its floor is items / (budget - reserve)."""
+    args, limit = bench.args, 60
+    # What background work leaves to people of each window (BUDGET_BACKGROUND_SHARE, 50 % by default).
+    reserve = limit - limit * int(bench.env.get("BUDGET_BACKGROUND_SHARE", 50)) // 100
     env = dict(bench.env, SANDBOX_RATE_LIMIT=str(limit), SANDBOX_RATE_WINDOW=str(args.window))
     limited = Server("api-limited", env, bench.workdir)
     limited.start()
     limited.wait_ready("/sandbox/api/flows/")
-    worker_env = dict(env, SANDBOX_URL=limited.url + "/sandbox", JOBS_RESERVE_PER_MINUTE=str(reserve))
+    worker_env = dict(env, SANDBOX_URL=limited.url + "/sandbox")
     script = JOB.format(window=args.window, connection=bench.connections["jobs"], key=bench.keys["jobs"])
     mark = limited.log.mark()
     result = shell(worker_env, script)

@@ -3,6 +3,10 @@ at most 2 x FLOWS_API_TIMEOUT; `make run` serves the sandbox from a gunicorn pro
 
 import os
 
+from gunicorn.glogging import Logger
+
+from flows_app.logging import mask_path
+
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 worker_class = "gthread"
@@ -11,6 +15,19 @@ timeout = 60
 # (flows_app/logging.py). The format has no headers, so no Authorization value can reach it.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+class MaskedAccessLog(Logger):
+    """gunicorn's access log with the secrets of a path masked, as in Django's own lines."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in ("r", "U"):
+            atoms[name] = mask_path(atoms[name])
+        return atoms
+
+
+logger_class = MaskedAccessLog
 
 if workers > 1 and not os.environ.get("REDIS_URL"):
     # One-time create tokens, the edit locks, the page cache and the rate budget live in Django's

@@ -50,6 +50,13 @@ def env_number(name, default, kind=float, minimum=0):
     return value
 
 
+def env_percent(name, default):
+    value = env_number(name, default, kind=int)
+    if value > 100:
+        raise ImproperlyConfigured(f"{name} is a percentage: at most 100 (got {value}).")
+    return value
+
+
 DEBUG = env_bool("DEBUG", False)
 
 # What to do about a missing secret: production sets it, a checkout has `make run` generate its own.
@@ -223,8 +230,15 @@ else:
 
 # Background work (the jobs app): tasks are queued in the database and run by `manage.py worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# Requests of each minute's budget that background jobs leave to people using the dashboard.
-JOBS_RESERVE_PER_MINUTE = env_number("JOBS_RESERVE_PER_MINUTE", 10, kind=int)
+
+
+# The key's budget, shared by everyone using a key (flows_app/api/budget.py, docs/BUDGET.md): each
+# person's part of the limit the server announces, the part reads leave for changes, the part
+# background work may reach (counting everyone's requests), and how soon a Refresh reads again.
+BUDGET_PERSON_SHARE = env_percent("BUDGET_PERSON_SHARE", 50)
+BUDGET_WRITE_SHARE = env_percent("BUDGET_WRITE_SHARE", 20)
+BUDGET_BACKGROUND_SHARE = env_percent("BUDGET_BACKGROUND_SHARE", 50)
+BUDGET_REFRESH_SECONDS = env_number("BUDGET_REFRESH_SECONDS", 10, kind=int)
 # How long a job's worker may go without a sign of life before another worker takes the job over.
 # Longer than a slice of work (20 s) plus one call with its retries (2 x FLOWS_API_TIMEOUT).
 JOBS_LEASE_SECONDS = env_number("JOBS_LEASE_SECONDS", 60, kind=int, minimum=5)

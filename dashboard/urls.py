@@ -40,7 +40,7 @@ urlpatterns = [
     # file like any other, so the CSP's script-src 'self' holds; versioned, so kept a year.
     path("jsi18n/<str:language>/<str:catalog_version>.js", javascript_catalog, name="javascript-catalog"),
     path("", include("flows_app.urls")),
-    path("connections/<int:connection_id>/", include("trends.urls")),
+    path("connections/<id:connection_id>/", include("trends.urls")),
     path("", include("teams.urls")),
 ]
 

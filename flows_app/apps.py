@@ -7,6 +7,9 @@ class FlowsAppConfig(AppConfig):
     verbose_name = _("Flows dashboard")
 
     def ready(self):
+        from flows_app import ids
         from flows_app.after_response import connect_signals
 
         connect_signals()
+        # Before any URLconf is read: every app's patterns use <id:...>.
+        ids.register()

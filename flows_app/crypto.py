@@ -65,3 +65,10 @@ def decrypt(token):
     except (ValueError, InvalidTag):
         raise DecryptionError("The stored API key is corrupt or was sealed under another key.") from None
     return plain.decode()
+
+
+def budget_key(api_key):
+    """What a key's request budget is counted under (flows_app.api.budget), stored beside the
+    sealed key so that the budget can be read without opening it: a hash, which keeps nothing
+    of the key that could be used (keys are long random strings)."""
+    return hashlib.sha256(f"pushdeck-budget\0{api_key}".encode()).hexdigest()

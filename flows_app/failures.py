@@ -19,6 +19,7 @@ from flows_app.api import (
     Unexpected,
     Unreachable,
 )
+from flows_app.api.budget import KeptForWrites, ShareSpent
 from flows_app.crypto import DecryptionError
 from flows_app.text import sentences
 
@@ -73,6 +74,14 @@ def describe(error, connection=None, reload_url=""):
             _("It may have been deleted by someone else; go back to the list."),
             said,
         )
+    if isinstance(error, ShareSpent | KeptForWrites):
+        # The budget's own refusals (docs/BUDGET.md): the others using the key still have theirs.
+        title = (
+            _("You have used your share of this API key's requests for this minute.")
+            if isinstance(error, ShareSpent)
+            else _("This API key's requests for reading are used up for this minute.")
+        )
+        return Failure(429, title, error.message, retry_after=max(1, int(error.retry_after)))
     if isinstance(error, RateLimited):
         return Failure(
             429,

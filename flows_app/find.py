@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from flows_app.api.records import Directory, FlowSet, Page, click_rate
+from flows_app.ids import as_id
 
 STATUSES = ("enabled", "paused")
 TOTALS = ("total_sent", "total_displayed", "total_clicked", "total_closed")
@@ -185,11 +186,11 @@ def parse(params):
     and noted, so that the rest of the query still applies."""
     notes = []
     website = params.get("website", "").strip()
-    if website and not (website.isdecimal() and int(website) > 0):
+    if website and as_id(website) is None:
         notes.append(_("“%(value)s” is not a website; the website filter was left out.") % {"value": website})
         website = ""
     segment = params.get("segment", "").strip().lower()
-    if segment and segment != "all" and not (segment.isdecimal() and int(segment) > 0):
+    if segment and segment != "all" and as_id(segment) is None:
         notes.append(_("“%(value)s” is not a segment; the segment filter was left out.") % {"value": segment})
         segment = ""
     status = params.get("status", "").strip().lower()
@@ -202,8 +203,8 @@ def parse(params):
         sort = ""
     return Query(
         q=params.get("q", "").strip()[:200],
-        website=int(website) if website else None,
-        segment=str(int(segment)) if segment.isdecimal() else segment,
+        website=as_id(website) if website else None,
+        segment=str(as_id(segment)) if segment and segment != "all" else segment,
         status=status,
         sort=sort,
         notes=tuple(notes),

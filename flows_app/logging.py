@@ -10,6 +10,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"]+")
+# Addresses whose last part is a secret: an invitation's token lets anyone holding it join the
+# connection, a kept image's token reads a user's draft. Anchored at the start of a path (or of a
+# whole URL), so that /connections/5/invitations/3/revoke/ keeps its ids.
+_TOKEN_IN_PATH = re.compile(r"(?<![\w/.-])((?:https?://[^/\s'\"]+)?/(?:invitations|uploads)/)[^/\s?#'\"]+")
+MASKED = "[masked]"
 
 request_logger = logging.getLogger("pushdeck.request")
 upstream_logger = logging.getLogger("pushdeck.upstream")
@@ -19,10 +24,18 @@ upstream_logger = logging.getLogger("pushdeck.upstream")
 _serving = contextvars.ContextVar("pushdeck_serving", default=None)
 
 
+def mask_path(text):
+    """The text with every secret of an address in it masked: what any log line may hold of a path."""
+    return _TOKEN_IN_PATH.sub(rf"\1{MASKED}", text)
+
+
 class RedactSecrets(logging.Filter):
+    """On every handler: Django's own lines ("Not Found: /invitations/…", CSRF refusals) name the
+    path too."""
+
     def filter(self, record):
         message = record.getMessage()
-        redacted = _BEARER.sub(r"\1[redacted]", message)
+        redacted = mask_path(_BEARER.sub(r"\1[redacted]", message))
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -47,6 +60,12 @@ class JsonFormatter(logging.Formatter):
 def _user_id(request):
     user = getattr(request, "user", None)
     return user.pk if user is not None and user.is_authenticated else None
+
+
+def serving_user_id():
+    """The id of the signed-in user whose request is being served (None outside one, or signed out)."""
+    serving = _serving.get()
+    return _user_id(serving["request"]) if serving is not None else None
 
 
 def _emit(logger, level, text, fields):
@@ -96,7 +115,7 @@ class RequestLogMiddleware:
             _serving.reset(token)
         fields = {
             "method": request.method,
-            "path": request.path,
+            "path": mask_path(request.path),
             "status": response.status_code,
             "ms": round((time.monotonic() - started) * 1000),
             "user": _user_id(request),

@@ -60,6 +60,8 @@ class Connection(models.Model):
     )
     api_key_encrypted = models.TextField(editable=False)
     api_key_last4 = models.CharField(max_length=4, editable=False)
+    # What the key's request budget is counted under (flows_app.api.budget): read without the key.
+    budget_key = models.CharField(max_length=64, editable=False, default="")
     is_default = models.BooleanField(_("default"), default=False)
     created = models.DateTimeField(_("added"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
@@ -105,6 +107,7 @@ class Connection(models.Model):
     def set_api_key(self, plaintext):
         self.api_key_encrypted = crypto.encrypt(plaintext)
         self.api_key_last4 = plaintext[-4:]
+        self.budget_key = crypto.budget_key(plaintext)
 
     def make_default(self):
         with transaction.atomic():
@@ -172,3 +175,23 @@ class Preferences(models.Model):
                 setattr(self, name, value)
             # Two first visits at once (two tabs, a reload) would both insert: this settles the race.
             Preferences.objects.update_or_create(user_id=self.user_id, defaults=changed)
+
+
+class RateWindow(models.Model):
+    """How many requests one spender sent with a key in one window (flows_app.api.budget counts
+    them; ``spender`` "key" is everyone's together)."""
+
+    key = models.CharField(max_length=64)
+    spender = models.CharField(max_length=40)
+    window = models.BigIntegerField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window", "spender"], name="one_count_per_spender_and_window"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.spender}: {self.used} in window {self.window}"

@@ -10,11 +10,11 @@ flow_patterns = [
     path("export.csv", flows.flow_export, name="export"),
     path("segments/", flows.flow_segments, name="segments"),
     path("new/", flows.flow_new, name="new"),
-    path("<int:flow_id>/", flows.flow_detail, name="detail"),
-    path("<int:flow_id>/edit/", flows.flow_edit, name="edit"),
-    path("<int:flow_id>/toggle/", flows.flow_toggle, name="toggle"),
-    path("<int:flow_id>/delete/", flows.flow_delete, name="delete"),
-    path("<int:flow_id>/duplicate/", flows.flow_duplicate, name="duplicate"),
+    path("<id:flow_id>/", flows.flow_detail, name="detail"),
+    path("<id:flow_id>/edit/", flows.flow_edit, name="edit"),
+    path("<id:flow_id>/toggle/", flows.flow_toggle, name="toggle"),
+    path("<id:flow_id>/delete/", flows.flow_delete, name="delete"),
+    path("<id:flow_id>/duplicate/", flows.flow_duplicate, name="duplicate"),
     path("bulk/", jobs_views.bulk_start, name="bulk"),
 ]
 
@@ -28,15 +28,15 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("connections/", connections.connection_list, name="connections"),
     path("connections/new/", connections.connection_new, name="connection_new"),
-    path("connections/<int:connection_id>/edit/", connections.connection_edit, name="connection_edit"),
-    path("connections/<int:connection_id>/delete/", connections.connection_delete, name="connection_delete"),
+    path("connections/<id:connection_id>/edit/", connections.connection_edit, name="connection_edit"),
+    path("connections/<id:connection_id>/delete/", connections.connection_delete, name="connection_delete"),
     path(
-        "connections/<int:connection_id>/default/", connections.connection_default, name="connection_default"
+        "connections/<id:connection_id>/default/", connections.connection_default, name="connection_default"
     ),
-    path("connections/<int:connection_id>/flows/", include((flow_patterns, "flows"))),
-    path("connections/<int:connection_id>/jobs/", jobs_views.connection_jobs, name="connection_jobs"),
+    path("connections/<id:connection_id>/flows/", include((flow_patterns, "flows"))),
+    path("connections/<id:connection_id>/jobs/", jobs_views.connection_jobs, name="connection_jobs"),
     path("jobs/", include("jobs.urls")),
-    path("connections/<int:connection_id>/websites/", overview.websites, name="websites"),
+    path("connections/<id:connection_id>/websites/", overview.websites, name="websites"),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
     path("preferences/theme/", preferences.theme, name="theme"),
     path("preferences/language/", preferences.language, name="language"),

@@ -30,11 +30,11 @@ from django.utils.translation import gettext_noop
 
 from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access, scoped
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
+from flows_app.api.budget import MustWait, Pacer
 from flows_app.crypto import DecryptionError
 from flows_app.forms import flow_values
 from flows_app.models import Connection
 from jobs.models import BulkItem, BulkJob, note, server_words
-from jobs.pacing import MustWait, Pacer
 from teams.activity import record, toggle_values
 from teams.models import Kind
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from flows_app.api.records import TTL_CHOICES, URGENCIES
 from flows_app.forms import TTL_LABELS, URGENCY_LABELS
+from flows_app.ids import as_id
 from jobs.models import BulkJob
 
 # The fields "set" may write, as the API names them (API_CONTRACT.md, "Write fields").
@@ -14,18 +15,19 @@ SET_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "ttl", "urgency")
 
 
 class FlowIdsField(forms.Field):
-    """``ids`` repeated in the request: positive integers, each once."""
+    """``ids`` repeated in the request: ids (flows_app.ids), each once."""
 
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value):
         ids = []
         for raw in value or ():
-            if not str(raw).isdecimal() or int(raw) < 1:
+            flow_id = as_id(raw)
+            if flow_id is None:
                 raise forms.ValidationError(
                     _("“%(value)s” is not a flow id."), params={"value": str(raw)[:20]}
                 )
-            ids.append(int(raw))
+            ids.append(flow_id)
         return list(dict.fromkeys(ids))
 
 

@@ -5,8 +5,8 @@ from jobs import views
 app_name = "jobs"
 
 urlpatterns = [
-    path("<int:job_id>/", views.job_detail, name="detail"),
-    path("<int:job_id>/cancel/", views.job_cancel, name="cancel"),
-    path("<int:job_id>/retry/", views.job_retry, name="retry"),
-    path("<int:job_id>/items/<int:item_id>/retry/", views.job_retry, name="retry_item"),
+    path("<id:job_id>/", views.job_detail, name="detail"),
+    path("<id:job_id>/cancel/", views.job_cancel, name="cancel"),
+    path("<id:job_id>/retry/", views.job_retry, name="retry"),
+    path("<id:job_id>/items/<id:item_id>/retry/", views.job_retry, name="retry_item"),
 ]

@@ -2,7 +2,6 @@ import contextlib
 import math
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Q, When
@@ -15,14 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from flows_app import find
 from flows_app.access import EDITOR, VIEWER, NotAllowed, cached_names, flows_api, get_connection
-from flows_app.api import ApiError, connect
-from flows_app.crypto import DecryptionError
+from flows_app.api import ApiError
+from flows_app.api.budget import KeyBudget
 from flows_app.failures import sentences
 from flows_app.views.partials import template_for
 from jobs import bulk
 from jobs.forms import BulkForm
 from jobs.models import BulkItem, BulkJob
-from jobs.pacing import Pacer
 from jobs.worker import worker_alive
 
 Item = BulkItem.State
@@ -119,14 +117,12 @@ def _progress(job):
     # Of the flows the job went through: a cancelled job's unsent flows are not part of it.
     counts["percent"] = round(100 * handled / counts["total"]) if counts["total"] else 100
     counts["minutes_left"] = 0
-    counts["reserve"] = settings.JOBS_RESERVE_PER_MINUTE
+    key_budget = KeyBudget(job.connection.budget_key)
+    counts["reserve"] = key_budget.kept_for_people()
     counts["worker_alive"] = worker_alive()
     if job.running and counts["left"]:
-        try:
-            client = connect(job.connection, background=True).client
-        except DecryptionError:
-            return counts  # the worker stops the job and says why
-        seconds = Pacer(client).seconds_for(counts["left"])
+        # Read without the key: the page polls every 2 s.
+        seconds = key_budget.seconds_for(counts["left"])
         # Under a minute reads as "less than a minute".
         counts["minutes_left"] = math.ceil(seconds / 60) if seconds >= 60 else 0
     return counts

@@ -2,7 +2,7 @@
 counted in Django's cache so that every process serving the sandbox shares one budget.
 
 Tests and the jobs benchmark shorten the window (SANDBOX_RATE_WINDOW) to play a minute's budget
-in a few seconds; the client's RATE_WINDOW is then shortened with it."""
+in a few seconds; the dashboard's budget WINDOW (flows_app/api/budget.py) is then shortened with it."""
 
 import hashlib
 import math

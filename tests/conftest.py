@@ -2,6 +2,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +14,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from flows_app.api import connect, service
+from flows_app.api.budget import WINDOW, KeyBudget, Policy, person
 from flows_app.api.client import close_sessions
 from flows_app.api.records import Directory, Segment, Website
 from flows_app.models import SANDBOX, Connection
@@ -259,3 +261,33 @@ def checkout(tmp_path):
             shutil.copy2(root / name, copy / name)
     (copy / ".venv").symlink_to((root / ".venv").resolve())
     return copy
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Wall-clock time for the key's budget and the sandbox's window alike, one second into a
+    window, which tests move on (``clock[0] += 61``) instead of waiting."""
+    from sandbox import ratelimit
+
+    now = [(time.time() // WINDOW + 1) * WINDOW + 1]
+    monkeypatch.setattr("flows_app.api.budget.time.time", lambda: now[0])
+    monkeypatch.setattr(ratelimit, "time", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def people_spend():
+    """``spend(connection, count)``: the connection's key spends ``count`` requests of this
+    window as people using the dashboard would (a person's share each), the server having
+    announced ``limit``."""
+
+    def spend(connection, count, limit=60):
+        key_budget = KeyBudget(connection.budget_key)
+        key_budget.record(limit, limit)
+        share = Policy(limit).per_person
+        for number, start in enumerate(range(0, count, share)):
+            key_budget.take(person(f"teammate-{number}"), min(share, count - start), write=True)
+        # What the server's answer to the last of them said.
+        key_budget.record(limit, limit - count)
+
+    return spend

@@ -7,6 +7,9 @@ import pytest
 from flows_app.api import FlowsClient, ImageUpload, RateLimited, Rejected, Unauthorized, Unavailable
 from tests.stub_server import Answer, StubServer
 
+# Every request is counted in the key's budget, which is kept in the database.
+pytestmark = pytest.mark.django_db
+
 FLOW = {
     "id": 7,
     "website_id": 2,

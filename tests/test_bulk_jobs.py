@@ -12,8 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from flows_app.api import client as api_client
-from flows_app.api import connect
+from flows_app.api import budget
 from jobs import bulk
 from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
@@ -43,13 +42,13 @@ def flows(connection, sandbox_key, sandbox_media):
 
 @pytest.fixture
 def short_window(monkeypatch, settings):
-    """The server's fixed window and the client's idea of it, both 4 s instead of 60: a minute's
+    """The server's fixed window and the budget's idea of it, both 4 s instead of 60: a minute's
     budget of 30 requests, spent and renewed fifteen times faster. Headers, 429s and resets
-    behave as with a minute."""
+    behave as with a minute. Background work may reach 25 of the 30, leaving a reserve of 5."""
     settings.SANDBOX_RATE_WINDOW = 4
-    monkeypatch.setattr(api_client, "RATE_WINDOW", 4)
+    monkeypatch.setattr(budget, "WINDOW", 4)
     settings.SANDBOX_RATE_LIMIT = 30
-    settings.JOBS_RESERVE_PER_MINUTE = 5
+    settings.BUDGET_BACKGROUND_SHARE, settings.BUDGET_WRITE_SHARE = 84, 16
 
 
 def test_a_150_flow_pause_at_30_a_minute_writes_each_flow_once_and_leaves_the_reserve(
@@ -532,7 +531,7 @@ def dict_of_lists(fields):
 
 
 def test_the_jobs_read_of_every_flow_waits_for_the_budget_of_all_its_pages(
-    short_window, logged_in, connection, flows, answers, settings
+    short_window, logged_in, connection, flows, answers, settings, people_spend
 ):
     # short_window first: the connection's first calls already count in windows of 4 s.
     settings.FLOWS_CACHE_SECONDS = 1
@@ -545,9 +544,7 @@ def test_the_jobs_read_of_every_flow_waits_for_the_budget_of_all_its_pages(
     # People spend the window down to one request above the reserve (5). The worker's reads of
     # every flow (the job's, and the first snapshot's) need two each, so they wait for the next
     # window rather than take one of the reserve.
-    api = connect(connection)
-    while api.client.budget_store.peek().get("remaining", 30) > 6:
-        api.client.get_flow(made[1].id)
+    people_spend(connection, 24, limit=30)
     before = len(answers)
     work()
     job.refresh_from_db()

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from flows_app.api import connect
-from flows_app.api.client import FlowsClient, RateBudgetStore
-from flows_app.api.records import Directory, Flow, RateBudget, Website
+from flows_app.api.client import FlowsClient
+from flows_app.api.records import Directory, Flow, Website
 from flows_app.find import Query, find_flows, parse, select
 from sandbox.models import ApiAccount, Segment, hash_key
 from sandbox.models import Flow as SandboxFlow
@@ -415,7 +415,7 @@ def test_a_spent_budget_serves_cached_pages_past_their_life_and_refuses_only_cal
     assert logged_in.get(url("list", connection)).status_code == 200
     time.sleep(1.2)
     api = connect(connection)
-    RateBudgetStore(api.client.fingerprint).record(RateBudget(60, 0), reset=45)
+    api.client.key_budget.record(60, 0, reset=45)
     calls = len(upstream)
     cached = logged_in.get(url("list", connection))
     assert cached.status_code == 200 and shown_ids(cached)

@@ -138,3 +138,23 @@ def test_the_rate_limit_page_says_its_wait_once(logged_in, connection, sandbox_k
     response = logged_in.get(url("list", connection))
     assert response.status_code == 429
     assert len(re.findall(r"\d+ seconds", what_the_user_reads(response))) == 1
+
+
+# Issue 22, item 9: ids beyond the database's integers are no ids (not a 500)
+
+
+def test_a_thirty_digit_id_in_a_bulk_post_is_refused_with_a_message(logged_in, connection, demo_flows):
+    beyond = str(10**30)
+    response = logged_in.post(
+        reverse("flows:bulk", args=[connection.pk]), {"action": "pause", "ids": [beyond]}, follow=True
+    )
+    assert response.status_code == 200
+    assert f"“{beyond[:20]}” is not a flow id." in what_the_user_reads(response)
+    assert not connection.jobs.exists()
+
+
+def test_a_thirty_digit_website_in_the_lists_query_is_left_out_with_a_note(logged_in, connection, demo_flows):
+    beyond = str(10**30)
+    response = logged_in.get(reverse("flows:list", args=[connection.pk]), {"website": beyond})
+    assert response.status_code == 200
+    assert f"“{beyond}” is not a website; the website filter was left out." in what_the_user_reads(response)

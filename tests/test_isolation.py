@@ -219,7 +219,19 @@ def test_my_own_ids_work_so_the_404s_above_mean_something(logged_in, mine, conne
     flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
     values = {**mine, "flow_id": flow.id}
     for route in (
-        "connections/<int:connection_id>/flows/<int:flow_id>/",
-        "connections/<int:connection_id>/edit/",
+        "connections/<id:connection_id>/flows/<id:flow_id>/",
+        "connections/<id:connection_id>/edit/",
     ):
         assert logged_in.get(fill(route, values)).status_code == 200
+
+
+@pytest.mark.parametrize("route", WITH_IDS)
+def test_an_id_beyond_the_databases_integers_answers_404_on_every_url(logged_in, mine, route):
+    # 30 digits: Python takes it as an int, the database cannot (OverflowError, a 500 before).
+    beyond = 10**30
+    names = set(PARAMETER.findall(route)) - NOT_IDS.keys() - {"token"}
+    for name in names:
+        values = {**dict.fromkeys(names, 1), **mine, "token": "x", name: beyond}
+        for method in ("get", "post"):
+            response = getattr(logged_in, method)(fill(route, values))
+            assert response.status_code == 404, (method, fill(route, values), response.status_code)

@@ -2,6 +2,7 @@
 budget; never the key itself. JSON lines from real gunicorn processes are tested in
 test_production.py."""
 
+import io
 import json
 import logging
 
@@ -118,3 +119,40 @@ def test_a_request_for_an_unknown_host_is_a_logged_400_not_a_500(client, log):
     [request] = lines(log, "pushdeck.request", path="/accounts/login/")
     assert request.fields["status"] == 400
     assert request.fields["user"] is None
+
+
+@pytest.fixture
+def console():
+    """What the configured console handler (LOGGING in dashboard/settings.py) writes."""
+    [handler] = [
+        h for h in logging.getLogger().handlers if any(isinstance(f, RedactSecrets) for f in h.filters)
+    ]
+    written = io.StringIO()
+    before = handler.setStream(written)
+    yield written
+    handler.setStream(before)
+
+
+def test_an_invitation_link_is_logged_with_its_token_masked(client, connection, user, console):
+    from teams.models import Invitation
+
+    invitation = Invitation(connection=connection, created_by=user)
+    token = invitation.issue_token()
+    invitation.save()
+    assert client.get(f"/invitations/{token}/").status_code == 200
+    invitation.revoked = invitation.created
+    invitation.save()
+    # A revoked link answers 410, which Django logs itself ("Gone: <path>").
+    assert client.get(f"/invitations/{token}/").status_code == 410
+    written = console.getvalue()
+    assert "path=/invitations/[masked]/" in written
+    assert "Gone: /invitations/[masked]/" in written
+    assert token not in written
+
+
+def test_a_masked_path_keeps_the_ids_of_other_addresses():
+    from flows_app.logging import mask_path
+
+    assert mask_path("/connections/5/invitations/3/revoke/") == "/connections/5/invitations/3/revoke/"
+    assert mask_path('"GET /uploads/abc/ HTTP/1.1"') == '"GET /uploads/[masked]/ HTTP/1.1"'
+    assert mask_path("http://testserver/invitations/abc/") == "http://testserver/invitations/[masked]/"

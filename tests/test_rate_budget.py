@@ -2,17 +2,15 @@
 spent its pages say when to retry instead of sending requests that would fail with a 429."""
 
 import re
-import time
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from flows_app.api import RateLimited, connect
-from flows_app.api.client import FlowsClient, RateBudgetStore
-from flows_app.api.records import Directory, RateBudget
+from flows_app.api.client import FlowsClient
+from flows_app.api.records import Directory
 from flows_app.models import SANDBOX, Connection
-from sandbox import ratelimit
 from sandbox.models import ApiAccount, Fault
 from tests.pages import what_the_user_reads
 
@@ -40,15 +38,6 @@ def flow_id(connection, sandbox_key, sandbox_media):
     return ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first().id
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Wall-clock time for both the dashboard's budget and the sandbox's window, which tests move on."""
-    now = [time.time()]
-    monkeypatch.setattr("flows_app.api.client.time.time", lambda: now[0])
-    monkeypatch.setattr(ratelimit, "time", lambda: now[0])
-    return now
-
-
 def pages(connection, flow_id):
     base = f"/connections/{connection.pk}/flows/"
     return [
@@ -63,28 +52,24 @@ def pages(connection, flow_id):
     ]
 
 
-def spend_the_budget(client, connection, settings, limit=3):
-    """Use up the key's requests of this minute through the dashboard, until it says 0 are left
-    (or refuses)."""
-    settings.SANDBOX_RATE_LIMIT = limit
-    for _ in range(limit + 1):
-        response = client.get(f"/connections/{connection.pk}/flows/?fresh=1")
-        if f"0 of {limit} API requests left" in response.content.decode() or response.status_code == 429:
-            return
-    raise AssertionError("the list never said that the budget was spent")
-
-
-def test_the_list_shows_the_requests_left_this_minute(logged_in, connection, flow_id, settings):
-    settings.SANDBOX_RATE_LIMIT = 60
-    html = logged_in.get(f"/connections/{connection.pk}/flows/").content.decode()
-    # Four requests this minute: the connection's websites, segments and user, then the page.
-    assert "56 of 60 API requests left this minute" in html
+def test_the_list_says_how_often_its_viewer_can_still_refresh_or_change_and_when_that_refills(
+    logged_in, connection, flow_id, clock
+):
+    html = what_the_user_reads(logged_in.get(f"/connections/{connection.pk}/flows/"))
+    # One request this window (the page), of the viewer's 30 (half the key's 60), 59 s before it ends.
+    assert (
+        "You can refresh or change flows 29 more times this minute (the count starts again in 59 s)" in html
+    )
+    html = what_the_user_reads(
+        logged_in.get(f"/connections/{connection.pk}/flows/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    )
+    assert "本分钟您还可刷新或修改流程 29 次（59 秒后重新计数）" in html  # noqa: RUF001
 
 
 def test_a_spent_budget_stops_every_page_with_when_to_retry_and_sends_nothing(
-    logged_in, connection, flow_id, settings, sent, clock
+    logged_in, connection, flow_id, settings, sent, clock, people_spend
 ):
-    spend_the_budget(logged_in, connection, settings)
+    people_spend(connection, 60)
     sent.clear()
     for method, url, headers in pages(connection, flow_id):
         data = {"is_enabled": "0"} if url.endswith("toggle/") else {}
@@ -98,24 +83,28 @@ def test_a_spent_budget_stops_every_page_with_when_to_retry_and_sends_nothing(
     assert ApiAccount.objects.with_key(connection.api_key).get().flows.filter(pk=flow_id).exists()
 
 
-def test_a_spent_budget_page_carries_retry_after(logged_in, connection, flow_id, settings, clock):
-    spend_the_budget(logged_in, connection, settings)
+def test_a_spent_budget_page_carries_retry_after(
+    logged_in, connection, flow_id, settings, clock, people_spend
+):
+    people_spend(connection, 60)
     response = logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/")
     assert 1 <= int(response["Retry-After"]) <= 60
     assert f"{response['Retry-After']} seconds" in what_the_user_reads(response)
 
 
-def test_pages_work_again_once_the_window_reopens(logged_in, connection, flow_id, settings, sent, clock):
-    spend_the_budget(logged_in, connection, settings)
+def test_pages_work_again_once_the_window_reopens(
+    logged_in, connection, flow_id, settings, sent, clock, people_spend
+):
+    people_spend(connection, 60)
     assert logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/").status_code == 429
     clock[0] += 61
     assert logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/").status_code == 200
 
 
 def test_the_budget_is_shared_by_everyone_using_the_key(
-    logged_in, client, connection, flow_id, other_user, settings, sent, clock
+    logged_in, client, connection, flow_id, other_user, settings, sent, clock, people_spend
 ):
-    spend_the_budget(logged_in, connection, settings)
+    people_spend(connection, 60)
     theirs = Connection(owner=other_user, label="Same key", server=SANDBOX, is_default=True)
     theirs.set_api_key(connection.api_key)
     theirs.save()
@@ -144,45 +133,30 @@ def test_a_429_from_the_server_is_retried_after_its_reset_only_when_that_is_soon
 
 
 def test_the_edit_form_keeps_its_values_when_the_budget_runs_out_on_save(
-    logged_in, connection, flow_id, settings, clock
+    logged_in, connection, flow_id, settings, clock, people_spend
 ):
     from tests.pages import form_with
 
     data = form_with(
         logged_in.get(f"/connections/{connection.pk}/flows/{flow_id}/edit/").content, "fingerprint"
     )
-    spend_the_budget(logged_in, connection, settings)
+    # All the key's minute but the one request the edit page took.
+    people_spend(connection, 59)
     response = logged_in.post(reverse("flows:edit", args=[connection.pk, flow_id]), {**data, "title": "Mine"})
     assert response.status_code == 429
     assert form_with(response.content, "title")["title"] == "Mine"
     assert RETRY.search(what_the_user_reads(response))
 
 
-def test_the_names_take_their_three_requests_first_and_are_not_read_on_fewer(
-    connection, flow_id, settings, sent
-):
-    settings.SANDBOX_RATE_LIMIT = 8
+def test_the_names_take_their_three_requests_first_and_are_not_read_on_fewer(connection, flow_id, sent):
     api = connect(connection)
-    api.list_flows(fresh=True)
-    while api.budget.remaining > 2:
-        api.list_flows(fresh=True)
-    assert api.budget.remaining == 2
+    # The server's last answer left two requests in its window.
+    api.client.key_budget.record(60, 2)
+    left = api.budget_left()
     before = len(sent)
     # Sent together, two would be answered and the third would draw a 429.
     assert api.names(fresh=True) == Directory(), "a page then shows ids, as when the names fail"
     with pytest.raises(RateLimited, match="3 requests"):
         api.directory(fresh=True)
     assert sent[before:] == [], "nothing was sent"
-    api.list_flows(fresh=True)
-    assert api.budget.remaining == 1, "and the requests are still there for the flows"
-
-
-def test_two_processes_reserving_at_once_cannot_both_take_the_last_requests(db):
-    # Two processes' views of one key, sharing the rate-budget cache.
-    here, there = RateBudgetStore("key"), RateBudgetStore("key")
-    here.record(RateBudget(limit=60, remaining=4))
-    here.reserve(3)
-    with pytest.raises(RateLimited):
-        there.reserve(3)
-    here.release(3)
-    there.reserve(3)
+    assert api.budget_left() == left, "and the requests are still there for the flows"

@@ -26,8 +26,8 @@ from tests.test_isolation import HTMX, PARAMETER, ROUTES, fill
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
 OWNER = "owner"  # only the person who added the connection (its default is theirs)
-C = "connections/<int:connection_id>/"
-F = C + "flows/<int:flow_id>/"
+C = "connections/<id:connection_id>/"
+F = C + "flows/<id:flow_id>/"
 NEEDS = {
     C + "edit/": ADMIN,
     C + "delete/": ADMIN,
@@ -45,18 +45,18 @@ NEEDS = {
     F + "activity/": VIEWER,
     C + "members/": ADMIN,
     C + "members/add/": ADMIN,
-    C + "members/<int:member_id>/": ADMIN,
-    C + "members/<int:member_id>/remove/": ADMIN,
+    C + "members/<id:member_id>/": ADMIN,
+    C + "members/<id:member_id>/remove/": ADMIN,
     C + "invitations/": ADMIN,
-    C + "invitations/<int:invitation_id>/revoke/": ADMIN,
+    C + "invitations/<id:invitation_id>/revoke/": ADMIN,
     C + "activity/": VIEWER,
     C + "trends/": VIEWER,
     C + "stats.csv": VIEWER,
-    C + "websites/<int:website_id>/trends/": VIEWER,
-    C + "websites/<int:website_id>/stats.csv": VIEWER,
+    C + "websites/<id:website_id>/trends/": VIEWER,
+    C + "websites/<id:website_id>/stats.csv": VIEWER,
     F + "trend/": VIEWER,
     F + "stats.csv": VIEWER,
-    C + "activity/<int:entry_id>/restore/": EDITOR,
+    C + "activity/<id:entry_id>/restore/": EDITOR,
     C + "flows/bulk/": EDITOR,
     C + "jobs/": VIEWER,
 }

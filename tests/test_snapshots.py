@@ -6,7 +6,6 @@ import importlib
 import threading
 
 import pytest
-from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection as db_connection
 from django.db.models import Sum
@@ -14,8 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 import trends.tasks
-from flows_app.api import FlowsClient, RateBudget, Unavailable
-from flows_app.api.client import RateBudgetStore
+from flows_app.api import Unavailable
 from flows_app.models import SANDBOX, Connection
 from jobs import periodic
 from sandbox.models import ApiAccount
@@ -250,12 +248,6 @@ def test_one_connection_failing_does_not_stop_the_others(connection, demo_flows,
     assert snapshot_all(later(5)) == (0, 1, 1)
 
 
-def spend_budget_down_to(connection, remaining):
-    """As if people had just spent the key's minute down to ``remaining`` requests."""
-    fingerprint = FlowsClient(connection.base_url, connection.api_key).fingerprint
-    RateBudgetStore(fingerprint).record(RateBudget(60, remaining))
-
-
 @pytest.fixture
 def trends_registered():
     """The periodic registry as the worker builds it from every app's tasks.py (registered anew:
@@ -277,25 +269,30 @@ def test_the_worker_takes_the_snapshots_every_period(connection, demo_flows, tre
     assert snapshot.flows == 40 and snapshot.taken_at is not None
 
 
-def test_the_worker_leaves_the_reserve_to_people_and_tries_next_period(connection, demo_flows, upstream):
-    # The reserve is 10 a minute: with 10 left, a snapshot would eat into what people need.
-    spend_budget_down_to(connection, 10)
+def test_the_worker_leaves_people_their_part_and_tries_next_period(
+    connection, demo_flows, upstream, clock, people_spend
+):
+    # Background work sends only while the key's count is under half its limit: with people's
+    # 30 of 60 spent, a snapshot would eat into what they need.
+    people_spend(connection, 30)
     assert snapshot_all(T0) == (0, 1, 0)
     assert upstream == [] and not Snapshot.objects.exists()
-    spend_budget_down_to(connection, 11)
+    clock[0] += 60
+    people_spend(connection, 29)
     assert snapshot_all(later(15)) == (1, 0, 0)
 
 
-def test_snapshot_stats_waits_for_the_budget_instead(connection, demo_flows, monkeypatch, capsys):
+def test_snapshot_stats_waits_for_the_budget_instead(
+    connection, demo_flows, monkeypatch, capsys, clock, people_spend
+):
     slept = []
 
     def sleep(seconds):
         slept.append(seconds)
-        # By the end of the wait the key's window has reopened.
-        caches["rate-budget"].clear()
+        clock[0] += seconds
 
-    monkeypatch.setattr("jobs.pacing.time.sleep", sleep)
-    spend_budget_down_to(connection, 10)
+    monkeypatch.setattr("flows_app.api.budget.time.sleep", sleep)
+    people_spend(connection, 30)
     call_command("snapshot_stats")
     assert "Snapshots taken: 1" in capsys.readouterr().out
     # It waited for the rest of the key's window (up to a minute) before reading.

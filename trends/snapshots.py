@@ -11,9 +11,9 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from flows_app.api import ApiError, FlowsClient, FlowsService
+from flows_app.api.budget import BACKGROUND, MustWait, Pacer
 from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
-from jobs.pacing import MustWait, Pacer
 from trends.models import COUNTERS, Delta, FlowRecord, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,8 @@ def take_snapshot(connection, now=None, max_wait=None, on_demand=False):
     schedule; its row stands for its own moment, so it neither skips a period already taken nor
     claims the one the worker's schedule takes next (that stays one per period).
 
-    Paced as all background work is (jobs.pacing): it spends only what the key's minute has left
-    above the people's reserve, waiting for that at most ``max_wait`` seconds (None: as long as
+    Paced as all background work is (flows_app.api.budget): it spends only what people leave of
+    the key's minute, waiting for that at most ``max_wait`` seconds (None: as long as
     it takes) before it gives up with MustWait. Raises ApiError (or DecryptionError) when the
     API cannot be read. Either way the period is released, for the next run to take.
     """
@@ -74,7 +74,9 @@ def take_snapshot(connection, now=None, max_wait=None, on_demand=False):
 def _read_every_flow(connection, max_wait):
     """Every flow of the connection, all pages at 1000 a page fetched together once the key's
     budget allows them all; (flows, upstream calls)."""
-    client = FlowsClient(connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT)
+    client = FlowsClient(
+        connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT, spender=BACKGROUND
+    )
     api = FlowsService(client, settings.FLOWS_CACHE_SECONDS)
     # The flows this history knows, or more when a page of the dashboard read more since.
     known = max(FlowRecord.objects.filter(connection=connection, deleted_at=None).count(), api.last_count())

@@ -8,8 +8,8 @@ app_name = "trends"
 urlpatterns = [
     path("trends/", views.overview, name="connection"),
     path("stats.csv", views.connection_csv, name="connection_csv"),
-    path("websites/<int:website_id>/trends/", views.overview, name="website"),
-    path("websites/<int:website_id>/stats.csv", views.connection_csv, name="website_csv"),
-    path("flows/<int:flow_id>/trend/", views.flow_fragment, name="flow"),
-    path("flows/<int:flow_id>/stats.csv", views.flow_csv, name="flow_csv"),
+    path("websites/<id:website_id>/trends/", views.overview, name="website"),
+    path("websites/<id:website_id>/stats.csv", views.connection_csv, name="website_csv"),
+    path("flows/<id:flow_id>/trend/", views.flow_fragment, name="flow"),
+    path("flows/<id:flow_id>/stats.csv", views.flow_csv, name="flow_csv"),
 ]

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 from django.conf import settings
-from django.core.cache import caches
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
@@ -24,6 +23,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
+from flows_app import crypto
+from flows_app.api import budget
 from flows_app.api.errors import (
     ApiError,
     Malformed,
@@ -63,7 +64,6 @@ BACKOFF_BASE = 0.25
 BACKOFF_CAP = 2.0
 # A 429 is retried inside a page view only when the window reopens this soon.
 RATE_RETRY_MAX_WAIT = 2.0
-RATE_WINDOW = 60
 CONNECT_TIMEOUT = 3.05
 # Sessions (each with its keep-alive sockets) kept for the most recently used connections.
 SESSION_POOL_SIZE = 64
@@ -235,90 +235,10 @@ def discard_session(client):
     _sessions.discard(client.fingerprint)
 
 
-class RateBudgetStore:
-    """The key's remaining budget as last seen, shared by every process (web and worker) through
-    the ``rate-budget`` cache.
-
-    When it reaches zero, calls are refused locally until the window reopens instead of being
-    sent to fail with a 429 (API_CONTRACT.md: 60 requests a minute per key, fixed window). The
-    window's start is the first answer seen in it: never earlier than the server's own, so a wait
-    for "window_start + RATE_WINDOW" never ends before the server's window does.
-    """
-
-    def __init__(self, fingerprint):
-        self.key = f"flows-api:budget:{fingerprint}"
-
-    @property
-    def cache(self):
-        # Looked up per use: Django's cache handles belong to the thread that asks for them.
-        return caches["rate-budget"]
-
-    def blocked_for(self):
-        state = self.cache.get(self.key)
-        if not state or not state.get("blocked_until"):
-            return 0
-        return max(0, math.ceil(state["blocked_until"] - time.time()))
-
-    def record(self, budget, reset=None):
-        if budget.remaining is None:
-            return
-        now = time.time()
-        state = self.cache.get(self.key) or {}
-        if state.get("remaining") is None or budget.remaining >= state["remaining"]:
-            state["window_start"] = now
-        state["remaining"] = budget.remaining
-        state["limit"] = budget.limit
-        state["blocked_until"] = None
-        if reset is not None:
-            # The one exact word on the window: it ends in `reset` seconds.
-            state["blocked_until"] = now + reset
-            state["window_start"] = now + reset - RATE_WINDOW
-        elif budget.remaining <= 0:
-            state["blocked_until"] = state.get("window_start", now) + RATE_WINDOW
-        self.cache.set(self.key, state, RATE_WINDOW * 2)
-
-    def peek(self):
-        return self.cache.get(self.key) or {}
-
-    def reserve(self, count):
-        """Takes ``count`` requests of what the window has left for calls about to be sent at once,
-        or raises RateLimited before any is sent: sent together on a nearly spent budget, some of
-        them would draw a 429. Every process takes from one counter, and the cache's incr is
-        atomic, so two cannot both take the last requests; ``release`` gives them back once the
-        answers have said what is left."""
-        state = self.peek()
-        remaining = state.get("remaining")
-        if time.time() >= state.get("window_start", 0) + RATE_WINDOW:
-            # The window seen last is over: the new one's budget is whole.
-            remaining = None
-        self.cache.add(self._reserved_key, 0, RATE_WINDOW)
-        try:
-            taken = self.cache.incr(self._reserved_key, count)
-        except ValueError:
-            # Expired between add and incr: the reservations older than a window are void anyway.
-            taken = count
-            self.cache.set(self._reserved_key, taken, RATE_WINDOW)
-        if remaining is not None and taken > remaining:
-            self.release(count)
-            blocked = max(1, math.ceil(state["window_start"] + RATE_WINDOW - time.time()))
-            raise RateLimited(
-                f"These {count} requests would overrun the key's budget: {remaining} are left in this minute.",
-                retry_after=blocked,
-            )
-
-    def release(self, count):
-        with contextlib.suppress(ValueError):
-            self.cache.decr(self._reserved_key, count)
-
-    @property
-    def _reserved_key(self):
-        return f"{self.key}:reserved"
-
-
 class FlowsClient:
     """Calls one server with one key. Methods return typed records or raise ``ApiError``s."""
 
-    def __init__(self, base_url, api_key, timeout=10.0, view_started=None):
+    def __init__(self, base_url, api_key, timeout=10.0, view_started=None, spender=None):
         self.base_url = base_url.rstrip("/")
         self.timeout = float(timeout)
         # A whole call, retries included, never takes longer than this.
@@ -328,7 +248,13 @@ class FlowsClient:
         self.view_ends_at = None if view_started is None else view_started + self.deadline
         self.session, self.fingerprint = _sessions.get(self.base_url, api_key)
         self.max_bytes = settings.FLOWS_API_MAX_BYTES
-        self.budget_store = RateBudgetStore(self.fingerprint)
+        # Who spends the key's budget (flows_app.api.budget): a person, or background work.
+        self.spender = spender or budget.person(None)
+        self.key_budget = budget.KeyBudget(crypto.budget_key(api_key))
+        # Requests already counted for calls sent together (all_flows, FlowsService.directory).
+        self._prepaid = 0
+        self._prepaid_lock = threading.Lock()
+        # What the last answer's headers said.
         self.budget = RateBudget()
         self.calls = 0
         # Set as each request has left (FlowsService.in_background waits for it).
@@ -361,15 +287,37 @@ class FlowsClient:
         are fetched after. Refuses up front what would overrun the key's budget.
         """
         numbers = range(1, max(1, math.ceil((expected_total or 0) / results_per_page)) + 1)
-        self._check_budget(len(numbers))
         # The pool starts a thread per page asked for, up to pool_size.
-        with ThreadPoolExecutor(max_workers=max(1, pool_size)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, pool_size)) as pool, self.prepaid(len(numbers)):
             pages = list(pool.map(lambda number: self.list_flows(number, results_per_page), numbers))
             missing = range(len(numbers) + 1, pages[0].total_pages + 1)
             if missing:
-                self._check_budget(len(missing))
-                pages += pool.map(lambda number: self.list_flows(number, results_per_page), missing)
+                with self.prepaid(len(missing)):
+                    pages += pool.map(lambda number: self.list_flows(number, results_per_page), missing)
         return [flow for page in pages for flow in page.flows]
+
+    @contextlib.contextmanager
+    def prepaid(self, count, write=False):
+        """Counts ``count`` requests about to be sent at once, before any is sent (some of them
+        would otherwise draw a refusal or a 429 halfway); those not sent are given back."""
+        self.key_budget.take(self.spender, count, write)
+        with self._prepaid_lock:
+            self._prepaid += count
+        try:
+            yield
+        finally:
+            with self._prepaid_lock:
+                unused, self._prepaid = min(self._prepaid, count), max(0, self._prepaid - count)
+            if unused:
+                self.key_budget.give_back(self.spender, unused)
+
+    def _spend(self, method):
+        """One request is about to be sent: counted already (``prepaid``), or counted now."""
+        with self._prepaid_lock:
+            if self._prepaid:
+                self._prepaid -= 1
+                return
+        self.key_budget.take(self.spender, 1, write=method in WRITES)
 
     def fetch_image(self, url, max_bytes):
         """The bytes of a flow's image, read from its image_url.
@@ -404,22 +352,6 @@ class FlowsClient:
                 return self._read_body("GET", url, response, ends_at, max_bytes)
             except Unexpected:
                 raise Rejected(_("The image is larger than the size allowed for a flow.")) from None
-
-    def _check_budget(self, requests_needed):
-        remaining = self.budget.remaining
-        if remaining is None:
-            remaining = self.budget_store.peek().get("remaining")
-        if remaining is not None and requests_needed > remaining:
-            raise RateLimited(
-                format_lazy(
-                    _(
-                        "Fetching every flow needs {needed} more requests; {remaining} are left in this minute."
-                    ),
-                    needed=requests_needed,
-                    remaining=remaining,
-                ),
-                retry_after=RATE_WINDOW,
-            )
 
     def get_flow(self, flow_id):
         return self._request(
@@ -518,9 +450,6 @@ class FlowsClient:
             raise
 
     def _attempts(self, method, path, params, form, image):
-        blocked = self.budget_store.blocked_for()
-        if blocked:
-            raise RateLimited(_("The key's request budget for this minute is spent."), retry_after=blocked)
         url = self.base_url + path
         files = self._multipart(form, image) if form is not None else None
         retryable = method in IDEMPOTENT
@@ -533,6 +462,8 @@ class FlowsClient:
             if ends_at - time.monotonic() <= 0:
                 raise TimedOut(_no_answer_within(started))
             failure = answer = None
+            # Every attempt is a request of the key's budget: refused, it is not sent.
+            self._spend(method)
             sent_at = time.monotonic()
             try:
                 answer = self._send(method, url, params, files, ends_at)
@@ -605,7 +536,7 @@ class FlowsClient:
                 _header_int(response, "X-RateLimit-Limit"), _header_int(response, "X-RateLimit-Remaining")
             )
             reset = _header_int(response, "X-RateLimit-Reset") if response.status_code == 429 else None
-            self.budget_store.record(self.budget, reset)
+            self.key_budget.record(self.budget.limit, self.budget.remaining, reset)
             content = self._read_body(method, url, response, ends_at)
         return Answer(response.status_code, response.headers, content)
 
@@ -679,7 +610,7 @@ class FlowsClient:
         if status == 404:
             raise NotFound(message, status, said)
         if status == 429:
-            retry_after = _header_int(answer, "X-RateLimit-Reset") or RATE_WINDOW
+            retry_after = _header_int(answer, "X-RateLimit-Reset") or budget.WINDOW
             raise RateLimited(message, retry_after=retry_after, server_said=said)
         if status >= 500 or 300 <= status < 400:
             raise Unavailable(http_problem(status), status)

@@ -15,11 +15,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import close_old_connections
 
 from flows_app.after_response import after_response
+from flows_app.api import budget
 from flows_app.api.client import FlowsClient
 from flows_app.api.errors import ApiError, NotFound, TimedOut, no_answer_within
 from flows_app.api.records import Directory, FlowSet
+from flows_app.logging import serving_user_id
 
 # Websites, segments and the key's owner change rarely: naming things costs a call every ten
 # minutes, or when the list's Refresh asks, or when a write's answer shows the names are stale.
@@ -42,6 +45,20 @@ WAIT_GRACE = 1.0
 # More than gunicorn's threads per process (16 by default), so that a page view never waits for
 # a free thread here; each view runs at most one call at a time on them.
 _background = ThreadPoolExecutor(max_workers=32, thread_name_prefix="flows-api")
+
+
+def _in_background(call, *args, **kwargs):
+    """``call`` on a thread of the pool, in the caller's context (what it leaves for after the
+    response joins the caller's); its Future."""
+    return _background.submit(contextvars.copy_context().run, _as_a_request, call, *args, **kwargs)
+
+
+def _as_a_request(call, *args, **kwargs):
+    # A pool thread serves no request, so Django never checks its database connection (the key's
+    # budget is counted there): a database restarted meanwhile would fail its next call. Checked
+    # here as at a request's start.
+    close_old_connections()
+    return call(*args, **kwargs)
 
 
 class _Kept(NamedTuple):
@@ -130,7 +147,7 @@ class FlowsService:
         sending = self.client.sending
         sending.clear()
         # In the view's context: what the call leaves for after the response joins the view's.
-        future = _background.submit(contextvars.copy_context().run, call, *args, **kwargs)
+        future = _in_background(call, *args, **kwargs)
         future.add_done_callback(lambda _: sending.set())
         sending.wait(self.client.time_left() + WAIT_GRACE)
         return future
@@ -150,18 +167,24 @@ class FlowsService:
     def budget(self):
         return self.client.budget
 
+    def budget_left(self):
+        """What this page's spender may still send this minute, and when it refills (budget.Left)."""
+        return self.client.key_budget.left(self.client.spender)
+
     def _key(self, *parts):
         generation = cache.get_or_set(self._generation_key, 1, None)
         return ":".join(["flows-api", self.client.fingerprint, str(generation), *map(str, parts)])
 
-    def _read(self, key, fetch, fresh):
-        if self.ttl and not fresh:
+    def _read(self, key, fetch, fresh, refresh=False):
+        """What ``fetch`` reads, from the cache unless ``fresh``; with ``refresh`` (a Refresh of
+        the list) a fresh read is served from the cache until budget.refresh_needed."""
+        if self.ttl and (not fresh or refresh):
             hit = cache.get(key)
+            if fresh and hit is not None and budget.refresh_needed(hit[0]):
+                hit = None
             # Past its life, a page is still shown while the key's budget is spent: a call would
             # be refused anyway, and an older page beats an error page (it says how old it is).
-            if hit is not None and (
-                time.time() - hit[0] < self.ttl or self.client.budget_store.blocked_for()
-            ):
+            if hit is not None and (time.time() - hit[0] < self.ttl or self.client.key_budget.blocked_for()):
                 self.fetched_at, value = hit
                 return value
         value = fetch()
@@ -186,7 +209,7 @@ class FlowsService:
             after_response(cache.set, self._count_key, result.total, COUNT_SECONDS)
             return result
 
-        return self._read(self._key("page", page, results_per_page), fetch, fresh)
+        return self._read(self._key("page", page, results_per_page), fetch, fresh, refresh=True)
 
     def get_flow(self, flow_id, fresh=False):
         return self._read(self._key("flow", int(flow_id)), lambda: self.client.get_flow(flow_id), fresh)
@@ -197,14 +220,11 @@ class FlowsService:
             return hit
         # Three independent calls, so at once: the user waits for the slowest only. Their budget
         # is taken first, so that they never overrun what the key's minute has left.
-        self.client.budget_store.reserve(NAMES_CALLS)
-        try:
-            websites = _background.submit(contextvars.copy_context().run, self.client.list_websites)
-            user = _background.submit(contextvars.copy_context().run, self._optional, self.client.get_user)
+        with self.client.prepaid(NAMES_CALLS):
+            websites = _in_background(self.client.list_websites)
+            user = _in_background(self._optional, self.client.get_user)
             segments = self._optional(self.client.list_segments) or ()
             directory = Directory(websites.result(), segments, user.result())
-        finally:
-            self.client.budget_store.release(NAMES_CALLS)
         cache.set(self._directory_key, directory, DIRECTORY_SECONDS)
         return directory
 
@@ -250,13 +270,18 @@ class FlowsService:
 
     def every_flow(self, fresh=False):
         """Every flow of the connection (a FlowSet), cached and shared like the pages of the list;
-        within the cache's life, the views of a process share one decoded set (_SetMemo)."""
+        within the cache's life, the views of a process share one decoded set (_SetMemo). Even
+        ``fresh`` (the list's Refresh), a set read moments ago is served (budget.refresh_needed)."""
         key = self._key(WHOLE_SET)
+        if fresh and self.ttl:
+            # The stamp says when the shared set was read, without decoding it.
+            stamp = cache.get(f"{key}:stamp")
+            fresh = stamp is None or budget.refresh_needed(stamp)
         if self.ttl and not fresh:
             flows = self._kept_set(key)
             # Past its life, as a page (see _read): kept while the key's budget is spent.
             if flows is not None and (
-                time.time() - flows.read_at < self.ttl or self.client.budget_store.blocked_for()
+                time.time() - flows.read_at < self.ttl or self.client.key_budget.blocked_for()
             ):
                 self.fetched_at = flows.read_at
                 return flows
@@ -341,5 +366,7 @@ def connect(connection, background=False):
         connection.api_key,
         timeout=settings.FLOWS_API_TIMEOUT,
         view_started=None if background else time.monotonic(),
+        # A page's calls are its viewer's share of the key's budget.
+        spender=budget.BACKGROUND if background else budget.person(serving_user_id()),
     )
     return FlowsService(client, settings.FLOWS_CACHE_SECONDS)

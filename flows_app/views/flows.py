@@ -92,7 +92,7 @@ def flow_list(request, connection_id):
             "body": rows.render_rows(connection, result.flows, names, history, columns, editable),
             "foot": rows.render_foot(columns, find.Totals.of(result.flows), match_totals, query.filtered),
             "updated_ago": max(0, round(time.time() - api.fetched_at)),
-            "budget": api.budget,
+            "budget": api.budget_left(),
         }
 
     context = {
