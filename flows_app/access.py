@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from flows_app.api import NotFound, Page, Rejected, connect
 from flows_app.api.records import Directory, FlowSet
-from flows_app.crypto import DecryptionError
+from flows_app.api.service import cached_directory
 from flows_app.models import Connection
 from flows_app.text import word_list
 from teams.models import Role
@@ -114,12 +114,17 @@ def flows_api(request, connection_id, role=VIEWER):
 def cached_names(request, connection):
     """The connection's websites and segments as the member may see them, when a page of the flows
     read them lately (else none: pages then name a website by its number). Spends no call, and
-    needs no key (one that cannot be decrypted any more is when people look at what was done)."""
-    try:
-        api = scoped(connect(connection), request.access)
-    except DecryptionError:
-        return Directory()
-    return api.cached_directory() or Directory()
+    opens no key (one that cannot be decrypted any more is when people look at what was done)."""
+    directory = cached_directory(connection) or Directory()
+    return visible_directory(directory, request.access.websites) if request.access.limited else directory
+
+
+def visible_directory(directory, websites):
+    """``directory`` with only the ``websites`` (ids) a limited member sees, and their segments."""
+    return directory._replace(
+        websites=tuple(site for site in directory.websites if site.id in websites),
+        segments=tuple(segment for segment in directory.segments if segment.website_id in websites),
+    )
 
 
 def member_access(connection, user):
@@ -209,9 +214,7 @@ class WebsiteScoped:
         return None if every is None else self._visible_set(every)
 
     def _own(self, directory):
-        websites = tuple(site for site in directory.websites if self._sees(site.id))
-        segments = tuple(segment for segment in directory.segments if self._sees(segment.website_id))
-        return directory._replace(websites=websites, segments=segments)
+        return visible_directory(directory, self.websites)
 
     def directory(self, fresh=False):
         return self._own(self._api.directory(fresh))

@@ -126,13 +126,26 @@ class _SetMemo:
 _sets = _SetMemo(size=8)
 
 
+def _directory_key(base_url, budget_key):
+    # Under the key's hash stored beside the sealed key (Connection.budget_key), not the key: the
+    # pages that name websites from the cache (the history, a job's page polled every 2 s) need
+    # not open the key, and still can when it can no longer be decrypted.
+    return f"flows-api:directory:{base_url.rstrip('/')}:{budget_key}"
+
+
+def cached_directory(connection):
+    """The connection's websites and segments when a page read them lately, else None: costs no
+    call and opens no key."""
+    return cache.get(_directory_key(connection.base_url, connection.budget_key))
+
+
 class FlowsService:
     def __init__(self, client, ttl):
         self.client = client
         self.ttl = ttl
         self.fetched_at = None
         self._generation_key = f"flows-api:generation:{client.fingerprint}"
-        self._directory_key = f"flows-api:directory:{client.fingerprint}"
+        self._directory_key = _directory_key(client.base_url, client.key_budget.key)
         self._count_key = f"flows-api:count:{client.fingerprint}"
 
     def in_background(self, call, *args, **kwargs):
