@@ -32,13 +32,13 @@ WEBSITES = [
     (
         "Northwind Outfitters",
         "shop.northwind.example",
-        420,
+        300,
         [("Returning customers", "custom", 0.35), ("Newsletter subscribers", "custom", 0.5)],
     ),
     (
         "The Daily Grind",
         "blog.dailygrind.example",
-        200,
+        150,
         [
             ("Coffee lovers", "custom", 0.4),
             ("Weekly digest", "filter", {"device_type": ["desktop", "tablet"]}),
@@ -47,7 +47,7 @@ WEBSITES = [
     (
         "Lumen Analytics",
         "app.lumen.example",
-        90,
+        70,
         [("Trial users", "custom", 0.35), ("Paying customers", "custom", 0.3)],
     ),
 ]
@@ -56,6 +56,8 @@ WEBSITE_AGE = timedelta(days=200)
 # Only an account's first flows get a history: the back-fill stays quick however many flows a
 # test or benchmark asks for; the flows beyond these are created now, so nobody has reached them.
 HISTORY_FLOWS = 60
+# Besides the subscribers kept, this share more came, were sent to, and were found expired.
+GHOST_SHARE = 0.03
 
 # Flow templates: name | title | description | path | button title (or nothing) | wait. The en
 # dashes are deliberate: real names are not plain ASCII. A wait matches what the name promises.
@@ -117,17 +119,90 @@ def ensure_account(api_key=None, name="Sandbox user"):
                 Segment(website=website, name=segment, type=kind, rule=rule if kind == "filter" else {})
                 for segment, kind, rule in segments
             )
+        ensure_people(account)
     return account
+
+
+def ensure_people(account, now=None, rng=None):
+    """The subscribers of the account's demo websites, arrived over the websites' life (more lately:
+    a website grows), with their custom segments and the subscribed entries the retention keeps."""
+    if account.subscribers.exists():
+        return
+    now = now or timezone.now()
+    rng = rng or random.Random(25)
+    websites = {website.host: website for website in account.websites.prefetch_related("segments")}
+    people, joined, segments = [], [], []
+    for _name, host, arrivals, specs in WEBSITES:
+        website = websites.get(host)
+        if website is None:
+            continue
+        shares = {name: spec for name, kind, spec in specs if kind == "custom"}
+        site_segments = list(website.segments.all())
+        for segment in site_segments:
+            segment.total_subscribers = 0
+        site_people = []
+        for _ in range(arrivals):
+            subscribed = website.datetime + (now - website.datetime) * rng.random() ** 0.7
+            subscriber = Subscriber(**engine.visitor(website, rng), datetime=subscribed)
+            custom = [segment for segment in site_segments if rng.random() < shares.get(segment.name, 0)]
+            joined += [(subscriber, segment) for segment in custom]
+            site_people.append(subscriber)
+            for segment in site_segments:
+                if segment in custom or (segment.type == "filter" and segment.includes(subscriber)):
+                    segment.total_subscribers += 1
+        website.total_subscribers = len(site_people)
+        people += site_people
+        segments += site_segments
+    with transaction.atomic():
+        Subscriber.objects.bulk_create(people)
+        Membership = Segment.members.through
+        Membership.objects.bulk_create(
+            Membership(segment_id=segment.pk, subscriber_id=subscriber.pk) for subscriber, segment in joined
+        )
+        _insert_logs(
+            account,
+            [(person, "subscribed", person.datetime, None, False) for person in people],
+            now - engine.LOG_RETENTION,
+        )
+        Segment.objects.bulk_update(segments, ["total_subscribers"])
+        Website.objects.bulk_update(websites.values(), ["total_subscribers"])
+
+
+def _insert_logs(account, entries, kept_from):
+    """Write log entries (subscriber, type, datetime, flow or None, anonymous) in one executemany,
+    without a model instance each; those older than kept_from are gone (the server's purge)."""
+    columns = ", ".join(SubscriberLog._meta.get_field(name).column for name in LOG_COLUMNS)
+    # The table's and columns' names come from the model; the values are parameters.
+    insert = f"INSERT INTO {SubscriberLog._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(LOG_COLUMNS))})"  # noqa: S608
+    rows = [
+        (
+            account.pk,
+            subscriber.website_id,
+            # expired_deleted names neither the subscriber nor the flow, and masks the IP.
+            0 if anonymous else subscriber.pk,
+            flow.pk if flow is not None and not anonymous else 0,
+            0,
+            0,
+            0,
+            engine.masked_ip(subscriber.ip) if anonymous else subscriber.ip,
+            kind,
+            db_connection.ops.adapt_datetimefield_value(when),
+        )
+        for subscriber, kind, when, flow, anonymous in sorted(entries, key=lambda entry: entry[2])
+        if when >= kept_from
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.executemany(insert, rows)
 
 
 def create_flows(account, count, rng=None, now=None):
     """Bulk-create count demo flows spread over the account's websites (fast enough for 10,000).
-    An account's first demo flows come with the history of the subscribers the account gets then."""
+    An account's first demo flows come with their history: what they sent the account's
+    subscribers, how it fared, and the queue still waiting."""
     rng = rng or random.Random(7)
     now = now or timezone.now()
     websites = list(account.websites.prefetch_related("segments").order_by("id"))
     start = account.flows.count()
-    with_history = not account.subscribers.exists()
     flows = []
     for number in range(start, start + count):
         name, title, description, path, button, wait = TEMPLATES[number % len(TEMPLATES)]
@@ -137,9 +212,7 @@ def create_flows(account, count, rng=None, now=None):
         round_ = number // (len(TEMPLATES) * len(websites))
         wait_time, wait_time_type = wait.split()
         # Created in the last 180 days; the engine's rule holds: only later subscribers reach it.
-        created = (
-            now - timedelta(days=rng.uniform(1, 180)) if with_history and number < HISTORY_FLOWS else now
-        )
+        created = now - timedelta(days=rng.uniform(1, 180)) if number < HISTORY_FLOWS else now
         with_utm = rng.random() < 0.5
         second_button = button and rng.random() < 0.3
         segments = [str(segment.id) for segment in website.segments.all()]
@@ -171,39 +244,38 @@ def create_flows(account, count, rng=None, now=None):
         )
     with transaction.atomic():
         Flow.objects.bulk_create(flows, batch_size=1000)
-        if with_history:
-            _History(account, websites, flows[: max(HISTORY_FLOWS - start, 0)], now, rng).write()
+        if start < HISTORY_FLOWS:
+            _History(account, websites, flows[: HISTORY_FLOWS - start], now, rng).write()
     return len(flows)
 
 
 class _History:
-    """The engine's past, played in memory: who subscribed when, what each was sent, and how it
-    fared; then every row and counter written at once. Entries older than the log retention are
-    counted but not kept, as the server's cron would have purged them."""
+    """The engine's past for new flows, played in memory: each subscriber who came after a flow
+    (while it was on, and in its audience) was queued and sent to at the flow's wait, with the
+    engine's outcomes; a few more people came, were sent to and found expired (deleted, as the
+    sender does). Then every row and counter is written at once. Entries older than the log
+    retention are counted but not kept, as the server's cron has purged them."""
 
     def __init__(self, account, websites, flows, now, rng):
         self.account, self.now, self.rng = account, now, rng
-        self.kept_from = now - engine.LOG_RETENTION
         self.flows = flows
         self.shares = {flow.pk: engine.shares_of(flow) for flow in flows}
-        self.subscribers, self.expired, self.segments = [], [], []
-        self.logs, self.queue, self.members = [], [], []
-        self.websites = {website.host: website for website in websites}
+        self.websites = websites
+        self.subscribers = list(account.subscribers.all())
+        self.ghosts, self.logs, self.queue = [], [], []
+        joined = {}
+        for subscriber_id, segment_id in Segment.members.through.objects.filter(
+            subscriber__account=account
+        ).values_list("subscriber_id", "segment_id"):
+            joined.setdefault(subscriber_id, set()).add(segment_id)
         for website in websites:
-            website.total_subscribers = 0
-            for counter in engine.COUNTERS:
-                setattr(website, f"total_{counter}_push_notifications", 0)
-        for _site, host, arrivals, segments in WEBSITES:
-            if host in self.websites:
-                self._website(
-                    self.websites[host], arrivals, dict(zip((s[0] for s in segments), segments, strict=True))
-                )
+            self._website(website, joined)
 
-    def _website(self, website, arrivals, specs):
+    def _website(self, website, joined):
         segments = list(website.segments.all())
-        for segment in segments:
-            segment.total_subscribers = 0
         flows = [flow for flow in self.flows if flow.website_id == website.id]
+        if not flows:
+            return
         # A paused flow was paused some time after it was created: it took subscribers till then.
         open_until = {
             flow.pk: self.now
@@ -211,58 +283,53 @@ class _History:
             else flow.datetime + (self.now - flow.datetime) * self.rng.uniform(0.3, 0.9)
             for flow in flows
         }
-        span = self.now - website.datetime
-        # More subscribers lately than at the start: a website grows.
-        times = sorted(website.datetime + span * self.rng.random() ** 0.7 for _ in range(arrivals))
-        for subscribed in times:
-            subscriber = Subscriber(**engine.visitor(website, self.rng), datetime=subscribed)
-            joined = {
-                segment.pk
-                for segment in segments
-                if segment.type == "custom" and self.rng.random() < specs.get(segment.name, (0, 0, 0))[2]
-            }
+
+        def pushes(subscriber, custom):
             audience = {
                 str(segment.pk)
                 for segment in segments
-                if (segment.pk in joined if segment.type == "custom" else segment.includes(subscriber))
+                if (segment.pk in custom if segment.type == "custom" else segment.includes(subscriber))
             }
-            pushes = sorted(
-                (
-                    (subscribed + engine.wait_of(flow), flow)
-                    for flow in flows
-                    if flow.datetime <= subscribed <= open_until[flow.pk]
-                    and (flow.segment == "all" or flow.segment in audience)
-                ),
+            reached = [
+                flow
+                for flow in flows
+                if flow.datetime <= subscriber.datetime <= open_until[flow.pk]
+                and (flow.segment == "all" or flow.segment in audience)
+            ]
+            return sorted(
+                ((subscriber.datetime + engine.wait_of(flow), flow) for flow in reached),
                 key=lambda push: push[0],
             )
-            self._log(subscriber, "subscribed", subscribed)
-            self.subscribers.append(subscriber)
-            if not self._sends(website, subscriber, [(due, flow) for due, flow in pushes if due <= self.now]):
-                self.expired.append(subscriber)
-                continue
-            website.total_subscribers += 1
-            self.queue += [(subscriber, flow, due) for due, flow in pushes if due > self.now]
-            self.members += [(subscriber, segment_id) for segment_id in joined]
-            for segment in segments:
-                if str(segment.pk) in audience:
-                    segment.total_subscribers += 1
-        self.segments += segments
 
-    def _sends(self, website, subscriber, pushes):
-        """The subscriber's pushes sent by now, in order; False when one found them expired."""
-        for due, flow in pushes:
-            shares = self.shares[flow.pk]
-            result = engine.outcome(subscriber, self.rng, shares.failed)
-            if result == "expired":
-                self._log(subscriber, "expired_deleted", due, anonymous=True)
+        people = [subscriber for subscriber in self.subscribers if subscriber.website_id == website.id]
+        for subscriber in people:
+            due = pushes(subscriber, joined.get(subscriber.pk, set()))
+            self._sends(website, subscriber, [push for push in due if push[0] <= self.now])
+            self.queue += [(subscriber, flow, when) for when, flow in due if when > self.now]
+        for _ in range(round(len(people) * GHOST_SHARE)):
+            ghost = Subscriber(
+                **engine.visitor(website, self.rng),
+                datetime=website.datetime + (self.now - website.datetime) * self.rng.random() ** 0.7,
+            )
+            sent = [push for push in pushes(ghost, set()) if push[0] <= self.now]
+            if sent:
+                self.ghosts.append(ghost)
+                self.logs.append((ghost, "subscribed", ghost.datetime, None, False))
+                self._sends(website, ghost, sent, expires_at=self.rng.randrange(len(sent)))
+
+    def _sends(self, website, subscriber, pushes, expires_at=None):
+        """The subscriber's pushes, in order, until the one that finds the subscription expired."""
+        for number, (due, flow) in enumerate(pushes):
+            if number == expires_at:
+                self.logs.append((subscriber, "expired_deleted", due, flow, True))
                 self._count(website, flow, None, ["expired_deleted"], due)
-                return False
+                return
+            shares = self.shares[flow.pk]
+            result = engine.outcome(subscriber, self.rng, shares.failed, can_expire=False)
             kinds = ["push_notification_sent", *shares.reactions(self.rng)] if result == "sent" else []
             kinds = kinds or ["push_notification_failed"]
-            for kind in kinds:
-                self._log(subscriber, kind, due, flow)
+            self.logs += [(subscriber, kind, due, flow, False) for kind in kinds]
             self._count(website, flow, subscriber, kinds, due)
-        return True
 
     def _count(self, website, flow, subscriber, kinds, when):
         for kind in kinds:
@@ -274,50 +341,35 @@ class _History:
             if item is not None:
                 item.last_sent_datetime = max(item.last_sent_datetime or when, when)
 
-    def _log(self, subscriber, kind, when, flow=None, anonymous=False):
-        if when >= self.kept_from:
-            self.logs.append((subscriber, kind, when, flow, anonymous))
-
     def write(self):
-        Subscriber.objects.bulk_create(self.subscribers)
-        # Thousands of rows: written with one executemany, without a model instance each.
-        columns = ", ".join(SubscriberLog._meta.get_field(name).column for name in LOG_COLUMNS)
-        # The table's and columns' names come from the model; the values are parameters.
-        insert = f"INSERT INTO {SubscriberLog._meta.db_table} ({columns}) VALUES ({', '.join(['%s'] * len(LOG_COLUMNS))})"  # noqa: S608
-        with db_connection.cursor() as cursor:
-            cursor.executemany(
-                insert,
-                [
-                    (
-                        self.account.pk,
-                        subscriber.website_id,
-                        # expired_deleted names neither the subscriber nor the flow, and masks the IP.
-                        0 if anonymous else subscriber.pk,
-                        flow.pk if flow is not None and not anonymous else 0,
-                        0,
-                        0,
-                        0,
-                        engine.masked_ip(subscriber.ip) if anonymous else subscriber.ip,
-                        kind,
-                        db_connection.ops.adapt_datetimefield_value(when),
-                    )
-                    for subscriber, kind, when, flow, anonymous in sorted(self.logs, key=lambda log: log[2])
-                ],
-            )
-        # Found expired: deleted, as the sender does; their earlier entries stay, as on the server.
-        Subscriber.objects.filter(pk__in=[subscriber.pk for subscriber in self.expired]).delete()
+        totals = [f"total_{counter}_push_notifications" for counter in engine.COUNTERS]
+        Subscriber.objects.bulk_create(self.ghosts)
+        _insert_logs(self.account, self.logs, self.now - engine.LOG_RETENTION)
+        # Found expired: deleted; their earlier entries stay, as on the server.
+        Subscriber.objects.filter(pk__in=[ghost.pk for ghost in self.ghosts]).delete()
         QueuedPush.objects.bulk_create(
             QueuedPush(flow=flow, subscriber=subscriber, due=due) for subscriber, flow, due in self.queue
         )
-        Membership = Segment.members.through
-        Membership.objects.bulk_create(
-            (
-                Membership(segment_id=segment, subscriber_id=subscriber.pk)
-                for subscriber, segment in self.members
-            ),
-            batch_size=5000,
+        _update(
+            Subscriber,
+            [person for person in self.subscribers if person.last_sent_datetime],
+            [*totals, "last_sent_datetime"],
         )
-        totals = [f"total_{counter}_push_notifications" for counter in engine.COUNTERS]
-        Segment.objects.bulk_update(self.segments, ["total_subscribers"])
-        Flow.objects.bulk_update(self.flows, [*totals, "last_sent_datetime"], batch_size=1000)
-        Website.objects.bulk_update(self.websites.values(), ["total_subscribers", *totals])
+        _update(Flow, self.flows, [*totals, "last_sent_datetime"])
+        _update(Website, self.websites, totals)
+
+
+def _update(model, items, fields):
+    """Save fields of many rows in one executemany: bulk_update's CASE expressions take seconds
+    for a few thousand rows."""
+    meta = model._meta
+    assignments = ", ".join(f"{meta.get_field(name).column} = %s" for name in fields)
+    # The table's and columns' names come from the model; the values are parameters.
+    update = f"UPDATE {meta.db_table} SET {assignments} WHERE {meta.pk.column} = %s"  # noqa: S608
+    rows = [
+        [meta.get_field(name).get_db_prep_save(getattr(item, name), db_connection) for name in fields]
+        + [item.pk]
+        for item in items
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.executemany(update, rows)

@@ -106,14 +106,17 @@ def reaches(flow, subscriber, segments):
     return segment is not None and segment.includes(subscriber)
 
 
-def outcome(subscriber, rng, failed_share):
-    """What the browser's push service answers a push: "sent" (2xx), "failed", or "expired" (410)."""
+def outcome(subscriber, rng, failed_share, can_expire=True):
+    """What the browser's push service answers a push: "sent" (2xx), "failed", or "expired" (410).
+    can_expire=False: the answer for a subscription known to last (the demo's kept subscribers)."""
     if subscriber.is_expired:
         return "expired"
     roll = rng.random()
-    if roll < EXPIRED_SHARE:
-        return "expired"
-    return "failed" if roll < EXPIRED_SHARE + failed_share else "sent"
+    if can_expire:
+        if roll < EXPIRED_SHARE:
+            return "expired"
+        roll = (roll - EXPIRED_SHARE) / (1 - EXPIRED_SHARE)
+    return "failed" if roll < failed_share else "sent"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sandbox.demo import create_flows
+from sandbox.demo import create_flows, ensure_people
 from sandbox.models import ApiAccount
 
 
@@ -28,6 +28,13 @@ class Command(BaseCommand):
             account.subscribers.all().delete()
             account.subscriber_logs.all().delete()
             account.personal_notifications.all().delete()
+            account.websites.update(
+                total_sent_push_notifications=0,
+                total_displayed_push_notifications=0,
+                total_clicked_push_notifications=0,
+                total_closed_push_notifications=0,
+            )
+        ensure_people(account)
         missing = max(flows - account.flows.count(), 0)
         created = create_flows(account, missing) if missing else 0
         if options["verbosity"]:
