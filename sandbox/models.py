@@ -126,17 +126,14 @@ class Segment(models.Model):
         )
 
 
-class Flow(models.Model):
-    WAIT_TIME_TYPES = [(unit, unit) for unit in WAIT_TIME_MAX]
+class Message(models.Model):
+    """What a push says and how it is sent: a flow's and a personal notification's alike."""
 
-    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="flows")
-    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="flows")
     name = models.CharField(max_length=256)
     title = models.CharField(max_length=64)
     description = models.CharField(max_length=128)
     url = models.CharField(max_length=512, blank=True)
     image = models.CharField(max_length=64, blank=True, help_text="File name under MEDIA_ROOT/sandbox/.")
-    segment = models.CharField(max_length=20, default="all", help_text='"all" or a segment id.')
     ttl = models.PositiveIntegerField(default=DEFAULT_TTL)
     urgency = models.CharField(max_length=6, default="normal")
     is_silent = models.BooleanField(default=False)
@@ -148,6 +145,20 @@ class Flow(models.Model):
     utm_source = models.CharField(max_length=128, blank=True)
     utm_medium = models.CharField(max_length=128, blank=True)
     utm_campaign = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class Flow(Message):
+    WAIT_TIME_TYPES = [(unit, unit) for unit in WAIT_TIME_MAX]
+
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="flows")
+    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="flows")
+    segment = models.CharField(max_length=20, default="all", help_text='"all" or a segment id.')
     wait_time = models.PositiveIntegerField(default=1)
     wait_time_type = models.CharField(max_length=7, choices=WAIT_TIME_TYPES, default="days")
     is_enabled = models.BooleanField(default=True)
@@ -246,7 +257,7 @@ class SubscriberLog(models.Model):
         return f"{self.type} of {self.subscriber_id} at {self.datetime}"
 
 
-class PersonalNotification(models.Model):
+class PersonalNotification(Message):
     """One push to one subscriber (API_CONTRACT.md, "POST /api/personal-notifications")."""
 
     STATUSES = [(status, status) for status in ("sent", "scheduled", "draft")]
@@ -255,23 +266,7 @@ class PersonalNotification(models.Model):
     website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="personal_notifications")
     # A number, not a link: the record stays when its subscriber is deleted (e.g. found expired).
     subscriber_id = models.PositiveBigIntegerField()
-    name = models.CharField(max_length=256)
-    title = models.CharField(max_length=64)
-    description = models.CharField(max_length=128)
-    url = models.CharField(max_length=512, blank=True)
-    image = models.CharField(max_length=64, blank=True, help_text="File name under MEDIA_ROOT/sandbox/.")
-    button_title_1 = models.CharField(max_length=16, blank=True)
-    button_url_1 = models.CharField(max_length=512, blank=True)
-    button_title_2 = models.CharField(max_length=16, blank=True)
-    button_url_2 = models.CharField(max_length=512, blank=True)
-    utm_source = models.CharField(max_length=128, blank=True)
-    utm_medium = models.CharField(max_length=128, blank=True)
-    utm_campaign = models.CharField(max_length=128, blank=True)
-    is_silent = models.BooleanField(default=False)
-    is_auto_hide = models.BooleanField(default=False)
     is_scheduled = models.BooleanField(default=False)
-    ttl = models.PositiveIntegerField(default=DEFAULT_TTL)
-    urgency = models.CharField(max_length=6, default="normal")
     is_sent = models.BooleanField(default=False)
     is_displayed = models.BooleanField(default=False)
     is_clicked = models.BooleanField(default=False)
@@ -281,9 +276,6 @@ class PersonalNotification(models.Model):
     sent_datetime = models.DateTimeField(null=True, blank=True)
     last_datetime = models.DateTimeField(null=True, blank=True)
     datetime = models.DateTimeField(default=timezone.now, help_text="Created.")
-
-    def __str__(self):
-        return self.name
 
 
 class Fault(models.Model):

@@ -299,7 +299,6 @@ def _delete(request, found):
 
 def _flow_data(request, row):
     """The read shape of API_CONTRACT.md, key for key."""
-    image_url = request.build_absolute_uri(reverse("sandbox:upload", args=[row.image])) if row.image else None
     return {
         "id": row.id,
         "user_id": row.account_id,
@@ -308,19 +307,9 @@ def _flow_data(request, row):
         "title": row.title,
         "description": row.description,
         "url": row.url,
-        "image_url": image_url,
+        "image_url": _image_url(request, row),
         "segment": row.segment,
-        "settings": {
-            "ttl": row.ttl,
-            "urgency": row.urgency,
-            "is_silent": int(row.is_silent),
-            "is_auto_hide": int(row.is_auto_hide),
-            "button_title_1": row.button_title_1,
-            "button_url_1": row.button_url_1,
-            "button_title_2": row.button_title_2,
-            "button_url_2": row.button_url_2,
-            "utm": {"source": row.utm_source, "medium": row.utm_medium, "campaign": row.utm_campaign},
-        },
+        "settings": _message_settings(row),
         "wait_time": row.wait_time,
         "wait_time_type": row.wait_time_type,
         "is_enabled": row.is_enabled,
@@ -331,6 +320,25 @@ def _flow_data(request, row):
         "last_sent_datetime": _server_time(row.last_sent_datetime),
         "last_datetime": _server_time(row.last_datetime),
         "datetime": _server_time(row.datetime),
+    }
+
+
+def _image_url(request, row):
+    return request.build_absolute_uri(reverse("sandbox:upload", args=[row.image])) if row.image else None
+
+
+def _message_settings(row):
+    """A flow's or a personal notification's settings, as the server nests them."""
+    return {
+        "ttl": row.ttl,
+        "urgency": row.urgency,
+        "is_silent": int(row.is_silent),
+        "is_auto_hide": int(row.is_auto_hide),
+        "button_title_1": row.button_title_1,
+        "button_url_1": row.button_url_1,
+        "button_title_2": row.button_title_2,
+        "button_url_2": row.button_url_2,
+        "utm": {"source": row.utm_source, "medium": row.utm_medium, "campaign": row.utm_campaign},
     }
 
 
@@ -382,7 +390,6 @@ def _log_data(account, row):
 
 
 def _personal_data(request, row):
-    image_url = request.build_absolute_uri(reverse("sandbox:upload", args=[row.image])) if row.image else None
     return {
         "id": row.id,
         "website_id": row.website_id,
@@ -391,19 +398,8 @@ def _personal_data(request, row):
         "title": row.title,
         "description": row.description,
         "url": row.url,
-        "image_url": image_url,
-        "settings": {
-            "is_scheduled": int(row.is_scheduled),
-            "ttl": row.ttl,
-            "urgency": row.urgency,
-            "is_silent": int(row.is_silent),
-            "is_auto_hide": int(row.is_auto_hide),
-            "button_title_1": row.button_title_1,
-            "button_url_1": row.button_url_1,
-            "button_title_2": row.button_title_2,
-            "button_url_2": row.button_url_2,
-            "utm": {"source": row.utm_source, "medium": row.utm_medium, "campaign": row.utm_campaign},
-        },
+        "image_url": _image_url(request, row),
+        "settings": {"is_scheduled": int(row.is_scheduled), **_message_settings(row)},
         "is_sent": int(row.is_sent),
         "is_displayed": int(row.is_displayed),
         "is_clicked": int(row.is_clicked),

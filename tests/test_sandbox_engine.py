@@ -29,9 +29,8 @@ MINUTE = dt.timedelta(minutes=1)
 PERSONAL = {"name": "Test send", "title": "Hello", "description": "Just for you"}
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+# Personal notifications may carry images: stored under the test's own media folder.
+pytestmark = pytest.mark.usefixtures("sandbox_media")
 
 
 @pytest.fixture
