@@ -313,13 +313,18 @@ def _flow_data(request, row):
         "wait_time": row.wait_time,
         "wait_time_type": row.wait_time_type,
         "is_enabled": row.is_enabled,
-        "total_sent_push_notifications": row.total_sent_push_notifications,
-        "total_displayed_push_notifications": row.total_displayed_push_notifications,
-        "total_clicked_push_notifications": row.total_clicked_push_notifications,
-        "total_closed_push_notifications": row.total_closed_push_notifications,
+        **_totals(row),
         "last_sent_datetime": _server_time(row.last_sent_datetime),
         "last_datetime": _server_time(row.last_datetime),
         "datetime": _server_time(row.datetime),
+    }
+
+
+def _totals(row):
+    """The four running totals of a flow, a website or a subscriber."""
+    return {
+        f"total_{counter}_push_notifications": getattr(row, f"total_{counter}_push_notifications")
+        for counter in engine.COUNTERS
     }
 
 
@@ -363,10 +368,7 @@ def _subscriber_data(account, row):
         "browser_language": row.browser_language,
         "device_type": row.device_type,
         "subscribed_on_url": row.subscribed_on_url,
-        "total_sent_push_notifications": row.total_sent_push_notifications,
-        "total_displayed_push_notifications": row.total_displayed_push_notifications,
-        "total_clicked_push_notifications": row.total_clicked_push_notifications,
-        "total_closed_push_notifications": row.total_closed_push_notifications,
+        **_totals(row),
         "last_sent_datetime": _server_time(row.last_sent_datetime),
         "last_datetime": _server_time(row.last_datetime),
         "datetime": _server_time(row.datetime),
@@ -433,10 +435,7 @@ def _website_data(row):
         "keys": {"public_key": row.vapid_public_key, "private_key": row.vapid_private_key},
         "total_sent_campaigns": 0,
         "total_subscribers": row.total_subscribers,
-        "total_sent_push_notifications": row.total_sent_push_notifications,
-        "total_displayed_push_notifications": row.total_displayed_push_notifications,
-        "total_clicked_push_notifications": row.total_clicked_push_notifications,
-        "total_closed_push_notifications": row.total_closed_push_notifications,
+        **_totals(row),
         "is_enabled": row.is_enabled,
         "datetime": _server_time(row.datetime),
     }
