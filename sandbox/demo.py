@@ -326,7 +326,8 @@ class _History:
                 return
             shares = self.shares[flow.pk]
             result = engine.outcome(subscriber, self.rng, shares.failed, can_expire=False)
-            kinds = ["push_notification_sent", *shares.reactions(self.rng)] if result == "sent" else []
+            seen = shares.reactions(self.rng) if self.account.analytics_is_enabled else []
+            kinds = ["push_notification_sent", *seen] if result == "sent" else []
             kinds = kinds or ["push_notification_failed"]
             self.logs += [(subscriber, kind, due, flow, False) for kind in kinds]
             self._count(website, flow, subscriber, kinds, due)

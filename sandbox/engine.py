@@ -228,7 +228,11 @@ def remove(subscriber, now):
 def send_due(now, rng, accounts=None):
     """The sender: every queued push due by now, whatever its flow's is_enabled, with the flow's
     message read now. Returns the Deliveries."""
-    due = QueuedPush.objects.filter(due__lte=now).select_related("flow", "subscriber").order_by("due", "id")
+    due = (
+        QueuedPush.objects.filter(due__lte=now)
+        .select_related("flow", "subscriber__account")
+        .order_by("due", "id")
+    )
     if accounts is not None:
         due = due.filter(flow__account__in=accounts)
     deliveries, gone = [], set()
@@ -247,7 +251,9 @@ def send_due(now, rng, accounts=None):
 def send_personal(notification, now, rng):
     """Send a personal notification now (inside the request, or from the cron when scheduled)."""
     with transaction.atomic():
-        subscriber = Subscriber.objects.filter(pk=notification.subscriber_id).first()
+        subscriber = (
+            Subscriber.objects.select_related("account").filter(pk=notification.subscriber_id).first()
+        )
         notification.is_sent = True
         notification.status = "sent"
         notification.sent_datetime = now
@@ -322,9 +328,11 @@ def _send(item, subscriber, now, rng, flow=None, personal=None):
         _count(flow, subscriber, ["expired_deleted"], now, subscriber_too=False)
         _forget(subscriber)
         return delivery
+    # Displays, clicks and closes are recorded only with the plan's analytics.
+    seen = delivery.outcome == "sent" and subscriber.account.analytics_is_enabled
     delivery.logs = [
         "push_notification_sent" if delivery.outcome == "sent" else "push_notification_failed",
-        *(shares.reactions(rng) if delivery.outcome == "sent" else []),
+        *(shares.reactions(rng) if seen else []),
     ]
     for kind in delivery.logs:
         _log(subscriber, kind, now, **ids)

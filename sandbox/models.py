@@ -56,6 +56,10 @@ class ApiAccount(models.Model):
     timezone = models.CharField(
         max_length=64, default="UTC", help_text="The zone of every datetime the API sends this user."
     )
+    analytics_is_enabled = models.BooleanField(
+        default=True,
+        help_text="The plan's analytics; off: no displayed, clicked or closed entries, those totals stay 0.",
+    )
     ip_storage_is_enabled = models.BooleanField(
         default=True, help_text="The admin's IP storage setting; off: subscribers' IPs are answered masked."
     )

@@ -453,7 +453,13 @@ def _segment_data(row):
 
 
 def _user_data(account, api_key):
-    plan = {"flows_limit": account.flows_limit, "websites_limit": -1, "api_is_enabled": True}
+    plan = {
+        "flows_limit": account.flows_limit,
+        "personal_notifications_limit": account.personal_notifications_limit,
+        "websites_limit": -1,
+        "analytics_is_enabled": account.analytics_is_enabled,
+        "api_is_enabled": True,
+    }
     return {
         "id": account.id,
         "type": 0,

@@ -233,6 +233,21 @@ def test_after_days_of_ticks_every_counter_is_the_count_of_its_logs(client, acco
         )
 
 
+def test_without_the_plans_analytics_no_display_is_logged_and_those_counters_stay_0(client, account, website):
+    account.analytics_is_enabled = False
+    account.save()
+    flow_id = flow_of(client, website, wait_time="30", wait_time_type="minutes")
+    rng = random.Random(3)
+    for number in range(30):
+        engine.subscribe(website, T0 + number * MINUTE, rng)
+    engine.send_due(T0 + dt.timedelta(hours=2), rng)
+    flow = data(client, f"flows/{flow_id}")
+    assert flow["total_sent_push_notifications"] >= 25
+    assert (flow["total_displayed_push_notifications"], flow["total_clicked_push_notifications"]) == (0, 0)
+    assert count_logs(client, type="displayed_notification") == 0
+    assert data(client, "user")["plan_settings"]["analytics_is_enabled"] is False
+
+
 def test_the_tick_purges_the_logs_older_than_the_retention(client, account, website, rng):
     subscriber = engine.subscribe(website, T0 - dt.timedelta(days=91), rng)
     SubscriberLog.objects.create(
