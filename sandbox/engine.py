@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.db import transaction
 from django.db.models import F
 
-from .models import Flow, PersonalNotification, QueuedPush, Subscriber, SubscriberLog, Website
+from .models import Flow, PersonalNotification, QueuedPush, Segment, Subscriber, SubscriberLog, Website
 
 # A push service refuses 2-6 % of pushes (a 4xx/5xx other than 410) ...
 FAILED_SHARE = (0.02, 0.06)
@@ -192,7 +192,7 @@ class Delivery:
 
 
 def masked_ip(ip):
-    """An IP as the server keeps it when it must not: every digit a star."""
+    """An IP as the server keeps it when it must not: every digit (hexadecimal too) a star."""
     return "".join("*" if char.isalnum() else char for char in ip)
 
 
@@ -208,7 +208,7 @@ def subscribe(website, now, rng, segments=(), **fields):
     Website.objects.filter(pk=website.pk).update(total_subscribers=F("total_subscribers") + 1)
     for segment in website_segments.values():
         if segment.includes(subscriber):
-            type(segment).objects.filter(pk=segment.pk).update(total_subscribers=F("total_subscribers") + 1)
+            Segment.objects.filter(pk=segment.pk).update(total_subscribers=F("total_subscribers") + 1)
     QueuedPush.objects.bulk_create(
         QueuedPush(flow=flow, subscriber=subscriber, due=now + wait_of(flow))
         for flow in website.flows.filter(is_enabled=True)
@@ -238,8 +238,8 @@ def send_due(now, rng, accounts=None):
     deliveries, gone = [], set()
     for push in due:
         with transaction.atomic():
-            QueuedPush.objects.filter(pk=push.pk).delete()
-            if push.subscriber_id in gone:
+            # Taking the row off the queue is the claim: a second sender running finds it gone.
+            if not QueuedPush.objects.filter(pk=push.pk).delete()[0] or push.subscriber_id in gone:
                 continue
             delivery = _send(push.flow, push.subscriber, now, rng, flow=push.flow)
             if delivery.outcome == "expired":
@@ -268,24 +268,26 @@ def send_personal(notification, now, rng):
     return delivery
 
 
-def send_scheduled(now, rng):
+def send_scheduled(now, rng, accounts=None):
     """The server's cron: scheduled personal notifications due by now, SCHEDULED_PER_MINUTE at most
     in any clock minute."""
     minute = now.replace(second=0, microsecond=0)
     done = PersonalNotification.objects.filter(
         is_scheduled=True, status="sent", sent_datetime__gte=minute
     ).count()
-    due = PersonalNotification.objects.filter(status="scheduled", scheduled_datetime__lte=now).order_by(
-        "scheduled_datetime", "id"
-    )
-    return [
-        send_personal(notification, now, rng) for notification in due[: max(SCHEDULED_PER_MINUTE - done, 0)]
-    ]
+    due = PersonalNotification.objects.filter(status="scheduled", scheduled_datetime__lte=now)
+    if accounts is not None:
+        due = due.filter(account__in=accounts)
+    due = due.order_by("scheduled_datetime", "id")[: max(SCHEDULED_PER_MINUTE - done, 0)]
+    return [send_personal(notification, now, rng) for notification in due]
 
 
-def purge_logs(now):
+def purge_logs(now, accounts=None):
     """The cron's purge of the entries older than the retention; how many went."""
-    return SubscriberLog.objects.filter(datetime__lt=now - LOG_RETENTION).delete()[0]
+    old = SubscriberLog.objects.filter(datetime__lt=now - LOG_RETENTION)
+    if accounts is not None:
+        old = old.filter(account__in=accounts)
+    return old.delete()[0]
 
 
 def tick(now, rng, accounts=None):
@@ -299,9 +301,8 @@ def tick(now, rng, accounts=None):
             custom = [segment for segment in website.segments.filter(type="custom") if rng.random() < 0.4]
             subscribe(website, now, rng, segments=custom)
             arrived += 1
-    sent = send_due(now, rng, accounts)
-    scheduled = send_scheduled(now, rng) if accounts is None else []
-    return {"subscribed": arrived, "sent": len(sent) + len(scheduled), "purged": purge_logs(now)}
+    sent = send_due(now, rng, accounts) + send_scheduled(now, rng, accounts)
+    return {"subscribed": arrived, "sent": len(sent), "purged": purge_logs(now, accounts)}
 
 
 def _send(item, subscriber, now, rng, flow=None, personal=None):
@@ -372,7 +373,7 @@ def _forget(subscriber):
     website = subscriber.website
     for segment in website.segments.all():
         if segment.includes(subscriber) and segment.total_subscribers:
-            type(segment).objects.filter(pk=segment.pk).update(total_subscribers=F("total_subscribers") - 1)
+            Segment.objects.filter(pk=segment.pk).update(total_subscribers=F("total_subscribers") - 1)
     Website.objects.filter(pk=website.pk, total_subscribers__gt=0).update(
         total_subscribers=F("total_subscribers") - 1
     )

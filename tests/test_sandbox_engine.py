@@ -267,12 +267,16 @@ def test_the_tick_purges_the_logs_older_than_the_retention(client, account, webs
 def test_sandbox_tick_runs_the_engine_for_the_keys_account_only(client, account, website, rng):
     call_command("sandbox_create_key", "--key", OTHER_KEY, verbosity=0)
     theirs = Subscriber.objects.exclude(account=account).count()
+    subscriber = engine.subscribe(website, T0, rng)
+    form = {"website_id": website.id, "subscriber_id": subscriber.id, "is_scheduled": "1"}
+    scheduled = send(client, **form, scheduled_datetime="2026-12-01 09:30:00").json()["data"]
     out = StringIO()
     for seed in range(5):
         call_command("sandbox_tick", "--key", KEY, "--seed", str(seed), stdout=out)
     assert "Subscribed" in out.getvalue()
     assert Subscriber.objects.filter(account=account).exists()
     assert Subscriber.objects.exclude(account=account).count() == theirs
+    assert data(client, f"personal-notifications/{scheduled['id']}")["status"] == "sent", "the cron ran too"
 
 
 # Subscribers
