@@ -111,10 +111,12 @@ def personal(notification, data, files, now):
     if limit != -1 and account.personal_notifications.count() >= limit:
         return error(PERSONAL_LIMIT, 401)
     websites = account.websites.order_by("id")
-    notification.website = websites.filter(pk=integer(data["website_id"], 0)).first() or websites.first()
+    website = websites.filter(pk=integer(data["website_id"], 0)).first() or websites.first()
     subscriber_id = integer(data["subscriber_id"], 0)
-    if not notification.website.subscribers.filter(pk=subscriber_id).exists():
+    # An account without websites has no subscriber to name either.
+    if website is None or not website.subscribers.filter(pk=subscriber_id).exists():
         return error(WRONG_SUBSCRIBER, 401)
+    notification.website = website
     notification.subscriber_id = subscriber_id
     upload = files.get("image")
     refusal = upload and images.problem(upload)
@@ -132,6 +134,7 @@ def personal(notification, data, files, now):
         notification.status = "draft"
     elif notification.is_scheduled:
         notification.status = "scheduled"
+        # The contract says nothing of an unreadable date: the sandbox takes it as due at once.
         notification.scheduled_datetime = (
             _owner_time(data.get("scheduled_datetime", ""), account.timezone) or now
         )

@@ -432,6 +432,22 @@ def test_logs_filter_by_exact_match_and_order_as_asked(client, account, website,
     )
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "-3", "results_per_page": "abc"},
+        {"order_by": "datetime; DROP TABLE x", "order_type": "sideways"},
+        {"flow_id": "9" * 5000, "subscriber_id": "-1", "website_id": "1e9"},
+        {"search": "%_\\'", "search_by": "ip"},
+        {"type": "x" * 10000, "personal_notification_id": str(2**70)},
+    ],
+)
+def test_odd_log_queries_answer_a_list_never_a_server_error(client, account, website, rng, query):
+    engine.subscribe(website, T0, rng)
+    response = call(client, "get", "subscribers-logs/", data=query)
+    assert response.status_code == 200 and "data" in response.json()
+
+
 # Personal notifications
 
 
@@ -516,6 +532,8 @@ def test_an_unknown_website_becomes_the_first_and_another_websites_subscriber_is
     assert response.status_code == 401
     assert response.json()["errors"][0]["title"] == "The subscriber ID entered is incorrect."
     assert send(client, website_id=website.id, subscriber_id="0").status_code == 401
+    account.websites.all().delete()
+    assert send(client, website_id="1", subscriber_id=first_sites.id).status_code == 401, "no website: no 500"
 
 
 def test_is_sent_is_1_even_when_the_push_service_refused(client, website, rng, monkeypatch):
@@ -536,6 +554,27 @@ def test_a_personal_notification_to_an_expired_subscription_leaves_no_entry_with
     assert count_logs(client, personal_notification_id=record["id"]) == 0
     assert count_logs(client, type="expired_deleted", subscriber_id=0) == 1
     assert call(client, "get", f"subscribers/{subscriber.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"ttl": "soon", "urgency": "now!"},
+        {"is_scheduled": "", "scheduled_datetime": "next tuesday"},
+        {"is_scheduled": "1", "scheduled_datetime": "2026-02-30 25:00:00"},
+        {"website_id": "abc", "name": "n" * 5000},
+        {"subscriber_id": str(2**70)},
+    ],
+)
+def test_odd_personal_notification_forms_get_the_servers_answer_never_a_server_error(
+    client, website, rng, odd
+):
+    subscriber = engine.subscribe(website, T0, rng)
+    response = send(client, **{"website_id": website.id, "subscriber_id": subscriber.id, **odd})
+    assert response.status_code in (201, 401), response.content
+    if response.status_code == 201:
+        record = response.json()["data"]
+        assert len(record["name"]) <= 256 and record["settings"]["urgency"] in ("low", "normal", "high")
 
 
 def test_a_saved_personal_notification_is_a_draft_that_sends_nothing(client, website, rng):
