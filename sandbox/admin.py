@@ -1,11 +1,19 @@
 from django.contrib import admin
 
-from .models import ApiAccount, Fault, Flow, Segment, Website
+from .models import ApiAccount, Fault, Flow, PersonalNotification, Segment, Subscriber, SubscriberLog, Website
 
 
 @admin.register(ApiAccount)
 class ApiAccountAdmin(admin.ModelAdmin):
-    list_display = ("name", "masked_key", "api_enabled", "flows_limit", "order_by")
+    list_display = (
+        "name",
+        "masked_key",
+        "api_enabled",
+        "flows_limit",
+        "order_by",
+        "analytics_is_enabled",
+        "ip_storage_is_enabled",
+    )
 
 
 @admin.register(Website)
@@ -28,3 +36,28 @@ class FlowAdmin(admin.ModelAdmin):
 @admin.register(Fault)
 class FaultAdmin(admin.ModelAdmin):
     list_display = ("kind", "account", "status", "seconds", "methods", "remaining")
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = (
+        "unique_endpoint_id",
+        "website",
+        "country_code",
+        "device_type",
+        "total_sent_push_notifications",
+        "datetime",
+    )
+    list_filter = ("device_type", "website")
+
+
+@admin.register(SubscriberLog)
+class SubscriberLogAdmin(admin.ModelAdmin):
+    list_display = ("type", "website", "subscriber_id", "flow_id", "personal_notification_id", "datetime")
+    list_filter = ("type",)
+
+
+@admin.register(PersonalNotification)
+class PersonalNotificationAdmin(admin.ModelAdmin):
+    list_display = ("name", "website", "subscriber_id", "status", "is_sent", "datetime")
+    list_filter = ("status",)

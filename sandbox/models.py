@@ -1,5 +1,6 @@
 """The vendor side of the flows API: accounts with API keys, their websites, segments and flows,
-plus the faults an operator can inject to see how the dashboard copes with a misbehaving server."""
+the subscribers of the websites with their queue and logs, personal notifications, plus the faults
+an operator can inject to see how the dashboard copes with a misbehaving server."""
 
 import hashlib
 
@@ -42,6 +43,9 @@ class ApiAccount(models.Model):
     key_last4 = models.CharField(max_length=4, editable=False)
     api_enabled = models.BooleanField(default=True, help_text="Off: the key answers 401.")
     flows_limit = models.IntegerField(default=1000, help_text="The plan's flow limit; -1 is unlimited.")
+    personal_notifications_limit = models.IntegerField(
+        default=1000, help_text="The plan's limit of personal notifications ever kept; -1 is unlimited."
+    )
     order_by = models.CharField(
         max_length=40,
         choices=ORDER_CHOICES,
@@ -51,6 +55,13 @@ class ApiAccount(models.Model):
     email = models.EmailField(blank=True)
     timezone = models.CharField(
         max_length=64, default="UTC", help_text="The zone of every datetime the API sends this user."
+    )
+    analytics_is_enabled = models.BooleanField(
+        default=True,
+        help_text="The plan's analytics; off: no displayed, clicked or closed entries, those totals stay 0.",
+    )
+    ip_storage_is_enabled = models.BooleanField(
+        default=True, help_text="The admin's IP storage setting; off: subscribers' IPs are answered masked."
     )
 
     objects = ApiAccountQuerySet.as_manager()
@@ -74,6 +85,11 @@ class Website(models.Model):
     host = models.CharField(max_length=255)
     path = models.CharField(max_length=255, blank=True)
     total_subscribers = models.PositiveIntegerField(default=0)
+    # The website's own running totals: its flows' pushes and its personal notifications.
+    total_sent_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_displayed_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_clicked_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_closed_push_notifications = models.PositiveBigIntegerField(default=0)
     is_enabled = models.BooleanField(default=True)
     datetime = models.DateTimeField(default=timezone.now, help_text="Created.")
     # The website's VAPID key pair: the real server answers with it (API_CONTRACT.md, "Secrets").
@@ -85,28 +101,43 @@ class Website(models.Model):
 
 
 class Segment(models.Model):
+    """Who a flow of the segment reaches. The sandbox's simple reading of the two types: a custom
+    segment has explicit members; a filter segment is a rule, each of its non-empty fields a list
+    of values the subscriber's must be one of (e.g. {"country_code": ["DE", "FR"],
+    "device_type": ["mobile"]}; fields: country_code, device_type, browser_name)."""
+
     TYPE_CHOICES = [("custom", "custom"), ("filter", "filter")]
+    RULE_FIELDS = ("country_code", "device_type", "browser_name")
 
     website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="segments")
     name = models.CharField(max_length=100)
     type = models.CharField(max_length=6, choices=TYPE_CHOICES, default="custom")
+    rule = models.JSONField(default=dict, blank=True, help_text="A filter segment's rule.")
+    members = models.ManyToManyField("Subscriber", blank=True, related_name="custom_segments")
     total_subscribers = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return self.name
 
+    def includes(self, subscriber):
+        """Whether the segment takes the subscriber in (a custom one only once made a member)."""
+        if self.type == "custom":
+            return self.members.filter(pk=subscriber.pk).exists()
+        return all(
+            getattr(subscriber, field) in self.rule[field]
+            for field in self.RULE_FIELDS
+            if self.rule.get(field)
+        )
 
-class Flow(models.Model):
-    WAIT_TIME_TYPES = [(unit, unit) for unit in WAIT_TIME_MAX]
 
-    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="flows")
-    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="flows")
+class Message(models.Model):
+    """What a push says and how it is sent: a flow's and a personal notification's alike."""
+
     name = models.CharField(max_length=256)
     title = models.CharField(max_length=64)
     description = models.CharField(max_length=128)
     url = models.CharField(max_length=512, blank=True)
     image = models.CharField(max_length=64, blank=True, help_text="File name under MEDIA_ROOT/sandbox/.")
-    segment = models.CharField(max_length=20, default="all", help_text='"all" or a segment id.')
     ttl = models.PositiveIntegerField(default=DEFAULT_TTL)
     urgency = models.CharField(max_length=6, default="normal")
     is_silent = models.BooleanField(default=False)
@@ -118,6 +149,20 @@ class Flow(models.Model):
     utm_source = models.CharField(max_length=128, blank=True)
     utm_medium = models.CharField(max_length=128, blank=True)
     utm_campaign = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class Flow(Message):
+    WAIT_TIME_TYPES = [(unit, unit) for unit in WAIT_TIME_MAX]
+
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="flows")
+    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="flows")
+    segment = models.CharField(max_length=20, default="all", help_text='"all" or a segment id.')
     wait_time = models.PositiveIntegerField(default=1)
     wait_time_type = models.CharField(max_length=7, choices=WAIT_TIME_TYPES, default="days")
     is_enabled = models.BooleanField(default=True)
@@ -131,6 +176,110 @@ class Flow(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Subscriber(models.Model):
+    """A browser subscribed to a website's pushes (API_CONTRACT.md, "Subscribers")."""
+
+    DEVICE_TYPES = [(kind, kind) for kind in ("desktop", "mobile", "tablet")]
+
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="subscribers")
+    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="subscribers")
+    unique_endpoint_id = models.CharField(max_length=64)
+    # The browser's push subscription: with it and the website's VAPID key anyone can push to it.
+    endpoint_url = models.CharField(max_length=512)
+    endpoint_p256dh = models.CharField(max_length=128)
+    endpoint_auth = models.CharField(max_length=32)
+    ip = models.CharField(max_length=45)
+    custom_parameters = models.JSONField(default=dict, blank=True)
+    city_name = models.CharField(max_length=64, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    continent_code = models.CharField(max_length=2, blank=True)
+    os_name = models.CharField(max_length=32, blank=True)
+    browser_name = models.CharField(max_length=32, blank=True)
+    browser_language = models.CharField(max_length=16, blank=True)
+    device_type = models.CharField(max_length=7, choices=DEVICE_TYPES, default="desktop")
+    subscribed_on_url = models.CharField(max_length=512, blank=True)
+    is_expired = models.BooleanField(
+        default=False, help_text="The browser dropped the subscription: its push service answers 410."
+    )
+    total_sent_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_displayed_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_clicked_push_notifications = models.PositiveBigIntegerField(default=0)
+    total_closed_push_notifications = models.PositiveBigIntegerField(default=0)
+    last_sent_datetime = models.DateTimeField(null=True, blank=True)
+    last_datetime = models.DateTimeField(null=True, blank=True)
+    datetime = models.DateTimeField(default=timezone.now, help_text="Subscribed.")
+
+    def __str__(self):
+        return f"{self.unique_endpoint_id} on {self.website_id}"
+
+
+class QueuedPush(models.Model):
+    """One subscriber waiting for one flow: the server's queue, filled at subscribe time."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="queue")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="queue")
+    due = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"flow {self.flow_id} to {self.subscriber_id} at {self.due}"
+
+
+class SubscriberLog(models.Model):
+    """One event of a subscriber's log. The ids are plain numbers, 0 when not that source: entries
+    outlive the subscriber and the flow they name (and an expired_deleted entry names neither)."""
+
+    TYPES = [
+        (kind, kind)
+        for kind in (
+            "subscribed",
+            "unsubscribed",
+            "permission_denied",
+            "push_notification_sent",
+            "push_notification_failed",
+            "displayed_notification",
+            "clicked_notification",
+            "closed_notification",
+            "expired_deleted",
+            "manually_deleted",
+        )
+    ]
+
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="subscriber_logs")
+    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="subscriber_logs")
+    subscriber_id = models.PositiveBigIntegerField(default=0)
+    flow_id = models.PositiveBigIntegerField(default=0)
+    campaign_id = models.PositiveBigIntegerField(default=0)
+    personal_notification_id = models.PositiveBigIntegerField(default=0)
+    rss_automation_id = models.PositiveBigIntegerField(default=0)
+    ip = models.CharField(max_length=45, blank=True)
+    type = models.CharField(max_length=24, choices=TYPES)
+    datetime = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"{self.type} of {self.subscriber_id} at {self.datetime}"
+
+
+class PersonalNotification(Message):
+    """One push to one subscriber (API_CONTRACT.md, "POST /api/personal-notifications")."""
+
+    STATUSES = [(status, status) for status in ("sent", "scheduled", "draft")]
+
+    account = models.ForeignKey(ApiAccount, on_delete=models.CASCADE, related_name="personal_notifications")
+    website = models.ForeignKey(Website, on_delete=models.CASCADE, related_name="personal_notifications")
+    # A number, not a link: the record stays when its subscriber is deleted (e.g. found expired).
+    subscriber_id = models.PositiveBigIntegerField()
+    is_scheduled = models.BooleanField(default=False)
+    is_sent = models.BooleanField(default=False)
+    is_displayed = models.BooleanField(default=False)
+    is_clicked = models.BooleanField(default=False)
+    is_closed = models.BooleanField(default=False)
+    status = models.CharField(max_length=9, choices=STATUSES, default="sent")
+    scheduled_datetime = models.DateTimeField(null=True, blank=True)
+    sent_datetime = models.DateTimeField(null=True, blank=True)
+    last_datetime = models.DateTimeField(null=True, blank=True)
+    datetime = models.DateTimeField(default=timezone.now, help_text="Created.")
 
 
 class Fault(models.Model):

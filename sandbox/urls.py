@@ -17,5 +17,17 @@ urlpatterns = [
     path("api/segments/", views.segments, name="segments"),
     path("api/segments/<int:segment_id>", views.segments, name="segment"),
     path("api/user", views.user, name="user"),
+    path("api/subscribers", views.subscribers),
+    path("api/subscribers/", views.subscribers, name="subscribers"),
+    path("api/subscribers/<int:subscriber_id>", views.subscribers, name="subscriber"),
+    path("api/subscribers-logs", views.subscriber_logs),
+    path("api/subscribers-logs/", views.subscriber_logs, name="subscriber-logs"),
+    path("api/personal-notifications", views.personal_notifications),
+    path("api/personal-notifications/", views.personal_notifications, name="personal-notifications"),
+    path(
+        "api/personal-notifications/<int:notification_id>",
+        views.personal_notifications,
+        name="personal-notification",
+    ),
     path("uploads/<str:name>", views.upload, name="upload"),
 ]

@@ -1,24 +1,36 @@
-"""The sandbox flows API: answers like a 66pusher-family server's /api/flows (API_CONTRACT.md).
+"""The sandbox API: answers like a 66pusher-family server's /api/flows and the other endpoints of
+the same key (API_CONTRACT.md), subscribers, their logs and personal notifications included.
 
 Every call: optional latency, Bearer auth, the per-key rate limit, injected faults, then the route.
 """
 
 import math
+import random
 import time
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import faults, images, ratelimit, writes
-from .models import ApiAccount, Flow, Segment
-from .responses import FLOW_LIMIT, NO_ACCESS, NO_BEARER, NOT_FOUND, RATE_LIMITED, error
+from . import engine, faults, images, ratelimit, writes
+from .models import ApiAccount, Flow, PersonalNotification, Segment, SubscriberLog
+from .responses import FLOW_LIMIT, NO_ACCESS, NO_BEARER, NOT_FOUND, RATE_LIMITED, error, server_error
 
 RESULTS_PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
 DEFAULT_RESULTS_PER_PAGE = 25
+# The logs' exact-match filters (API_CONTRACT.md, "GET /api/subscribers-logs/").
+LOG_FILTERS = (
+    "website_id",
+    "subscriber_id",
+    "flow_id",
+    "campaign_id",
+    "personal_notification_id",
+    "rss_automation_id",
+)
+LOG_ORDERS = {"subscriber_log_id": "id", "datetime": "datetime"}
 
 
 @csrf_exempt
@@ -34,7 +46,7 @@ def flow(request, flow_id):
 @csrf_exempt
 def websites(request, website_id=None):
     def route(account):
-        rows = account.websites.order_by("id")
+        rows = account.websites.select_related("account").order_by("id")
         return _read_only(request, rows, website_id, _website_data)
 
     return _serve(request, route)
@@ -57,6 +69,63 @@ def user(request):
         # The sandbox keeps only a hash of the key: the one presented is the one answered with.
         presented = request.headers["Authorization"].partition(" ")[2].strip()
         return JsonResponse({"data": _user_data(account, presented)})
+
+    return _serve(request, route)
+
+
+@csrf_exempt
+def subscribers(request, subscriber_id=None):
+    def route(account):
+        # No create: subscribers come from the website's pixel. The list ignores filters and search.
+        rows = account.subscribers.order_by("-id")
+        if subscriber_id is None or request.method == "GET":
+            return _read_only(request, rows, subscriber_id, lambda row: _subscriber_data(account, row))
+        found = rows.filter(pk=subscriber_id).first()
+        if found is None or request.method not in ("POST", "DELETE"):
+            return error(NOT_FOUND, 404)
+        if request.method == "DELETE":
+            engine.remove(found, timezone.now())
+            return HttpResponse(b"")
+        # Only the custom parameters change, replaced as a whole by the pairs sent.
+        keys = request.POST.getlist("custom_parameter_key[]")
+        values = request.POST.getlist("custom_parameter_value[]")
+        found.custom_parameters = {
+            key: value for key, value in zip(keys, values, strict=False) if key.strip()
+        }
+        found.last_datetime = timezone.now()
+        found.save(update_fields=["custom_parameters", "last_datetime"])
+        return JsonResponse({"data": {"id": found.id}})
+
+    return _serve(request, route)
+
+
+@csrf_exempt
+def subscriber_logs(request):
+    def route(account):
+        if request.method != "GET":
+            return error(NOT_FOUND, 404)
+        return _paged(request, _logs(request, account), lambda row: _log_data(account, row))
+
+    return _serve(request, route)
+
+
+@csrf_exempt
+def personal_notifications(request, notification_id=None):
+    def route(account):
+        rows = account.personal_notifications.order_by("-id")
+        if request.method == "GET":
+            return _read_only(request, rows, notification_id, lambda row: _personal_data(request, row))
+        if notification_id is None:
+            return _send_personal(request, account) if request.method == "POST" else error(NOT_FOUND, 404)
+        found = rows.filter(pk=notification_id).first()
+        if found is None or request.method not in ("POST", "DELETE"):
+            return error(NOT_FOUND, 404)
+        if request.method == "POST":
+            # API_CONTRACT.md: updating one is broken in this version of the server.
+            return server_error()
+        images.remove(found.image)
+        found.delete()
+        return HttpResponse(b"")
 
     return _serve(request, route)
 
@@ -109,7 +178,7 @@ def _list(request, account):
 
 
 def _read_only(request, rows, item_id, shape):
-    """A list or one item of an endpoint the dashboard only reads (websites, segments)."""
+    """A list or one item of an endpoint read as it is (websites, segments, subscribers...)."""
     if request.method != "GET":
         return error(NOT_FOUND, 404)
     if item_id is None:
@@ -157,6 +226,37 @@ def _paged(request, rows, shape):
     )
 
 
+def _logs(request, account):
+    """The account's log entries, filtered, searched and ordered as the query asks."""
+    rows = SubscriberLog.objects.filter(account=account)
+    for name in LOG_FILTERS:
+        if name in request.GET:
+            # Compared as numbers, as the server's SQL does: a value that is not one is 0.
+            rows = rows.filter(**{name: writes.integer(request.GET[name], 0)})
+    if "type" in request.GET:
+        rows = rows.filter(type=request.GET["type"])
+    search = request.GET.get("search", "").strip()
+    if search and request.GET.get("search_by") == "ip":
+        # The search reads the stored IPs: masked ones when IP storage is off.
+        rows = rows.filter(ip__contains=search) if account.ip_storage_is_enabled else rows.none()
+    field = LOG_ORDERS.get(request.GET.get("order_by"), "id")
+    descending = request.GET.get("order_type", "DESC").upper() != "ASC"
+    return rows.order_by(f"-{field}" if descending else field, "-id" if descending else "id")
+
+
+def _send_personal(request, account):
+    now = timezone.now()
+    notification = PersonalNotification(account=account, datetime=now)
+    refusal = writes.personal(notification, request.POST, request.FILES, now)
+    if refusal:
+        return refusal
+    notification.save()
+    if notification.status == "sent":
+        # Sent inside the request; is_sent becomes 1 whatever the push service answered.
+        engine.send_personal(notification, now, random.Random())
+    return JsonResponse({"data": _personal_data(request, notification)}, status=201)
+
+
 def _read(request, found):
     return JsonResponse({"data": _flow_data(request, found)})
 
@@ -199,7 +299,6 @@ def _delete(request, found):
 
 def _flow_data(request, row):
     """The read shape of API_CONTRACT.md, key for key."""
-    image_url = request.build_absolute_uri(reverse("sandbox:upload", args=[row.image])) if row.image else None
     return {
         "id": row.id,
         "user_id": row.account_id,
@@ -208,30 +307,116 @@ def _flow_data(request, row):
         "title": row.title,
         "description": row.description,
         "url": row.url,
-        "image_url": image_url,
+        "image_url": _image_url(request, row),
         "segment": row.segment,
-        "settings": {
-            "ttl": row.ttl,
-            "urgency": row.urgency,
-            "is_silent": int(row.is_silent),
-            "is_auto_hide": int(row.is_auto_hide),
-            "button_title_1": row.button_title_1,
-            "button_url_1": row.button_url_1,
-            "button_title_2": row.button_title_2,
-            "button_url_2": row.button_url_2,
-            "utm": {"source": row.utm_source, "medium": row.utm_medium, "campaign": row.utm_campaign},
-        },
+        "settings": _message_settings(row),
         "wait_time": row.wait_time,
         "wait_time_type": row.wait_time_type,
         "is_enabled": row.is_enabled,
-        "total_sent_push_notifications": row.total_sent_push_notifications,
-        "total_displayed_push_notifications": row.total_displayed_push_notifications,
-        "total_clicked_push_notifications": row.total_clicked_push_notifications,
-        "total_closed_push_notifications": row.total_closed_push_notifications,
+        **_totals(row),
         "last_sent_datetime": _server_time(row.last_sent_datetime),
         "last_datetime": _server_time(row.last_datetime),
         "datetime": _server_time(row.datetime),
     }
+
+
+def _totals(row):
+    """The four running totals of a flow, a website or a subscriber."""
+    return {
+        f"total_{counter}_push_notifications": getattr(row, f"total_{counter}_push_notifications")
+        for counter in engine.COUNTERS
+    }
+
+
+def _image_url(request, row):
+    return request.build_absolute_uri(reverse("sandbox:upload", args=[row.image])) if row.image else None
+
+
+def _message_settings(row):
+    """A flow's or a personal notification's settings, as the server nests them."""
+    return {
+        "ttl": row.ttl,
+        "urgency": row.urgency,
+        "is_silent": int(row.is_silent),
+        "is_auto_hide": int(row.is_auto_hide),
+        "button_title_1": row.button_title_1,
+        "button_url_1": row.button_url_1,
+        "button_title_2": row.button_title_2,
+        "button_url_2": row.button_url_2,
+        "utm": {"source": row.utm_source, "medium": row.utm_medium, "campaign": row.utm_campaign},
+    }
+
+
+def _subscriber_data(account, row):
+    return {
+        "id": row.id,
+        "user_id": row.account_id,
+        "website_id": row.website_id,
+        "unique_endpoint_id": row.unique_endpoint_id,
+        # The real server sends the browser's push subscription, keys included (API_CONTRACT.md).
+        "endpoint": {
+            "endpoint": row.endpoint_url,
+            "keys": {"p256dh": row.endpoint_p256dh, "auth": row.endpoint_auth},
+        },
+        "ip": _ip(account, row.ip),
+        "custom_parameters": row.custom_parameters,
+        "city_name": row.city_name,
+        "country_code": row.country_code,
+        "continent_code": row.continent_code,
+        "os_name": row.os_name,
+        "browser_name": row.browser_name,
+        "browser_language": row.browser_language,
+        "device_type": row.device_type,
+        "subscribed_on_url": row.subscribed_on_url,
+        **_totals(row),
+        "last_sent_datetime": _server_time(row.last_sent_datetime),
+        "last_datetime": _server_time(row.last_datetime),
+        "datetime": _server_time(row.datetime),
+    }
+
+
+def _log_data(account, row):
+    return {
+        "id": row.id,
+        "subscriber_id": row.subscriber_id,
+        "campaign_id": row.campaign_id,
+        "flow_id": row.flow_id,
+        "personal_notification_id": row.personal_notification_id,
+        "rss_automation_id": row.rss_automation_id,
+        "website_id": row.website_id,
+        "user_id": row.account_id,
+        "ip": _ip(account, row.ip),
+        "type": row.type,
+        "datetime": _server_time(row.datetime),
+    }
+
+
+def _personal_data(request, row):
+    return {
+        "id": row.id,
+        "website_id": row.website_id,
+        "subscriber_id": row.subscriber_id,
+        "name": row.name,
+        "title": row.title,
+        "description": row.description,
+        "url": row.url,
+        "image_url": _image_url(request, row),
+        "settings": {"is_scheduled": int(row.is_scheduled), **_message_settings(row)},
+        "is_sent": int(row.is_sent),
+        "is_displayed": int(row.is_displayed),
+        "is_clicked": int(row.is_clicked),
+        "is_closed": int(row.is_closed),
+        "status": row.status,
+        "scheduled_datetime": _server_time(row.scheduled_datetime),
+        "sent_datetime": _server_time(row.sent_datetime),
+        "last_datetime": _server_time(row.last_datetime),
+        "datetime": _server_time(row.datetime),
+    }
+
+
+def _ip(account, ip):
+    # API_CONTRACT.md: with IP storage off, the server keeps (and answers) the IP masked.
+    return ip if account.ip_storage_is_enabled else engine.masked_ip(ip)
 
 
 def _website_data(row):
@@ -242,7 +427,7 @@ def _website_data(row):
         "scheme": row.scheme,
         "host": row.host,
         "path": row.path,
-        "settings": {"ip_storage_is_enabled": 0},
+        "settings": {"ip_storage_is_enabled": int(row.account.ip_storage_is_enabled)},
         "widget": {},
         "button": {},
         "notifications": {},
@@ -250,17 +435,10 @@ def _website_data(row):
         "keys": {"public_key": row.vapid_public_key, "private_key": row.vapid_private_key},
         "total_sent_campaigns": 0,
         "total_subscribers": row.total_subscribers,
-        "total_sent_push_notifications": _website_total(row, "sent"),
-        "total_displayed_push_notifications": _website_total(row, "displayed"),
-        "total_clicked_push_notifications": _website_total(row, "clicked"),
-        "total_closed_push_notifications": _website_total(row, "closed"),
+        **_totals(row),
         "is_enabled": row.is_enabled,
         "datetime": _server_time(row.datetime),
     }
-
-
-def _website_total(row, stat):
-    return row.flows.aggregate(total=Sum(f"total_{stat}_push_notifications"))["total"] or 0
 
 
 def _segment_data(row):
@@ -275,7 +453,13 @@ def _segment_data(row):
 
 
 def _user_data(account, api_key):
-    plan = {"flows_limit": account.flows_limit, "websites_limit": -1, "api_is_enabled": True}
+    plan = {
+        "flows_limit": account.flows_limit,
+        "personal_notifications_limit": account.personal_notifications_limit,
+        "websites_limit": -1,
+        "analytics_is_enabled": account.analytics_is_enabled,
+        "api_is_enabled": True,
+    }
     return {
         "id": account.id,
         "type": 0,

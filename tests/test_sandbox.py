@@ -638,7 +638,8 @@ def test_demo_flows_read_back_through_the_api(client, account):
 
 
 def test_demo_bulk_creates_thousands_of_flows(account, django_assert_max_num_queries):
-    with django_assert_max_num_queries(15):
+    # A fixed number of bulk writes whatever the count: the flows, and their history's rows.
+    with django_assert_max_num_queries(30):
         call_command("sandbox_demo", "--key", KEY, "--flows", "3000", stdout=StringIO())
     assert account.flows.count() == 3000
 
@@ -646,24 +647,6 @@ def test_demo_bulk_creates_thousands_of_flows(account, django_assert_max_num_que
 def test_demo_needs_a_known_key(db):
     with pytest.raises(CommandError):
         call_command("sandbox_demo", "--key", "nobody", stdout=StringIO())
-
-
-def test_tick_advances_enabled_flows_only(account):
-    enabled = make_flows(account, 20)
-    [disabled] = make_flows(account, 1, is_enabled=False)
-    call_command("sandbox_tick", "--key", KEY, stdout=StringIO())
-    call_command("sandbox_tick", stdout=StringIO())
-    disabled.refresh_from_db()
-    assert disabled.total_sent_push_notifications == 0
-    advanced = Flow.objects.filter(pk__in=[flow.pk for flow in enabled], total_sent_push_notifications__gt=0)
-    assert advanced.count() >= 15
-    for flow in advanced:
-        assert flow.last_sent_datetime is not None
-        assert flow.total_displayed_push_notifications <= flow.total_sent_push_notifications
-        assert (
-            flow.total_clicked_push_notifications + flow.total_closed_push_notifications
-            <= flow.total_displayed_push_notifications
-        )
 
 
 def test_tick_loop_repeats_until_interrupted(account, monkeypatch):
@@ -679,7 +662,7 @@ def test_tick_loop_repeats_until_interrupted(account, monkeypatch):
     out = StringIO()
     call_command("sandbox_tick", "--loop", "5", stdout=out)
     assert naps == [5.0, 5.0]
-    assert out.getvalue().count("Advanced") == 2
+    assert out.getvalue().count("Subscribed") == 2
     assert out.getvalue().endswith("Stopped.\n")
 
 

@@ -1,13 +1,17 @@
 """Set up the demo of `make run`: a user, a sandbox key with demo flows, and a connection to it."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import F
+from django.db.models import Count
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from flows_app.models import SANDBOX, Connection
-from sandbox.models import ApiAccount
+from sandbox.models import ApiAccount, SubscriberLog
 from sandbox.models import Flow as SandboxFlow
 from trends.demo import backfill
 
@@ -20,6 +24,15 @@ TOTALS = (
     "total_clicked_push_notifications",
     "total_closed_push_notifications",
 )
+# Which of the four figures each kind of log entry counts in (a failed push is an attempt, so sent).
+FIGURE_OF_LOG = {
+    "push_notification_sent": 0,
+    "push_notification_failed": 0,
+    "displayed_notification": 1,
+    "clicked_notification": 2,
+    "closed_notification": 3,
+}
+HISTORY_DAYS = 28
 
 
 class Command(BaseCommand):
@@ -54,14 +67,27 @@ class Command(BaseCommand):
         )
 
     def _backfill_history(self, connection):
-        """Four weeks of made-up trends at the ticker's pace; the sandbox's running totals grow by
-        the same, as if the ticker had been running all along."""
-        flows = SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(DEMO_API_KEY))
-        rows = flows.values_list("id", "website_id", "name", "is_enabled", *TOTALS)
-        added = backfill(connection, [(*row[:4], row[4:]) for row in rows])
-        for flow_id, figures in added.items():
-            flows.filter(pk=flow_id).update(
-                **{name: F(name) + value for name, value in zip(TOTALS, figures, strict=True)}
+        """Four weeks of trends read from the sandbox's own logs, hour by hour, so the charts tell
+        the story the flows' totals and the logs tell."""
+        account = ApiAccount.objects.with_key(DEMO_API_KEY)
+        flows = SandboxFlow.objects.filter(account__in=account).values_list(
+            "id", "website_id", "name", *TOTALS
+        )
+        since = timezone.now() - dt.timedelta(days=HISTORY_DAYS + 1)
+        counted = (
+            SubscriberLog.objects.filter(
+                account__in=account, flow_id__gt=0, datetime__gte=since, type__in=FIGURE_OF_LOG
             )
-        if added:
-            self.stdout.write("Back-filled four weeks of made-up history for the trends charts (demo data).")
+            .annotate(hour=TruncHour("datetime", tzinfo=dt.UTC))
+            .values_list("flow_id", "hour", "type")
+            .annotate(count=Count("id"))
+        )
+        hourly = {}
+        for flow_id, hour, kind, count in counted:
+            figures = hourly.setdefault((flow_id, hour), [0, 0, 0, 0])
+            figures[FIGURE_OF_LOG[kind]] += count
+        shown = backfill(connection, [(*row[:3], row[3:]) for row in flows], hourly, days=HISTORY_DAYS)
+        if shown:
+            self.stdout.write(
+                "Back-filled four weeks of history for the trends charts from the sandbox's logs."
+            )
