@@ -12,6 +12,7 @@ from tests.pages import visible_text
 from tests.test_bulk_jobs import start, work
 from tests.test_flows_views import HTMX, url
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
+from trends import chart
 
 
 def edit_marks(html):
@@ -39,9 +40,11 @@ def test_a_switch_and_a_bulk_edit_are_marked_on_the_flows_chart_and_in_its_table
     assert len(marks) == 2, marks
     assert marks[0][0].endswith(f"UTC: {user.username} paused the flow")
     assert marks[1][0].endswith(f"UTC: {user.username} edited UTM campaign")
-    # The mark of today stands in today's column, at the right end of the time axis.
+    # The mark of today stands in today's column, at the right end of the time axis (the 30 days'
+    # last thirtieth of the plot: an edit just after midnight stands at that column's left edge).
     x = float(re.search(r'<g class="edit-mark".*?<line x1="([\d.]+)"', html, re.S)[1])
-    assert 700 - 620 / 30 <= x <= 700
+    end = chart.LEFT + chart.PLOT_W
+    assert end - chart.PLOT_W / 30 <= x <= end
     table = visible_text(html.split('class="trend-table"')[1])
     assert "Changes through Pushdeck" in table
     assert f"{user.username} paused the flow" in table and f"{user.username} edited UTM campaign" in table
