@@ -149,6 +149,10 @@ class KeyBudget:
         """What the server's last answer left in its window, while that window lasts (None: unknown).
         Its windows are the clock's minutes, as these are (API_CONTRACT.md: a fixed window)."""
         state = self.said()
+        if state.get("blocked_until") and time.time() >= state["blocked_until"]:
+            # The window the server said was spent is over (a 429's X-RateLimit-Reset is its end,
+            # which need not fall on the clock's minute): its count no longer holds.
+            return None
         return state.get("remaining") if state.get("window") == window_now()[0] else None
 
     def policy(self):
