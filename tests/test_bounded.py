@@ -22,6 +22,11 @@ from tests.stub_server import Answer, StubServer
 
 FLOW = {"id": 7, "website_id": 2, "name": "Welcome", "title": "Hi", "description": "Thanks"}
 
+# Every call counts itself in the key's budget, in the database (flows_app/api/budget.py), and a
+# page's calls run on the API's pool threads with connections of their own: a test's transaction
+# left open around them would hold SQLite's write lock, so each test commits as a server does.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def stub(settings):
