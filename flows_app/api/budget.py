@@ -149,7 +149,14 @@ class KeyBudget:
         """What the server's last answer left in its window, while that window lasts (None: unknown).
         Its windows are the clock's minutes, as these are (API_CONTRACT.md: a fixed window)."""
         state = self.said()
-        return state.get("remaining") if state.get("window") == window_now()[0] else None
+        if state.get("window") != window_now()[0]:
+            return None
+        # Once the time a 429 named (X-RateLimit-Reset) has passed, the server counts a new window,
+        # also when the clock's minute has not turned yet: what it left in the last one says nothing.
+        blocked_until = state.get("blocked_until")
+        if blocked_until and time.time() >= blocked_until:
+            return None
+        return state.get("remaining")
 
     def policy(self):
         limit = self.said().get("limit")
