@@ -3,6 +3,7 @@ wire and the answers the sandbox never gives, on a stub server; then every call 
 sandbox over real HTTP. The secrets and IPs of these answers are searched for in tests/test_secrets.py."""
 
 import datetime as dt
+import time
 import zoneinfo
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from flows_app.api import (
+    ApiError,
     FlowsClient,
     FlowsService,
     NotFound,
@@ -25,6 +27,7 @@ from flows_app.api import (
 from flows_app.api.budget import KeptForWrites, person
 from sandbox.models import ApiAccount, Fault, SubscriberLog
 from sandbox.models import PersonalNotification as SandboxPersonal
+from tests.faults import hang_seconds, inject
 from tests.stub_server import Answer
 
 # Every request is counted in the key's budget, which is kept in the database.
@@ -528,3 +531,28 @@ def test_the_sandboxs_faults_and_rate_limit_reach_the_new_calls_typed(api, accou
         api.count_logs(type="subscribed")
     with pytest.raises(Unauthorized):
         FlowsClient(sandbox_url, "not-a-key", timeout=2).list_logs()
+
+
+@pytest.mark.parametrize("fault", ["401", "404", "429", "500", "503", "hang", "drop", "not-json"])
+def test_every_fault_of_the_sandbox_is_a_typed_error_and_a_personal_notification_goes_once_at_most(
+    connection, account, sandbox_key, settings, upstream, fault
+):
+    subscriber = account.subscribers.order_by("id").first()
+    inject(sandbox_key, fault, settings)
+    service = connect(connection)
+    reads = (
+        service.list_subscribers,
+        lambda: service.get_subscriber(subscriber.id),
+        service.list_logs,
+        lambda: service.count_logs(type="subscribed"),
+        service.list_personal_notifications,
+    )
+    for read in reads:
+        with pytest.raises(ApiError):
+            read()
+    form = {**REQUIRED, "website_id": subscriber.website_id, "subscriber_id": subscriber.id}
+    with pytest.raises(ApiError):
+        service.send_personal_notification(form)
+    assert [call.method for call in upstream].count("POST") <= 1
+    # Hung answers of the sandbox end before the test's database goes.
+    time.sleep(hang_seconds(fault))
