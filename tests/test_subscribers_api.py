@@ -4,7 +4,6 @@ sandbox over real HTTP. The secrets and IPs of these answers are searched for in
 
 import datetime as dt
 import time
-import zoneinfo
 
 import pytest
 from django.core.management import call_command
@@ -504,8 +503,8 @@ def test_a_scheduled_send_reaches_the_sandbox_at_the_owners_hour(connection, acc
     form = {**REQUIRED, "website_id": subscriber.website_id, "subscriber_id": subscriber.id}
     sent = service.send_personal_notification(form, scheduled_at=at)
     assert (sent.status, sent.is_scheduled, sent.is_sent) == ("scheduled", True, False)
+    # The sandbox reads the time in the owner's zone, as the server does: 16:00 there is 08:00 UTC.
     assert SandboxPersonal.objects.get(pk=sent.id).scheduled_datetime == at
-    assert at.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).hour == 16
 
 
 def test_reads_are_cached_until_a_personal_notification_changes_them(connection, account, upstream):
@@ -526,9 +525,11 @@ def test_the_sandboxs_faults_and_rate_limit_reach_the_new_calls_typed(api, accou
     assert api.list_subscribers().total > 0
     assert api.calls == 2, "the 503 was retried"
     settings.SANDBOX_RATE_LIMIT = 1
-    with pytest.raises(RateLimited):
+    # The window's one request is spent already, or by the first count if a minute began meanwhile.
+    with pytest.raises(RateLimited) as caught:
         api.count_logs(type="subscribed")
         api.count_logs(type="subscribed")
+    assert 1 <= caught.value.retry_after <= 60 and api.budget.limit == 1
     with pytest.raises(Unauthorized):
         FlowsClient(sandbox_url, "not-a-key", timeout=2).list_logs()
 
