@@ -217,7 +217,10 @@ def test_a_count_whose_meta_gives_none_is_unexpected_not_a_count_of_the_rows(stu
         client.count_logs(type="push_notification_sent")
 
 
-def test_counts_of_several_kinds_are_a_call_each_refused_together_when_the_minute_lacks_room(stub, client):
+def test_counts_of_several_kinds_are_a_call_each_refused_together_when_the_minute_lacks_room(
+    stub, client, clock
+):
+    # One window throughout (``clock``): a minute turning mid-test would bring the room back.
     stub.answer(
         Answer(
             body=listed(total_results=5), headers={"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
@@ -409,8 +412,9 @@ def test_a_short_429_is_waited_out_for_a_read_and_a_long_one_says_when(stub, cli
 
 
 def test_reads_spend_the_keys_reading_part_and_a_personal_notification_its_part_kept_for_changes(
-    stub, client
+    stub, client, clock
 ):
+    # One window throughout (``clock``): a minute turning mid-test would bring the room back.
     stub.answer(Answer(status=201, body={"data": PERSONAL}))
     client.key_budget.record(60, 60)
     # Teammates have read until only the part kept for changes is left.
