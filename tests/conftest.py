@@ -167,6 +167,15 @@ def answers(monkeypatch):
 
 
 @pytest.fixture
+def stub():
+    """A scripted server on loopback (tests/stub_server.py), for exact requests and answers."""
+    from tests.stub_server import StubServer
+
+    with StubServer() as server:
+        yield server
+
+
+@pytest.fixture
 def sandbox_media(settings, tmp_path):
     # The sandbox stores uploaded images (it plays the remote server): keep them out of the tree.
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from flows_app.api import FlowsClient, ImageUpload, RateLimited, Rejected, Unauthorized, Unavailable
-from tests.stub_server import Answer, StubServer
+from tests.stub_server import Answer
 
 # Every request is counted in the key's budget, which is kept in the database.
 pytestmark = pytest.mark.django_db
@@ -22,12 +22,6 @@ FLOW = {
     "total_clicked_push_notifications": 15,
     "last_sent_datetime": "2026-11-01 10:00:00",
 }
-
-
-@pytest.fixture
-def stub():
-    with StubServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -240,3 +240,71 @@ def use_the_dashboard(base, key, password):
         pages.append(browser.get(f"{base}/connections/", timeout=10))
         for response in pages:
             assert leaks(response.text + str(dict(response.headers)), key) == [], response.url
+
+
+# Subscribers' endpoints and IPs (API_CONTRACT.md, "Subscribers, their logs and personal
+# notifications"): planted on the sandbox, searched for everywhere Pushdeck could keep them.
+
+ENDPOINT_CANARY = "endpoint-CANARY-91c2"
+PLANTED_IP = "198.51.100.213"
+
+
+def dashboard_rows():
+    """Every row of the dashboard's own tables (the sandbox's are the remote server's), as text."""
+    with db.cursor() as cursor:
+        tables = [name for name in db.introspection.table_names(cursor) if not name.startswith("sandbox_")]
+        rows = []
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {db.ops.quote_name(table)}")  # noqa: S608 (names from the schema)
+            rows.append(f"{table} {cursor.fetchall()}")
+    return "\n".join(rows)
+
+
+def test_no_subscribers_endpoint_keys_or_whole_ip_reach_a_record_log_line_cache_or_the_database(
+    connection, sandbox_key, all_logs
+):
+    from flows_app.api import connect
+    from sandbox.models import Subscriber, SubscriberLog
+
+    subscribers = Subscriber.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key))
+    subscribers.update(
+        endpoint_url=f"https://fcm.googleapis.com/fcm/send/{ENDPOINT_CANARY}-url",
+        endpoint_p256dh=f"{ENDPOINT_CANARY}-p256dh",
+        endpoint_auth=f"{ENDPOINT_CANARY}-auth",
+        unique_endpoint_id=f"{ENDPOINT_CANARY}-id",
+        ip=PLANTED_IP,
+    )
+    SubscriberLog.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).update(ip=PLANTED_IP)
+    first = subscribers.order_by("id").first()
+    service = connect(connection)
+    sent = service.send_personal_notification(
+        {
+            "website_id": first.website_id,
+            "subscriber_id": first.id,
+            "name": "N",
+            "title": "T",
+            "description": "D",
+        }
+    )
+    records = [
+        service.list_subscribers(1, 100),
+        service.get_subscriber(first.id),
+        service.list_logs(1, 100, subscriber_id=first.id),
+        service.log_counts(("subscribed", "push_notification_sent"), website_id=first.website_id),
+        service.list_personal_notifications(),
+        service.get_personal_notification(sent.id),
+        sent,
+    ]
+    service.delete_personal_notification(sent.id)
+    kept = repr(records)
+    assert "198.51.*.*" in kept, "the masked IP is what is kept"
+    stored = b"".join(value for value in cache._cache.values() if isinstance(value, bytes))
+    assert b"198.51.*.*" in stored, "the subscribers and logs were cached"
+    lines = "\n".join(
+        f"{record.name} {record.getMessage()} {record.exc_text or ''}"
+        for record in all_logs.records
+        if not remote(record)
+    )
+    assert "flows_app_ratewindow" in lines, "the dashboard's SQL statements were captured"
+    for shown in (kept, stored.decode(errors="replace"), lines, dashboard_rows()):
+        assert ENDPOINT_CANARY not in shown and PLANTED_IP not in shown and "100.213" not in shown

@@ -11,8 +11,19 @@ from flows_app.api.errors import (
     Unavailable,
     Unexpected,
     Unreachable,
+    WrongSubscriber,
 )
-from flows_app.api.records import Flow, FlowSettings, ImageUpload, Page, RateBudget
+from flows_app.api.records import (
+    Flow,
+    FlowSettings,
+    ImageUpload,
+    Listing,
+    Page,
+    PersonalNotification,
+    RateBudget,
+    Subscriber,
+    SubscriberLog,
+)
 from flows_app.api.service import FlowsService, connect
 
 __all__ = [
@@ -22,15 +33,20 @@ __all__ = [
     "FlowsClient",
     "FlowsService",
     "ImageUpload",
+    "Listing",
     "NotFound",
     "Page",
+    "PersonalNotification",
     "RateBudget",
     "RateLimited",
     "Rejected",
+    "Subscriber",
+    "SubscriberLog",
     "TimedOut",
     "Unauthorized",
     "Unavailable",
     "Unexpected",
     "Unreachable",
+    "WrongSubscriber",
     "connect",
 ]

@@ -8,6 +8,7 @@ import random
 import socket
 import threading
 import time
+import zoneinfo
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -36,18 +37,29 @@ from flows_app.api.errors import (
     Unavailable,
     Unexpected,
     Unreachable,
+    WrongSubscriber,
     http_problem,
     image_unreadable,
     no_answer_within,
 )
 from flows_app.api.records import (
+    LOG_FILTERS,
+    LOG_ORDERS,
+    LOG_TYPES,
+    ORDER_TYPES,
+    RESULTS_PER_PAGE,
     ApiUser,
     Flow,
+    Listing,
     Page,
+    PersonalNotification,
     RateBudget,
     Segment,
+    Subscriber,
+    SubscriberLog,
     Website,
     as_int,
+    counted,
     identifier,
     mapping,
 )
@@ -74,6 +86,9 @@ PAGES_AT_ONCE = 10
 # Bodies are read in pieces of this size, so that the deadline and the size cap are checked often.
 CHUNK_BYTES = 64 * 1024
 WRITES = {"POST", "DELETE"}
+# The smallest page: a count of logs asks for it and reads the meta's total.
+COUNT_PAGE = 10
+WRONG_SUBSCRIBER = "The subscriber ID entered is incorrect."
 
 
 def _backoff(attempt):
@@ -360,12 +375,8 @@ class FlowsClient:
 
     def create_flow(self, fields, image=None):
         """Create a flow; returns ``(id, Flow or None)``: newer servers answer with the whole flow."""
-        form = {
-            name: value
-            for name, value in fields.items()
-            # The create trap: the server turns these on when present at all, whatever the value.
-            if not (name in ("is_silent", "is_auto_hide") and not value)
-        }
+        # The create trap: the server turns these on when present at all, whatever the value.
+        form = _true_or_absent(fields, ("is_silent", "is_auto_hide"))
         return self._request("POST", "/api/flows", form=form, image=image, read=self._written)
 
     def update_flow(self, flow_id, changes, image=None, remove_image=False):
@@ -408,6 +419,101 @@ class FlowsClient:
             if page >= total_pages:
                 return tuple(items)
             page += 1
+
+    # Subscribers, their logs and personal notifications (API_CONTRACT.md, "Subscribers, their
+    # logs and personal notifications"): records without the secrets and IPs of the answers.
+
+    def list_subscribers(self, page=1, results_per_page=25):
+        return self._listing("/api/subscribers/", Subscriber, page, results_per_page)
+
+    def get_subscriber(self, subscriber_id):
+        return self._request(
+            "GET",
+            f"/api/subscribers/{int(subscriber_id)}",
+            read=lambda body: Subscriber.from_api(body["data"]),
+        )
+
+    def list_logs(
+        self, page=1, results_per_page=25, order_by="subscriber_log_id", order_type="DESC", **filters
+    ):
+        """A page of the logs matching ``filters`` (LOG_FILTERS and ``type``), in the order asked."""
+        if order_by not in LOG_ORDERS or order_type not in ORDER_TYPES:
+            raise ValueError(f"Logs are ordered by one of {LOG_ORDERS}, {ORDER_TYPES}.")
+        order = {"order_by": order_by, "order_type": order_type}
+        return self._listing(
+            "/api/subscribers-logs/",
+            SubscriberLog,
+            page,
+            results_per_page,
+            {**_log_filters(filters), **order},
+        )
+
+    def count_logs(self, **filters):
+        """How many log entries match ``filters``: one call, the smallest page, the meta's count."""
+        params = {**_log_filters(filters), "results_per_page": COUNT_PAGE}
+        return self._request("GET", "/api/subscribers-logs/", params=params, read=counted)
+
+    def send_personal_notification(self, fields, image=None, scheduled_at=None, zone=""):
+        """One push to one subscriber, now or at ``scheduled_at`` (an aware datetime), written in
+        the key owner's time ``zone`` (/api/user's). Never retried: a repeated send is a second
+        push. Returns the PersonalNotification the server kept."""
+        if {"is_scheduled", "scheduled_datetime", "save"} & set(fields):
+            raise ValueError("A push is scheduled with scheduled_at; drafts are not sent from Pushdeck.")
+        # Read by presence, "0" included (API_CONTRACT.md): sent only when on.
+        form = _true_or_absent(fields, ("is_silent", "is_auto_hide"))
+        if scheduled_at is not None:
+            form.update(is_scheduled=1, scheduled_datetime=_owner_time(scheduled_at, zone))
+        try:
+            return self._request(
+                "POST",
+                "/api/personal-notifications",
+                form=form,
+                image=image,
+                read=lambda body: PersonalNotification.from_api(body["data"]),
+            )
+        except Rejected as error:
+            if error.server_said != WRONG_SUBSCRIBER:
+                raise
+            wrong = WrongSubscriber(
+                _("This subscriber is not one of the website's subscribers, or no longer subscribed."),
+                error.status,
+                error.server_said,
+            )
+            wrong.write = True
+            raise wrong from None
+
+    def list_personal_notifications(self, page=1, results_per_page=25):
+        return self._listing("/api/personal-notifications/", PersonalNotification, page, results_per_page)
+
+    def get_personal_notification(self, notification_id):
+        return self._request(
+            "GET",
+            f"/api/personal-notifications/{int(notification_id)}",
+            read=lambda body: PersonalNotification.from_api(body["data"]),
+        )
+
+    def delete_personal_notification(self, notification_id):
+        """Deletes one (each one kept counts against the plan's limit). Idempotent: one already gone
+        (deleted by an attempt whose answer was lost, or by someone else) is deleted all the same."""
+        with contextlib.suppress(NotFound):
+            self._request("DELETE", f"/api/personal-notifications/{int(notification_id)}")
+
+    def _listing(self, path, record, page, results_per_page, params=()):
+        """A page of a list endpoint as a Listing of ``record``s. Only the sizes the server takes are
+        sent: it would answer any other with 25 a page, unsaid."""
+        if (
+            results_per_page not in RESULTS_PER_PAGE
+            or isinstance(page, bool)
+            or not isinstance(page, int)
+            or page < 1
+        ):
+            raise ValueError(f"A page is a number from 1, of one of {RESULTS_PER_PAGE} results.")
+        return self._request(
+            "GET",
+            path,
+            params={**dict(params), "page": page, "results_per_page": results_per_page},
+            read=lambda body: Listing.from_api(body, record, page, results_per_page),
+        )
 
     # Transport
 
@@ -622,6 +728,43 @@ class FlowsClient:
 
 
 TIMED_OUT = _("The server did not answer in time.")
+
+
+def _true_or_absent(fields, switches):
+    """``fields`` without those of ``switches`` that are off: the server reads them by presence."""
+    return {name: value for name, value in fields.items() if not (name in switches and not value)}
+
+
+def _log_filters(filters):
+    """The logs' query for ``filters``, checked: the server would read an unknown name or a value
+    that is not a number as no filter or as 0, and answer other entries than those asked for."""
+    unknown = set(filters) - {*LOG_FILTERS, "type"}
+    if unknown:
+        raise TypeError(f"The logs have no filter {sorted(unknown)}.")
+    if "type" in filters and filters["type"] not in LOG_TYPES:
+        raise ValueError(f"{filters['type']!r} is not a type of log entry.")
+    for name in set(filters) & set(LOG_FILTERS):
+        value = filters[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"The filter {name} is an id (0: entries of no such source).")
+    return filters
+
+
+def _owner_time(moment, zone):
+    """``moment`` as the server reads a scheduled time: ``YYYY-MM-DD HH:MM:SS`` in the key owner's
+    zone. Without a zone Pushdeck can name, a push would go out at another hour: refused, unsent."""
+    if moment.tzinfo is None:
+        raise ValueError("A scheduled time must say its zone (an aware datetime).")
+    try:
+        owner = zoneinfo.ZoneInfo(zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        refused = Rejected(
+            _("The server does not say which time zone its account is in, so the push cannot be scheduled.")
+        )
+        # A write refused before it was sent: nothing changed.
+        refused.write = True
+        raise refused from None
+    return moment.astimezone(owner).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _no_answer_within(started):

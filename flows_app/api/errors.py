@@ -75,3 +75,8 @@ def image_unreadable(status):
 class Malformed(ValueError):
     """Raised by a record's ``from_api`` for data of the wrong shape; the client turns it into
     ``Unexpected``, so that every record, old or new, fails the same readable way."""
+
+
+class WrongSubscriber(Rejected):
+    """A personal notification named a subscriber that is not one of the website's (or no longer
+    is: found expired, deleted). The server says so with a 401 (API_CONTRACT.md)."""

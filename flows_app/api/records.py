@@ -1,6 +1,7 @@
 """Typed records of the flows API. ``from_api`` accepts both server generations' shapes."""
 
 import datetime as dt
+import ipaddress
 import math
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -391,17 +392,7 @@ class Page(NamedTuple):
     @classmethod
     def from_api(cls, body, page, results_per_page):
         flows = tuple(Flow.from_api(item) for item in sequence(body.get("data"), "The list of flows"))
-        meta = mapping(body.get("meta"), "The list's meta", optional=True)
-        # The vendor's page calls the count "total", the server's code "total_results".
-        total = as_int(meta.get("total", meta.get("total_results")), len(flows))
-        per_page = as_int(meta.get("results_per_page"), results_per_page) or results_per_page
-        return cls(
-            flows=flows,
-            page=as_int(meta.get("page"), page),
-            results_per_page=per_page,
-            total=total,
-            total_pages=as_int(meta.get("total_pages"), math.ceil(total / per_page)),
-        )
+        return cls(flows, *_paging(body, len(flows), page, results_per_page))
 
     @property
     def has_previous(self):
@@ -412,9 +403,234 @@ class Page(NamedTuple):
         return self.page < self.total_pages
 
 
+def _meta_total(meta):
+    # The vendor's page calls the count "total", the server's code "total_results".
+    return meta.get("total", meta.get("total_results"))
+
+
+def _paging(body, count, page, results_per_page):
+    """A list answer's page, page size, count and number of pages, from its meta where it has them
+    (``count``: the items this page holds)."""
+    meta = mapping(body.get("meta"), "The list's meta", optional=True)
+    total = as_int(_meta_total(meta), count)
+    per_page = as_int(meta.get("results_per_page"), results_per_page) or results_per_page
+    return (
+        as_int(meta.get("page"), page),
+        per_page,
+        total,
+        as_int(meta.get("total_pages"), math.ceil(total / per_page)),
+    )
+
+
 class ImageUpload(NamedTuple):
     """An image to send as the multipart ``image`` part, named and typed as what it really is."""
 
     filename: str
     content: bytes
     content_type: str
+
+
+# Subscribers, their logs and personal notifications (API_CONTRACT.md, "Subscribers, their logs and
+# personal notifications"). Built, like the websites, from the fields named here only: a
+# subscriber's ``endpoint`` (the browser's push subscription and its keys: with the website's VAPID
+# key anyone can push to that browser) and ``unique_endpoint_id`` (derived from the endpoint) are
+# never kept; an IP is kept masked (``masked_ip``), never as the server sent it.
+
+LOG_TYPES = (
+    "subscribed",
+    "unsubscribed",
+    "permission_denied",
+    "push_notification_sent",
+    "push_notification_failed",
+    "displayed_notification",
+    "clicked_notification",
+    "closed_notification",
+    "expired_deleted",
+    "manually_deleted",
+)
+# What a list of logs may be ordered by, as the server names it.
+LOG_ORDERS = ("subscriber_log_id", "datetime")
+ORDER_TYPES = ("ASC", "DESC")
+
+
+def masked_ip(value):
+    """An IP as Pushdeck keeps it: the first two parts of the address (``203.0.*.*``,
+    ``2001:db8:*``), a network's size at most; anything else (an IP the server already masked with
+    ``*``, no address at all) has every letter and digit starred, as the server masks it."""
+    text = _text(value).strip()
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return "".join("*" if char.isalnum() else char for char in text)
+    if address.version == 4:
+        return ".".join(str(address).split(".")[:2]) + ".*.*"
+    return ":".join(format(int(group, 16), "x") for group in address.exploded.split(":")[:2]) + ":*"
+
+
+# The ids a log entry names, and the exact-match filters of the logs (0: of no such source).
+LOG_FILTERS = (
+    "website_id",
+    "subscriber_id",
+    "flow_id",
+    "campaign_id",
+    "personal_notification_id",
+    "rss_automation_id",
+)
+
+
+def _datetimes(data, *names):
+    return {name: as_datetime(data.get(name)) for name in names}
+
+
+class Subscriber(NamedTuple):
+    id: int
+    website_id: int
+    ip: str = ""
+    # The server's object as (name, value) pairs: immutable, like the record.
+    custom_parameters: tuple = ()
+    city_name: str = ""
+    country_code: str = ""
+    continent_code: str = ""
+    os_name: str = ""
+    browser_name: str = ""
+    browser_language: str = ""
+    device_type: str = "desktop"
+    subscribed_on_url: str = ""
+    total_sent: int = 0
+    total_displayed: int = 0
+    total_clicked: int = 0
+    total_closed: int = 0
+    last_sent_datetime: dt.datetime | None = None
+    last_datetime: dt.datetime | None = None
+    datetime: dt.datetime | None = None
+
+    @classmethod
+    def from_api(cls, data):
+        data = mapping(data, "A subscriber")
+        parameters = data.get("custom_parameters")
+        return cls(
+            id=identifier(data.get("id"), "A subscriber"),
+            website_id=as_int(data.get("website_id")),
+            ip=masked_ip(data.get("ip")),
+            # The server's language writes an empty object as [].
+            custom_parameters=tuple(
+                (str(name), _text(value))
+                for name, value in (parameters.items() if isinstance(parameters, dict) else ())
+            ),
+            **{
+                name: _text(data.get(name))
+                for name in (
+                    "city_name",
+                    "country_code",
+                    "continent_code",
+                    "os_name",
+                    "browser_name",
+                    "browser_language",
+                    "subscribed_on_url",
+                )
+            },
+            device_type=_text(data.get("device_type")) or "desktop",
+            **_totals(data),
+            **_datetimes(data, "last_sent_datetime", "last_datetime", "datetime"),
+        )
+
+
+class SubscriberLog(NamedTuple):
+    """One event of a subscriber's log; an ``expired_deleted`` entry names no subscriber nor flow."""
+
+    id: int
+    type: str
+    website_id: int = 0
+    subscriber_id: int = 0
+    flow_id: int = 0
+    campaign_id: int = 0
+    personal_notification_id: int = 0
+    rss_automation_id: int = 0
+    ip: str = ""
+    datetime: dt.datetime | None = None
+
+    @classmethod
+    def from_api(cls, data):
+        data = mapping(data, "A log entry")
+        return cls(
+            id=identifier(data.get("id"), "A log entry"),
+            type=_text(data.get("type")),
+            **{name: as_int(data.get(name)) for name in LOG_FILTERS},
+            ip=masked_ip(data.get("ip")),
+            datetime=as_datetime(data.get("datetime")),
+        )
+
+
+class PersonalNotification(NamedTuple):
+    """One push to one subscriber. ``is_sent`` says it was tried, not that it arrived: the logs
+    with its id say that (API_CONTRACT.md)."""
+
+    id: int
+    website_id: int
+    subscriber_id: int
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    url: str = ""
+    image_url: str = ""
+    # The same settings as a flow's (buttons, ttl, urgency, switches, utm)...
+    settings: FlowSettings = FlowSettings()
+    # ... with this one beside them.
+    is_scheduled: bool = False
+    is_sent: bool = False
+    is_displayed: bool = False
+    is_clicked: bool = False
+    is_closed: bool = False
+    status: str = ""
+    scheduled_datetime: dt.datetime | None = None
+    sent_datetime: dt.datetime | None = None
+    last_datetime: dt.datetime | None = None
+    datetime: dt.datetime | None = None
+
+    @classmethod
+    def from_api(cls, data):
+        data = mapping(data, "A personal notification")
+        settings = mapping(data.get("settings"), "A personal notification's settings", optional=True)
+        return cls(
+            id=identifier(data.get("id"), "A personal notification"),
+            website_id=as_int(data.get("website_id")),
+            subscriber_id=as_int(data.get("subscriber_id")),
+            name=_text(data.get("name")),
+            title=_text(data.get("title")),
+            description=_text(data.get("description")),
+            url=_text(data.get("url")),
+            image_url=_text(data.get("image_url")),
+            settings=FlowSettings.from_api(settings),
+            is_scheduled=as_bool(settings.get("is_scheduled", 0)),
+            **{
+                name: as_bool(data.get(name, 0))
+                for name in ("is_sent", "is_displayed", "is_clicked", "is_closed")
+            },
+            status=_text(data.get("status")),
+            **_datetimes(data, "scheduled_datetime", "sent_datetime", "last_datetime", "datetime"),
+        )
+
+
+class Listing(NamedTuple):
+    """A page of one of these lists: its records (``items``) and where it is in the whole list."""
+
+    items: tuple
+    page: int
+    results_per_page: int
+    total: int
+    total_pages: int
+
+    @classmethod
+    def from_api(cls, body, record, page, results_per_page):
+        items = tuple(record.from_api(item) for item in sequence(body.get("data"), "The list"))
+        return cls(items, *_paging(body, len(items), page, results_per_page))
+
+
+def counted(body):
+    """How many entries a list answer says match its query, from its meta: a count of logs of one
+    kind costs one call (API_CONTRACT.md). A meta without it is no answer, not a count of 0."""
+    meta = mapping(body.get("meta"), "The list's meta")
+    total = _meta_total(meta)
+    if isinstance(total, bool) or not isinstance(total, int | str) or not str(total).isdecimal():
+        raise Malformed("The list's meta has no count.")
+    return int(total)

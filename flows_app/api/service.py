@@ -184,8 +184,8 @@ class FlowsService:
         """What this page's spender may still send this minute, and when it refills (budget.Left)."""
         return self.client.key_budget.left(self.client.spender)
 
-    def _key(self, *parts):
-        generation = cache.get_or_set(self._generation_key, 1, None)
+    def _key(self, *parts, generation_key=None):
+        generation = cache.get_or_set(generation_key or self._generation_key, 1, None)
         return ":".join(["flows-api", self.client.fingerprint, str(generation), *map(str, parts)])
 
     def _read(self, key, fetch, fresh, refresh=False):
@@ -208,10 +208,7 @@ class FlowsService:
         return value
 
     def _written(self, flow):
-        try:
-            cache.incr(self._generation_key)
-        except ValueError:
-            cache.set(self._generation_key, 2, None)
+        _next_generation(self._generation_key)
         if flow is not None and self.ttl:
             # The page a write redirects to is served from what the write answered.
             cache.set(self._key("flow", flow.id), (time.time(), flow), self.ttl + STALE_SECONDS)
@@ -368,6 +365,106 @@ class FlowsService:
 
     def fetch_image(self, url, max_bytes):
         return self.client.fetch_image(url, max_bytes)
+
+    # Subscribers, their logs and personal notifications, read through the same short cache as the
+    # flows: its life is all Pushdeck keeps of them (docs/SECURITY.md, "Subscribers' data"). Under a
+    # generation of their own, which a personal notification sent or deleted moves on: it changes
+    # the subscriber's totals, the logs and the list of them, never a flow.
+
+    @property
+    def _people_generation_key(self):
+        return f"flows-api:people-generation:{self.client.fingerprint}"
+
+    def _people_key(self, *parts):
+        return self._key("people", *parts, generation_key=self._people_generation_key)
+
+    def list_subscribers(self, page=1, results_per_page=25, fresh=False):
+        return self._read(
+            self._people_key("subscribers", page, results_per_page),
+            lambda: self.client.list_subscribers(page, results_per_page),
+            fresh,
+        )
+
+    def get_subscriber(self, subscriber_id, fresh=False):
+        return self._read(
+            self._people_key("subscriber", int(subscriber_id)),
+            lambda: self.client.get_subscriber(subscriber_id),
+            fresh,
+        )
+
+    def list_logs(
+        self,
+        page=1,
+        results_per_page=25,
+        order_by="subscriber_log_id",
+        order_type="DESC",
+        fresh=False,
+        **filters,
+    ):
+        return self._read(
+            self._people_key("logs", page, results_per_page, order_by, order_type, *_named(filters)),
+            lambda: self.client.list_logs(page, results_per_page, order_by, order_type, **filters),
+            fresh,
+        )
+
+    def count_logs(self, fresh=False, **filters):
+        return self._read(
+            self._people_key("count", *_named(filters)),
+            lambda: self.client.count_logs(**filters),
+            fresh,
+        )
+
+    def log_counts(self, types, fresh=False, **filters):
+        """``{type: count}`` of the entries of each of ``types`` that match ``filters`` (e.g. a
+        flow's sent and failed pushes): a call each, sent at once and counted in the key's budget
+        together first, so that a nearly spent minute refuses them all rather than answer half
+        (those the cache answers are given back)."""
+        with self.client.prepaid(len(types)):
+            counts = {kind: _in_background(self.count_logs, fresh, type=kind, **filters) for kind in types}
+            return {kind: count.result() for kind, count in counts.items()}
+
+    def send_personal_notification(self, fields, image=None, scheduled_at=None):
+        """One push to one subscriber (FlowsClient.send_personal_notification), a scheduled time
+        written in the key owner's zone, as the directory names it."""
+        zone = self.directory().timezone if scheduled_at is not None else ""
+        try:
+            return self.client.send_personal_notification(fields, image, scheduled_at, zone)
+        finally:
+            # Even unanswered, it may have been sent.
+            _next_generation(self._people_generation_key)
+
+    def list_personal_notifications(self, page=1, results_per_page=25, fresh=False):
+        return self._read(
+            self._people_key("personal", page, results_per_page),
+            lambda: self.client.list_personal_notifications(page, results_per_page),
+            fresh,
+        )
+
+    def get_personal_notification(self, notification_id, fresh=False):
+        return self._read(
+            self._people_key("personal-one", int(notification_id)),
+            lambda: self.client.get_personal_notification(notification_id),
+            fresh,
+        )
+
+    def delete_personal_notification(self, notification_id):
+        try:
+            self.client.delete_personal_notification(notification_id)
+        finally:
+            _next_generation(self._people_generation_key)
+
+
+def _named(filters):
+    """A query's filters as parts of a cache key, in one order whatever order they came in."""
+    return [f"{name}={value}" for name, value in sorted(filters.items())]
+
+
+def _next_generation(key):
+    """Moves a generation on: every cached entry named under the one before is retired at once."""
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 2, None)
 
 
 def connect(connection, background=False):
