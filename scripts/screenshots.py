@@ -7,7 +7,10 @@ login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow,
 overview, the list searched and sorted, and the list again in dark mode; then the list and a flow on a
 390 px phone, light and dark; then a flow's trend chart (the demo's back-filled history) and the
 Trends page's table of flows with their sparklines, light and dark; last the list, a flow and its
-edit form in Simplified Chinese (a browser asking for zh-CN), at 1280 px and on the phone.
+edit form in Simplified Chinese (a browser asking for zh-CN), at 1280 px and on the phone; then the
+list's Columns menu, a duplicate for another website asking about its links, a flow edited and
+the activity history offering it back as before or after the edit, the members page with an
+invitation, and that invitation's page as the invited person sees it.
 """
 
 import os
@@ -71,7 +74,7 @@ def log_in(page, base):
     page.wait_for_selector("#flows-table")
 
 
-def shoot(browser, base, scheme, shots, size=SIZE, locale="en-US"):
+def shoot(browser, base, scheme, shots, size=SIZE, locale="en-US", keep=None):
     context = browser.new_context(viewport=size, color_scheme=scheme, device_scale_factor=1, locale=locale)
     page = context.new_page()
     log_in(page, base)
@@ -80,6 +83,9 @@ def shoot(browser, base, scheme, shots, size=SIZE, locale="en-US"):
         page.wait_for_load_state("networkidle")
         page.screenshot(path=OUT / name)
         print(f"  {OUT.relative_to(ROOT) / name}")
+    if keep is not None:
+        # The invitation link the last shot made, for a context of someone signed out.
+        keep["link"] = page.locator("#invitation-link").input_value()
     context.close()
 
 
@@ -104,6 +110,54 @@ def find_flows(page):
 def open_websites(page):
     page.goto(page.url.split("/flows/")[0] + "/websites/")
     page.wait_for_selector("tfoot")
+
+
+def open_columns(page):
+    page.locator(".columns-menu summary").click()
+    page.wait_for_selector(".columns-form", state="visible")
+
+
+def duplicate_elsewhere(page):
+    """A duplicate of the first flow saved for another website: the form asks about its links."""
+    open_first_flow(page)
+    page.goto(page.url + "duplicate/")
+    website = page.locator("select[name=website_id]")
+    other = website.locator("option:not(:checked)").first.get_attribute("value")
+    website.select_option(other)
+    page.locator("form[data-flow-form] button[type=submit]").first.click()
+    page.wait_for_selector("[data-links-question]")
+
+
+def edit_then_open_activity(page):
+    """The first flow's title edited, then the history: the edit can be restored either side."""
+    page.goto(page.url.split("/flows/")[0] + "/flows/")
+    open_first_flow(page)
+    open_edit(page)
+    title = page.locator("input[name=title]")
+    title.fill(title.input_value() + " Today only!")
+    page.locator("form[data-flow-form] button[type=submit]").first.click()
+    page.wait_for_selector(".funnel")
+    page.goto(page.url.split("/flows/")[0] + "/activity/")
+    page.wait_for_selector("a[href$='?side=before']")
+
+
+def open_members_with_an_invitation(page):
+    page.goto(page.url.split("/activity/")[0] + "/members/")
+    page.locator("input[name=note]").fill("Lee (newsletter team)")
+    page.locator("select[name=role]").last.select_option("editor")
+    page.get_by_role("button", name="Make an invitation link").click()
+    page.wait_for_selector("#invitation-link")
+
+
+def shoot_invitation(browser, link):
+    """The invitation's page, opened by someone without an account (a context without the session)."""
+    context = browser.new_context(viewport=SIZE, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(link)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=OUT / "invitation.png")
+    print("  docs/screenshots/invitation.png")
+    context.close()
 
 
 def shoot_trends(browser, base, scheme, suffix=""):
@@ -179,6 +233,21 @@ def main():
                     size=PHONE,
                     locale="zh-CN",
                 )
+                # Last, as they change the demo (an edited title, an invitation) that the others show as made.
+                links = {}
+                shoot(
+                    browser,
+                    base,
+                    "light",
+                    [
+                        ("columns.png", open_columns),
+                        ("copy-links.png", duplicate_elsewhere),
+                        ("activity.png", edit_then_open_activity),
+                        ("members.png", open_members_with_an_invitation),
+                    ],
+                    keep=links,
+                )
+                shoot_invitation(browser, links["link"])
                 browser.close()
         finally:
             server.terminate()
