@@ -24,6 +24,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_noop
@@ -105,9 +106,6 @@ def start(connection, user, action, flow_ids, changes=None, names=None, websites
 
 
 def _queue(job_id, holder, seconds=0):
-    # Imported here: jobs.tasks imports this module for the task's body.
-    from jobs.tasks import run_job
-
     if seconds > 0:
         run_job.using(run_after=timezone.now() + timedelta(seconds=seconds)).enqueue(job_id, holder)
     else:
@@ -243,6 +241,12 @@ def _member_api(job):
             label=label,
         )
     return scoped(connect(job.connection, background=True), access), None
+
+
+@task
+def run_job(job_id, holder):
+    """One slice of a bulk job: the task that each slice queues for the next."""
+    return run_slice(job_id, holder)
 
 
 def run_slice(job_id, holder, seconds=SLICE_SECONDS):
