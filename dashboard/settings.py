@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "jobs",
     "trends",
     "teams",
+    # The project too, for the commands that compose apps (manage.py demo).
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +151,7 @@ MIDDLEWARE = [
     # token is masked anew per response.
     "django.middleware.gzip.GZipMiddleware",
     # Inside gzip (its Vary: Accept-Encoding stays), outside everything that adds another Vary.
-    "dashboard.jsi18n.catalog_varies_on_nothing",
+    "flows_app.jsi18n.catalog_varies_on_nothing",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the browser's Accept-Language (or the language cookie); URLs carry none.
     "django.middleware.locale.LocaleMiddleware",

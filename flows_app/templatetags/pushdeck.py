@@ -9,8 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from dashboard.jsi18n import catalog_url
 from flows_app.forms import URGENCY_LABELS, FlowForm, ttl_label
+from flows_app.jsi18n import catalog_url
 from flows_app.models import Connection, Preferences
 from flows_app.text import sentences as join_sentences
 from flows_app.text import word_list
