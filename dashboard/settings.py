@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "flows_app",
+    "activity",
     "sandbox",
     "jobs",
     "trends",

@@ -29,6 +29,8 @@ from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_noop
 
+from activity.history import record, toggle_values
+from activity.models import Kind
 from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access, scoped
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
 from flows_app.api.budget import MustWait, Pacer
@@ -36,8 +38,6 @@ from flows_app.crypto import DecryptionError
 from flows_app.forms import flow_values
 from flows_app.models import Connection
 from jobs.models import BulkItem, BulkJob, note, server_words
-from teams.activity import record, toggle_values
-from teams.models import Kind
 
 logger = logging.getLogger(__name__)
 

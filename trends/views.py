@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
+from activity.history import changes, field_label
+from activity.models import Activity, Kind
 from flows_app.access import connection_api, flows_api, get_connection
 from flows_app.api.records import Directory
 from flows_app.text import word_list
 from flows_app.untranslated import untranslated
 from flows_app.views.partials import template_for
-from teams.activity import changes, field_label
-from teams.models import Activity, Kind
 from trends.chart import Edit, draw, when
 from trends.models import COUNTERS, FlowRecord, Snapshot
 from trends.series import (

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from activity.history import image_change, record, toggle_values
+from activity.models import Kind
 from flows_app import find, rows
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
@@ -34,8 +36,6 @@ from flows_app.models import Preferences
 from flows_app.toasts import add_toast
 from flows_app.views.partials import template_for
 from jobs.forms import set_fields_html
-from teams.activity import image_change, record, toggle_values
-from teams.models import Kind
 from trends.listing import history_mark
 from trends.series import recent
 from trends.views import flow_trend

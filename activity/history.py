@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from activity.models import Activity
 from flows_app.forms import FlowForm
-from teams.models import Activity, Role
+from flows_app.models import Role
 
 IMAGE = "image"
 # Fields recorded beside the flow form's, as the forms call them.
@@ -33,7 +34,7 @@ CHANGED = {"added": _("added"), "replaced": _("replaced"), "removed": _("removed
 
 
 def record(user, connection, kind, *, flow_id=None, before=None, after=None):
-    """Append one entry: ``user`` made a write of ``kind`` (teams.models.Kind) on ``connection``.
+    """Append one entry: ``user`` made a write of ``kind`` (activity.models.Kind) on ``connection``.
 
     For a flow, pass its id and its fields ``before`` and ``after`` the write (None for the side
     that does not exist: before a create, after a delete); its name and website are read from
