@@ -1,7 +1,7 @@
 """The activity history: every write made through Pushdeck, who made it and what it changed.
 
 `record` is the one way in, for views and for background jobs alike. Flow entries keep the
-flow's editable fields (the API's parameter names, flows_app.forms.FLOW_FIELDS) before and after
+flow's editable fields (the API's parameter names, flows_app.fields.FLOW_FIELDS) before and after
 the write; an image is noted as "added", "replaced" or "removed", never kept; an API key is
 noted as "replaced", never kept.
 """
@@ -59,7 +59,7 @@ def toggle_values(flow, on):
     """A switch's entry, before and after: the flow switched ``on`` (or off), named when known.
 
     ``flow`` is what the writer knows of the flow: its fields read before the write (a dict, as
-    flows_app.forms.flow_values names them: what a bulk job read at its start, or a page lately),
+    flows_app.fields.flow_values names them: what a bulk job read at its start, or a page lately),
     whose ``is_enabled`` is the state before, so that a switch to the state it already had reads
     as nothing changed; or a Flow, the write's answer (the state after it), or None. The state
     before is then not known, and not claimed (the history says "set to", not "switched").

@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from flows_app import urls as flows_urls
+from flows import urls as flows_urls
 from flows_app.jsi18n import javascript_catalog
 from jobs import urls as jobs_urls
 
@@ -41,7 +41,7 @@ urlpatterns = [
     # static/js/app.js's texts in the page's language (locale/*/LC_MESSAGES/djangojs.po): a script
     # file like any other, so the CSP's script-src 'self' holds; versioned, so kept a year.
     path("jsi18n/<str:language>/<str:catalog_version>.js", javascript_catalog, name="javascript-catalog"),
-    path("", include("flows_app.urls")),
+    path("", include("flows.urls")),
     path(
         "connections/<id:connection_id>/flows/",
         include((flows_urls.flow_patterns + jobs_urls.flow_patterns, "flows")),

@@ -133,7 +133,7 @@ class Preferences(models.Model):
         verbose_name=_("user"),
     )
     results_per_page = models.PositiveSmallIntegerField(_("rows per page"), default=25)
-    # The flows list's columns left out (names of flows_app/rows.py COLUMNS, comma-separated): by
+    # The flows list's columns left out (names of flows/rows.py COLUMNS, comma-separated): by
     # default those that would push the ones people sort by out of a laptop's 1280 px. The
     # hidden ones are kept rather than the shown, so that a column added later shows.
     hidden_columns = models.CharField(

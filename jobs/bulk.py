@@ -35,7 +35,7 @@ from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access,
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
 from flows_app.api.budget import MustWait, Pacer
 from flows_app.crypto import DecryptionError
-from flows_app.forms import flow_values
+from flows_app.fields import flow_values
 from flows_app.models import Connection
 from jobs.models import BulkItem, BulkJob, note, server_words
 

@@ -18,7 +18,8 @@ from flows_app.access import ADMIN, EDITOR, cached_names, flows_api, get_connect
 from flows_app.api import ApiError
 from flows_app.api.records import Directory
 from flows_app.drafts import CreateTokens
-from flows_app.forms import FLOW_FIELDS, FlowForm
+from flows_app.fields import FLOW_FIELDS
+from flows_app.forms import FlowForm
 from flows_app.models import Membership, Role
 from teams.forms import (
     ActivityFilter,

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from activity.history import record
 from activity.models import Kind
-from flows_app.templatetags.pushdeck import DASH
+from flows_app.formatting import DASH
 from sandbox.models import Fault
 from sandbox.models import Flow as SandboxFlow
 

@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 
 from activity import history as activity
 from flows_app.api.records import Directory
+from flows_app.formatting import shown
 from flows_app.models import Role
-from flows_app.templatetags.pushdeck import shown
 from flows_app.untranslated import untranslated
 
 register = template.Library()

@@ -13,7 +13,8 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from activity.history import image_change, record, toggle_values
 from activity.models import Kind
-from flows_app import find, rows
+from flows import rows
+from flows_app import find
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE, Website
@@ -21,24 +22,16 @@ from flows_app.copying import copy_of, links_to_replace, relinked
 from flows_app.drafts import CreateTokens, keep_upload
 from flows_app.export import csv_lines
 from flows_app.failures import describe
-from flows_app.forms import (
-    FLOW_FIELDS,
-    SUBSTITUTABLE,
-    FlowForm,
-    fingerprint,
-    flow_values,
-    readable,
-    substitutions,
-)
+from flows_app.fields import FLOW_FIELDS, SUBSTITUTABLE, fingerprint, flow_values
+from flows_app.forms import FlowForm, readable, substitutions
 from flows_app.images import copy_image
 from flows_app.locks import Busy, flow_lock
 from flows_app.models import Preferences
+from flows_app.partials import template_for
 from flows_app.toasts import add_toast
-from flows_app.views.partials import template_for
-from jobs.forms import set_fields_html
 from trends.listing import history_mark
 from trends.series import recent
-from trends.views import flow_trend
+from trends.trend import flow_trend
 
 DEFAULT_PER_PAGE = 25
 
@@ -105,7 +98,6 @@ def flow_list(request, connection_id):
         "per_page_choices": RESULTS_PER_PAGE,
         "column_choices": rows.column_choices(preferences),
         "sort_choices": rows.sort_choices(query),
-        "bulk_set_fields": set_fields_html(),
     }
     return render(request, template_for(request, "flows/list.html", "results"), context)
 

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from flows.views import connections, flows, overview, preferences, uploads
 from flows_app.forms import LoginForm
-from flows_app.views import connections, flows, overview, preferences, uploads
 
 # Under connections/<connection_id>/flows/, in the "flows" namespace: dashboard/urls.py adds the
 # other apps' pages about flows beside them.
@@ -19,7 +19,7 @@ flow_patterns = [
 ]
 
 urlpatterns = [
-    path("", connections.home, name="home"),
+    path("", overview.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
