@@ -17,7 +17,7 @@ from activity.models import Activity, Kind
 from flows_app.access import ADMIN, EDITOR, cached_names, flows_api, get_connection, member_access
 from flows_app.api import ApiError
 from flows_app.api.records import Directory
-from flows_app.drafts import CreateTokens
+from flows_app.create_tokens import CreateTokens
 from flows_app.fields import FLOW_FIELDS
 from flows_app.forms import FlowForm
 from flows_app.models import Membership, Role

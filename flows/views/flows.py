@@ -19,7 +19,8 @@ from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE, Website
 from flows_app.copying import copy_of, links_to_replace, relinked
-from flows_app.drafts import CreateTokens, keep_upload
+from flows_app.create_tokens import CreateTokens
+from flows_app.drafts import keep_upload
 from flows_app.export import csv_lines
 from flows_app.failures import describe
 from flows_app.fields import FLOW_FIELDS, SUBSTITUTABLE, fingerprint, flow_values
