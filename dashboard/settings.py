@@ -132,10 +132,14 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "flows_app",
+    "activity",
     "sandbox",
     "jobs",
     "trends",
     "teams",
+    "flows",
+    # The project too, for the commands that compose apps (manage.py demo).
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +153,7 @@ MIDDLEWARE = [
     # token is masked anew per response.
     "django.middleware.gzip.GZipMiddleware",
     # Inside gzip (its Vary: Accept-Encoding stays), outside everything that adds another Vary.
-    "dashboard.jsi18n.catalog_varies_on_nothing",
+    "flows_app.jsi18n.catalog_varies_on_nothing",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the browser's Accept-Language (or the language cookie); URLs carry none.
     "django.middleware.locale.LocaleMiddleware",

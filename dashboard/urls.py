@@ -7,7 +7,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from dashboard.jsi18n import javascript_catalog
+from flows import urls as flows_urls
+from flows_app.jsi18n import javascript_catalog
+from jobs import urls as jobs_urls
 
 
 @require_GET
@@ -39,7 +41,13 @@ urlpatterns = [
     # static/js/app.js's texts in the page's language (locale/*/LC_MESSAGES/djangojs.po): a script
     # file like any other, so the CSP's script-src 'self' holds; versioned, so kept a year.
     path("jsi18n/<str:language>/<str:catalog_version>.js", javascript_catalog, name="javascript-catalog"),
-    path("", include("flows_app.urls")),
+    path("", include("flows.urls")),
+    path(
+        "connections/<id:connection_id>/flows/",
+        include((flows_urls.flow_patterns + jobs_urls.flow_patterns, "flows")),
+    ),
+    *jobs_urls.connection_patterns,
+    path("jobs/", include("jobs.urls")),
     path("connections/<id:connection_id>/", include("trends.urls")),
     path("", include("teams.urls")),
 ]

@@ -1,6 +1,6 @@
 """The one door to a user's connections: every view looks a connection up through here.
 
-A connection is shared through memberships (teams.models): a user who is not a member of it gets
+A connection is shared through memberships (models.Membership): a user who is not a member of it gets
 404, as for a connection that does not exist; a member whose role is below what the page needs
 gets 403 (a readable page, or a toast for htmx). A member may also be limited to some of the
 connection's websites: a flow of another website answers 404 to them, and a write naming one is
@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from flows_app.api import NotFound, Page, Rejected, connect
 from flows_app.api.records import Directory, FlowSet
 from flows_app.api.service import cached_directory
-from flows_app.models import Connection
+from flows_app.models import Connection, Role
 from flows_app.text import word_list
-from teams.models import Role
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from flows_app.models import Connection, Preferences
+from flows_app.models import Connection, Membership, Preferences
 
 
 @admin.register(Connection)
@@ -25,3 +25,11 @@ class ConnectionAdmin(admin.ModelAdmin):
 class PreferencesAdmin(admin.ModelAdmin):
     list_display = ["user", "results_per_page", "theme"]
     search_fields = ["user__username"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "connection", "role", "websites", "created"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "connection__label"]
+    raw_id_fields = ["user", "connection"]

@@ -7,7 +7,7 @@ class FlowsAppConfig(AppConfig):
     verbose_name = _("Flows dashboard")
 
     def ready(self):
-        from flows_app import ids
+        from flows_app import ids, signals  # noqa: F401 -- signals: connects the creator-is-admin receiver
         from flows_app.after_response import connect_signals
 
         connect_signals()

@@ -1,11 +1,7 @@
-"""Short-lived state of the flow form.
-
-- A chosen image survives a rejected submit, so that the user does not have to pick it again. It
-  is kept on disk under DRAFTS_ROOT (only once it passed the image checks), a few per user and
-  within a total size budget: kept in the cache, 300 rejected submits of a 2 MB image pinned
-  600 MB of memory for a quarter of an hour.
-- A create form carries a one-time token, so that a double submit makes one flow, not two. Tokens
-  live in Django's cache, shared by every process.
+"""Images of rejected submits: a chosen image survives a rejected submit of the flow form, so
+that the user does not have to pick it again. It is kept on disk under DRAFTS_ROOT (only once it
+passed the image checks), a few per user and within a total size budget: kept in the cache, 300
+rejected submits of a 2 MB image pinned 600 MB of memory for a quarter of an hour.
 """
 
 import re
@@ -14,20 +10,18 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 
 from flows_app.api import ImageUpload
 from flows_app.images import FORMATS
 
 UPLOAD_SECONDS = 15 * 60
-TOKEN_SECONDS = 6 * 60 * 60
-# What secrets.token_urlsafe(16) makes. Anything else a form sends back is no token of ours, and
-# never becomes part of a cache key or a file name.
+# What secrets.token_urlsafe(16) makes (an upload's token, a create token). Anything else a form
+# sends back is no token of ours, and never becomes part of a cache key or a file name.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 CONTENT_TYPES = dict(FORMATS.values())
 
 
-def _shaped(token):
+def is_token(token):
     return isinstance(token, str) and TOKEN.fullmatch(token) is not None
 
 
@@ -54,7 +48,7 @@ def keep_upload(user, upload):
 
 def kept_upload(user, token):
     """The image kept under this token for this user, or None (expired, pruned, another user's)."""
-    if not _shaped(token):
+    if not is_token(token):
         return None
     for path in _folder(user).glob(f"{token}--*"):
         try:
@@ -89,35 +83,3 @@ def _prune(paths, keep=None, budget=None):
         total += size
         if (keep is not None and count > keep) or (budget is not None and total > budget):
             path.unlink(missing_ok=True)
-
-
-class CreateTokens:
-    """One-time create tokens: issued with a form, claimed atomically by its first submit."""
-
-    def __init__(self, user):
-        self.prefix = f"pushdeck:create:{user.pk}"
-
-    def issue(self):
-        token = secrets.token_urlsafe(16)
-        cache.set(f"{self.prefix}:issued:{token}", True, TOKEN_SECONDS)
-        return token
-
-    def claim(self, token):
-        """True for the one submit that may create; False for a repeat or an unknown token."""
-        if not self.issued(token):
-            return False
-        # cache.add is atomic: of two concurrent submits, only one adds the claim.
-        return cache.add(f"{self.prefix}:claimed:{token}", True, TOKEN_SECONDS)
-
-    def release(self, token):
-        """The create failed: let the same form be submitted again."""
-        cache.delete(f"{self.prefix}:claimed:{token}")
-
-    def issued(self, token):
-        return _shaped(token) and bool(cache.get(f"{self.prefix}:issued:{token}"))
-
-    def finish(self, token, flow_id):
-        cache.set(f"{self.prefix}:flow:{token}", flow_id, TOKEN_SECONDS)
-
-    def flow_of(self, token):
-        return cache.get(f"{self.prefix}:flow:{token}") if _shaped(token) else None

@@ -14,9 +14,8 @@ from flows_app.access import NotAllowed
 from flows_app.api import ApiError
 from flows_app.crypto import DecryptionError
 from flows_app.failures import describe
-from flows_app.models import Preferences
+from flows_app.models import Preferences, Role
 from flows_app.toasts import add_toast
-from teams.models import Role
 
 
 class RequestSizeLimitMiddleware:

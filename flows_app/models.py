@@ -33,7 +33,7 @@ def validate_server(value):
 class ConnectionQuerySet(models.QuerySet):
     def for_user(self, user):
         """The connections the user is a member of, each with the user's ``role`` there and the
-        ``member_websites`` they are limited to (teams.models.Membership): one query."""
+        ``member_websites`` they are limited to (Membership, below): one query."""
         return (
             self.annotate(mine=FilteredRelation("memberships", condition=Q(memberships__user=user)))
             .filter(mine__isnull=False)
@@ -133,7 +133,7 @@ class Preferences(models.Model):
         verbose_name=_("user"),
     )
     results_per_page = models.PositiveSmallIntegerField(_("rows per page"), default=25)
-    # The flows list's columns left out (names of flows_app/rows.py COLUMNS, comma-separated): by
+    # The flows list's columns left out (names of flows/rows.py COLUMNS, comma-separated): by
     # default those that would push the ones people sort by out of a laptop's 1280 px. The
     # hidden ones are kept rather than the shown, so that a column added later shows.
     hidden_columns = models.CharField(
@@ -195,3 +195,50 @@ class RateWindow(models.Model):
 
     def __str__(self):
         return f"{self.spender}: {self.used} in window {self.window}"
+
+
+class Role(models.TextChoices):
+    # In increasing order of rights: each role may do everything of the ones before it.
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    ADMIN = "admin", _("Admin")
+
+    @property
+    def rank(self):
+        return list(Role).index(self)
+
+    def allows(self, needed):
+        return self.rank >= Role(needed).rank
+
+
+class Membership(models.Model):
+    """Who may use a shared connection, and how: every access check reads it (access.py)."""
+
+    connection = models.ForeignKey(
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("connection"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # Website ids of the connection this member is limited to; empty: every website.
+    websites = models.JSONField(_("websites"), default=list, blank=True)
+    created = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        # Made by the teams app, whose table it keeps (moved by state only, migration 0008).
+        db_table = "teams_membership"
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user__username"]
+        constraints = [models.UniqueConstraint(fields=["connection", "user"], name="one_membership_per_user")]
+
+    def __str__(self):
+        return _("%(user)s, %(role)s of connection %(connection)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "connection": self.connection_id,
+        }

@@ -24,19 +24,20 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_noop
 
+from activity.history import record, toggle_values
+from activity.models import Kind
 from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access, scoped
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
 from flows_app.api.budget import MustWait, Pacer
 from flows_app.crypto import DecryptionError
-from flows_app.forms import flow_values
+from flows_app.fields import flow_values
 from flows_app.models import Connection
 from jobs.models import BulkItem, BulkJob, note, server_words
-from teams.activity import record, toggle_values
-from teams.models import Kind
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +106,6 @@ def start(connection, user, action, flow_ids, changes=None, names=None, websites
 
 
 def _queue(job_id, holder, seconds=0):
-    # Imported here: jobs.tasks imports this module for the task's body.
-    from jobs.tasks import run_job
-
     if seconds > 0:
         run_job.using(run_after=timezone.now() + timedelta(seconds=seconds)).enqueue(job_id, holder)
     else:
@@ -243,6 +241,12 @@ def _member_api(job):
             label=label,
         )
     return scoped(connect(job.connection, background=True), access), None
+
+
+@task
+def run_job(job_id, holder):
+    """One slice of a bulk job: the task that each slice queues for the next."""
+    return run_slice(job_id, holder)
 
 
 def run_slice(job_id, holder, seconds=SLICE_SECONDS):

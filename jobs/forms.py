@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from flows_app.api.records import TTL_CHOICES, URGENCIES
-from flows_app.forms import TTL_LABELS, URGENCY_LABELS
+from flows_app.fields import TTL_LABELS, URGENCY_LABELS
 from flows_app.ids import as_id
 from jobs.models import BulkJob
 

@@ -164,7 +164,7 @@ class BulkItem(Noted):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     # The server's words when it refused, or what became of the flow: the message (Noted).
     attempts = models.PositiveSmallIntegerField(default=0)
-    # The flow's fields when the job started (flows_app.forms.flow_values): the history's "before".
+    # The flow's fields when the job started (flows_app.fields.flow_values): the history's "before".
     before = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

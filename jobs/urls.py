@@ -10,3 +10,13 @@ urlpatterns = [
     path("<id:job_id>/retry/", views.job_retry, name="retry"),
     path("<id:job_id>/items/<id:item_id>/retry/", views.job_retry, name="retry_item"),
 ]
+
+# Under connections/<connection_id>/flows/, in the flows' namespace ("flows:bulk"): a job starts
+# from the flows list.
+flow_patterns = [
+    path("bulk/", views.bulk_start, name="bulk"),
+]
+
+connection_patterns = [
+    path("connections/<id:connection_id>/jobs/", views.connection_jobs, name="connection_jobs"),
+]

@@ -16,8 +16,8 @@ from flows_app import find
 from flows_app.access import EDITOR, VIEWER, NotAllowed, cached_names, flows_api, get_connection
 from flows_app.api import ApiError
 from flows_app.api.budget import KeyBudget
-from flows_app.failures import sentences
-from flows_app.views.partials import template_for
+from flows_app.partials import template_for
+from flows_app.text import sentences
 from jobs import bulk
 from jobs.forms import BulkForm
 from jobs.models import BulkItem, BulkJob

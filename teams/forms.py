@@ -3,9 +3,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from activity.models import Kind
+from flows_app.models import Role
 from flows_app.untranslated import with_names
 from teams.grants import grant_refusal, member_refusal
-from teams.models import Kind, Role
 
 
 class WebsitesField(forms.TypedMultipleChoiceField):

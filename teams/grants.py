@@ -13,8 +13,8 @@ admin of every website, whoever asks: the connection runs on their API key.
 
 from django.utils.translation import gettext as _
 
+from flows_app.models import Role
 from flows_app.untranslated import with_names
-from teams.models import Role
 
 
 def grant_refusal(access, websites, name=str):

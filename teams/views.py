@@ -12,12 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activity.history import changes, newest_names, record
+from activity.models import Activity, Kind
 from flows_app.access import ADMIN, EDITOR, cached_names, flows_api, get_connection, member_access
 from flows_app.api import ApiError
 from flows_app.api.records import Directory
-from flows_app.drafts import CreateTokens
-from flows_app.forms import FLOW_FIELDS, FlowForm
-from teams.activity import changes, newest_names, record
+from flows_app.create_tokens import CreateTokens
+from flows_app.fields import FLOW_FIELDS
+from flows_app.forms import FlowForm
+from flows_app.models import Membership, Role
 from teams.forms import (
     ActivityFilter,
     InvitationForm,
@@ -27,7 +30,7 @@ from teams.forms import (
     website_choices,
 )
 from teams.grants import grant_refusal, invitation_holds, member_refusal
-from teams.models import Activity, Invitation, Kind, Membership, Role, hash_token
+from teams.models import Invitation, hash_token
 
 PER_PAGE = 50
 

@@ -10,12 +10,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from activity.history import changes
+from activity.models import Activity, Kind
 from flows_app.api import connect
-from flows_app.models import Connection
+from flows_app.models import Connection, Membership, Role
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import hash_key
-from teams.activity import changes
-from teams.models import Activity, Kind, Membership, Role
 from tests.pages import form_posting_to, form_with, visible_text
 from tests.test_flows_views import HTMX, form_token, png, url, valid_form
 

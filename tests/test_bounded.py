@@ -247,7 +247,7 @@ def test_a_write_answered_without_a_numeric_id_says_the_change_was_probably_made
         "fingerprint": "",
     }
     from flows_app.api.records import Flow
-    from flows_app.forms import fingerprint
+    from flows_app.fields import fingerprint
 
     form["fingerprint"] = fingerprint(Flow.from_api(FLOW))
     response = logged_in.post(reverse("flows:edit", args=[stub_connection.pk, 7]), form)

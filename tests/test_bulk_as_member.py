@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from activity.models import Activity, Kind
+from flows_app.models import Membership, Role
 from jobs.models import BulkItem, BulkJob
 from sandbox.models import Flow as SandboxFlow
-from teams.models import Activity, Kind, Membership, Role
 from tests.bulk import start, work
 from tests.pages import visible_text
 

@@ -4,11 +4,11 @@ old one unasked (flows_app/copying.py: the rule the duplicate form uses, and cop
 import pytest
 from django.urls import reverse
 
+from activity.models import Activity, Kind
 from flows_app.api.records import Website
 from flows_app.copying import LinkChange, copy_of, links_to_replace
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
-from teams.models import Activity, Kind
 from tests.i18n import english_left
 from tests.pages import form_posting_to, form_with, visible_text
 

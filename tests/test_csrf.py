@@ -12,12 +12,13 @@ from django.test import Client
 from django.utils.timezone import now
 from PIL import Image
 
+from activity.history import record
+from activity.models import Kind
 from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
 from jobs import bulk
 from sandbox.models import ApiAccount
-from teams.activity import record
-from teams.models import Invitation, Kind
+from teams.models import Invitation
 from tests.pages import visible_text
 from tests.test_isolation import ROUTES, fill
 

@@ -12,12 +12,12 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from PIL import Image
 
+from activity.history import record
+from activity.models import Activity, Kind
 from flows_app.api import connect
 from sandbox.models import ApiAccount, Fault, hash_key
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
-from teams.activity import record
-from teams.models import Activity, Kind
 from tests.conftest import SANDBOX_KEY
 from tests.pages import visible_text
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture

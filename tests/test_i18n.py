@@ -24,12 +24,13 @@ from django.utils import timezone, translation
 from django.views import defaults
 from playwright.sync_api import expect
 
-from flows_app.models import SANDBOX, Connection, Preferences
+from activity.history import record
+from activity.models import Kind
+from flows_app.models import SANDBOX, Connection, Membership, Preferences, Role
 from jobs.models import BulkItem, BulkJob, note, server_words
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Website as SandboxWebsite
-from teams.activity import record
-from teams.models import Invitation, Kind, Membership, Role
+from teams.models import Invitation
 from tests.conftest import OTHER_SANDBOX_KEY, SANDBOX_KEY
 from tests.i18n import english_left
 from tests.pages import form_posting_to, form_with, toasts

@@ -11,12 +11,13 @@ import pytest
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from activity.models import Activity, Kind
 from dashboard.formats.zh_Hans import formats as zh_formats
-from flows_app.models import SANDBOX, Connection, Preferences
+from flows_app.models import SANDBOX, Connection, Membership, Preferences, Role
 from jobs import bulk
 from jobs.models import BulkItem, WorkerBeat
 from sandbox.models import ApiAccount, Fault
-from teams.models import Activity, Invitation, Kind, Membership, Role
+from teams.models import Invitation
 from tests.bulk import work
 from tests.i18n import english_left
 from tests.pages import visible_text
@@ -168,10 +169,10 @@ def test_the_admin_pages_of_pushdecks_own_records_read_in_chinese(client, django
         reverse("admin:flows_app_connection_change", args=[connection.pk]),
         reverse("admin:flows_app_preferences_changelist"),
         reverse("admin:flows_app_preferences_change", args=[preferences.pk]),
-        reverse("admin:teams_membership_changelist"),
-        reverse("admin:teams_membership_change", args=[membership.pk]),
+        reverse("admin:flows_app_membership_changelist"),
+        reverse("admin:flows_app_membership_change", args=[membership.pk]),
         reverse("admin:teams_invitation_changelist"),
-        reverse("admin:teams_activity_changelist"),
+        reverse("admin:activity_activity_changelist"),
     ]
     for page in pages:
         html = content(zh(client, page))

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from teams.activity import record
-from teams.models import Kind
+from activity.history import record
+from activity.models import Kind
 from tests.test_i18n import stopped_job
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 

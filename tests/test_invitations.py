@@ -10,8 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from activity.models import Activity, Kind
+from flows_app.models import Membership, Role
 from sandbox.models import ApiAccount, Website
-from teams.models import Activity, Invitation, Kind, Membership, Role
+from teams.models import Invitation
 from tests.pages import form_posting_to, visible_text
 
 JOIN = {

@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver
 from PIL import Image
 
+from activity.history import record
+from activity.models import Kind
 from dashboard import urls
 from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
@@ -21,8 +23,7 @@ from flows_app.models import SANDBOX, Connection
 from jobs import bulk
 from jobs.models import BulkJob
 from sandbox.models import ApiAccount
-from teams.activity import record
-from teams.models import Invitation, Kind
+from teams.models import Invitation
 
 METHODS = ("get", "post", "put", "patch", "delete")
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -16,10 +16,9 @@ from django.utils import timezone
 from flows_app import crypto
 from flows_app.api import connect
 from flows_app.api.budget import BACKGROUND, KEY, KeyBudget, MustWait, Pacer, Policy, person
-from flows_app.models import RateWindow
+from flows_app.models import Membership, RateWindow, Role
 from jobs import bulk
 from jobs.models import WorkerBeat
-from teams.models import Membership, Role
 from tests.pages import what_the_user_reads
 
 

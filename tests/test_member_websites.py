@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from flows_app.api import connect
+from flows_app.models import Membership, Role
 from sandbox.models import ApiAccount, Website
-from teams.models import Invitation, Membership, Role
+from teams.models import Invitation
 from tests.faults import inject
 from tests.pages import form_posting_to, visible_text
 

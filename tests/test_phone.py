@@ -6,11 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from flows_app.templatetags.pushdeck import DASH
+from activity.history import record
+from activity.models import Kind
+from flows_app.formatting import DASH
 from sandbox.models import Fault
 from sandbox.models import Flow as SandboxFlow
-from teams.activity import record
-from teams.models import Kind
 
 pytestmark = pytest.mark.e2e
 

@@ -16,12 +16,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from flows_app.models import SANDBOX, Connection
+from activity.history import record
+from activity.models import Kind
+from flows_app.models import SANDBOX, Connection, Membership, Role
 from jobs import bulk
 from jobs.models import BulkJob
 from sandbox.models import ApiAccount
-from teams.activity import record
-from teams.models import Invitation, Kind, Membership, Role
+from teams.models import Invitation
 from tests.test_isolation import HTMX, PARAMETER, ROUTES, fill
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN

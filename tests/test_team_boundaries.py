@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from flows_app.models import Connection
+from activity.models import Activity, Kind
+from flows_app.models import Connection, Membership, Role
 from sandbox.models import ApiAccount, Website
-from teams.models import Activity, Invitation, Kind, Membership, Role
+from teams.models import Invitation
 from tests.pages import form_posting_to, visible_text
 
 

@@ -6,8 +6,8 @@ import re
 
 from django.utils import timezone
 
-from teams.activity import record
-from teams.models import Activity, Kind
+from activity.history import record
+from activity.models import Activity, Kind
 from tests.pages import visible_text
 from tests.test_bulk_jobs import start, work
 from tests.test_flows_views import HTMX, url

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from teams.models import Membership, Role
+from flows_app.models import Membership, Role
 from tests.pages import form_with, visible_text
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 

@@ -6,12 +6,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from activity.history import record
+from activity.models import Activity, Kind
 from flows_app.access import Access, member_access, scoped
 from flows_app.api import NotFound, Rejected, connect
+from flows_app.models import Membership, Role
 from jobs.models import BulkJob
 from sandbox.models import Flow as SandboxFlow
-from teams.activity import record
-from teams.models import Activity, Kind, Membership, Role
 from tests.pages import form_with, visible_text
 from tests.test_flows_views import HTMX, form_token, url, valid_form
 

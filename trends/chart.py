@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from flows_app.templatetags.pushdeck import num, percent
+from flows_app.formatting import num, percent
 from flows_app.text import word_list
 
 WIDTH, HEIGHT = 760, 300

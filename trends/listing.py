@@ -1,5 +1,5 @@
 """What the flows list shows of each flow's trend: a 14-day sparkline and its last 7 days (sent,
-clicked, click rate), read for a whole page in one query; flows_app/rows.py draws their cells."""
+clicked, click rate), read for a whole page in one query; flows/rows.py draws their cells."""
 
 import hashlib
 

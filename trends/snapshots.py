@@ -10,8 +10,8 @@ from django.db.models import Max, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from flows_app.api import ApiError, FlowsClient, FlowsService
-from flows_app.api.budget import BACKGROUND, MustWait, Pacer
+from flows_app.api import ApiError, connect
+from flows_app.api.budget import MustWait, Pacer
 from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
 from trends.models import COUNTERS, Delta, FlowRecord, Snapshot
@@ -74,14 +74,11 @@ def take_snapshot(connection, now=None, max_wait=None, on_demand=False):
 def _read_every_flow(connection, max_wait):
     """Every flow of the connection, all pages at 1000 a page fetched together once the key's
     budget allows them all; (flows, upstream calls)."""
-    client = FlowsClient(
-        connection.base_url, connection.api_key, timeout=settings.FLOWS_API_TIMEOUT, spender=BACKGROUND
-    )
-    api = FlowsService(client, settings.FLOWS_CACHE_SECONDS)
+    api = connect(connection, background=True)
     # The flows this history knows, or more when a page of the dashboard read more since.
     known = max(FlowRecord.objects.filter(connection=connection, deleted_at=None).count(), api.last_count())
-    flows = Pacer(client).whole_read(lambda: api.all_flows(at_least=known), known, max_wait=max_wait)
-    return flows, client.calls
+    flows = Pacer(api.client).whole_read(lambda: api.all_flows(at_least=known), known, max_wait=max_wait)
+    return flows, api.client.calls
 
 
 def record(connection, flows, now):

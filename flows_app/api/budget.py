@@ -35,6 +35,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from flows_app.api.errors import RateLimited
+from flows_app.api.records import LARGEST_PAGE
 from flows_app.models import RateWindow
 
 # The server's window, in seconds (tests and the jobs benchmark shorten it with the sandbox's).
@@ -334,8 +335,6 @@ class Pacer:
     def whole_read(self, read, flows, max_wait=None):
         """``read()``, a read of every flow (about ``flows`` of them, a page of 1000 a call, the
         pages sent at once), once the budget allows all its calls together."""
-        from flows_app.api.client import LARGEST_PAGE
-
         pages = max(1, math.ceil(flows / LARGEST_PAGE))
         self._pause(self.client.key_budget.wait_for(self.client.spender, pages), max_wait)
         return self.call(read, max_wait=max_wait)

@@ -43,6 +43,7 @@ from flows_app.api.errors import (
     no_answer_within,
 )
 from flows_app.api.records import (
+    LARGEST_PAGE,
     LOG_FILTERS,
     LOG_ORDERS,
     LOG_TYPES,
@@ -79,8 +80,6 @@ RATE_RETRY_MAX_WAIT = 2.0
 CONNECT_TIMEOUT = 3.05
 # Sessions (each with its keep-alive sockets) kept for the most recently used connections.
 SESSION_POOL_SIZE = 64
-# The API's largest page (API_CONTRACT.md): a whole read asks for pages of this many flows.
-LARGEST_PAGE = 1000
 # A whole read asks for this many pages at once at most: 10,000 flows in one wave of pages of 1000.
 PAGES_AT_ONCE = 10
 # Bodies are read in pieces of this size, so that the deadline and the size cap are checked often.

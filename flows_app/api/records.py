@@ -14,6 +14,8 @@ from flows_app.api.errors import Malformed
 
 TTL_CHOICES = (0, 900, 1800, 3600, 10800, 21600, 43200, 86400, 259200, 432000, 604800, 1209600, 2419200)
 RESULTS_PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
+# The API's largest page (API_CONTRACT.md): a whole read asks for pages of this many flows.
+LARGEST_PAGE = RESULTS_PER_PAGE[-1]
 WAIT_TIME_TYPES = ("minutes", "hours", "days")
 URGENCIES = ("low", "normal", "high")
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")

@@ -1,24 +1,25 @@
-from functools import cache
 from urllib.parse import urlsplit
 
 from django import template
-from django.templatetags.static import static
-from django.utils.formats import get_format, number_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, pgettext
-from django.utils.translation import gettext as _
 
-from dashboard.jsi18n import catalog_url
-from flows_app.forms import URGENCY_LABELS, FlowForm, ttl_label
+from flows_app.fields import URGENCY_LABELS, ttl_label
+from flows_app.formatting import icon, list_query, num, percent, shown
+from flows_app.forms import FlowForm
+from flows_app.jsi18n import catalog_url
 from flows_app.models import Connection, Preferences
 from flows_app.text import sentences as join_sentences
 from flows_app.text import word_list
 from flows_app.untranslated import untranslated
 
 register = template.Library()
+register.filter("num", num)
+register.filter("percent", percent)
+register.filter("shown", shown)
+register.simple_tag(icon)
 # What a table shows for "no value" (a click rate when nothing was displayed, an empty field).
-DASH = "\N{EN DASH}"
 
 
 @register.simple_tag(takes_context=True)
@@ -42,28 +43,6 @@ def user_preferences(context):
 def javascript_catalog_url():
     """The JavaScript catalog of the page's language, at its versioned URL."""
     return catalog_url(get_language())
-
-
-@register.filter
-def num(value):
-    """A whole number grouped in thousands as the active language writes it (its format module)."""
-    try:
-        return number_format(int(value), force_grouping=True)
-    except (TypeError, ValueError):
-        return value
-
-
-def grouped_numbers():
-    """``num`` for a whole table: the language's grouping is looked up once, not once a cell."""
-    separator, grouping = get_format("THOUSAND_SEPARATOR"), get_format("NUMBER_GROUPING")
-    if grouping == 3:
-        return lambda value: f"{value:,}".replace(",", separator)
-    return num
-
-
-@register.filter
-def percent(rate):
-    return DASH if rate is None else f"{rate * 100:.1f}%"
 
 
 @register.simple_tag
@@ -130,7 +109,7 @@ def page_query(context, page, per_page):
 @register.simple_tag(takes_context=True)
 def query_url(context, **changes):
     """The list's URL for its query with ``changes`` (a parameter set to "" is dropped), page 1."""
-    return f"?page=1&results_per_page={int(context['per_page'])}{context['query'].encoded(**changes)}"
+    return list_query(context["per_page"], context["query"], **changes)
 
 
 @register.filter
@@ -150,33 +129,6 @@ def page_numbers(result):
             shown.append(None)
         shown.append(n)
     return shown
-
-
-@cache
-def _sprite_url():
-    # The hashed name does not change while the process runs; looking it up costs ~25 µs a call.
-    return static("img/icons.svg")
-
-
-@register.simple_tag
-def icon(name, extra=""):
-    """An icon from the local SVG sprite; decorative, so hidden from screen readers."""
-    return format_html(
-        '<svg class="icon{}" aria-hidden="true"><use href="{}#{}"></use></svg>',
-        f" {extra}" if extra else "",
-        _sprite_url(),
-        name,
-    )
-
-
-@register.filter
-def shown(value):
-    """A form value as a person reads it: Yes/No for booleans, a dash for nothing."""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if value in ("", None):
-        return DASH
-    return value
 
 
 @register.filter

@@ -111,7 +111,7 @@
   });
 
   // The flows list shares one delete dialog: the opener's href is the flow's delete URL, and it
-  // names the flow, its website (two flows may share a name) and its row (flows_app/rows.py).
+  // names the flow, its website (two flows may share a name) and its row (flows/rows.py).
   // With htmx the row is swapped away in place; without it the form posts and the page reloads.
 
   function prepareDelete(dialog, opener) {

@@ -2,11 +2,11 @@ from django import template
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
+from activity import history as activity
 from flows_app.api.records import Directory
-from flows_app.templatetags.pushdeck import shown
+from flows_app.formatting import shown
+from flows_app.models import Role
 from flows_app.untranslated import untranslated
-from teams import activity
-from teams.models import Role
 
 register = template.Library()
 

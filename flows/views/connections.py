@@ -4,25 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activity.history import record
+from activity.models import Kind
 from flows_app.access import ADMIN, NotAllowed, get_connection, get_own_connection
 from flows_app.forms import ConnectionForm
 from flows_app.models import Connection
-from flows_app.views.overview import overview
-from teams.activity import record
 from teams.grants import connection_refusal
-from teams.models import Kind
-
-
-@login_required
-@require_GET
-def home(request):
-    """Several connections: all of them at a glance. One: its flows."""
-    connections = list(Connection.objects.for_user(request.user))
-    if len(connections) > 1:
-        return overview(request, connections)
-    if not connections:
-        return redirect("connections")
-    return redirect("flows:list", connections[0].pk)
 
 
 @login_required

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from teams.models import Activity
+from activity.models import Activity
 
 
 class Command(BaseCommand):

@@ -5,40 +5,33 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from flows_app import find, rows
+from activity.history import image_change, record, toggle_values
+from activity.models import Kind
+from flows import rows
+from flows_app import find
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE, Website
 from flows_app.copying import copy_of, links_to_replace, relinked
-from flows_app.drafts import CreateTokens, keep_upload
+from flows_app.create_tokens import CreateTokens
+from flows_app.drafts import keep_upload
 from flows_app.export import csv_lines
 from flows_app.failures import describe
-from flows_app.forms import (
-    FLOW_FIELDS,
-    SUBSTITUTABLE,
-    FlowForm,
-    fingerprint,
-    flow_values,
-    readable,
-    substitutions,
-)
+from flows_app.fields import FLOW_FIELDS, SUBSTITUTABLE, fingerprint, flow_values
+from flows_app.forms import FlowForm, readable, substitutions
 from flows_app.images import copy_image
 from flows_app.locks import Busy, flow_lock
 from flows_app.models import Preferences
+from flows_app.partials import template_for
 from flows_app.toasts import add_toast
-from flows_app.views.partials import template_for
-from jobs.forms import set_fields_html
-from teams.activity import image_change, record, toggle_values
-from teams.models import Kind
 from trends.listing import history_mark
 from trends.series import recent
-from trends.views import flow_trend
+from trends.trend import flow_trend
 
 DEFAULT_PER_PAGE = 25
 
@@ -65,10 +58,10 @@ def flow_list(request, connection_id):
     query = find.parse(request.GET)
     if query.active:
         weeks = _weeks(connection, query)
-        listing = api.in_background(_found_page, api, request.GET, page, per_page, fresh, weeks)
+        listing = api.later(_found_page, api, request.GET, page, per_page, fresh, weeks)
     else:
         # Without a query the API's own paging serves: one call for the page shown.
-        listing = api.in_background(_plain_page, api, page, per_page, fresh)
+        listing = api.later(_plain_page, api, page, per_page, fresh)
     # Names change rarely and are cached for minutes: a call only when they are not, made while
     # the flows are on their way (both share the page view's deadline).
     directory = api.names()
@@ -76,11 +69,10 @@ def flow_list(request, connection_id):
     columns = rows.shown_columns(preferences, query)
     editable = request.access.can_edit
 
-    def table():
+    def table(answer):
         # Rendering reaches the table after the page's head, menus and heading: those are
-        # drawn while the API answers, and only the table waits for it (an ApiError raised here
-        # reaches ApiErrorMiddleware as if the view had raised it).
-        result, match_totals = api.result(listing)
+        # drawn while the API answers, and only the table waits for it.
+        result, match_totals = answer
         names = directory
         if fresh and not directory.names_all(result.flows):
             # Refresh reads the names again only when the flows name a website or segment they
@@ -97,7 +89,7 @@ def flow_list(request, connection_id):
 
     context = {
         "connection": connection,
-        "table": SimpleLazyObject(table),
+        "table": listing.then(table),
         "query": query,
         "query_suffix": query.encoded(),
         "directory": directory,
@@ -105,7 +97,6 @@ def flow_list(request, connection_id):
         "per_page_choices": RESULTS_PER_PAGE,
         "column_choices": rows.column_choices(preferences),
         "sort_choices": rows.sort_choices(query),
-        "bulk_set_fields": set_fields_html(),
     }
     return render(request, template_for(request, "flows/list.html", "results"), context)
 
@@ -210,18 +201,12 @@ def _row_failed(request, flow_id, error):
 @require_GET
 def flow_detail(request, connection_id, flow_id):
     connection, api = flows_api(request, connection_id)
-    # The chart is drawn from the database while the flow's call waits for the server, instead
-    # of after its round trip: 96 -> 83 ms a page against an API 30 ms away (medians of 60,
-    # gunicorn on both sides). It is shown only once the call has answered (a flow another
-    # member may not see raises there).
-    reading = api.in_background(api.get_flow, flow_id)
-    trend = flow_trend(request, connection, flow_id)
-    context = {
-        "connection": connection,
-        "flow": api.result(reading),
-        "directory": api.names(),
-        "trend": trend,
-    }
+    # The chart, from the database, is drawn while the flow's call waits for the server; it is
+    # shown only once the call has answered (a flow another member may not see raises there).
+    flow, trend = api.read_while(
+        lambda: api.get_flow(flow_id), lambda: flow_trend(request, connection, flow_id)
+    )
+    context = {"connection": connection, "flow": flow, "directory": api.names(), "trend": trend}
     return render(request, "flows/detail.html", context)
 
 

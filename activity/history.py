@@ -1,7 +1,7 @@
 """The activity history: every write made through Pushdeck, who made it and what it changed.
 
 `record` is the one way in, for views and for background jobs alike. Flow entries keep the
-flow's editable fields (the API's parameter names, flows_app.forms.FLOW_FIELDS) before and after
+flow's editable fields (the API's parameter names, flows_app.fields.FLOW_FIELDS) before and after
 the write; an image is noted as "added", "replaced" or "removed", never kept; an API key is
 noted as "replaced", never kept.
 """
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from activity.models import Activity
 from flows_app.forms import FlowForm
-from teams.models import Activity, Role
+from flows_app.models import Role
 
 IMAGE = "image"
 # Fields recorded beside the flow form's, as the forms call them.
@@ -33,7 +34,7 @@ CHANGED = {"added": _("added"), "replaced": _("replaced"), "removed": _("removed
 
 
 def record(user, connection, kind, *, flow_id=None, before=None, after=None):
-    """Append one entry: ``user`` made a write of ``kind`` (teams.models.Kind) on ``connection``.
+    """Append one entry: ``user`` made a write of ``kind`` (activity.models.Kind) on ``connection``.
 
     For a flow, pass its id and its fields ``before`` and ``after`` the write (None for the side
     that does not exist: before a create, after a delete); its name and website are read from
@@ -58,7 +59,7 @@ def toggle_values(flow, on):
     """A switch's entry, before and after: the flow switched ``on`` (or off), named when known.
 
     ``flow`` is what the writer knows of the flow: its fields read before the write (a dict, as
-    flows_app.forms.flow_values names them: what a bulk job read at its start, or a page lately),
+    flows_app.fields.flow_values names them: what a bulk job read at its start, or a page lately),
     whose ``is_enabled`` is the state before, so that a switch to the state it already had reads
     as nothing changed; or a Flow, the write's answer (the state after it), or None. The state
     before is then not known, and not claimed (the history says "set to", not "switched").

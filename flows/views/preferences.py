@@ -6,8 +6,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import activate
 from django.views.decorators.http import require_POST
 
+from flows.rows import COLUMNS, OPTIONAL
 from flows_app.models import Preferences
-from flows_app.rows import COLUMNS, OPTIONAL
 
 
 def _back(request):

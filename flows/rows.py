@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from flows_app import find
-from flows_app.templatetags.pushdeck import DASH, grouped_numbers, icon, percent, query_url
+from flows_app.formatting import DASH, grouped_numbers, icon, list_query, percent
 from trends.chart import sparkline
 from trends.listing import weeks_of
 
@@ -336,9 +336,7 @@ def _header(column, query, path, per_page):
     if column.order is None:
         return f'<th scope="col"{classes}{title}>{header}</th>'
     state = _sort_state(query, column.name)
-    url = escape(
-        f"{path}{query_url({'per_page': per_page, 'query': query}, sort=query.sorted_by(column.name))}"
-    )
+    url = escape(f"{path}{list_query(per_page, query, sort=query.sorted_by(column.name))}")
     mark = SORT_MARKS.get(state)
     marked = f'<span class="sort-mark" aria-hidden="true">{mark}</span>' if mark else ""
     return (

@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
+from flows.views import connections, flows, overview, preferences, uploads
 from flows_app.forms import LoginForm
-from flows_app.views import connections, flows, overview, preferences, uploads
-from jobs import views as jobs_views
 
+# Under connections/<connection_id>/flows/, in the "flows" namespace: dashboard/urls.py adds the
+# other apps' pages about flows beside them.
 flow_patterns = [
     path("", flows.flow_list, name="list"),
     path("export.csv", flows.flow_export, name="export"),
@@ -15,11 +16,10 @@ flow_patterns = [
     path("<id:flow_id>/toggle/", flows.flow_toggle, name="toggle"),
     path("<id:flow_id>/delete/", flows.flow_delete, name="delete"),
     path("<id:flow_id>/duplicate/", flows.flow_duplicate, name="duplicate"),
-    path("bulk/", jobs_views.bulk_start, name="bulk"),
 ]
 
 urlpatterns = [
-    path("", connections.home, name="home"),
+    path("", overview.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
@@ -33,9 +33,6 @@ urlpatterns = [
     path(
         "connections/<id:connection_id>/default/", connections.connection_default, name="connection_default"
     ),
-    path("connections/<id:connection_id>/flows/", include((flow_patterns, "flows"))),
-    path("connections/<id:connection_id>/jobs/", jobs_views.connection_jobs, name="connection_jobs"),
-    path("jobs/", include("jobs.urls")),
     path("connections/<id:connection_id>/websites/", overview.websites, name="websites"),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
     path("preferences/theme/", preferences.theme, name="theme"),

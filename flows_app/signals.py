@@ -4,11 +4,10 @@ the demo command, a test fixture): a connection nobody can administer could neve
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from flows_app.models import Connection
-from teams.models import Membership, Role
+from flows_app.models import Connection, Membership, Role
 
 
-@receiver(post_save, sender=Connection, dispatch_uid="teams-creator-is-admin")
+@receiver(post_save, sender=Connection, dispatch_uid="creator-is-admin")
 def creator_is_admin(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         Membership.objects.get_or_create(

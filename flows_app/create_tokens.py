@@ -1,0 +1,42 @@
+"""The flow form's one-time create tokens, so that a double submit makes one flow, not two. They
+live in Django's cache, shared by every process."""
+
+import secrets
+
+from django.core.cache import cache
+
+from flows_app.drafts import is_token
+
+TOKEN_SECONDS = 6 * 60 * 60
+
+
+class CreateTokens:
+    """One-time create tokens: issued with a form, claimed atomically by its first submit."""
+
+    def __init__(self, user):
+        self.prefix = f"pushdeck:create:{user.pk}"
+
+    def issue(self):
+        token = secrets.token_urlsafe(16)
+        cache.set(f"{self.prefix}:issued:{token}", True, TOKEN_SECONDS)
+        return token
+
+    def claim(self, token):
+        """True for the one submit that may create; False for a repeat or an unknown token."""
+        if not self.issued(token):
+            return False
+        # cache.add is atomic: of two concurrent submits, only one adds the claim.
+        return cache.add(f"{self.prefix}:claimed:{token}", True, TOKEN_SECONDS)
+
+    def release(self, token):
+        """The create failed: let the same form be submitted again."""
+        cache.delete(f"{self.prefix}:claimed:{token}")
+
+    def issued(self, token):
+        return is_token(token) and bool(cache.get(f"{self.prefix}:issued:{token}"))
+
+    def finish(self, token, flow_id):
+        cache.set(f"{self.prefix}:flow:{token}", flow_id, TOKEN_SECONDS)
+
+    def flow_of(self, token):
+        return cache.get(f"{self.prefix}:flow:{token}") if is_token(token) else None
