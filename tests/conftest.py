@@ -10,23 +10,20 @@ from django import db
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test import Client
 from django.utils import translation
 from playwright.sync_api import expect
 
 from flows_app.api import connect, service
 from flows_app.api.budget import WINDOW, KeyBudget, Policy, person
 from flows_app.api.client import close_sessions
-from flows_app.api.records import Directory, Segment, Website
 from flows_app.models import SANDBOX, Connection
+from teams.models import Membership, Role
+from tests.helpers import OTHER_SANDBOX_KEY, SANDBOX_KEY, make_flows
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # beside one unless told it is safe, which it is here (one thread drives both).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-SANDBOX_KEY = "sandbox-test-key-0001-abcdefghijklmnop"
-# What a flow form offers when tested without a server: website 1 with segment 12.
-FORM_DIRECTORY = Directory(websites=(Website(1, "Shop", "shop.example"),), segments=(Segment(12, 1, "VIP"),))
-OTHER_SANDBOX_KEY = "sandbox-test-key-0002-qrstuvwxyzabcdef"
 
 
 @pytest.fixture(autouse=True)
@@ -175,12 +172,46 @@ def sandbox_media(settings, tmp_path):
 
 @pytest.fixture
 def demo_flows(connection, sandbox_key, sandbox_media):
-    """40 demo flows on the sandbox account behind `connection`, newest first."""
+    """40 demo flows on the sandbox account behind `connection`, newest first: the same 40 on every
+    run (seed 0), among them paused ones, silent ones and ones with a second button."""
     from sandbox.models import ApiAccount
     from sandbox.models import Flow as SandboxFlow
 
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
+    make_flows(sandbox_key, 40)
     return SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).order_by("-id")
+
+
+@pytest.fixture
+def flows(connection, sandbox_key, sandbox_media):
+    """``flows(count)``: the sandbox account behind `connection` given seeded demo flows up to
+    ``count`` in all; every flow of the account, oldest first."""
+    return lambda count: make_flows(sandbox_key, count)
+
+
+@pytest.fixture
+def flow(flows):
+    """The one demo flow of the sandbox account behind `connection`."""
+    [only] = flows(1)
+    return only
+
+
+@pytest.fixture
+def flow_id(flows):
+    """The id of the oldest of three demo flows behind `connection` (a flow among others)."""
+    return flows(3)[0].id
+
+
+@pytest.fixture
+def limited(connection, demo_flows, django_user_model):
+    """An editor of `connection` limited to its first website; its flows and the others'."""
+    person = django_user_model.objects.create_user("limited", password="correct horse battery")
+    websites = sorted({flow.website.id for flow in demo_flows})
+    Membership.objects.create(connection=connection, user=person, role=Role.EDITOR, websites=[websites[0]])
+    client = Client()
+    client.force_login(person)
+    mine = [flow for flow in demo_flows if flow.website.id == websites[0]]
+    theirs = [flow for flow in demo_flows if flow.website.id != websites[0]]
+    return client, websites, mine, theirs
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from sandbox.models import Flow as SandboxFlow
 from sandbox.models import hash_key
 from teams.activity import changes
 from teams.models import Activity, Kind, Membership, Role
+from tests.helpers import HTMX, form_token, png, url, valid_form
 from tests.pages import form_posting_to, form_with, visible_text
-from tests.test_flows_views import HTMX, form_token, png, url, valid_form
 
 
 def only_entry(**lookups):

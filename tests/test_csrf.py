@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils.timezone import now
 from PIL import Image
@@ -18,8 +17,9 @@ from jobs import bulk
 from sandbox.models import ApiAccount
 from teams.activity import record
 from teams.models import Invitation, Kind
+from tests.helpers import make_flows
 from tests.pages import visible_text
-from tests.test_isolation import ROUTES, fill
+from tests.routes import ROUTES, fill
 
 HX_HEADERS = re.compile(r"<body[^>]*\shx-headers='([^']*)'")
 
@@ -27,7 +27,7 @@ HX_HEADERS = re.compile(r"<body[^>]*\shx-headers='([^']*)'")
 @pytest.fixture
 def browser(user, connection, sandbox_key, sandbox_media):
     """A logged-in client that enforces CSRF like a browser, and ids of the user's own things."""
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
+    make_flows(sandbox_key, 1)
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     client = Client(enforce_csrf_checks=True)

@@ -1,28 +1,21 @@
 """Duplicate makes a true copy: the image comes along (fetched from the flow's image_url, since
 the API cannot copy one). That copies start paused is in tests/test_copying.py."""
 
-import io
 import re
 
 import requests
 from django.urls import reverse
-from PIL import Image
 
 from flows_app.api import Flow, ImageUpload, connect
 from flows_app.images import copy_image
 from sandbox.models import Flow as SandboxFlow
+from tests.helpers import png
 from tests.pages import form_with, visible_text
-
-
-def png(size=(40, 20)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (79, 70, 229)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def flow_with_image(connection, demo_flows):
     flow = demo_flows.first()
-    connect(connection).update_flow(flow.id, {}, ImageUpload("garden.png", png(), "image/png"))
+    connect(connection).update_flow(flow.id, {}, ImageUpload("garden.png", png(40, 20), "image/png"))
     flow.refresh_from_db()
     assert flow.image
     return flow

@@ -5,18 +5,14 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
-from sandbox.models import ApiAccount
 from tests.pages import all_forms, form_with, visible_text
 
 
 @pytest.fixture
-def flow(connection, sandbox_key, sandbox_media):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
+def flow(flow):
     flow.title, flow.button_title_2, flow.button_url_2 = "Loaded title", "", ""
     flow.save()
     return flow

@@ -7,14 +7,13 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from sandbox.models import ApiAccount, Fault
 from tests.faults import FAULTS, expected_message, hang_seconds, inject
+from tests.helpers import HTMX
 from tests.pages import form_with, what_the_user_reads
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 # What the page must do besides waiting on the API: render, and the client's backoff sleeps.
 SLACK = 1.0
 
@@ -46,12 +45,6 @@ ACTIONS = [
     Action("delete (form)", "POST", "/connections/{c}/flows/{f}/delete/"),
     Action("connection key check", "POST", "/connections/new/", form="connection"),
 ]
-
-
-@pytest.fixture
-def flow_id(connection, sandbox_key, sandbox_media):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
-    return ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first().id
 
 
 def prepare(action, client, connection, flow_id, sandbox_key):

@@ -19,7 +19,7 @@ from PIL import Image
 from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_TIME_TYPES
 from flows_app.forms import WAIT_LIMITS, FlowForm
 from flows_app.images import read_image
-from tests.conftest import FORM_DIRECTORY
+from tests.helpers import FORM_DIRECTORY
 
 USER = SimpleNamespace(pk=31337)
 # Pillow warns about the broken TIFF and EXIF data the mutations make; refusing them is the point.
@@ -165,13 +165,8 @@ def test_the_image_reader_raises_nothing_but_a_validation_error(content):
 
 
 @pytest.fixture
-def flow_id(connection, sandbox_key, sandbox_media):
-    from django.core.management import call_command
-
-    from sandbox.models import ApiAccount
-
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    return ApiAccount.objects.with_key(sandbox_key).get().flows.get().id
+def flow_id(flow):
+    return flow.id
 
 
 @settings(

@@ -13,7 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from flows_app.forms import FlowForm
-from tests.conftest import FORM_DIRECTORY
+from tests.helpers import FORM_DIRECTORY
 from tests.pages import what_the_user_reads
 
 VALID = {

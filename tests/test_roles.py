@@ -13,7 +13,6 @@ appear in NEEDS, so a URL added later cannot skip this matrix.
 import json
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from flows_app.models import SANDBOX, Connection
@@ -22,7 +21,8 @@ from jobs.models import BulkJob
 from sandbox.models import ApiAccount
 from teams.activity import record
 from teams.models import Invitation, Kind, Membership, Role
-from tests.test_isolation import HTMX, PARAMETER, ROUTES, fill
+from tests.helpers import HTMX, make_flows
+from tests.routes import PARAMETER, ROUTES, fill
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
 OWNER = "owner"  # only the person who added the connection (its default is theirs)
@@ -86,7 +86,7 @@ def team(django_user_model, sandbox_url, sandbox_key, sandbox_media):
     connection = Connection(owner=people["owner"], label="Shared shop", server=SANDBOX, is_default=True)
     connection.set_api_key(sandbox_key)
     connection.save()
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "2", verbosity=0)
+    make_flows(sandbox_key, 2)
     flow = ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first()
     for role in (VIEWER, EDITOR, ADMIN):
         Membership.objects.create(connection=connection, user=people[role], role=role)

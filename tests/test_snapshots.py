@@ -19,7 +19,7 @@ from jobs import periodic
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import inject
-from tests.test_settings import load_settings
+from tests.helpers import load_settings
 from trends.models import Delta, FlowRecord, Snapshot
 from trends.snapshots import snapshot_all, take_snapshot, thin
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from teams.activity import record
 from teams.models import Activity, Kind
+from tests.bulk import start, work
+from tests.helpers import HTMX, url
 from tests.pages import visible_text
-from tests.test_bulk_jobs import start, work
-from tests.test_flows_views import HTMX, url
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 
 

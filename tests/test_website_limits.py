@@ -3,7 +3,6 @@ websites only, enforced on the server (another website's flow answers 404, a wri
 website is refused and changes nothing)."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from flows_app.access import Access, member_access, scoped
@@ -12,21 +11,8 @@ from jobs.models import BulkJob
 from sandbox.models import Flow as SandboxFlow
 from teams.activity import record
 from teams.models import Activity, Kind, Membership, Role
+from tests.helpers import HTMX, form_token, url, valid_form
 from tests.pages import form_with, visible_text
-from tests.test_flows_views import HTMX, form_token, url, valid_form
-
-
-@pytest.fixture(name="limited")
-def limited_fixture(connection, demo_flows, django_user_model):
-    """An editor of `connection` limited to its first website; its flows and the others'."""
-    person = django_user_model.objects.create_user("limited", password="correct horse battery")
-    websites = sorted({flow.website.id for flow in demo_flows})
-    Membership.objects.create(connection=connection, user=person, role=Role.EDITOR, websites=[websites[0]])
-    client = Client()
-    client.force_login(person)
-    mine = [flow for flow in demo_flows if flow.website.id == websites[0]]
-    theirs = [flow for flow in demo_flows if flow.website.id != websites[0]]
-    return client, websites, mine, theirs
 
 
 def test_the_list_holds_only_their_websites_flows_and_counts_them(connection, limited):
