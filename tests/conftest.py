@@ -26,6 +26,14 @@ from tests.helpers import OTHER_SANDBOX_KEY, SANDBOX_KEY, make_flows
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("live"):
+            # The fast tier's tests that reach the sandbox over real HTTP (tests/inprocess.py):
+            # live_server's threads read only what is committed.
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     for cache in caches.all():
@@ -76,13 +84,19 @@ def sandbox_url(live_server, settings):
 
 
 @pytest.fixture
-def sandbox_key(transactional_db):
+def sandbox_db(transactional_db):
+    """The database the sandbox's rows live in: committed, for live_server's threads to read, and
+    flushed after each test (tests/inprocess.py's fast tier rolls back instead)."""
+
+
+@pytest.fixture
+def sandbox_key(sandbox_db):
     call_command("sandbox_create_key", "--key", SANDBOX_KEY, verbosity=0)
     return SANDBOX_KEY
 
 
 @pytest.fixture
-def other_sandbox_key(transactional_db):
+def other_sandbox_key(sandbox_db):
     call_command("sandbox_create_key", "--key", OTHER_SANDBOX_KEY, verbosity=0)
     return OTHER_SANDBOX_KEY
 

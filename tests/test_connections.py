@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from flows_app.models import SANDBOX, Connection
 from tests.helpers import make_connection
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 
 

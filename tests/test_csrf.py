@@ -18,6 +18,7 @@ from sandbox.models import ApiAccount
 from teams.activity import record
 from teams.models import Invitation, Kind
 from tests.helpers import make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 from tests.routes import ROUTES, fill
 

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import all_forms, form_with, visible_text
 
 
@@ -116,6 +117,7 @@ def test_the_conflict_keeps_the_chosen_image_and_keeping_mine_sends_it(logged_in
     assert flow.image.endswith(".png")
 
 
+@pytest.mark.live
 def test_two_people_saving_the_same_flow_at_once_one_saves_the_other_meets_the_conflict(
     client, user, connection, flow, settings
 ):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from sandbox.models import ApiAccount, Fault
 from tests.faults import FAULTS, expected_message, hang_seconds, inject
 from tests.helpers import HTMX
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, what_the_user_reads
 
 # What the page must do besides waiting on the API: render, and the client's backoff sleeps.

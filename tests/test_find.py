@@ -30,6 +30,7 @@ from tests.helpers import (
     url,
     valid_form,
 )
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 
 CANARY = "vapid-private-CANARY-7f3a91"

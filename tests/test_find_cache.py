@@ -15,6 +15,7 @@ from flows_app.api import connect, service
 from flows_app.api.records import Flow, FlowSet, FlowSettings
 from sandbox.models import Flow as SandboxFlow
 from tests.helpers import HTMX, flow_calls, shown_ids
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 
 
 def url(connection):

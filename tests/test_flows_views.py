@@ -27,6 +27,7 @@ from tests.helpers import (
     url,
     valid_form,
 )
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 from trends.series import recording_since

@@ -20,6 +20,7 @@ from teams.models import Activity, Invitation, Kind, Membership, Role
 from tests.bulk import stopped_job, work
 from tests.helpers import HTMX_HEADER
 from tests.i18n import english_left
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
 from trends.snapshots import take_snapshot
@@ -57,6 +58,7 @@ def test_the_workers_notes_are_read_in_the_readers_language(logged_in, connectio
     assert "Stopped. The server refused the connection's API key: Invalid API key" in english
 
 
+@pytest.mark.live
 def test_the_servers_troubles_are_told_in_the_language_the_job_was_started_in(
     logged_in, connection, demo_flows, sandbox_key, monkeypatch
 ):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from sandbox.models import ApiAccount, Website
 from teams.models import Activity, Invitation, Kind, Membership, Role
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, visible_text
 
 JOIN = {

@@ -20,6 +20,7 @@ from sandbox.models import ApiAccount
 from teams.activity import record
 from teams.models import Invitation, Kind
 from tests.helpers import HTMX, make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.routes import NOT_IDS, PARAMETER, ROUTES, WITH_IDS, fill
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -20,6 +20,7 @@ from flows_app.models import RateWindow
 from jobs import bulk
 from jobs.models import WorkerBeat
 from teams.models import Membership, Role
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import what_the_user_reads
 
 

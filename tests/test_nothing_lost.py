@@ -18,6 +18,7 @@ from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import FAULTS, expected_message, hang_seconds, inject
 from tests.helpers import png
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, what_the_user_reads
 
 # Every field a user can type, with values that are easy to lose: non-ASCII, quotes, markup.

@@ -12,6 +12,7 @@ from flows_app.api.records import Directory
 from flows_app.models import SANDBOX, Connection
 from sandbox.models import ApiAccount, Fault
 from tests.helpers import HTMX
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import what_the_user_reads
 
 RETRY = re.compile(r"(?:[Tt]ry|Ready) again in (\d+) seconds?")

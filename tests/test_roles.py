@@ -22,6 +22,7 @@ from sandbox.models import ApiAccount
 from teams.activity import record
 from teams.models import Invitation, Kind, Membership, Role
 from tests.helpers import HTMX, make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.routes import PARAMETER, ROUTES, fill
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
@@ -212,17 +213,14 @@ JOB_URLS = {
 
 
 @pytest.fixture
-def limited_team(team, django_user_model, sandbox_key):
-    """The team, with a viewer, an editor and an admin limited to the first flow's website, and a
-    job of the owner's over each of the two flows (each on a website of its own)."""
+def limited_team(team, sandbox_key):
+    """The team (its viewer, editor and admin limited to the first flow's website), and a job of
+    the owner's over each of the two flows (each on a website of its own)."""
     people, connection, _ = team
     mine, theirs = ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id")[:2]
     assert mine.website_id != theirs.website_id
     for role in (VIEWER, EDITOR, ADMIN):
-        people[f"limited {role}"] = django_user_model.objects.create_user(f"limited-{role}")
-        Membership.objects.create(
-            connection=connection, user=people[f"limited {role}"], role=role, websites=[mine.website_id]
-        )
+        assert people[LIMITED + role].memberships.get(connection=connection).websites == [mine.website_id]
     jobs = {
         whose: bulk.start(
             connection,

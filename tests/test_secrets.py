@@ -25,6 +25,7 @@ from flows_app.models import Connection
 from sandbox.models import ApiAccount
 from tests.faults import FAULTS, hang_seconds, inject
 from tests.helpers import HTMX, make_flows, png
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with
 
 
@@ -99,6 +100,7 @@ def walk(client, connection, key, flow_id, settings):
     return answers
 
 
+@pytest.mark.live
 def test_no_page_fragment_error_page_or_log_record_shows_the_key(
     logged_in, connection, sandbox_key, sandbox_media, settings, all_logs
 ):

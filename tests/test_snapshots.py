@@ -20,6 +20,7 @@ from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import inject
 from tests.helpers import load_settings
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from trends.models import Delta, FlowRecord, Snapshot
 from trends.snapshots import snapshot_all, take_snapshot, thin
 
@@ -132,6 +133,7 @@ def test_the_same_period_is_never_taken_twice(connection, demo_flows, upstream):
     assert take_snapshot(connection, later(10)) is not None
 
 
+@pytest.mark.live
 def test_two_concurrent_runs_take_one_snapshot(connection, demo_flows, upstream):
     take_snapshot(connection, T0)
     grow(demo_flows[0], sent=50, displayed=40, clicked=5)
@@ -261,6 +263,7 @@ def trends_registered():
     periodic.registry.update(before)
 
 
+@pytest.mark.live
 def test_the_worker_takes_the_snapshots_every_period(connection, demo_flows, trends_registered):
     assert "trends.snapshots.snapshot_all" in periodic.registry
     assert periodic.registry["trends.snapshots.snapshot_all"].seconds == 15 * 60
@@ -299,6 +302,7 @@ def test_snapshot_stats_waits_for_the_budget_instead(
     assert len(slept) == 1 and 50 < slept[0] <= 60
 
 
+@pytest.mark.live
 def test_demo_history_matches_the_flows_totals_so_real_snapshots_count_nothing_twice(
     sandbox_url, sandbox_media, capsys
 ):

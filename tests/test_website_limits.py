@@ -12,6 +12,7 @@ from sandbox.models import Flow as SandboxFlow
 from teams.activity import record
 from teams.models import Activity, Kind, Membership, Role
 from tests.helpers import HTMX, form_token, url, valid_form
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, visible_text
 
 
@@ -57,6 +58,7 @@ def test_their_own_websites_flows_work(connection, limited):
     assert Activity.objects.get().website_id == flow.website.id
 
 
+@pytest.mark.live
 def test_a_create_or_edit_naming_another_website_is_refused(connection, limited):
     client, websites, mine, _ = limited
     count = SandboxFlow.objects.count()
@@ -127,6 +129,7 @@ def test_a_limited_members_toggle_reads_the_flow_once(connection, limited, upstr
     ]
 
 
+@pytest.mark.live
 def test_find_export_and_websites_overview_hold_only_their_websites(connection, limited):
     client, websites, mine, theirs = limited
     # A query reads every flow (find): still only theirs, whatever the filter or sort asks for.
