@@ -119,8 +119,9 @@ def inprocess_db(db):
 @pytest.fixture(name="sandbox_url")
 def inprocess_sandbox_url(request, settings, monkeypatch):
     """The sandbox API as the dashboard reaches it, answered in this thread; over real HTTP for a
-    test marked ``live`` (conftest gives it a transactional database too)."""
-    if request.node.get_closest_marker("live"):
+    test marked ``live`` (conftest gives it a transactional database too) and beside a live_server
+    (the browser's tests: the dashboard is served over HTTP, and so is its sandbox)."""
+    if request.node.get_closest_marker("live") or "live_server" in request.fixturenames:
         live_server = request.getfixturevalue("live_server")
         settings.SANDBOX_URL = f"{live_server.url}/sandbox"
         return settings.SANDBOX_URL

@@ -16,6 +16,7 @@ import dashboard.settings
 from flows_app.api import FlowsService
 from sandbox.models import ApiAccount, Fault
 from tests.helpers import HTMX, make_flows, png
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with
 
 

@@ -5,7 +5,6 @@ import csv
 import io
 import logging
 import re
-import time
 
 import pytest
 from django.core.cache import cache
@@ -402,11 +401,11 @@ def test_the_engine_is_one_function_of_the_query_parameters(connection, demo_flo
 
 
 def test_a_spent_budget_serves_cached_pages_past_their_life_and_refuses_only_calls(
-    logged_in, connection, demo_flows, upstream, settings
+    clock, logged_in, connection, demo_flows, upstream, settings
 ):
     settings.FLOWS_CACHE_SECONDS = 1
     assert logged_in.get(url("list", connection)).status_code == 200
-    time.sleep(1.2)
+    clock[0] += 1.2
     api = connect(connection)
     api.client.key_budget.record(60, 0, reset=45)
     calls = len(upstream)

@@ -20,6 +20,7 @@ from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_TIME_TYPES
 from flows_app.forms import WAIT_LIMITS, FlowForm
 from flows_app.images import read_image
 from tests.helpers import FORM_DIRECTORY
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 
 USER = SimpleNamespace(pk=31337)
 # Pillow warns about the broken TIFF and EXIF data the mutations make; refusing them is the point.

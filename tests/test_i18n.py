@@ -31,6 +31,7 @@ from teams.models import Invitation, Kind, Membership, Role
 from tests.bulk import stopped_job
 from tests.helpers import HTMX, OTHER_SANDBOX_KEY, SANDBOX_KEY, fault
 from tests.i18n import english_left
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, form_with, toasts
 from tests.trends_history import grow
 from trends.snapshots import take_snapshot

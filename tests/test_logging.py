@@ -12,6 +12,7 @@ from django.urls import reverse
 from flows_app.logging import JsonFormatter, RedactSecrets
 from tests.faults import inject
 from tests.helpers import make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 
 
 @pytest.fixture
