@@ -1,4 +1,4 @@
-"""Accounts and connections, end to end against the sandbox over real HTTP."""
+"""Accounts and connections, end to end against the sandbox (in-process: tests/inprocess.py)."""
 
 import re
 

@@ -1,6 +1,7 @@
-"""Every page and action against every way the flows API misbehaves (the sandbox's fault
-injection, over real HTTP): a readable message, a status that is not 500, no traceback, and an
-answer within one timeout-plus-retries budget (twice FLOWS_API_TIMEOUT) plus a little slack."""
+"""Every page and action against every way the flows API misbehaves (the sandbox's fault injection,
+reached in-process through the client's own session: tests/inprocess.py): a readable message, a
+status that is not 500, no traceback, and an answer within one timeout-plus-retries budget (twice
+FLOWS_API_TIMEOUT) plus a little slack."""
 
 import re
 import time

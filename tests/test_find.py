@@ -1,5 +1,6 @@
 """Websites and segments by name, and search, filters, sort, totals and export over every flow:
-the client at the HTTP boundary, then the list end to end against the sandbox over real HTTP."""
+the client's records, then the list end to end against the sandbox (in-process:
+tests/inprocess.py)."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""Flow pages and fragments, end to end against the sandbox over real HTTP."""
+"""Flow pages and fragments, end to end against the sandbox (in-process: tests/inprocess.py)."""
 
 import datetime as dt
 import json

@@ -177,7 +177,7 @@ def flow_id(flow):
 )
 @given(data=forms, upload=st.none() | files, edit=st.booleans())
 def test_any_submit_of_the_flow_form_is_never_a_500(logged_in, connection, flow_id, data, upload, edit):
-    """Through the whole stack: the dashboard's view, the client and the sandbox over HTTP."""
+    """Through the whole stack: the dashboard's view, the client and the sandbox (in-process)."""
     url = reverse("flows:edit" if edit else "flows:new", args=[connection.pk, flow_id][: 2 if edit else 1])
     body = dict(data)
     if upload is not None:

@@ -1,5 +1,6 @@
-"""Snapshots read every flow through the real client from the sandbox over HTTP, and store only
-what changed: differences per hour, never negative, thinned to days, kept for the retention."""
+"""Snapshots read every flow through the real client from the sandbox (in-process, tests/inprocess.py),
+and store only what changed: differences per hour, never negative, thinned to days, kept for the
+retention."""
 
 import datetime as dt
 import importlib

@@ -1,5 +1,5 @@
-"""The trend chart, its range switch and the CSV files, over real HTTP against the sandbox, with
-history made by real snapshots taken at past moments."""
+"""The trend chart, its range switch and the CSV files, against the sandbox (in-process,
+tests/inprocess.py), with history made by real snapshots taken at past moments."""
 
 import csv
 import datetime as dt
