@@ -19,6 +19,7 @@ from flows_app.api.budget import WINDOW, KeyBudget, Policy, person
 from flows_app.api.client import close_sessions
 from flows_app.models import SANDBOX, Connection
 from teams.models import Membership, Role
+from tests import inprocess
 from tests.helpers import OTHER_SANDBOX_KEY, SANDBOX_KEY, make_flows
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
@@ -28,9 +29,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if item.get_closest_marker("live"):
+        if inprocess.over_http(item):
             # The fast tier's tests that reach the sandbox over real HTTP (tests/inprocess.py):
-            # live_server's threads read only what is committed.
+            # live_server's threads and a worker process read only what is committed.
             item.add_marker(pytest.mark.django_db(transaction=True))
 
 

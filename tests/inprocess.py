@@ -35,6 +35,16 @@ URL = "http://testserver/sandbox"
 MAX_HEADERS = 100
 
 
+# What reaches the sandbox from another thread or process (live_server's, a worker's) needs it on
+# HTTP, and a database they can read.
+OVER_HTTP = {"live_server", "worker_process"}
+
+
+def over_http(item):
+    """True for a test that reaches the sandbox over real HTTP (marked ``live``, or by its fixtures)."""
+    return item.get_closest_marker("live") is not None or bool(OVER_HTTP & set(item.fixturenames))
+
+
 class SandboxTransport(requests.adapters.BaseAdapter):
     """Requests to the sandbox, answered by its views in this thread."""
 
@@ -119,9 +129,10 @@ def inprocess_db(db):
 @pytest.fixture(name="sandbox_url")
 def inprocess_sandbox_url(request, settings, monkeypatch):
     """The sandbox API as the dashboard reaches it, answered in this thread; over real HTTP for a
-    test marked ``live`` (conftest gives it a transactional database too) and beside a live_server
-    (the browser's tests: the dashboard is served over HTTP, and so is its sandbox)."""
-    if request.node.get_closest_marker("live") or "live_server" in request.fixturenames:
+    test marked ``live`` (conftest gives it a transactional database too), beside a live_server
+    (the browser's tests: the dashboard is served over HTTP, and so is its sandbox) and for a
+    worker process."""
+    if over_http(request.node):
         live_server = request.getfixturevalue("live_server")
         settings.SANDBOX_URL = f"{live_server.url}/sandbox"
         return settings.SANDBOX_URL
