@@ -10,23 +10,29 @@ from django import db
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test import Client
 from django.utils import translation
 from playwright.sync_api import expect
 
-from flows_app.api import connect, service
+from flows_app.api import FlowsClient, connect, service
 from flows_app.api.budget import WINDOW, KeyBudget, Policy, person
 from flows_app.api.client import close_sessions
-from flows_app.api.records import Directory, Segment, Website
-from flows_app.models import SANDBOX, Connection
+from flows_app.models import SANDBOX, Connection, Membership, Role
+from sandbox.models import ApiAccount
+from tests import inprocess
+from tests.helpers import OTHER_SANDBOX_KEY, SANDBOX_KEY, make_flows
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # beside one unless told it is safe, which it is here (one thread drives both).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SANDBOX_KEY = "sandbox-test-key-0001-abcdefghijklmnop"
-# What a flow form offers when tested without a server: website 1 with segment 12.
-FORM_DIRECTORY = Directory(websites=(Website(1, "Shop", "shop.example"),), segments=(Segment(12, 1, "VIP"),))
-OTHER_SANDBOX_KEY = "sandbox-test-key-0002-qrstuvwxyzabcdef"
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if inprocess.over_http(item):
+            # The fast tier's tests that reach the sandbox over real HTTP (tests/inprocess.py):
+            # live_server's threads and a worker process read only what is committed.
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(autouse=True)
@@ -79,13 +85,19 @@ def sandbox_url(live_server, settings):
 
 
 @pytest.fixture
-def sandbox_key(transactional_db):
+def sandbox_db(transactional_db):
+    """The database the sandbox's rows live in: committed, for live_server's threads to read, and
+    flushed after each test (tests/inprocess.py's fast tier rolls back instead)."""
+
+
+@pytest.fixture
+def sandbox_key(sandbox_db):
     call_command("sandbox_create_key", "--key", SANDBOX_KEY, verbosity=0)
     return SANDBOX_KEY
 
 
 @pytest.fixture
-def other_sandbox_key(transactional_db):
+def other_sandbox_key(sandbox_db):
     call_command("sandbox_create_key", "--key", OTHER_SANDBOX_KEY, verbosity=0)
     return OTHER_SANDBOX_KEY
 
@@ -184,12 +196,46 @@ def sandbox_media(settings, tmp_path):
 
 @pytest.fixture
 def demo_flows(connection, sandbox_key, sandbox_media):
-    """40 demo flows on the sandbox account behind `connection`, newest first."""
+    """40 demo flows on the sandbox account behind `connection`, newest first: the same 40 on every
+    run (seed 0), among them paused ones, silent ones and ones with a second button."""
     from sandbox.models import ApiAccount
     from sandbox.models import Flow as SandboxFlow
 
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
+    make_flows(sandbox_key, 40)
     return SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).order_by("-id")
+
+
+@pytest.fixture
+def flows(connection, sandbox_key, sandbox_media):
+    """``flows(count)``: the sandbox account behind `connection` given seeded demo flows up to
+    ``count`` in all; every flow of the account, oldest first."""
+    return lambda count: make_flows(sandbox_key, count)
+
+
+@pytest.fixture
+def flow(flows):
+    """The one demo flow of the sandbox account behind `connection`."""
+    [only] = flows(1)
+    return only
+
+
+@pytest.fixture
+def flow_id(flows):
+    """The id of the oldest of three demo flows behind `connection` (a flow among others)."""
+    return flows(3)[0].id
+
+
+@pytest.fixture
+def limited(connection, demo_flows, django_user_model):
+    """An editor of `connection` limited to its first website; its flows and the others'."""
+    person = django_user_model.objects.create_user("limited", password="correct horse battery")
+    websites = sorted({flow.website.id for flow in demo_flows})
+    Membership.objects.create(connection=connection, user=person, role=Role.EDITOR, websites=[websites[0]])
+    client = Client()
+    client.force_login(person)
+    mine = [flow for flow in demo_flows if flow.website.id == websites[0]]
+    theirs = [flow for flow in demo_flows if flow.website.id != websites[0]]
+    return client, websites, mine, theirs
 
 
 @pytest.fixture
@@ -300,3 +346,27 @@ def people_spend():
         key_budget.record(limit, limit - count)
 
     return spend
+
+
+@pytest.fixture
+def stub_client(stub):
+    """The flows API client of a stub server's key, for the tests at the HTTP boundary."""
+    return FlowsClient(stub.url, "key-abcdef-123456", timeout=2)
+
+
+@pytest.fixture
+def api(sandbox_url, sandbox_key):
+    """The flows API client of the sandbox's test key, over real HTTP."""
+    return FlowsClient(sandbox_url, sandbox_key, timeout=2)
+
+
+@pytest.fixture
+def account(sandbox_key):
+    """The sandbox's account behind the test key."""
+    return ApiAccount.objects.with_key(sandbox_key).get()
+
+
+@pytest.fixture
+def website(account):
+    """The first website of ``account`` (a module's own, where it defines one)."""
+    return account.websites.order_by("id").first()

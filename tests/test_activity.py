@@ -16,8 +16,9 @@ from flows_app.api import connect
 from flows_app.models import Connection, Membership, Role
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import hash_key
+from tests.helpers import HTMX, form_token, png, url, valid_form
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, form_with, visible_text
-from tests.test_flows_views import HTMX, form_token, png, url, valid_form
 
 
 def only_entry(**lookups):
@@ -134,6 +135,7 @@ def bulk(client, connection, action, flows):
     call_command("worker", "--until-idle", "--interval", "0.05")
 
 
+@pytest.mark.live
 def test_a_bulk_enable_says_which_flows_it_switched_on_and_which_were_already_on(
     connection, demo_flows, django_user_model, client
 ):
@@ -152,6 +154,7 @@ def test_a_bulk_enable_says_which_flows_it_switched_on_and_which_were_already_on
     assert "ed · Flow switched on" in history(client, connection, off.id)
 
 
+@pytest.mark.live
 def test_a_bulk_enable_by_a_member_of_every_website_also_says_which_were_already_on(
     logged_in, connection, demo_flows
 ):

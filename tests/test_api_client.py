@@ -1,12 +1,9 @@
 """The client against the sandbox over real HTTP: every operation and every quirk of the contract."""
 
-import io
 import time
 
 import pytest
 import requests
-from django.core.management import call_command
-from PIL import Image
 
 from flows_app.api import (
     FlowsClient,
@@ -19,24 +16,9 @@ from flows_app.api import (
     connect,
 )
 from sandbox.models import ApiAccount, Fault, Website
+from tests.helpers import make_flows, png
 
 REQUIRED = {"name": "Welcome", "title": "Hello", "description": "Thanks for subscribing"}
-
-
-def png_bytes(size=(64, 48)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "#3366ff").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def api(sandbox_url, sandbox_key):
-    return FlowsClient(sandbox_url, sandbox_key, timeout=2)
-
-
-@pytest.fixture
-def account(sandbox_key):
-    return ApiAccount.objects.with_key(sandbox_key).get()
 
 
 @pytest.fixture
@@ -50,7 +32,7 @@ def create(api, website, **fields):
 
 
 def test_list_walks_pages_with_meta(api, sandbox_key):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "23", verbosity=0)
+    make_flows(sandbox_key, 23)
     first = api.list_flows(1, 10)
     assert (first.total, first.total_pages, len(first.flows), first.has_next) == (23, 3, 10, True)
     last = api.list_flows(3, 10)
@@ -61,12 +43,12 @@ def test_list_walks_pages_with_meta(api, sandbox_key):
 @pytest.mark.parametrize("total_field", ["total", "total_results"])
 def test_both_names_of_the_list_count_are_understood(api, sandbox_key, settings, total_field):
     settings.SANDBOX_TOTAL_FIELD = total_field
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "12", verbosity=0)
+    make_flows(sandbox_key, 12)
     assert api.list_flows(1, 10).total == 12
 
 
 def test_all_flows_fetches_the_remaining_pages_concurrently(api, sandbox_key):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
+    make_flows(sandbox_key, 35)
     # 10 a page would be 4 calls; all_flows asks for 1000 a page, so one call covers 35.
     flows = api.all_flows(pool_size=3)
     assert len({flow.id for flow in flows}) == 35
@@ -74,14 +56,14 @@ def test_all_flows_fetches_the_remaining_pages_concurrently(api, sandbox_key):
 
 
 def test_all_flows_with_a_known_count_asks_for_every_page_in_one_wave(api, sandbox_key):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
+    make_flows(sandbox_key, 35)
     flows = api.all_flows(pool_size=4, results_per_page=10, expected_total=35)
     assert len({flow.id for flow in flows}) == 35
     assert api.calls == 4
 
 
 def test_all_flows_with_a_stale_count_still_fetches_the_pages_added_since(api, sandbox_key):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
+    make_flows(sandbox_key, 35)
     flows = api.all_flows(pool_size=4, results_per_page=10, expected_total=12)
     assert len({flow.id for flow in flows}) == 35
     assert api.calls == 4
@@ -90,7 +72,7 @@ def test_all_flows_with_a_stale_count_still_fetches_the_pages_added_since(api, s
 def test_in_background_returns_once_the_request_is_on_its_way(connection, sandbox_key):
     """A view renders its page while the call runs on another thread; the call's request must
     have left by then, or the view's rendering (holding the interpreter lock) would delay it."""
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "12", verbosity=0)
+    make_flows(sandbox_key, 12)
     service = connect(connection)
     for page in (1, 2, 3):
         listing = service.in_background(service.list_flows, page, 10, fresh=True)
@@ -99,7 +81,7 @@ def test_in_background_returns_once_the_request_is_on_its_way(connection, sandbo
 
 
 def test_in_background_returns_at_once_when_no_request_is_needed(connection, sandbox_key):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "12", verbosity=0)
+    make_flows(sandbox_key, 12)
     service = connect(connection)
     service.list_flows(1, 10)
     cached = service.in_background(service.list_flows, 1, 10)
@@ -111,7 +93,7 @@ def test_in_background_returns_at_once_when_no_request_is_needed(connection, san
 
 
 def test_the_service_remembers_the_list_count_for_a_whole_connection_fetch(connection, sandbox_key):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "35", verbosity=0)
+    make_flows(sandbox_key, 35)
     service = connect(connection)
     assert service.list_flows(1, 10).total == 35
     seen = []
@@ -123,7 +105,7 @@ def test_the_service_remembers_the_list_count_for_a_whole_connection_fetch(conne
 
 def test_all_flows_refuses_work_that_would_overrun_the_rate_budget(api, sandbox_key, settings):
     settings.SANDBOX_RATE_LIMIT = 3
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "40", verbosity=0)
+    make_flows(sandbox_key, 40)
     with pytest.raises(RateLimited, match="would overrun the key's budget"):
         api.all_flows(pool_size=2, results_per_page=10)
     assert api.calls == 1
@@ -182,7 +164,7 @@ def test_update_answered_with_the_whole_flow_returns_it(api, website, settings):
 
 
 def test_an_image_is_stored_and_served_and_can_be_removed(api, website):
-    image = ImageUpload("banner.png", png_bytes(), "image/png")
+    image = ImageUpload("banner.png", png(64, 48, color="#3366ff"), "image/png")
     flow_id, _ = api.create_flow({"website_id": website.id, **REQUIRED}, image=image)
     flow = api.get_flow(flow_id)
     assert flow.image_url

@@ -3,25 +3,18 @@
 Driven through Debian's Chromium against live_server, which also serves the sandbox API.
 """
 
-import io
 import re
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from flows_app.models import Preferences
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
+from tests.helpers import png
 
 pytestmark = pytest.mark.e2e
-
-
-def png_bytes():
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 32), (79, 70, 229)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def test_toggle_pauses_a_flow_in_place(signed_in, demo_flows):
@@ -76,7 +69,7 @@ def test_create_with_an_image_and_a_live_preview(signed_in, sandbox_key):
     signed_in.get_by_label("Button 1 link").fill("https://garden.example/browse")
     expect(preview.locator('[data-preview-button="1"]')).to_have_text("Browse")
     signed_in.locator('input[name="image"]').set_input_files(
-        {"name": "spring.png", "mimeType": "image/png", "buffer": png_bytes()}
+        {"name": "spring.png", "mimeType": "image/png", "buffer": png(64, 32)}
     )
     expect(preview.locator("[data-preview-image]")).to_have_attribute("src", re.compile("^blob:"))
     signed_in.get_by_role("button", name="Create flow").click()

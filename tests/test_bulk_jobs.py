@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -18,26 +17,14 @@ from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
 from tests.bulk import start, work
+from tests.helpers import HTMX
 from tests.pages import all_forms, visible_text, what_the_user_reads
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def writes_per_flow(answers):
     return collections.Counter(
         flow_id for method, flow_id, status, _ in answers if method == "POST" and flow_id
     )
-
-
-@pytest.fixture
-def flows(connection, sandbox_key, sandbox_media):
-    def make(count):
-        call_command("sandbox_demo", "--key", sandbox_key, "--flows", str(count), verbosity=0)
-        return list(
-            SandboxFlow.objects.filter(account__in=ApiAccount.objects.with_key(sandbox_key)).order_by("id")
-        )
-
-    return make
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Accounts and connections, end to end against the sandbox over real HTTP."""
+"""Accounts and connections, end to end against the sandbox (in-process: tests/inprocess.py)."""
 
 import re
 
@@ -6,18 +6,13 @@ import pytest
 from django.urls import reverse
 
 from flows_app.models import SANDBOX, Connection
+from tests.helpers import make_connection
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 
 
 def add(client, label="Shop", server=SANDBOX, api_key=""):
     return client.post(reverse("connection_new"), {"label": label, "server": server, "api_key": api_key})
-
-
-def make_connection(owner, key, label="Other", default=False):
-    connection = Connection(owner=owner, label=label, server=SANDBOX, is_default=default)
-    connection.set_api_key(key)
-    connection.save()
-    return connection
 
 
 # Logging in

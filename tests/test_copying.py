@@ -10,6 +10,7 @@ from flows_app.copying import LinkChange, copy_of, links_to_replace
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from tests.i18n import english_left
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, form_with, visible_text
 
 STARTS_PAUSED = "A new flow starts paused: saving it sends nothing."

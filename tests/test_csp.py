@@ -4,23 +4,20 @@ error page: the header is there, and no rendered HTML needs what the policy forb
 walk asserts that Chromium reports no violation at all."""
 
 import importlib
-import io
 import re
 from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
-from PIL import Image
 from playwright.sync_api import expect
 
 import dashboard.settings
 from flows_app.api import FlowsService
 from sandbox.models import ApiAccount, Fault
+from tests.helpers import HTMX, make_flows, png
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 class InlineCode(HTMLParser):
@@ -70,17 +67,11 @@ def directives(header):
     return policy
 
 
-def png():
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (9, 9, 9)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def ctx(logged_in, connection, sandbox_key, sandbox_media):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
+    make_flows(sandbox_key, 3)
     account = ApiAccount.objects.with_key(sandbox_key).get()
-    flow = account.flows.filter(button_title_2="").first() or account.flows.first()
+    flow = account.flows.order_by("id").first()
     flow.button_title_2 = flow.button_url_2 = ""
     flow.save()
     base = f"/connections/{connection.pk}/flows/"
@@ -115,7 +106,7 @@ def conflict_page(ctx):
 def rejected_create(ctx):
     data = new_data(ctx)
     fault(ctx, kind="image_error", methods="POST")
-    image = SimpleUploadedFile("p.png", png(), content_type="image/png")
+    image = SimpleUploadedFile("p.png", png(color=(9, 9, 9)), content_type="image/png")
     return ctx["client"].post(ctx["base"] + "new/", {**data, "image": image})
 
 
@@ -226,7 +217,7 @@ def test_the_checker_finds_what_the_policy_forbids():
 @pytest.mark.e2e
 def test_a_browser_meets_no_csp_violation_anywhere(page, live_server, connection, sandbox_key, sandbox_media):
     """Every page and htmx swap in Chromium: no violation event, no refusal in the console."""
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "12", verbosity=0)
+    make_flows(sandbox_key, 12)
     account = ApiAccount.objects.with_key(sandbox_key).get()
     flow = account.flows.filter(is_enabled=True).first()
     refused = []
@@ -337,7 +328,9 @@ def test_an_image_uploaded_to_a_sandbox_over_http_on_another_origin_is_shown(
     expect(page.locator("#flows-table")).to_be_visible()
     flow = f"{site}/connections/{connection.pk}/flows/{demo_flows[0].id}/"
     page.goto(flow + "edit/")
-    page.locator("#id_image").set_input_files({"name": "pic.png", "mimeType": "image/png", "buffer": png()})
+    page.locator("#id_image").set_input_files(
+        {"name": "pic.png", "mimeType": "image/png", "buffer": png(color=(9, 9, 9))}
+    )
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator(".toast-success")).to_be_visible()
     # Served by the API server, on its own origin over plain HTTP.

@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils.timezone import now
 from PIL import Image
@@ -19,8 +18,10 @@ from flows_app.drafts import keep_upload
 from jobs import bulk
 from sandbox.models import ApiAccount
 from teams.models import Invitation
+from tests.helpers import make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
-from tests.test_isolation import ROUTES, fill
+from tests.routes import ROUTES, fill
 
 HX_HEADERS = re.compile(r"<body[^>]*\shx-headers='([^']*)'")
 
@@ -28,7 +29,7 @@ HX_HEADERS = re.compile(r"<body[^>]*\shx-headers='([^']*)'")
 @pytest.fixture
 def browser(user, connection, sandbox_key, sandbox_media):
     """A logged-in client that enforces CSRF like a browser, and ids of the user's own things."""
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
+    make_flows(sandbox_key, 1)
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
     client = Client(enforce_csrf_checks=True)

@@ -11,28 +11,14 @@ import secrets
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCKERFILE = ROOT / "Dockerfile"
-
-
-def instructions():
-    """(INSTRUCTION, argument) pairs, continuation lines joined and comments dropped."""
-    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    pairs = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            name, _, argument = line.partition(" ")
-            pairs.append((name.upper(), argument.strip()))
-    return pairs
+from tests.helpers import ROOT, dockerfile_instructions
 
 
 def image_env():
     """The variables ENV sets in the final image (both `ENV A=1 B=2` and `ENV A 1` forms)."""
     env = {}
-    for name, argument in instructions():
+    for name, argument in dockerfile_instructions():
         if name == "FROM":
             env = {}  # a later stage starts afresh
         if name != "ENV":
@@ -47,7 +33,7 @@ def image_env():
 
 def start_command():
     """The shell command the image runs: the last CMD (or ENTRYPOINT), exec form or shell form."""
-    commands = [argument for name, argument in instructions() if name in ("CMD", "ENTRYPOINT")]
+    commands = [argument for name, argument in dockerfile_instructions() if name in ("CMD", "ENTRYPOINT")]
     assert commands, "the Dockerfile has no CMD"
     last = commands[-1]
     if last.startswith("["):
@@ -65,7 +51,7 @@ def test_the_image_sets_debug_off():
 
 
 def test_nothing_in_the_dockerfile_turns_debug_or_the_sandbox_on():
-    for name, argument in instructions():
+    for name, argument in dockerfile_instructions():
         if name in ("ENV", "ARG", "RUN", "CMD", "ENTRYPOINT"):
             assert not re.search(r"\bDEBUG=(1|true|yes|on)\b", argument, re.IGNORECASE), argument
             assert not re.search(r"\bSANDBOX_(ENABLED|FAULTS_ENABLED)=(1|true|yes|on)\b", argument, re.I)
@@ -84,7 +70,7 @@ def test_the_image_runs_the_deploy_checks_before_serving_with_gunicorn():
 
 
 def test_the_image_runs_as_a_user_not_root():
-    users = [argument for name, argument in instructions() if name == "USER"]
+    users = [argument for name, argument in dockerfile_instructions() if name == "USER"]
     assert users and users[-1] not in ("root", "0")
 
 

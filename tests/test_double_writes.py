@@ -7,12 +7,12 @@ import time
 
 import pytest
 import requests
-from django.core.management import call_command
 from django.urls import reverse
 
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import hang_seconds, inject
+from tests.helpers import make_flows
 from tests.pages import form_with, what_the_user_reads
 
 
@@ -57,7 +57,7 @@ def test_a_create_is_sent_once_whatever_the_failure(logged_in, connection, accou
 
 
 def test_a_read_is_retried_so_the_count_above_can_tell(logged_in, connection, account):
-    call_command("sandbox_demo", "--key", connection.api_key, "--flows", "1", verbosity=0)
+    make_flows(connection.api_key, 1)
     fault = Fault.objects.create(account=account, kind="status", status=503, methods="GET", remaining=10)
     logged_in.get(reverse("flows:list", args=[connection.pk]))
     assert requests_seen(fault) > 1

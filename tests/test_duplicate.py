@@ -1,28 +1,23 @@
 """Duplicate makes a true copy: the image comes along (fetched from the flow's image_url, since
 the API cannot copy one). That copies start paused is in tests/test_copying.py."""
 
-import io
 import re
 
+import pytest
 import requests
 from django.urls import reverse
-from PIL import Image
 
 from flows_app.api import Flow, ImageUpload, connect
 from flows_app.images import copy_image
 from sandbox.models import Flow as SandboxFlow
+from tests.helpers import png
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, visible_text
-
-
-def png(size=(40, 20)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (79, 70, 229)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def flow_with_image(connection, demo_flows):
     flow = demo_flows.first()
-    connect(connection).update_flow(flow.id, {}, ImageUpload("garden.png", png(), "image/png"))
+    connect(connection).update_flow(flow.id, {}, ImageUpload("garden.png", png(40, 20), "image/png"))
     flow.refresh_from_db()
     assert flow.image
     return flow
@@ -87,6 +82,7 @@ def test_the_duplicate_page_says_it_is_a_copy_in_its_breadcrumb_title_and_subtit
     assert f"流程 / {source.name} / 复制" in chinese and f"复制流程“{source.name}”" in chinese
 
 
+@pytest.mark.live
 def test_an_image_the_server_no_longer_has_is_not_copied_and_the_form_says_so(
     logged_in, connection, demo_flows, sandbox_media
 ):

@@ -5,18 +5,15 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
-from sandbox.models import ApiAccount
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import all_forms, form_with, visible_text
 
 
 @pytest.fixture
-def flow(connection, sandbox_key, sandbox_media):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    flow = ApiAccount.objects.with_key(sandbox_key).get().flows.get()
+def flow(flow):
     flow.title, flow.button_title_2, flow.button_url_2 = "Loaded title", "", ""
     flow.save()
     return flow
@@ -120,6 +117,7 @@ def test_the_conflict_keeps_the_chosen_image_and_keeping_mine_sends_it(logged_in
     assert flow.image.endswith(".png")
 
 
+@pytest.mark.live
 def test_two_people_saving_the_same_flow_at_once_one_saves_the_other_meets_the_conflict(
     client, user, connection, flow, settings
 ):

@@ -1,20 +1,21 @@
-"""Every page and action against every way the flows API misbehaves (the sandbox's fault
-injection, over real HTTP): a readable message, a status that is not 500, no traceback, and an
-answer within one timeout-plus-retries budget (twice FLOWS_API_TIMEOUT) plus a little slack."""
+"""Every page and action against every way the flows API misbehaves (the sandbox's fault injection,
+reached in-process through the client's own session: tests/inprocess.py): a readable message, a
+status that is not 500, no traceback, and an answer within one timeout-plus-retries budget (twice
+FLOWS_API_TIMEOUT) plus a little slack."""
 
 import re
 import time
 from dataclasses import dataclass
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from sandbox.models import ApiAccount, Fault
 from tests.faults import FAULTS, expected_message, hang_seconds, inject
+from tests.helpers import HTMX
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, what_the_user_reads
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 # What the page must do besides waiting on the API: render, and the client's backoff sleeps.
 SLACK = 1.0
 
@@ -46,12 +47,6 @@ ACTIONS = [
     Action("delete (form)", "POST", "/connections/{c}/flows/{f}/delete/"),
     Action("connection key check", "POST", "/connections/new/", form="connection"),
 ]
-
-
-@pytest.fixture
-def flow_id(connection, sandbox_key, sandbox_media):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
-    return ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first().id
 
 
 def prepare(action, client, connection, flow_id, sandbox_key):

@@ -1,15 +1,14 @@
 """Websites and segments by name, and search, filters, sort, totals and export over every flow:
-the client at the HTTP boundary, then the list end to end against the sandbox over real HTTP."""
+the client's records, then the list end to end against the sandbox (in-process:
+tests/inprocess.py)."""
 
 import csv
 import io
 import logging
 import re
-import time
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.urls import reverse
 
 from flows_app.api import connect
@@ -19,22 +18,22 @@ from flows_app.find import Query, find_flows, parse, select
 from sandbox.models import ApiAccount, Segment, hash_key
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import Website as SandboxWebsite
+from tests.helpers import (
+    HTMX,
+    edit_form,
+    editable,
+    flow_calls,
+    form_token,
+    make_connection,
+    make_flows,
+    shown_ids,
+    url,
+    valid_form,
+)
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 CANARY = "vapid-private-CANARY-7f3a91"
-
-
-def url(name, connection, *args):
-    return reverse(f"flows:{name}", args=[connection.pk, *args])
-
-
-def flow_calls(upstream):
-    return [call for call in upstream if "/api/flows" in call.url]
-
-
-def shown_ids(response):
-    return [int(found) for found in re.findall(r'<tr id="flow-(\d+)"', response.content.decode())]
 
 
 # The client: records, and the secrets in answers dropped where they are parsed
@@ -166,7 +165,6 @@ def test_the_form_offers_the_connections_websites_and_narrows_segments(logged_in
 def test_a_website_or_segment_the_api_does_not_have_is_refused_before_sending(
     logged_in, connection, sandbox_key, upstream, field
 ):
-    from tests.test_flows_views import form_token, valid_form
 
     data = valid_form(form_token=form_token(logged_in, connection), **{field: "999999"})
     upstream.clear()
@@ -177,7 +175,6 @@ def test_a_website_or_segment_the_api_does_not_have_is_refused_before_sending(
 
 
 def test_a_segment_of_another_website_is_refused(logged_in, connection, sandbox_key):
-    from tests.test_flows_views import form_token, valid_form
 
     other = Segment.objects.filter(website__account__key_hash=hash_key(sandbox_key)).order_by("-id").first()
     data = valid_form(form_token=form_token(logged_in, connection), segment=str(other.id))
@@ -191,7 +188,6 @@ def test_a_create_the_server_moves_to_another_website_is_reported_not_called_cre
 ):
     """The sandbox substitutes as the real server does: here the website was deleted on the server
     after the dashboard read the list of websites, so the form accepted it."""
-    from tests.test_flows_views import form_token, valid_form
 
     sites = list(SandboxWebsite.objects.filter(account__key_hash=hash_key(sandbox_key)).order_by("id"))
     data = valid_form(form_token=form_token(logged_in, connection), website_id=str(sites[2].id), name="Moved")
@@ -209,7 +205,6 @@ def test_a_create_the_server_moves_to_another_website_is_reported_not_called_cre
 def test_an_edit_the_server_substitutes_is_reported_not_called_saved(
     logged_in, connection, demo_flows, sandbox_key, settings, answer
 ):
-    from tests.test_flows_views import edit_form, editable
 
     settings.SANDBOX_UPDATE_ANSWER = answer
     flow = editable(demo_flows.filter(segment="all"))
@@ -227,7 +222,6 @@ def test_an_edit_the_server_substitutes_is_reported_not_called_saved(
 
 
 def test_a_faithful_create_is_simply_created(logged_in, connection, sandbox_key):
-    from tests.test_flows_views import form_token, valid_form
 
     segment = Segment.objects.filter(website__account__key_hash=hash_key(sandbox_key)).order_by("id").first()
     data = valid_form(form_token=form_token(logged_in, connection), segment=str(segment.id), is_enabled=None)
@@ -238,7 +232,6 @@ def test_a_faithful_create_is_simply_created(logged_in, connection, sandbox_key)
 
 
 def test_a_faithful_edit_is_simply_saved(logged_in, connection, demo_flows):
-    from tests.test_flows_views import edit_form, editable
 
     flow = editable(demo_flows)
     data = edit_form(logged_in, connection, flow.id)
@@ -382,7 +375,7 @@ def test_htmx_and_links_keep_the_query_in_every_url(logged_in, connection, demo_
 def test_a_thousand_flows_cost_one_flows_call_for_the_first_filtered_view(
     logged_in, connection, sandbox_key, sandbox_media, upstream
 ):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1000", verbosity=0)
+    make_flows(sandbox_key, 1000)
     response = logged_in.get(url("list", connection), {"sort": "-click_rate"})
     assert response.status_code == 200 and "1,000 flows" in response.content.decode()
     assert len(flow_calls(upstream)) == 1
@@ -409,11 +402,11 @@ def test_the_engine_is_one_function_of_the_query_parameters(connection, demo_flo
 
 
 def test_a_spent_budget_serves_cached_pages_past_their_life_and_refuses_only_calls(
-    logged_in, connection, demo_flows, upstream, settings
+    clock, logged_in, connection, demo_flows, upstream, settings
 ):
     settings.FLOWS_CACHE_SECONDS = 1
     assert logged_in.get(url("list", connection)).status_code == 200
-    time.sleep(1.2)
+    clock[0] += 1.2
     api = connect(connection)
     api.client.key_budget.record(60, 0, reset=45)
     calls = len(upstream)
@@ -482,7 +475,6 @@ def test_the_websites_overview_totals_each_website_and_links_to_its_flows(logged
 def test_the_home_page_shows_every_connection_and_a_failing_one_in_its_own_card(
     logged_in, user, connection, demo_flows, other_sandbox_key
 ):
-    from tests.test_connections import make_connection
 
     broken = make_connection(user, other_sandbox_key, label="Broken shop")
     ApiAccount.objects.with_key(other_sandbox_key).update(api_enabled=False)
@@ -507,7 +499,6 @@ def test_the_form_works_without_javascript(logged_in, connection, demo_flows):
 
 
 def test_the_conflict_page_names_the_website_and_segment(logged_in, connection, demo_flows):
-    from tests.test_flows_views import edit_form, editable
 
     flow = editable(demo_flows)
     data = edit_form(logged_in, connection, flow.id)

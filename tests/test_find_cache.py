@@ -14,8 +14,8 @@ from flows_app.access import WebsiteScoped
 from flows_app.api import connect, service
 from flows_app.api.records import Flow, FlowSet, FlowSettings
 from sandbox.models import Flow as SandboxFlow
-from tests.test_find import HTMX, flow_calls, shown_ids
-from tests.test_website_limits import limited_fixture  # noqa: F401 -- the limited fixture
+from tests.helpers import HTMX, flow_calls, shown_ids
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 
 
 def url(connection):

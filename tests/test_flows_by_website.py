@@ -6,6 +6,7 @@ what a delete takes away and what Pushdeck keeps."""
 import pytest
 
 from tests.bulk import start, work
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text, what_the_user_reads
 
 KEPT = "trends and history keep what they recorded"
@@ -22,6 +23,7 @@ def twins(demo_flows):
     return first, second
 
 
+@pytest.mark.live
 def test_the_job_page_names_each_flows_website(logged_in, connection, twins, upstream):
     logged_in.get(f"/connections/{connection.pk}/flows/")  # the list the user picks them from
     job = start(logged_in, connection, "pause", [flow.id for flow in twins])

@@ -1,7 +1,6 @@
-"""Flow pages and fragments, end to end against the sandbox over real HTTP."""
+"""Flow pages and fragments, end to end against the sandbox (in-process: tests/inprocess.py)."""
 
 import datetime as dt
-import io
 import json
 import re
 
@@ -10,70 +9,28 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from PIL import Image
 
 from activity.history import record
 from activity.models import Activity, Kind
 from flows_app.api import connect
-from sandbox.models import ApiAccount, Fault, hash_key
+from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
-from sandbox.models import Website as SandboxWebsite
-from tests.conftest import SANDBOX_KEY
+from tests.helpers import (
+    HTMX,
+    bomb_png,
+    edit_form,
+    editable,
+    fault,
+    form_token,
+    png,
+    truncated_png,
+    url,
+    valid_form,
+)
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 from trends.series import recording_since
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def png(width=8, height=8, kind="PNG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (79, 70, 229)).save(buffer, kind)
-    return buffer.getvalue()
-
-
-def url(name, connection, *args):
-    return reverse(f"flows:{name}", args=[connection.pk, *args])
-
-
-def first_website(api_key=SANDBOX_KEY):
-    return SandboxWebsite.objects.filter(account__key_hash=hash_key(api_key)).order_by("id").first()
-
-
-def valid_form(**changes):
-    data = {
-        "website_id": str(first_website().id),
-        "name": "Welcome",
-        "title": "Hello there",
-        "description": "Thanks for subscribing.",
-        "url": "https://shop.example/welcome",
-        "segment": "all",
-        "is_enabled": "on",
-        "wait_time": "2",
-        "wait_time_type": "hours",
-        "ttl": "86400",
-        "urgency": "high",
-        "button_title_1": "Shop now",
-        "button_url_1": "https://shop.example/new",
-        "button_title_2": "",
-        "button_url_2": "",
-        "utm_source": "push",
-        "utm_medium": "flow",
-        "utm_campaign": "welcome",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def form_token(client, connection):
-    html = client.get(url("new", connection)).content.decode()
-    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
-
-
-def fault(sandbox_key, **kwargs):
-    from sandbox.models import ApiAccount
-
-    return Fault.objects.create(account=ApiAccount.objects.with_key(sandbox_key).get(), **kwargs)
 
 
 def toasts(response):
@@ -180,7 +137,8 @@ def test_toggle_sends_the_wanted_state_so_a_double_click_cannot_flip_it_back(
 
 
 def test_toggle_without_htmx_redirects_to_the_list(logged_in, connection, demo_flows):
-    flow = demo_flows.filter(is_enabled=False).first() or demo_flows.first()
+    flow = demo_flows.filter(is_enabled=False).first()
+    assert flow is not None, "seed 0's demo flows hold paused ones: this one is switched on"
     response = logged_in.post(url("toggle", connection, flow.id), {"is_enabled": "1"})
     assert response.status_code == 302
     flow.refresh_from_db()
@@ -333,15 +291,6 @@ def test_the_longest_wait_in_each_unit_is_accepted(logged_in, connection, sandbo
     ).exists()
 
 
-def truncated_png():
-    return png(64, 64)[:-40]
-
-
-def bomb_png():
-    # A tiny file that claims a huge picture: the pixel limit refuses it before decoding.
-    return png(5000, 5000)
-
-
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -424,16 +373,6 @@ def test_a_kept_image_is_only_for_the_user_who_chose_it(
 
 
 # Edit
-
-
-def editable(flows):
-    # Some demo flows have a "Not now" button without a link, which the form asks to complete.
-    return flows.filter(button_title_2="").first()
-
-
-def edit_form(client, connection, flow_id):
-    form = client.get(url("edit", connection, flow_id)).context["form"]
-    return {name: value for name, value in ((f.name, f.value()) for f in form) if value not in (None, False)}
 
 
 @pytest.mark.parametrize(("answer", "detail_calls"), [("flow", 0), ("id", 1)])

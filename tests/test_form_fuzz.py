@@ -19,7 +19,8 @@ from PIL import Image
 from flows_app.api.records import TTL_CHOICES, URGENCIES, WAIT_TIME_TYPES
 from flows_app.forms import WAIT_LIMITS, FlowForm
 from flows_app.images import read_image
-from tests.conftest import FORM_DIRECTORY
+from tests.helpers import FORM_DIRECTORY
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 
 USER = SimpleNamespace(pk=31337)
 # Pillow warns about the broken TIFF and EXIF data the mutations make; refusing them is the point.
@@ -165,13 +166,8 @@ def test_the_image_reader_raises_nothing_but_a_validation_error(content):
 
 
 @pytest.fixture
-def flow_id(connection, sandbox_key, sandbox_media):
-    from django.core.management import call_command
-
-    from sandbox.models import ApiAccount
-
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    return ApiAccount.objects.with_key(sandbox_key).get().flows.get().id
+def flow_id(flow):
+    return flow.id
 
 
 @settings(
@@ -181,7 +177,7 @@ def flow_id(connection, sandbox_key, sandbox_media):
 )
 @given(data=forms, upload=st.none() | files, edit=st.booleans())
 def test_any_submit_of_the_flow_form_is_never_a_500(logged_in, connection, flow_id, data, upload, edit):
-    """Through the whole stack: the dashboard's view, the client and the sandbox over HTTP."""
+    """Through the whole stack: the dashboard's view, the client and the sandbox (in-process)."""
     url = reverse("flows:edit" if edit else "flows:new", args=[connection.pk, flow_id][: 2 if edit else 1])
     body = dict(data)
     if upload is not None:

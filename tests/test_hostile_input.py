@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from flows_app.models import Connection
 from sandbox.models import Flow as SandboxFlow
+from tests.helpers import fault, form_token, url, valid_form
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import what_the_user_reads
-from tests.test_flows_views import fault, form_token, url, valid_form
 
 # 7. The admin (and every other path) keeps connections on the configured servers
 

@@ -27,19 +27,18 @@ from playwright.sync_api import expect
 from activity.history import record
 from activity.models import Kind
 from flows_app.models import SANDBOX, Connection, Membership, Preferences, Role
-from jobs.models import BulkItem, BulkJob, note, server_words
-from sandbox.models import ApiAccount, Fault
 from sandbox.models import Website as SandboxWebsite
 from teams.models import Invitation
-from tests.conftest import OTHER_SANDBOX_KEY, SANDBOX_KEY
+from tests.bulk import stopped_job
+from tests.helpers import HTMX, OTHER_SANDBOX_KEY, SANDBOX_KEY, fault
 from tests.i18n import english_left
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, form_with, toasts
 from tests.trends_history import grow
 from trends.snapshots import take_snapshot
 
 ZH = "zh-hans"
 CATALOGS = sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po"))
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 # The catalogs
@@ -128,10 +127,6 @@ def flow_form(ctx, page_url, **changes):
     return {**fields, **changes}
 
 
-def fault(**fields):
-    Fault.objects.create(account=ApiAccount.objects.with_key(SANDBOX_KEY).get(), **fields)
-
-
 def second_connection(ctx, key=OTHER_SANDBOX_KEY, label="Second shop"):
     connection = Connection(owner=ctx.user, label=label, server=SANDBOX)
     connection.set_api_key(key)
@@ -152,13 +147,13 @@ def filtered_list(ctx):
 
 def rejected_edit(ctx):
     data = flow_form(ctx, flows(ctx, "edit", ctx.flow.id), title="Changed")
-    fault(kind="status", status=422, methods="POST", remaining=1)
+    fault(SANDBOX_KEY, kind="status", status=422, methods="POST", remaining=1)
     return ctx.client.post(flows(ctx, "edit", ctx.flow.id), data)
 
 
 def rejected_create(ctx):
     data = flow_form(ctx, flows(ctx, "new"), name="Welcome", title="Hello", description="Thanks.")
-    fault(kind="status", status=422, methods="POST", remaining=1)
+    fault(SANDBOX_KEY, kind="status", status=422, methods="POST", remaining=1)
     return ctx.client.post(flows(ctx, "new"), data)
 
 
@@ -179,7 +174,7 @@ def toggled_without_javascript(ctx):
 
 
 def upstream_failure(ctx, status):
-    fault(kind="status", status=status, methods="GET")
+    fault(SANDBOX_KEY, kind="status", status=status, methods="GET")
     return ctx.client.get(flows(ctx, "detail", ctx.flow.id), {"fresh": "1"})
 
 
@@ -263,35 +258,6 @@ PAGES = [
 
 
 # The jobs, trends and teams apps
-
-
-def stopped_job(ctx):
-    """A delete job stopped half-way, its items' outcomes all kinds: Pushdeck's notes (translated
-    for the reader), the server's words (kept as they came), a cancelled one."""
-    job = BulkJob.objects.create(
-        connection=ctx.connection,
-        created_by=ctx.user,
-        action=BulkJob.Action.DELETE,
-        fingerprint="i18n",
-        state=BulkJob.State.STOPPED,
-        started_at=timezone.now(),
-        finished_at=timezone.now(),
-        **note("The server refused the connection's API key: %(reason)s", reason="Invalid API key"),
-    )
-    outcomes = [
-        (BulkItem.State.DONE, note("Deleted.")),
-        (BulkItem.State.DONE, note("Already deleted.")),
-        (BulkItem.State.FAILED, server_words("Flow is locked by another request")),
-        (
-            BulkItem.State.FAILED,
-            note("Not one of the websites you may change (%(allowed)s): left as it was.", allowed="#3"),
-        ),
-        (BulkItem.State.PENDING, note("Trying again: %(reason)s", reason="Service Unavailable")),
-        (BulkItem.State.SKIPPED, server_words("")),
-    ]
-    for flow, (state, message) in zip(ctx.demo_flows[:6], outcomes, strict=True):
-        BulkItem.objects.create(job=job, flow_id=flow.id, name=flow.name, state=state, **message)
-    return job
 
 
 def bulk(ctx, **data):
@@ -502,13 +468,13 @@ def test_htmx_answers_toast_in_chinese(zh_context):
     ctx = zh_context("browser")
     deleted = ctx.client.post(flows(ctx, "delete", ctx.flow.id), **HTMX)
     assert toasts(deleted) and all(english_left(text) == [] for text in toasts(deleted))
-    fault(kind="status", status=503, methods="POST")
+    fault(SANDBOX_KEY, kind="status", status=503, methods="POST")
     other = ctx.demo_flows.exclude(pk=ctx.flow.pk).first()
     failed = ctx.client.post(flows(ctx, "toggle", other.id), {"is_enabled": "1"}, **HTMX)
     # A failed toggle says why in its row (the retargeted fragment).
     assert failed.status_code == 502 and failed["HX-Retarget"] == f"#flow-{other.id}-message"
     assert english_left(failed.content.decode()) == [] and "服务器" in failed.content.decode()
-    fault(kind="status", status=500, methods="GET")
+    fault(SANDBOX_KEY, kind="status", status=500, methods="GET")
     refreshed = ctx.client.get(flows(ctx, "detail", other.id), {"fresh": "1"}, **HTMX)
     assert toasts(refreshed) and all(english_left(text) == [] for text in toasts(refreshed))
 
@@ -543,7 +509,10 @@ def test_numbers_dates_and_durations_are_written_the_chinese_way(zh_context):
 
 
 def test_english_numbers_and_durations_stay_as_they_were(logged_in, connection, demo_flows):
-    flow = demo_flows.filter(wait_time=1).first() or demo_flows.first()
+    # A wait of one unit: the singular is what English writes differently.
+    flow = demo_flows.first()
+    flow.wait_time, flow.wait_time_type = 1, "days"
+    flow.save()
     html = logged_in.get(reverse("flows:detail", args=[connection.pk, flow.pk])).content.decode()
     unit = flow.wait_time_type.removesuffix("s") if flow.wait_time == 1 else flow.wait_time_type
     assert f"Sent {flow.wait_time} {unit} after subscribing" in html

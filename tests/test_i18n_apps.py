@@ -18,15 +18,15 @@ from jobs import bulk
 from jobs.models import BulkItem, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from teams.models import Invitation
-from tests.bulk import work
+from tests.bulk import stopped_job, work
+from tests.helpers import HTMX_HEADER
 from tests.i18n import english_left
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
-from tests.test_i18n import stopped_job
 from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
 from trends.snapshots import take_snapshot
 
 ZH = {"Accept-Language": "zh-hans"}
-HTMX = {"HX-Request": "true"}
 
 
 def zh(client, url, data=None, **headers):
@@ -59,6 +59,7 @@ def test_the_workers_notes_are_read_in_the_readers_language(logged_in, connectio
     assert "Stopped. The server refused the connection's API key: Invalid API key" in english
 
 
+@pytest.mark.live
 def test_the_servers_troubles_are_told_in_the_language_the_job_was_started_in(
     logged_in, connection, demo_flows, sandbox_key, monkeypatch
 ):
@@ -117,8 +118,8 @@ def test_the_charts_dates_and_numbers_are_written_as_the_language_writes_them(
     logged_in, connection, big_history, monkeypatch
 ):
     url = reverse("trends:flow", args=[connection.pk, big_history.id]) + "?range=7d"
-    chinese = content(zh(logged_in, url, **HTMX))
-    english = logged_in.get(url, headers=HTMX).content.decode()
+    chinese = content(zh(logged_in, url, **HTMX_HEADER))
+    english = logged_in.get(url, headers=HTMX_HEADER).content.decode()
     yesterday = (timezone.now() - dt.timedelta(days=1)).astimezone(dt.UTC)
     today = timezone.now().astimezone(dt.UTC)
     axis = re.compile(r'<text x="[\d.]+" y="\d+">([^<]+)</text>')
@@ -136,7 +137,7 @@ def test_the_charts_dates_and_numbers_are_written_as_the_language_writes_them(
     # ... whatever it says: with thin spaces between thousands, the chart follows.
     monkeypatch.setattr(zh_formats, "THOUSAND_SEPARATOR", "\N{THIN SPACE}")
     formats.reset_format_cache()
-    spaced = content(zh(logged_in, url, **HTMX))
+    spaced = content(zh(logged_in, url, **HTMX_HEADER))
     assert "已发送\N{FULLWIDTH COLON}12\N{THIN SPACE}345" in spaced and ">20\N{THIN SPACE}000<" in spaced
     formats.reset_format_cache()
 

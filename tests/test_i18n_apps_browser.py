@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from activity.history import record
 from activity.models import Kind
-from tests.test_i18n import stopped_job
+from tests.bulk import stopped_job
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 
 pytestmark = pytest.mark.e2e

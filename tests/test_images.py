@@ -13,7 +13,8 @@ from django.urls import reverse
 from PIL import Image
 
 from flows_app.forms import FlowForm
-from tests.conftest import FORM_DIRECTORY
+from tests.helpers import FORM_DIRECTORY
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import what_the_user_reads
 
 VALID = {

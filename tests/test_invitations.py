@@ -14,6 +14,7 @@ from activity.models import Activity, Kind
 from flows_app.models import Membership, Role
 from sandbox.models import ApiAccount, Website
 from teams.models import Invitation
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, visible_text
 
 JOIN = {

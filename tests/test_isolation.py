@@ -7,16 +7,12 @@ without anyone remembering to add it here. tests/test_roles.py walks the same UR
 """
 
 import io
-import re
 
 import pytest
-from django.core.management import call_command
-from django.urls import URLPattern, URLResolver
 from PIL import Image
 
 from activity.history import record
 from activity.models import Kind
-from dashboard import urls
 from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
 from flows_app.models import SANDBOX, Connection
@@ -24,9 +20,11 @@ from jobs import bulk
 from jobs.models import BulkJob
 from sandbox.models import ApiAccount
 from teams.models import Invitation
+from tests.helpers import HTMX, make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
+from tests.routes import NOT_IDS, PARAMETER, ROUTES, WITH_IDS, fill
 
 METHODS = ("get", "post", "put", "patch", "delete")
-HTMX = {"HTTP_HX_REQUEST": "true"}
 # URLs that take no id (the catalog's language and version are none): nothing of another user's
 # can be named through them.
 # preferences/theme/ changes only the signed-in user's own preferences.
@@ -42,9 +40,6 @@ WITHOUT_IDS = {
     "favicon.ico",
     "jsi18n/<str:language>/<str:catalog_version>.js",
 }
-# URL parameters that name nothing of anyone's (the JavaScript catalog's language and version),
-# with a value each for the walkers.
-NOT_IDS = {"language": "en", "catalog_version": "0123456789ab"}
 # An invitation's link is for someone without an account yet; the icon is for every browser, and
 # so is the JavaScript catalog (app.js's texts, the same for everyone: the login page needs it).
 PUBLIC = {
@@ -53,37 +48,7 @@ PUBLIC = {
     "favicon.ico",
     "jsi18n/<str:language>/<str:catalog_version>.js",
 }
-PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 MISSING = 987654
-
-
-def routes(patterns=urls.urlpatterns, prefix=""):
-    """Every route of the dashboard, includes flattened, as Django's pattern strings: Django's
-    admin and the sandbox API (a server of its own) apart."""
-    for pattern in patterns:
-        if str(pattern.pattern) in ("admin/", "sandbox/"):
-            continue
-        if isinstance(pattern, URLResolver):
-            yield from routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            assert isinstance(pattern, URLPattern)
-            yield prefix + str(pattern.pattern)
-
-
-# trends.urls is included under each connection (dashboard/urls.py).
-ROUTES = sorted(routes())
-WITH_IDS = [route for route in ROUTES if set(PARAMETER.findall(route)) - NOT_IDS.keys()]
-
-
-def fill(route, values):
-    values = {**NOT_IDS, **values}
-
-    def value(match):
-        name = match.group(1)
-        assert name in values, f"the isolation walker does not know the URL parameter {name!r}: teach it"
-        return str(values[name])
-
-    return "/" + PARAMETER.sub(value, route)
 
 
 @pytest.fixture
@@ -92,7 +57,7 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     connection = Connection(owner=other_user, label="Their secret shop", server=SANDBOX, is_default=True)
     connection.set_api_key(other_sandbox_key)
     connection.save()
-    call_command("sandbox_demo", "--key", other_sandbox_key, "--flows", "2", verbosity=0)
+    make_flows(other_sandbox_key, 2)
     flow = ApiAccount.objects.with_key(other_sandbox_key).get().flows.order_by("id").first()
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, "PNG")
@@ -121,7 +86,7 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
 
 @pytest.fixture
 def mine(connection, sandbox_key):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
+    make_flows(sandbox_key, 1)
     return {"connection_id": connection.pk}
 
 

@@ -19,6 +19,7 @@ from flows_app.api.budget import BACKGROUND, KEY, KeyBudget, MustWait, Pacer, Po
 from flows_app.models import Membership, RateWindow, Role
 from jobs import bulk
 from jobs.models import WorkerBeat
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import what_the_user_reads
 
 

@@ -7,11 +7,12 @@ import json
 import logging
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from flows_app.logging import JsonFormatter, RedactSecrets
 from tests.faults import inject
+from tests.helpers import make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def lines(log, name, **match):
 @pytest.fixture
 def flows(connection, sandbox_key, sandbox_media, settings):
     settings.SANDBOX_RATE_LIMIT = 60
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
+    make_flows(sandbox_key, 3)
 
 
 def test_a_page_logs_its_request_and_its_upstream_call_with_the_budget_left(

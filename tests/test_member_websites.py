@@ -10,6 +10,7 @@ from flows_app.models import Membership, Role
 from sandbox.models import ApiAccount, Website
 from teams.models import Invitation
 from tests.faults import inject
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, visible_text
 
 

@@ -2,7 +2,6 @@
 every value, and the chosen image is kept on the server (on disk, briefly) so that it need
 not be picked again."""
 
-import io
 import os
 import re
 import time
@@ -11,15 +10,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
-from PIL import Image
 
 from flows_app.drafts import UPLOAD_SECONDS
 from sandbox import images as sandbox_images
 from sandbox.models import ApiAccount
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import FAULTS, expected_message, hang_seconds, inject
+from tests.helpers import png
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, what_the_user_reads
 
 # Every field a user can type, with values that are easy to lose: non-ASCII, quotes, markup.
@@ -44,18 +43,6 @@ TYPED = {
     "utm_campaign": "spring-2026",
 }
 CHECKBOXES = ("is_enabled", "is_silent", "is_auto_hide")
-
-
-def png(color=(200, 30, 90)):
-    buffer = io.BytesIO()
-    Image.new("RGB", (12, 12), color).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def flow(connection, sandbox_key, sandbox_media):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "1", verbosity=0)
-    return ApiAccount.objects.with_key(sandbox_key).get().flows.get()
 
 
 def typed(website_id, **extra):
@@ -96,7 +83,7 @@ def assert_the_form_came_back(logged_in, response, fault, data):
     assert re.search(expected_message(fault), what_the_user_reads(response))
     assert_every_value_came_back(response, data)
     token = kept_image_token(response)
-    assert logged_in.get(reverse("kept_image", args=[token])).content == png()
+    assert logged_in.get(reverse("kept_image", args=[token])).content == png(12, 12, color=(200, 30, 90))
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -105,7 +92,9 @@ def test_a_failed_create_comes_back_with_every_value_and_the_image(
 ):
     data = typed(flow.website_id, form_token=new_form(logged_in, connection)["form_token"])
     inject(sandbox_key, fault, settings, methods="POST")
-    image = SimpleUploadedFile("holiday photo.png", png(), content_type="image/png")
+    image = SimpleUploadedFile(
+        "holiday photo.png", png(12, 12, color=(200, 30, 90)), content_type="image/png"
+    )
     response = logged_in.post(reverse("flows:new", args=[connection.pk]), {**data, "image": image})
     assert_the_form_came_back(logged_in, response, fault, data)
 
@@ -117,7 +106,7 @@ def test_a_failed_edit_comes_back_with_every_value_and_the_image(
 ):
     data = {**edit_form(logged_in, connection, flow.id), **typed(flow.website_id)}
     inject(sandbox_key, fault, settings, methods=methods)
-    image = SimpleUploadedFile("new.png", png(), content_type="image/png")
+    image = SimpleUploadedFile("new.png", png(12, 12, color=(200, 30, 90)), content_type="image/png")
     response = logged_in.post(reverse("flows:edit", args=[connection.pk, flow.id]), {**data, "image": image})
     assert_the_form_came_back(logged_in, response, fault, data)
 
@@ -125,17 +114,19 @@ def test_a_failed_edit_comes_back_with_every_value_and_the_image(
 def test_a_form_error_elsewhere_keeps_the_chosen_image(logged_in, connection, flow):
     data = typed(flow.website_id, form_token=new_form(logged_in, connection)["form_token"], wait_time="91")
     data["wait_time_type"] = "days"
-    image = SimpleUploadedFile("photo.png", png(), content_type="image/png")
+    image = SimpleUploadedFile("photo.png", png(12, 12, color=(200, 30, 90)), content_type="image/png")
     response = logged_in.post(reverse("flows:new", args=[connection.pk]), {**data, "image": image})
     assert response.status_code == 400
     assert_every_value_came_back(response, data)
-    assert logged_in.get(reverse("kept_image", args=[kept_image_token(response)])).content == png()
+    assert logged_in.get(reverse("kept_image", args=[kept_image_token(response)])).content == png(
+        12, 12, color=(200, 30, 90)
+    )
 
 
 def test_the_kept_image_is_sent_when_the_form_is_saved_again(logged_in, connection, flow, sandbox_key):
     data = typed(flow.website_id, form_token=new_form(logged_in, connection)["form_token"])
     inject(sandbox_key, "503", methods="POST", remaining=1)
-    image = SimpleUploadedFile("photo.png", png(), content_type="image/png")
+    image = SimpleUploadedFile("photo.png", png(12, 12, color=(200, 30, 90)), content_type="image/png")
     failed = logged_in.post(reverse("flows:new", args=[connection.pk]), {**data, "image": image})
     # The user sends the form as it came back: no file chosen again, the kept one is used.
     again = logged_in.post(reverse("flows:new", args=[connection.pk]), form_with(failed.content, "title"))
@@ -149,13 +140,13 @@ def test_the_kept_image_is_sent_when_the_form_is_saved_again(logged_in, connecti
         TYPED["description"],
         36,
     )
-    assert (sandbox_images.directory() / created.image).read_bytes() == png()
+    assert (sandbox_images.directory() / created.image).read_bytes() == png(12, 12, color=(200, 30, 90))
 
 
 def test_the_kept_image_expires(logged_in, connection, flow, sandbox_key):
     data = typed(flow.website_id, form_token=new_form(logged_in, connection)["form_token"])
     inject(sandbox_key, "503", methods="POST", remaining=1)
-    image = SimpleUploadedFile("photo.png", png(), content_type="image/png")
+    image = SimpleUploadedFile("photo.png", png(12, 12, color=(200, 30, 90)), content_type="image/png")
     failed = logged_in.post(reverse("flows:new", args=[connection.pk]), {**data, "image": image})
     token = kept_image_token(failed)
     [kept] = Path(settings.DRAFTS_ROOT).rglob(f"{token}--*")

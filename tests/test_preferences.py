@@ -10,6 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from flows_app.models import Preferences
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to
 
 DARK_BACKGROUND = "rgb(11, 15, 25)"

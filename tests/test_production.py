@@ -25,16 +25,15 @@ import requests
 
 from bench.harness import PYTHON, ROOT, Server, add_user, child_env, free_port, log_in, manage, migrate
 from sandbox.models import hash_key
+from tests.helpers import HTMX_HEADER, dockerfile_instructions
 from tests.pages import form_with
 from tests.services import Service, create_database
-from tests.test_dockerfile import instructions
 
 pytestmark = pytest.mark.production
 
 # The API's budget per key and minute, small so that a test can spend it in a few seconds.
 RATE_LIMIT = 8
 PASSWORD = "correct horse battery staple"
-HTMX = {"HX-Request": "true"}
 ACCESS_LINE = re.compile(rb'"(GET|POST|DELETE) (/sandbox/api/\S*) HTTP/[\d.]+" (\d{3}) ')
 
 
@@ -186,7 +185,7 @@ def switch(instance, team, flow_id, on):
     toggled = team.session.post(
         f"{instance.url}{team.flows}{flow_id}/toggle/",
         data={"is_enabled": "1" if on else "0"},
-        headers={**HTMX, **csrf(team.session)},
+        headers={**HTMX_HEADER, **csrf(team.session)},
         timeout=30,
     )
     assert toggled.status_code == 200, toggled.text
@@ -242,13 +241,13 @@ def test_a_write_on_one_instance_retires_the_others_copy_of_every_flow(cluster, 
     was_on = switch_state(first, flow_id)
     calls = len(cluster.api.answers())
     for query in ("?sort=-name", "?sort=-sent&status=" + ("enabled" if was_on else "paused")):
-        again = team.session.get(f"{cluster.b.url}{team.flows}{query}", headers=HTMX, timeout=30).text
+        again = team.session.get(f"{cluster.b.url}{team.flows}{query}", headers=HTMX_HEADER, timeout=30).text
         assert switch_state(again, flow_id) is was_on
     assert len(cluster.api.answers()) == calls, "B changed its view without a call"
 
     switch(cluster.a, team, flow_id, on=not was_on)
 
-    after = team.session.get(f"{cluster.b.url}{team.flows}?sort=-name", headers=HTMX, timeout=30).text
+    after = team.session.get(f"{cluster.b.url}{team.flows}?sort=-name", headers=HTMX_HEADER, timeout=30).text
     assert switch_state(after, flow_id) is not was_on
     assert ("GET", "/sandbox/api/flows/", 200) in [
         (method, path.split("?")[0], status) for method, path, status in cluster.api.answers()[calls:]
@@ -306,7 +305,7 @@ def test_migrations_run_from_an_empty_postgresql_database(services, tmp_path):
 
 def docker_healthcheck(port):
     """Runs the image's HEALTHCHECK command as Docker would inside the container (PORT set)."""
-    [command] = [argument for name, argument in instructions() if name == "HEALTHCHECK"]
+    [command] = [argument for name, argument in dockerfile_instructions() if name == "HEALTHCHECK"]
     words = json.loads(command.split(" CMD ", 1)[1])
     assert words[0] == "python"
     env = {"PATH": os.environ["PATH"], "PORT": str(port)}

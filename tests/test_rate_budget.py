@@ -4,7 +4,6 @@ spent its pages say when to retry instead of sending requests that would fail wi
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from flows_app.api import RateLimited, connect
@@ -12,9 +11,10 @@ from flows_app.api.client import FlowsClient
 from flows_app.api.records import Directory
 from flows_app.models import SANDBOX, Connection
 from sandbox.models import ApiAccount, Fault
+from tests.helpers import HTMX
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import what_the_user_reads
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 RETRY = re.compile(r"(?:[Tt]ry|Ready) again in (\d+) seconds?")
 
 
@@ -30,12 +30,6 @@ def sent(monkeypatch):
 
     monkeypatch.setattr(FlowsClient, "_send", recording)
     return calls
-
-
-@pytest.fixture
-def flow_id(connection, sandbox_key, sandbox_media):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "3", verbosity=0)
-    return ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first().id
 
 
 def pages(connection, flow_id):

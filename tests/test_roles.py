@@ -13,7 +13,6 @@ appear in NEEDS, so a URL added later cannot skip this matrix.
 import json
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from activity.history import record
@@ -23,7 +22,9 @@ from jobs import bulk
 from jobs.models import BulkJob
 from sandbox.models import ApiAccount
 from teams.models import Invitation
-from tests.test_isolation import HTMX, PARAMETER, ROUTES, fill
+from tests.helpers import HTMX, make_flows
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
+from tests.routes import PARAMETER, ROUTES, fill
 
 VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
 OWNER = "owner"  # only the person who added the connection (its default is theirs)
@@ -87,7 +88,7 @@ def team(django_user_model, sandbox_url, sandbox_key, sandbox_media):
     connection = Connection(owner=people["owner"], label="Shared shop", server=SANDBOX, is_default=True)
     connection.set_api_key(sandbox_key)
     connection.save()
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "2", verbosity=0)
+    make_flows(sandbox_key, 2)
     flow = ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id").first()
     for role in (VIEWER, EDITOR, ADMIN):
         Membership.objects.create(connection=connection, user=people[role], role=role)
@@ -214,15 +215,13 @@ JOB_URLS = {
 
 @pytest.fixture
 def limited_team(team, sandbox_key):
-    """The team (its viewer, editor and admin limited to the first flow's website among them), and
-    a job of the owner's over each of the two flows (each on a website of its own)."""
+    """The team (its viewer, editor and admin limited to the first flow's website), and a job of
+    the owner's over each of the two flows (each on a website of its own)."""
     people, connection, _ = team
     mine, theirs = ApiAccount.objects.with_key(sandbox_key).get().flows.order_by("id")[:2]
     assert mine.website_id != theirs.website_id
     for role in (VIEWER, EDITOR, ADMIN):
-        assert Membership.objects.get(connection=connection, user=people[LIMITED + role]).websites == [
-            mine.website_id
-        ]
+        assert people[LIMITED + role].memberships.get(connection=connection).websites == [mine.website_id]
     jobs = {
         whose: bulk.start(
             connection,

@@ -38,11 +38,6 @@ def other_account(db):
     return ApiAccount.objects.with_key(OTHER_KEY).get()
 
 
-@pytest.fixture
-def website(account):
-    return account.websites.order_by("id").first()
-
-
 def api(client, method, path="", key=KEY, **kwargs):
     return getattr(client, method)(f"{BASE}{path}", HTTP_AUTHORIZATION=f"Bearer {key}", **kwargs)
 

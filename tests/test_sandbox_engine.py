@@ -46,11 +46,6 @@ def account(db):
 
 
 @pytest.fixture
-def website(account):
-    return account.websites.order_by("id").first()
-
-
-@pytest.fixture
 def rng():
     return random.Random(25)
 

@@ -7,7 +7,6 @@ key is typed into the connection form, the pages are used, and the database file
 server's own log output are searched.
 """
 
-import io
 import logging
 import re
 import secrets
@@ -19,17 +18,15 @@ import pytest
 import requests
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import connection as db
-from PIL import Image
 
 from bench.harness import Server, child_env, manage
 from flows_app.models import Connection
 from sandbox.models import ApiAccount
 from tests.faults import FAULTS, hang_seconds, inject
+from tests.helpers import HTMX, make_flows, png
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def leaks(text, key):
@@ -63,12 +60,6 @@ def remote(record):
     return record.name == "django.db.backends" and '"sandbox_' in record.getMessage()
 
 
-def png():
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (5, 5, 5)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def walk(client, connection, key, flow_id, settings):
     """Every page, fragment and error page a user of this connection can meet, with its answers."""
     c, base = connection.pk, f"/connections/{connection.pk}/flows/"
@@ -92,7 +83,7 @@ def walk(client, connection, key, flow_id, settings):
         client.post("/connections/new/", {"label": "L", "server": "sandbox", "api_key": key + "y"}),
     ]
     fields = form_with(client.get(f"{base}{flow_id}/edit/").content, "fingerprint")
-    image = SimpleUploadedFile("p.png", png(), content_type="image/png")
+    image = SimpleUploadedFile("p.png", png(color=(5, 5, 5)), content_type="image/png")
     answers.append(client.post(f"{base}{flow_id}/edit/", {**fields, "title": "Edited", "image": image}))
     for fault in FAULTS:
         inject(key, fault, settings, remaining=None)
@@ -109,10 +100,11 @@ def walk(client, connection, key, flow_id, settings):
     return answers
 
 
+@pytest.mark.live
 def test_no_page_fragment_error_page_or_log_record_shows_the_key(
     logged_in, connection, sandbox_key, sandbox_media, settings, all_logs
 ):
-    call_command("sandbox_demo", "--key", sandbox_key, "--flows", "2", verbosity=0)
+    make_flows(sandbox_key, 2)
     flow_id = ApiAccount.objects.with_key(sandbox_key).get().flows.first().id
     answers = walk(logged_in, connection, sandbox_key, flow_id, settings)
     assert len(answers) > 60

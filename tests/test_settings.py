@@ -2,33 +2,11 @@
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from bench.harness import KEPT_ENVIRONMENT
-
-ROOT = Path(__file__).resolve().parent.parent
-GOOD = {
-    "DEBUG": "0",
-    "SECRET_KEY": "x" * 50,
-    "API_KEY_ENCRYPTION_KEYS": "y" * 40,
-    "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-}
-
-
-def load_settings(**env):
-    """Import dashboard.settings in a fresh interpreter with exactly this environment."""
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in GOOD and not key.startswith(("SANDBOX", "HTTPS", "FLOWS"))
-    }
-    clean.update(GOOD)
-    clean.update(env)
-    code = "from django.conf import settings as s; print(s.DEBUG, s.SECURE_SSL_REDIRECT if hasattr(s, 'SECURE_SSL_REDIRECT') else False, s.FLOWS_API_SERVERS, s.FLOWS_API_TIMEOUT)"
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+from tests.helpers import load_settings
 
 
 def test_production_defaults_are_debug_off_and_https_only():

@@ -1,5 +1,6 @@
-"""Snapshots read every flow through the real client from the sandbox over HTTP, and store only
-what changed: differences per hour, never negative, thinned to days, kept for the retention."""
+"""Snapshots read every flow through the real client from the sandbox (in-process, tests/inprocess.py),
+and store only what changed: differences per hour, never negative, thinned to days, kept for the
+retention."""
 
 import datetime as dt
 import importlib
@@ -19,7 +20,8 @@ from jobs import periodic
 from sandbox.models import ApiAccount, SubscriberLog
 from sandbox.models import Flow as SandboxFlow
 from tests.faults import inject
-from tests.test_settings import load_settings
+from tests.helpers import load_settings
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from trends.models import Delta, FlowRecord, Snapshot
 from trends.snapshots import snapshot_all, take_snapshot, thin
 
@@ -132,6 +134,7 @@ def test_the_same_period_is_never_taken_twice(connection, demo_flows, upstream):
     assert take_snapshot(connection, later(10)) is not None
 
 
+@pytest.mark.live
 def test_two_concurrent_runs_take_one_snapshot(connection, demo_flows, upstream):
     take_snapshot(connection, T0)
     grow(demo_flows[0], sent=50, displayed=40, clicked=5)
@@ -261,6 +264,7 @@ def trends_registered():
     periodic.registry.update(before)
 
 
+@pytest.mark.live
 def test_the_worker_takes_the_snapshots_every_period(connection, demo_flows, trends_registered):
     assert "trends.snapshots.snapshot_all" in periodic.registry
     assert periodic.registry["trends.snapshots.snapshot_all"].seconds == 15 * 60
@@ -299,6 +303,7 @@ def test_snapshot_stats_waits_for_the_budget_instead(
     assert len(slept) == 1 and 50 < slept[0] <= 60
 
 
+@pytest.mark.live
 def test_demo_history_matches_the_flows_totals_so_real_snapshots_count_nothing_twice(
     sandbox_url, sandbox_media, capsys
 ):

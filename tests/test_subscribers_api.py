@@ -1,4 +1,4 @@
-"""The client of the subscribers, their logs and personal notifications (issue 25): what crosses the
+"""The stub_client of the subscribers, their logs and personal notifications (issue 25): what crosses the
 wire and the answers the sandbox never gives, on a stub server; then every call against the
 sandbox over real HTTP. The secrets and IPs of these answers are searched for in tests/test_secrets.py."""
 
@@ -114,17 +114,14 @@ def fields_sent(request):
     )
 
 
-@pytest.fixture
-def client(stub):
-    return FlowsClient(stub.url, "key-abcdef-123456", timeout=2)
-
-
 # Subscribers
 
 
-def test_the_subscribers_list_asks_for_its_page_and_reads_records_without_endpoint_or_full_ip(stub, client):
+def test_the_subscribers_list_asks_for_its_page_and_reads_records_without_endpoint_or_full_ip(
+    stub, stub_client
+):
     stub.answer(Answer(body=listed(SUBSCRIBER, total_results=26, results_per_page=25, total_pages=2)))
-    page = client.list_subscribers(2, 25)
+    page = stub_client.list_subscribers(2, 25)
     assert stub.requests[0].path == "/api/subscribers/?page=2&results_per_page=25"
     assert (page.total, page.total_pages, page.results_per_page) == (26, 2, 25)
     [subscriber] = page.items
@@ -140,12 +137,12 @@ def test_the_subscribers_list_asks_for_its_page_and_reads_records_without_endpoi
     assert "planted" not in kept and "113.77" not in kept and "ue-5f1c" not in kept
 
 
-def test_one_subscriber_is_read_by_id_and_an_unknown_one_is_not_found(stub, client):
+def test_one_subscriber_is_read_by_id_and_an_unknown_one_is_not_found(stub, stub_client):
     stub.answer(Answer(body={"data": SUBSCRIBER}), Answer(status=404, body=refusal(404, "Not found")))
-    assert client.get_subscriber(31).city_name == "Lyon"
+    assert stub_client.get_subscriber(31).city_name == "Lyon"
     assert stub.requests[0].path == "/api/subscribers/31"
     with pytest.raises(NotFound):
-        client.get_subscriber(32)
+        stub_client.get_subscriber(32)
 
 
 @pytest.mark.parametrize(
@@ -157,9 +154,9 @@ def test_one_subscriber_is_read_by_id_and_an_unknown_one_is_not_found(stub, clie
         (None, ""),
     ],
 )
-def test_an_ip_is_kept_masked_whatever_form_it_comes_in(stub, client, sent, kept):
+def test_an_ip_is_kept_masked_whatever_form_it_comes_in(stub, stub_client, sent, kept):
     stub.answer(Answer(body={"data": {**SUBSCRIBER, "ip": sent, "custom_parameters": []}}))
-    subscriber = client.get_subscriber(31)
+    subscriber = stub_client.get_subscriber(31)
     assert subscriber.ip == kept
     assert subscriber.custom_parameters == (), "the server's language writes an empty object as []"
 
@@ -167,9 +164,9 @@ def test_an_ip_is_kept_masked_whatever_form_it_comes_in(stub, client, sent, kept
 # Logs
 
 
-def test_the_logs_send_their_filters_and_order_and_read_entries_of_no_subscriber(stub, client):
+def test_the_logs_send_their_filters_and_order_and_read_entries_of_no_subscriber(stub, stub_client):
     stub.answer(Answer(body=listed(LOG, total=1)))
-    page = client.list_logs(
+    page = stub_client.list_logs(
         3, 50, order_by="datetime", order_type="ASC", flow_id=0, website_id=2, type="expired_deleted"
     )
     assert stub.requests[0].path == (
@@ -195,30 +192,30 @@ def test_the_logs_send_their_filters_and_order_and_read_entries_of_no_subscriber
         {"page": 0},
     ],
 )
-def test_a_log_query_the_server_would_misread_is_refused_before_anything_is_sent(stub, client, query):
+def test_a_log_query_the_server_would_misread_is_refused_before_anything_is_sent(stub, stub_client, query):
     with pytest.raises((TypeError, ValueError)):
-        client.list_logs(**query)
+        stub_client.list_logs(**query)
     assert stub.requests == []
 
 
 @pytest.mark.parametrize("name", ["total_results", "total"])
-def test_a_count_of_logs_is_one_call_of_the_smallest_page_read_from_either_meta_name(stub, client, name):
+def test_a_count_of_logs_is_one_call_of_the_smallest_page_read_from_either_meta_name(stub, stub_client, name):
     stub.answer(Answer(body=listed(LOG, **{name: 1234})))
-    assert client.count_logs(flow_id=7, type="push_notification_failed") == 1234
+    assert stub_client.count_logs(flow_id=7, type="push_notification_failed") == 1234
     assert [request.path for request in stub.requests] == [
         "/api/subscribers-logs/?flow_id=7&type=push_notification_failed&results_per_page=10"
     ]
 
 
 @pytest.mark.parametrize("meta", [{}, {"total_pages": 3}, {"total_results": None}, {"total": "many"}])
-def test_a_count_whose_meta_gives_none_is_unexpected_not_a_count_of_the_rows(stub, client, meta):
+def test_a_count_whose_meta_gives_none_is_unexpected_not_a_count_of_the_rows(stub, stub_client, meta):
     stub.answer(Answer(body={"data": [LOG] * 10, **({"meta": meta} if meta else {})}))
     with pytest.raises(Unexpected):
-        client.count_logs(type="push_notification_sent")
+        stub_client.count_logs(type="push_notification_sent")
 
 
 def test_counts_of_several_kinds_are_a_call_each_refused_together_when_the_minute_lacks_room(
-    stub, client, clock
+    stub, stub_client, clock
 ):
     # One window throughout (``clock``): a minute turning mid-test would bring the room back.
     stub.answer(
@@ -226,31 +223,35 @@ def test_counts_of_several_kinds_are_a_call_each_refused_together_when_the_minut
             body=listed(total_results=5), headers={"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
         )
     )
-    service = FlowsService(client, ttl=15)
+    service = FlowsService(stub_client, ttl=15)
     kinds = ("push_notification_sent", "push_notification_failed", "clicked_notification")
     assert service.log_counts(kinds, flow_id=7) == dict.fromkeys(kinds, 5)
     assert len(stub.requests) == 3
     assert service.log_counts(kinds, flow_id=7) == dict.fromkeys(kinds, 5), "read again from the cache"
     assert len(stub.requests) == 3
-    client.key_budget.record(60, 2)
+    stub_client.key_budget.record(60, 2)
     with pytest.raises(RateLimited):
         service.log_counts(kinds, flow_id=8)
     assert len(stub.requests) == 3, "none sent rather than two of three"
 
 
 @pytest.mark.parametrize("size", [10, 1000])
-def test_the_lists_ask_for_the_servers_smallest_and_largest_pages(stub, client, size):
+def test_the_lists_ask_for_the_servers_smallest_and_largest_pages(stub, stub_client, size):
     stub.answer(Answer(body=listed()))
-    client.list_subscribers(1, size)
-    client.list_personal_notifications(1, size)
+    stub_client.list_subscribers(1, size)
+    stub_client.list_personal_notifications(1, size)
     assert [request.path.split("?")[1] for request in stub.requests] == [
         f"page=1&results_per_page={size}"
     ] * 2
 
 
 @pytest.mark.parametrize("size", [5, 30, 2000, "25"])
-def test_a_page_size_the_server_would_replace_with_25_is_refused_unsent(stub, client, size):
-    for read in (client.list_subscribers, client.list_logs, client.list_personal_notifications):
+def test_a_page_size_the_server_would_replace_with_25_is_refused_unsent(stub, stub_client, size):
+    for read in (
+        stub_client.list_subscribers,
+        stub_client.list_logs,
+        stub_client.list_personal_notifications,
+    ):
         with pytest.raises(ValueError):
             read(1, size)
     assert stub.requests == []
@@ -259,9 +260,9 @@ def test_a_page_size_the_server_would_replace_with_25_is_refused_unsent(stub, cl
 # Personal notifications
 
 
-def test_a_personal_notification_sends_its_switches_only_when_on_and_reads_the_record(stub, client):
+def test_a_personal_notification_sends_its_switches_only_when_on_and_reads_the_record(stub, stub_client):
     stub.answer(Answer(status=201, body={"data": PERSONAL}))
-    sent = client.send_personal_notification(
+    sent = stub_client.send_personal_notification(
         {**REQUIRED, "is_silent": False, "is_auto_hide": True, "ttl": 3600}
     )
     form = fields_sent(stub.requests[0])
@@ -273,43 +274,43 @@ def test_a_personal_notification_sends_its_switches_only_when_on_and_reads_the_r
     assert (sent.settings.is_auto_hide, sent.settings.is_silent) == (True, False)
 
 
-def test_a_scheduled_personal_notification_is_written_in_the_key_owners_zone(stub, client):
+def test_a_scheduled_personal_notification_is_written_in_the_key_owners_zone(stub, stub_client):
     stub.answer(Answer(status=201, body={"data": {**PERSONAL, "status": "scheduled"}}))
     at = dt.datetime(2026, 12, 24, 8, 0, tzinfo=dt.UTC)
-    client.send_personal_notification(REQUIRED, scheduled_at=at, zone="Asia/Shanghai")
+    stub_client.send_personal_notification(REQUIRED, scheduled_at=at, zone="Asia/Shanghai")
     form = fields_sent(stub.requests[0])
     assert (form["is_scheduled"], form["scheduled_datetime"]) == ("1", "2026-12-24 16:00:00")
 
 
 @pytest.mark.parametrize("zone", ["", "Nowhere/City"])
-def test_a_scheduled_time_in_a_zone_pushdeck_cannot_name_is_refused_unsent(stub, client, zone):
+def test_a_scheduled_time_in_a_zone_pushdeck_cannot_name_is_refused_unsent(stub, stub_client, zone):
     at = dt.datetime(2026, 12, 24, 8, 0, tzinfo=dt.UTC)
     with pytest.raises(Rejected, match="time zone") as refused:
-        client.send_personal_notification(REQUIRED, scheduled_at=at, zone=zone)
+        stub_client.send_personal_notification(REQUIRED, scheduled_at=at, zone=zone)
     assert refused.value.write and stub.requests == []
     with pytest.raises(ValueError):
-        client.send_personal_notification(REQUIRED, scheduled_at=at.replace(tzinfo=None), zone="UTC")
+        stub_client.send_personal_notification(REQUIRED, scheduled_at=at.replace(tzinfo=None), zone="UTC")
     with pytest.raises(ValueError):
-        client.send_personal_notification({**REQUIRED, "is_scheduled": 0})
+        stub_client.send_personal_notification({**REQUIRED, "is_scheduled": 0})
     assert stub.requests == []
 
 
-def test_the_401_of_a_personal_notification_is_the_servers_message_not_a_bad_key(stub, client):
+def test_the_401_of_a_personal_notification_is_the_servers_message_not_a_bad_key(stub, stub_client):
     stub.answer(
         Answer(status=401, body=refusal(401, "You must fill all the required fields.")),
         Answer(status=401, body=refusal(401, "You do not have access to the API.")),
     )
     with pytest.raises(Rejected, match="You must fill all the required fields.") as refused:
-        client.send_personal_notification(REQUIRED)
+        stub_client.send_personal_notification(REQUIRED)
     assert not isinstance(refused.value, Unauthorized) and refused.value.write
     with pytest.raises(Unauthorized):
-        client.send_personal_notification(REQUIRED)
+        stub_client.send_personal_notification(REQUIRED)
 
 
-def test_a_subscriber_of_another_website_is_a_clear_rejection_quoting_the_server(stub, client):
+def test_a_subscriber_of_another_website_is_a_clear_rejection_quoting_the_server(stub, stub_client):
     stub.answer(Answer(status=401, body=refusal(401, "The subscriber ID entered is incorrect.")))
     with pytest.raises(WrongSubscriber, match="not one of the website's subscribers") as refused:
-        client.send_personal_notification(REQUIRED)
+        stub_client.send_personal_notification(REQUIRED)
     assert refused.value.server_said == "The subscriber ID entered is incorrect." and refused.value.write
     with translation.override("zh-hans"):
         assert str(refused.value.message).startswith("此订阅者不属于该网站")
@@ -324,26 +325,26 @@ def test_a_subscriber_of_another_website_is_a_clear_rejection_quoting_the_server
     ],
 )
 def test_a_personal_notification_is_never_sent_twice(stub, answer):
-    client = FlowsClient(stub.url, "key-abcdef-123456", timeout=0.5)
+    stub_client = FlowsClient(stub.url, "key-abcdef-123456", timeout=0.5)
     stub.answer(answer, Answer(status=201, body={"data": PERSONAL}))
     with pytest.raises((Unavailable, RateLimited)):
-        client.send_personal_notification(REQUIRED)
+        stub_client.send_personal_notification(REQUIRED)
     assert len(stub.requests) == 1
 
 
 def test_a_timed_out_personal_notification_says_it_may_have_been_sent(stub):
-    client = FlowsClient(stub.url, "key-abcdef-123456", timeout=0.5)
+    stub_client = FlowsClient(stub.url, "key-abcdef-123456", timeout=0.5)
     stub.answer(Answer(status=201, body={"data": PERSONAL}, drip=0.2))
     with pytest.raises(TimedOut) as caught:
-        client.send_personal_notification(REQUIRED)
+        stub_client.send_personal_notification(REQUIRED)
     assert caught.value.write
 
 
-def test_personal_notifications_are_listed_read_and_deleted_by_id(stub, client):
+def test_personal_notifications_are_listed_read_and_deleted_by_id(stub, stub_client):
     stub.answer(Answer(body=listed(PERSONAL, total=1)), Answer(body={"data": PERSONAL}), Answer(body=""))
-    assert [item.id for item in client.list_personal_notifications(1, 25).items] == [12]
-    assert client.get_personal_notification(12).subscriber_id == 31
-    client.delete_personal_notification(12)
+    assert [item.id for item in stub_client.list_personal_notifications(1, 25).items] == [12]
+    assert stub_client.get_personal_notification(12).subscriber_id == 31
+    stub_client.delete_personal_notification(12)
     assert [(request.method, request.path) for request in stub.requests] == [
         ("GET", "/api/personal-notifications/?page=1&results_per_page=25"),
         ("GET", "/api/personal-notifications/12"),
@@ -351,9 +352,9 @@ def test_personal_notifications_are_listed_read_and_deleted_by_id(stub, client):
     ]
 
 
-def test_a_delete_whose_answer_was_lost_is_retried_and_a_record_already_gone_is_deleted(stub, client):
+def test_a_delete_whose_answer_was_lost_is_retried_and_a_record_already_gone_is_deleted(stub, stub_client):
     stub.answer(Answer(status=503, body="busy"), Answer(status=404, body=refusal(404, "Not found")))
-    client.delete_personal_notification(12)
+    stub_client.delete_personal_notification(12)
     assert [request.method for request in stub.requests] == ["DELETE", "DELETE"]
 
 
@@ -361,11 +362,11 @@ def test_a_delete_whose_answer_was_lost_is_retried_and_a_record_already_gone_is_
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
-def test_reads_of_subscribers_logs_and_notifications_are_retried_on_a_passing_5xx(stub, client, status):
+def test_reads_of_subscribers_logs_and_notifications_are_retried_on_a_passing_5xx(stub, stub_client, status):
     reads = [
-        (lambda: client.get_subscriber(31), {"data": SUBSCRIBER}),
-        (lambda: client.count_logs(type="subscribed"), listed(total_results=3)),
-        (lambda: client.get_personal_notification(12), {"data": PERSONAL}),
+        (lambda: stub_client.get_subscriber(31), {"data": SUBSCRIBER}),
+        (lambda: stub_client.count_logs(type="subscribed"), listed(total_results=3)),
+        (lambda: stub_client.get_personal_notification(12), {"data": PERSONAL}),
     ]
     for read, body in reads:
         stub.answer(Answer(status=status, body="busy"), Answer(body=body))
@@ -373,29 +374,29 @@ def test_reads_of_subscribers_logs_and_notifications_are_retried_on_a_passing_5x
     assert len(stub.requests) == 6
 
 
-def test_a_5xx_that_lasts_is_unavailable_after_bounded_attempts(stub, client):
+def test_a_5xx_that_lasts_is_unavailable_after_bounded_attempts(stub, stub_client):
     stub.answer(Answer(status=502, body="bad gateway"))
     with pytest.raises(Unavailable, match="HTTP 502"):
-        client.list_logs()
+        stub_client.list_logs()
     assert len(stub.requests) == 3
 
 
 def test_a_read_that_times_out_is_timed_out_within_its_deadline(stub):
-    client = FlowsClient(stub.url, "key-abcdef-123456", timeout=0.5)
+    stub_client = FlowsClient(stub.url, "key-abcdef-123456", timeout=0.5)
     stub.answer(Answer(body=listed(SUBSCRIBER), drip=0.2))
     with pytest.raises(TimedOut):
-        client.list_subscribers()
+        stub_client.list_subscribers()
 
 
-def test_a_short_429_is_waited_out_for_a_read_and_a_long_one_says_when(stub, client):
+def test_a_short_429_is_waited_out_for_a_read_and_a_long_one_says_when(stub, stub_client):
     stub.answer(
         Answer(status=429, headers={**LIMITED, "X-RateLimit-Reset": "1"}, body=refusal(429, "Slow down")),
         Answer(
             body=listed(total_results=8), headers={"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "58"}
         ),
     )
-    assert client.count_logs(type="clicked_notification") == 8
-    assert client.budget.remaining == 58
+    assert stub_client.count_logs(type="clicked_notification") == 8
+    assert stub_client.budget.remaining == 58
     stub.answer(
         Answer(
             status=429,
@@ -404,42 +405,36 @@ def test_a_short_429_is_waited_out_for_a_read_and_a_long_one_says_when(stub, cli
         )
     )
     with pytest.raises(RateLimited) as caught:
-        client.list_subscribers()
+        stub_client.list_subscribers()
     assert caught.value.retry_after == 42
     with pytest.raises(RateLimited):
-        client.send_personal_notification(REQUIRED)
+        stub_client.send_personal_notification(REQUIRED)
     assert len(stub.requests) == 3, "the spent key sends nothing more until its window reopens"
 
 
 def test_reads_spend_the_keys_reading_part_and_a_personal_notification_its_part_kept_for_changes(
-    stub, client, clock
+    stub, stub_client, clock
 ):
     # One window throughout (``clock``): a minute turning mid-test would bring the room back.
     stub.answer(Answer(status=201, body={"data": PERSONAL}))
-    client.key_budget.record(60, 60)
+    stub_client.key_budget.record(60, 60)
     # Teammates have read until only the part kept for changes is left.
-    client.key_budget.take(person("teammate-1"), 30)
-    client.key_budget.take(person("teammate-2"), 18)
-    for read in (client.list_subscribers, client.list_logs, client.list_personal_notifications):
+    stub_client.key_budget.take(person("teammate-1"), 30)
+    stub_client.key_budget.take(person("teammate-2"), 18)
+    for read in (
+        stub_client.list_subscribers,
+        stub_client.list_logs,
+        stub_client.list_personal_notifications,
+    ):
         with pytest.raises(KeptForWrites):
             read()
     with pytest.raises(KeptForWrites):
-        client.count_logs(type="subscribed")
-    assert client.send_personal_notification(REQUIRED).id == 12
+        stub_client.count_logs(type="subscribed")
+    assert stub_client.send_personal_notification(REQUIRED).id == 12
     assert [request.method for request in stub.requests] == ["POST"]
 
 
 # Against the sandbox over real HTTP
-
-
-@pytest.fixture
-def account(sandbox_key):
-    return ApiAccount.objects.with_key(sandbox_key).get()
-
-
-@pytest.fixture
-def api(sandbox_url, sandbox_key):
-    return FlowsClient(sandbox_url, sandbox_key, timeout=2)
 
 
 def test_the_sandboxs_subscribers_are_listed_and_read_as_records(api, account):

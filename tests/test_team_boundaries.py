@@ -1,7 +1,7 @@
 """Team boundaries (teams/grants.py): what an admin limited to some websites may grant, the
 creator who stays an admin, invitations that do not outlive the admin who made them, and notes
 that only admins read. Each test is a move an attacker made against a production-like instance,
-made here over real HTTP against the sandbox."""
+made here against the sandbox (in-process: tests/inprocess.py)."""
 
 import pytest
 from django.test import Client
@@ -11,6 +11,7 @@ from activity.models import Activity, Kind
 from flows_app.models import Connection, Membership, Role
 from sandbox.models import ApiAccount, Website
 from teams.models import Invitation
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, visible_text
 
 

@@ -4,13 +4,15 @@ mark whose title says who changed what, and the same in the table behind the cha
 import datetime as dt
 import re
 
+import pytest
 from django.utils import timezone
 
 from activity.history import record
 from activity.models import Activity, Kind
+from tests.bulk import start, work
+from tests.helpers import HTMX, url
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
-from tests.test_bulk_jobs import start, work
-from tests.test_flows_views import HTMX, url
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 from trends import chart
 
@@ -21,6 +23,7 @@ def edit_marks(html):
     )
 
 
+@pytest.mark.live
 def test_a_switch_and_a_bulk_edit_are_marked_on_the_flows_chart_and_in_its_table(
     logged_in, connection, history, user
 ):

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from flows_app.models import Membership, Role
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, visible_text
 from tests.trends_history import history_fixture  # noqa: F401 -- the history fixture
 

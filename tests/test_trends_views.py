@@ -1,5 +1,5 @@
-"""The trend chart, its range switch and the CSV files, over real HTTP against the sandbox, with
-history made by real snapshots taken at past moments."""
+"""The trend chart, its range switch and the CSV files, against the sandbox (in-process,
+tests/inprocess.py), with history made by real snapshots taken at past moments."""
 
 import csv
 import datetime as dt
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from flows_app.api import connect
 from flows_app.models import SANDBOX, Connection
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, visible_text
 from tests.trends_history import grow, history_fixture  # noqa: F401 -- the history fixture
 from trends.snapshots import take_snapshot

@@ -3,7 +3,6 @@ websites only, enforced on the server (another website's flow answers 404, a wri
 website is refused and changes nothing)."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from activity.history import record
@@ -13,21 +12,9 @@ from flows_app.api import NotFound, Rejected, connect
 from flows_app.models import Membership, Role
 from jobs.models import BulkJob
 from sandbox.models import Flow as SandboxFlow
+from tests.helpers import HTMX, form_token, url, valid_form
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_with, visible_text
-from tests.test_flows_views import HTMX, form_token, url, valid_form
-
-
-@pytest.fixture(name="limited")
-def limited_fixture(connection, demo_flows, django_user_model):
-    """An editor of `connection` limited to its first website; its flows and the others'."""
-    person = django_user_model.objects.create_user("limited", password="correct horse battery")
-    websites = sorted({flow.website.id for flow in demo_flows})
-    Membership.objects.create(connection=connection, user=person, role=Role.EDITOR, websites=[websites[0]])
-    client = Client()
-    client.force_login(person)
-    mine = [flow for flow in demo_flows if flow.website.id == websites[0]]
-    theirs = [flow for flow in demo_flows if flow.website.id != websites[0]]
-    return client, websites, mine, theirs
 
 
 def test_the_list_holds_only_their_websites_flows_and_counts_them(connection, limited):
@@ -72,6 +59,7 @@ def test_their_own_websites_flows_work(connection, limited):
     assert Activity.objects.get().website_id == flow.website.id
 
 
+@pytest.mark.live
 def test_a_create_or_edit_naming_another_website_is_refused(connection, limited):
     client, websites, mine, _ = limited
     count = SandboxFlow.objects.count()
@@ -142,6 +130,7 @@ def test_a_limited_members_toggle_reads_the_flow_once(connection, limited, upstr
     ]
 
 
+@pytest.mark.live
 def test_find_export_and_websites_overview_hold_only_their_websites(connection, limited):
     client, websites, mine, theirs = limited
     # A query reads every flow (find): still only theirs, whatever the filter or sort asks for.
