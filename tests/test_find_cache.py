@@ -165,3 +165,14 @@ def test_a_flow_kept_from_a_page_is_known_within_the_cache_life_and_to_those_who
     later = time.time() + api.ttl + 1
     monkeypatch.setattr(time, "time", lambda: later)
     assert api.cached_flow(flow.id) is None
+
+
+def test_a_cache_that_drops_the_generation_never_serves_a_page_from_before_a_write(
+    logged_in, connection, demo_flows
+):
+    # The local memory cache culls a third of its entries when full, the generation among them.
+    gone = demo_flows.first()
+    assert gone.id in shown_ids(logged_in.get(url(connection)))
+    assert logged_in.post(reverse("flows:delete", args=[connection.pk, gone.id]), **HTMX).status_code == 200
+    service.cache.delete(connect(connection)._generation_key)
+    assert gone.id not in shown_ids(logged_in.get(url(connection)))

@@ -8,6 +8,7 @@ connection's generation, which retires every cached page of it at once.
 import contextvars
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -212,7 +213,7 @@ class FlowsService:
         return self.client.key_budget.left(self.client.spender)
 
     def _key(self, *parts, generation_key=None):
-        generation = cache.get_or_set(generation_key or self._generation_key, 1, None)
+        generation = cache.get_or_set(generation_key or self._generation_key, _new_generation, None)
         return ":".join(["flows-api", self.client.fingerprint, str(generation), *map(str, parts)])
 
     def _read(self, key, fetch, fresh, refresh=False):
@@ -486,12 +487,16 @@ def _named(filters):
     return [f"{name}={value}" for name, value in sorted(filters.items())]
 
 
+def _new_generation():
+    # A name never used before, not a count: a count that the cache drops (the local memory cache
+    # culls a third of its entries when full) would start again at 1, and serve the pages still
+    # cached under that number as if no write had happened since.
+    return uuid.uuid4().hex
+
+
 def _next_generation(key):
     """Moves a generation on: every cached entry named under the one before is retired at once."""
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 2, None)
+    cache.set(key, _new_generation(), None)
 
 
 def connect(connection, background=False):
