@@ -35,6 +35,47 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(transaction=True))
 
 
+# The sandbox's two test accounts (each with its websites, segments and 520 subscribers) cost a
+# quarter of a second to make, which most of the suite's tests need: they are made once, with the
+# test database, and again after each test that flushed it. A fast-tier test (rolled back) finds
+# them; a transactional one finds the copy made after the last flush.
+_db_blocker = None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    global _db_blocker
+    _make_sandbox_accounts(django_db_blocker)
+    _db_blocker = django_db_blocker
+    yield
+    _db_blocker = None
+
+
+def _make_sandbox_accounts(blocker):
+    with blocker.unblock():
+        for key in (SANDBOX_KEY, OTHER_SANDBOX_KEY):
+            call_command("sandbox_create_key", "--key", key, verbosity=0)
+        # Left open, the connection would be found by the next test that has no database.
+        db.connection.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    # After every finalizer, the transactional database's flush included; not after the last
+    # test, whose teardown ends the test database too.
+    if nextitem is not None and _db_blocker is not None and _flushes(item):
+        _make_sandbox_accounts(_db_blocker)
+    return result
+
+
+def _flushes(item):
+    marker = item.get_closest_marker("django_db")
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames)) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     for cache in caches.all():
