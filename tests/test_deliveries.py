@@ -1,0 +1,249 @@
+"""What reaches people (issue 27): a flow's deliveries counted from the subscribers' logs, and the
+pushes still queued that pausing leaves, a new wait keeps and deleting drops, estimated before the
+action. End to end against the sandbox's engine on a fake clock (``now`` passed in, nothing
+sleeps): the counts are checked against the engine's own log entries, the estimates against its
+own queue (sandbox.models.QueuedPush)."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from activity.models import Activity, Kind
+from deliveries.queue import SEGMENT, SHORT_RECORD, estimate
+from flows_app.api import connect
+from flows_app.models import Connection
+from sandbox import engine
+from sandbox.models import Flow as SandboxFlow
+from sandbox.models import QueuedPush, SubscriberLog
+from tests.helpers import fault, url
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
+from tests.pages import visible_text
+
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+LOG_CALLS = "/api/subscribers-logs/"
+
+
+@pytest.fixture
+def quiet_website(account, website):
+    """The first website of the sandbox account with nobody subscribed and no log yet."""
+    account.subscribers.all().delete()
+    account.subscriber_logs.all().delete()
+    return website
+
+
+@pytest.fixture
+def rng():
+    return random.Random(27)
+
+
+def new_flow(account, website, created, **fields):
+    """A flow of the sandbox, created at ``created`` (the engine's clock)."""
+    values = {
+        "name": "Welcome",
+        "title": "Hi",
+        "description": "Thanks",
+        "wait_time": 3,
+        "wait_time_type": "days",
+    }
+    return SandboxFlow.objects.create(account=account, website=website, datetime=created, **values | fields)
+
+
+def remember(connection, user, kind, flow, at, before, after):
+    """Pushdeck's record of a write made through it at ``at``."""
+    entry = Activity.objects.create(
+        connection=connection,
+        connection_label=connection.label,
+        user=user,
+        username=user.get_username(),
+        kind=kind,
+        flow_id=flow.id,
+        flow_name=flow.name,
+        website_id=flow.website_id,
+        before=before,
+        after=after,
+    )
+    Activity.objects.filter(pk=entry.pk).update(created=at)
+
+
+def change(flow, **fields):
+    SandboxFlow.objects.filter(pk=flow.pk).update(**fields)
+    flow.refresh_from_db()
+
+
+def log_calls(upstream):
+    return [request.params.get("type") for request in upstream if request.url.endswith(LOG_CALLS)]
+
+
+# Deliveries
+
+
+def test_the_flow_page_counts_deliveries_as_the_logs_hold_them_one_call_per_kind_then_none(
+    logged_in, connection, account, quiet_website, rng, upstream
+):
+    start = timezone.now() - 2 * DAY
+    flow = new_flow(account, quiet_website, start - HOUR, wait_time=1, wait_time_type="hours")
+    for minute in range(60):
+        engine.subscribe(quiet_website, start + dt.timedelta(minutes=minute), rng)
+    engine.send_due(start + 2 * HOUR, rng)
+    flow.refresh_from_db()
+    logged = SubscriberLog.objects.filter(flow_id=flow.id)
+    sent, failed = (
+        logged.filter(type=kind).count() for kind in ("push_notification_sent", "push_notification_failed")
+    )
+    expired = SubscriberLog.objects.filter(type="expired_deleted").count()
+    assert sent and failed, "the seeded engine both delivers and fails some"
+    assert flow.total_sent_push_notifications == sent + failed + expired
+
+    page = logged_in.get(url("detail", connection, flow.id))
+    html = page.content.decode()
+    assert f"data-delivered>{sent}<" in html
+    assert f"data-failed>{failed}<" in html
+    assert f"data-expired>{expired}<" in html
+    assert f"data-failure-rate>{failed / (sent + failed) * 100:.1f}%<" in html
+    assert sorted(log_calls(upstream)) == sorted(
+        [
+            "push_notification_sent",
+            "push_notification_failed",
+            "displayed_notification",
+            "clicked_notification",
+            "closed_notification",
+        ]
+    )
+
+    upstream.clear()
+    assert logged_in.get(url("detail", connection, flow.id)).status_code == 200
+    assert upstream == [], "a second look within the cache's life costs no call"
+
+
+def test_the_deliveries_page_says_which_window_it_counts_and_explains_the_failure_rate(
+    logged_in, connection, account, quiet_website
+):
+    flow = new_flow(account, quiet_website, timezone.now() - 200 * DAY)
+    text = visible_text(logged_in.get(url("deliveries", connection, flow.id)).content)
+    assert "which the server keeps 90 days" in text
+    assert "push services refused, of those they answered" in text
+    # Created before the window and no snapshot reaching back: its attempts there are not known.
+    assert "Attempts Not known yet" in text
+
+
+def test_a_server_refusing_the_logs_leaves_the_flow_page_up_with_a_message(
+    logged_in, connection, account, quiet_website, settings
+):
+    settings.SANDBOX_FAULTS_ENABLED = True
+    flow = new_flow(account, quiet_website, timezone.now())
+    # The flow read (and cached) first: only the counts meet the refusal.
+    connect(connection).get_flow(flow.id)
+    fault(connection.api_key, kind="status", status=401)
+    page = logged_in.get(url("detail", connection, flow.id))
+    assert page.status_code == 200
+    card = visible_text(page.content).split("What reached people")[1]
+    assert card.startswith(" The server refused this connection's API key.")
+
+
+# What an action does to the queue
+
+
+@pytest.fixture
+def lived_flow(connection, user, account, quiet_website, rng):
+    """A flow sent to all subscribers, created through Pushdeck 3 days and 2 hours ago with a wait
+    of 3 days, paused for 5 hours after 2 days, then enabled again with a wait of 1 day; people
+    subscribing all along. The engine did everything due by now. (flow, now)"""
+    now = timezone.now()
+    start = now - 3 * DAY - 2 * HOUR
+    flow = new_flow(account, quiet_website, start)
+    remember(
+        connection,
+        user,
+        Kind.FLOW_CREATE,
+        flow,
+        start,
+        None,
+        {"is_enabled": True, "wait_time": 3, "wait_time_type": "days"},
+    )
+    for moment in (start + HOUR, start + HOUR, start + DAY, start + DAY, start + DAY):
+        engine.subscribe(quiet_website, moment, rng)
+    paused = start + 2 * DAY
+    change(flow, is_enabled=False)
+    remember(connection, user, Kind.FLOW_TOGGLE, flow, paused, {"is_enabled": True}, {"is_enabled": False})
+    engine.subscribe(quiet_website, paused + HOUR, rng)
+    engine.subscribe(quiet_website, paused + 2 * HOUR, rng)
+    enabled = paused + 5 * HOUR
+    change(flow, is_enabled=True, wait_time=1)
+    remember(connection, user, Kind.FLOW_TOGGLE, flow, enabled, {"is_enabled": False}, {"is_enabled": True})
+    remember(
+        connection,
+        user,
+        Kind.FLOW_EDIT,
+        flow,
+        enabled + dt.timedelta(minutes=1),
+        {"wait_time": 3, "wait_time_type": "days"},
+        {"wait_time": 1, "wait_time_type": "days"},
+    )
+    engine.subscribe(quiet_website, enabled + HOUR, rng)
+    engine.send_due(now, rng)
+    return flow, now
+
+
+def test_the_estimate_of_what_is_queued_is_the_engines_own_queue(connection, lived_flow):
+    flow, now = lived_flow
+    queued = QueuedPush.objects.filter(flow=flow)
+    assert queued.count() == 4, "three who subscribed on day 1 (3 days' wait) and one since (1 day's)"
+    found = estimate(connect(connection), connection, connect(connection).get_flow(flow.id), now=now)
+    assert (found.queued, found.reason) == (queued.count(), "")
+    last_due = max(queued.values_list("due", flat=True))
+    assert found.last_due == last_due.replace(tzinfo=None, microsecond=0), "the server's clock (UTC here)"
+    assert found.days == 1
+
+
+def test_pausing_says_how_many_pushes_still_go_out_and_that_deleting_stops_them(
+    logged_in, connection, lived_flow
+):
+    flow, _now = lived_flow
+    html = logged_in.get(url("pause", connection, flow.id)).content.decode()
+    assert 'data-queued="4"' in html
+    text = visible_text(html)
+    assert "About 4 pushes already queued will still go out over the next day" in text
+    assert "To stop them all, delete the flow" in text
+
+
+def test_deleting_and_changing_the_wait_say_what_happens_to_the_queue(logged_in, connection, lived_flow):
+    flow, _now = lived_flow
+    assert "About 4 pushes already queued are dropped." in visible_text(
+        logged_in.get(url("delete", connection, flow.id)).content
+    )
+    assert "applies to new subscribers only: about 4 pushes already queued keep their time" in visible_text(
+        logged_in.get(url("edit", connection, flow.id)).content
+    )
+
+
+def test_a_flow_sent_to_a_segment_is_not_estimated_and_the_page_says_why(
+    logged_in, connection, account, quiet_website
+):
+    segment = quiet_website.segments.order_by("id").first()
+    flow = new_flow(account, quiet_website, timezone.now(), segment=str(segment.id))
+    found = estimate(connect(connection), connection, connect(connection).get_flow(flow.id))
+    assert (found.queued, found.reason) == (None, SEGMENT)
+    assert "members are not in the API" in visible_text(
+        logged_in.get(url("pause", connection, flow.id)).content
+    )
+
+
+def test_a_record_shorter_than_the_wait_gives_a_floor_and_says_so(
+    logged_in, connection, account, quiet_website, rng
+):
+    # Created long before Pushdeck had the connection (a day ago), never changed through it: the
+    # record begins when the connection was added, less than the flow's 3 days ago.
+    Connection.objects.filter(pk=connection.pk).update(created=timezone.now() - DAY)
+    connection.refresh_from_db()
+    flow = new_flow(account, quiet_website, timezone.now() - 30 * DAY)
+    engine.subscribe(quiet_website, timezone.now() - 2 * DAY, rng)
+    engine.subscribe(quiet_website, timezone.now() - dt.timedelta(minutes=1), rng)
+    found = estimate(connect(connection), connection, connect(connection).get_flow(flow.id))
+    assert (found.queued, found.reason) == (1, SHORT_RECORD), "only the subscriber since the record began"
+    assert QueuedPush.objects.filter(flow=flow).count() == 2
+    text = visible_text(logged_in.get(url("pause", connection, flow.id)).content)
+    assert "At least 1 pushes already queued" in text
+    assert "does not reach back as far as the wait" in text
