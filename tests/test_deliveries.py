@@ -17,7 +17,7 @@ from flows_app.models import Connection
 from sandbox import engine
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import QueuedPush, SubscriberLog
-from tests.helpers import fault, url
+from tests.helpers import HTMX, fault, url
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 
@@ -80,7 +80,7 @@ def log_calls(upstream):
 # Deliveries
 
 
-def test_the_flow_page_counts_deliveries_as_the_logs_hold_them_one_call_per_kind_then_none(
+def test_the_flow_page_loads_deliveries_as_the_logs_hold_them_one_call_per_kind_then_none(
     logged_in, connection, account, quiet_website, rng, upstream
 ):
     start = timezone.now() - 2 * DAY
@@ -97,8 +97,11 @@ def test_the_flow_page_counts_deliveries_as_the_logs_hold_them_one_call_per_kind
     assert sent and failed, "the seeded engine both delivers and fails some"
     assert flow.total_sent_push_notifications == sent + failed + expired
 
-    page = logged_in.get(url("detail", connection, flow.id))
-    html = page.content.decode()
+    page = logged_in.get(url("detail", connection, flow.id)).content.decode()
+    assert f'hx-get="{url("deliveries", connection, flow.id)}" hx-trigger="load"' in page
+    upstream.clear()
+    html = logged_in.get(url("deliveries", connection, flow.id), **HTMX).content.decode()
+    assert html.startswith('\n<section id="deliveries"'), "the card alone, in place of the page's"
     assert f"data-delivered>{sent}<" in html
     assert f"data-failed>{failed}<" in html
     assert f"data-expired>{expired}<" in html
@@ -114,7 +117,7 @@ def test_the_flow_page_counts_deliveries_as_the_logs_hold_them_one_call_per_kind
     )
 
     upstream.clear()
-    assert logged_in.get(url("detail", connection, flow.id)).status_code == 200
+    assert logged_in.get(url("deliveries", connection, flow.id), **HTMX).status_code == 200
     assert upstream == [], "a second look within the cache's life costs no call"
 
 
@@ -129,7 +132,7 @@ def test_the_deliveries_page_says_which_window_it_counts_and_explains_the_failur
     assert "Attempts Not known yet" in text
 
 
-def test_a_server_refusing_the_logs_leaves_the_flow_page_up_with_a_message(
+def test_a_server_refusing_the_logs_leaves_the_page_up_with_a_message_in_the_card(
     logged_in, connection, account, quiet_website, settings
 ):
     settings.SANDBOX_FAULTS_ENABLED = True
@@ -137,7 +140,7 @@ def test_a_server_refusing_the_logs_leaves_the_flow_page_up_with_a_message(
     # The flow read (and cached) first: only the counts meet the refusal.
     connect(connection).get_flow(flow.id)
     fault(connection.api_key, kind="status", status=401)
-    page = logged_in.get(url("detail", connection, flow.id))
+    page = logged_in.get(url("deliveries", connection, flow.id))
     assert page.status_code == 200
     card = visible_text(page.content).split("What reached people")[1]
     assert card.startswith(" The server refused this connection's API key.")

@@ -44,6 +44,8 @@ NEEDS = {
     F + "toggle/": EDITOR,
     F + "delete/": EDITOR,
     F + "duplicate/": EDITOR,
+    F + "pause/": EDITOR,
+    F + "deliveries/": VIEWER,
     F + "activity/": VIEWER,
     C + "members/": ADMIN,
     C + "members/add/": ADMIN,

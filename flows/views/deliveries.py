@@ -10,11 +10,12 @@ from deliveries.queue import estimate
 from flows_app.access import EDITOR, flows_api
 from flows_app.api import ApiError
 from flows_app.failures import describe
+from flows_app.partials import template_for
 from trends.series import sent_since
 
 
 def deliveries_context(connection, api, flow):
-    """The card's context (templates/deliveries/card.html): the counts, or why they are missing;
+    """The card's context (templates/deliveries/page.html#card): the counts, or why they are missing;
     a page shows the rest of itself either way."""
     try:
         found = of_flow(api, flow, lambda start: sent_since(connection, flow.id, start))
@@ -34,10 +35,13 @@ def estimate_context(connection, api, flow, action):
 @login_required
 @require_GET
 def flow_deliveries(request, connection_id, flow_id):
+    """The page, and the card the flow's page loads once it is shown (its counts' five calls are
+    not added to the time the flow's own page takes; the flow comes from the cache it just filled)."""
     connection, api = flows_api(request, connection_id)
     flow = api.get_flow(flow_id)
     context = {"connection": connection, "flow": flow, "directory": api.names()}
-    return render(request, "deliveries/page.html", context | deliveries_context(connection, api, flow))
+    template = template_for(request, "deliveries/page.html", "card")
+    return render(request, template, context | deliveries_context(connection, api, flow))
 
 
 @login_required

@@ -13,7 +13,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from activity.history import image_change, record, toggle_values
 from activity.models import Kind
 from flows import rows
-from flows.views.deliveries import deliveries_context, estimate_context
+from flows.views.deliveries import estimate_context
 from flows_app import find
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
@@ -208,7 +208,7 @@ def flow_detail(request, connection_id, flow_id):
         lambda: api.get_flow(flow_id), lambda: flow_trend(request, connection, flow_id)
     )
     context = {"connection": connection, "flow": flow, "directory": api.names(), "trend": trend}
-    return render(request, "flows/detail.html", context | deliveries_context(connection, api, flow))
+    return render(request, "flows/detail.html", context)
 
 
 @login_required
