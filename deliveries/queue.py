@@ -27,6 +27,9 @@ MAX_PAGES = 5
 # Writes whose entries say what the flow's state and wait were before and after.
 CHANGES = (Kind.FLOW_CREATE, Kind.FLOW_DUPLICATE, Kind.FLOW_EDIT, Kind.FLOW_TOGGLE)
 WAIT_TYPES = ("minutes", "hours", "days")
+# The server's clock and ours may differ a little: its last change no later than this after
+# Pushdeck's last recorded write is that write.
+CLOCK_SLACK = dt.timedelta(minutes=1)
 
 # Why there is no estimate, or why it is a floor.
 SEGMENT = "segment"
@@ -74,51 +77,57 @@ class Estimate:
     def at_least(self):
         return self.queued is not None and bool(self.reason)
 
+    @property
+    def untold(self):
+        """A floor of nothing says nothing: the page says it cannot tell instead."""
+        return self.at_least and not self.queued
+
 
 def stretches(connection, flow, zone, now):
     """The flow's states, oldest first, from where Pushdeck's record begins until ``now``, and
     whether that beginning is the flow's creation (so that nothing was queued before it).
-    ``zone``: the server's, that of ``flow.datetime``.
+    ``zone``: the server's, that of the flow's datetimes.
 
     Read backwards from the flow as the API gives it now: each recorded write's "before" is the
-    state of the time before it. A write made elsewhere (the vendor's dashboard) is not seen."""
+    state of the time before it. A write made elsewhere (the vendor's dashboard) is not recorded,
+    but the server's ``last_datetime`` (its last change) tells when there was one: the flow's
+    state is then known only since."""
     state = {
         "is_enabled": flow.is_enabled,
         "wait_time": flow.wait_time,
         "wait_time_type": flow.wait_time_type,
     }
-    entries = Activity.objects.filter(connection=connection, flow_id=flow.id, kind__in=CHANGES)
-    found, end, created = [], now, False
-    for entry in entries.order_by("-created", "-id"):
-        found.append(
-            Stretch(
-                entry.created,
-                end,
-                bool(state["is_enabled"]),
-                wait_of(state["wait_time"], state["wait_time_type"]),
-            )
+    born = from_server_clock(flow.datetime, zone) if flow.datetime else None
+    changed = from_server_clock(flow.last_datetime, zone) if flow.last_datetime else None
+    entries = list(
+        Activity.objects.filter(connection=connection, flow_id=flow.id, kind__in=CHANGES).order_by(
+            "-created", "-id"
         )
+    )
+    if not entries or (changed and changed > entries[0].created + CLOCK_SLACK):
+        if changed is None and born is not None:
+            return [_stretch(born, now, state)], True
+        since = changed or connection.created
+        return [_stretch(since, now, state)], False
+    found, end = [], now
+    for entry in entries:
+        found.append(_stretch(entry.created, end, state))
         end = entry.created
         if entry.before is None:
-            created = True
-            break
+            return list(reversed(found)), True
         state |= {name: entry.before[name] for name in state if name in entry.before}
-    if not created:
-        # Before its first recorded write, the flow was as that write found it, since Pushdeck
-        # has had the connection (or since the flow's creation, when that is later).
-        born = from_server_clock(flow.datetime, zone) if flow.datetime else None
-        start = max(connection.created, born) if born else connection.created
-        created = born is not None and born >= connection.created
-        if start < end:
-            found.append(
-                Stretch(
-                    start,
-                    end,
-                    bool(state["is_enabled"]),
-                    wait_of(state["wait_time"], state["wait_time_type"]),
-                )
-            )
-    return list(reversed(found)), created
+    # Before its first recorded write, the flow was as that write found it since Pushdeck has had
+    # the connection (or since the flow's creation, when that is later).
+    start = max(connection.created, born) if born else connection.created
+    if start < end:
+        found.append(_stretch(start, end, state))
+    return list(reversed(found)), born is not None and born >= connection.created
+
+
+def _stretch(start, end, state):
+    return Stretch(
+        start, end, bool(state["is_enabled"]), wait_of(state["wait_time"], state["wait_time_type"])
+    )
 
 
 def estimate(api, connection, flow, now=None):

@@ -13,7 +13,6 @@ from django.utils import timezone
 from activity.models import Activity, Kind
 from deliveries.queue import SEGMENT, SHORT_RECORD, estimate
 from flows_app.api import connect
-from flows_app.models import Connection
 from sandbox import engine
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import QueuedPush, SubscriberLog
@@ -237,16 +236,35 @@ def test_a_flow_sent_to_a_segment_is_not_estimated_and_the_page_says_why(
 def test_a_record_shorter_than_the_wait_gives_a_floor_and_says_so(
     logged_in, connection, account, quiet_website, rng
 ):
-    # Created long before Pushdeck had the connection (a day ago), never changed through it: the
-    # record begins when the connection was added, less than the flow's 3 days ago.
-    Connection.objects.filter(pk=connection.pk).update(created=timezone.now() - DAY)
-    connection.refresh_from_db()
-    flow = new_flow(account, quiet_website, timezone.now() - 30 * DAY)
+    # Created long ago and changed a day ago on the server, not through Pushdeck: its state is
+    # known only since, less than the flow's 3 days ago.
+    flow = new_flow(account, quiet_website, timezone.now() - 30 * DAY, last_datetime=timezone.now() - DAY)
     engine.subscribe(quiet_website, timezone.now() - 2 * DAY, rng)
     engine.subscribe(quiet_website, timezone.now() - dt.timedelta(minutes=1), rng)
     found = estimate(connect(connection), connection, connect(connection).get_flow(flow.id))
-    assert (found.queued, found.reason) == (1, SHORT_RECORD), "only the subscriber since the record began"
+    assert (found.queued, found.reason) == (1, SHORT_RECORD), "only the subscriber since the change"
     assert QueuedPush.objects.filter(flow=flow).count() == 2
     text = visible_text(logged_in.get(url("pause", connection, flow.id)).content)
     assert "At least 1 pushes already queued" in text
     assert "does not reach back as far as the wait" in text
+
+
+def test_a_flow_never_changed_since_its_creation_is_estimated_over_its_whole_wait(
+    connection, account, quiet_website, rng
+):
+    # Created long before Pushdeck had the connection, and the server says it never changed since.
+    flow = new_flow(account, quiet_website, timezone.now() - 30 * DAY)
+    for days in (4, 2, 1):
+        engine.subscribe(quiet_website, timezone.now() - days * DAY, rng)
+    engine.send_due(timezone.now(), rng)
+    found = estimate(connect(connection), connection, connect(connection).get_flow(flow.id))
+    assert (found.queued, found.reason) == (QueuedPush.objects.filter(flow=flow).count(), "") == (2, "")
+
+
+def test_a_record_too_short_to_count_anyone_says_it_cannot_tell(
+    logged_in, connection, account, quiet_website
+):
+    flow = new_flow(account, quiet_website, timezone.now() - 30 * DAY, last_datetime=timezone.now() - HOUR)
+    html = logged_in.get(url("delete", connection, flow.id)).content.decode()
+    assert 'data-queued="unknown"' in html
+    assert "cannot estimate the pushes already queued for this flow yet" in visible_text(html)
