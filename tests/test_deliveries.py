@@ -8,6 +8,7 @@ import datetime as dt
 import random
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from activity.models import Activity, Kind
@@ -268,3 +269,50 @@ def test_a_record_too_short_to_count_anyone_says_it_cannot_tell(
     html = logged_in.get(url("delete", connection, flow.id)).content.decode()
     assert 'data-queued="unknown"' in html
     assert "cannot estimate the pushes already queued for this flow yet" in visible_text(html)
+
+
+# A website's sequence
+
+
+def test_the_sequence_draws_each_audience_and_warns_of_crowds_and_holes(
+    logged_in, connection, account, quiet_website, upstream
+):
+    segment = quiet_website.segments.order_by("id").first()
+    made = timezone.now()
+    for name, wait, unit in (("Welcome", 5, "minutes"), ("Tips", 20, "minutes"), ("Offer", 2, "days")):
+        new_flow(account, quiet_website, made, name=name, wait_time=wait, wait_time_type=unit)
+    new_flow(
+        account,
+        quiet_website,
+        made,
+        name="Old offer",
+        wait_time=30,
+        wait_time_type="minutes",
+        is_enabled=False,
+    )
+    new_flow(
+        account,
+        quiet_website,
+        made,
+        name="VIP day 30",
+        wait_time=30,
+        wait_time_type="days",
+        segment=str(segment.id),
+    )
+    connect(connection).every_flow()
+    upstream.clear()
+    response = logged_in.get(reverse("sequence", args=[connection.pk, quiet_website.id]))
+    assert upstream == [], "from the flows the list read, and Pushdeck's own history"
+    html = response.content.decode()
+    assert html.count('class="sequence-mark sequence-on"') == 4
+    assert html.count('class="sequence-mark sequence-off"') == 1, "the paused flow drawn as paused"
+    text = visible_text(html)
+    assert "All subscribers: 2 enabled flows between 5 minutes and 20 minutes after subscribing" in text
+    assert f"{segment.name}: nothing between 2 days and 30 days after subscribing" in text
+    assert "Old offer" not in text.split("Worth a look")[1].split("Waits after subscribing")[0]
+
+
+def test_a_member_limited_to_other_websites_does_not_see_a_websites_sequence(connection, limited):
+    client, websites, _mine, _theirs = limited
+    assert client.get(reverse("sequence", args=[connection.pk, websites[1]])).status_code == 404
+    assert client.get(reverse("sequence", args=[connection.pk, websites[0]])).status_code == 200

@@ -57,6 +57,7 @@ NEEDS = {
     C + "trends/": VIEWER,
     C + "stats.csv": VIEWER,
     C + "websites/<id:website_id>/trends/": VIEWER,
+    C + "websites/<id:website_id>/sequence/": VIEWER,
     C + "websites/<id:website_id>/stats.csv": VIEWER,
     F + "trend/": VIEWER,
     F + "stats.csv": VIEWER,
