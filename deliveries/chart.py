@@ -20,6 +20,9 @@ LANE_H = 64
 PLOT_W = WIDTH - LEFT - RIGHT
 MAX_MINUTES = 90 * 24 * 60
 LABEL_CHARS = 18
+# About how wide a character of a mark's label is (11 px), and the room kept between two labels.
+CHAR_W = 6.2
+LABEL_GAP = 6
 
 
 def x_of(wait):
@@ -74,28 +77,41 @@ def draw(lanes, weeks):
         middle = TOP + LANE_H * row + LANE_H / 2
         parts.append(
             # A segment's name is the user's, no text to translate.
-            f'<text class="axis-title lane-name" x="8" y="{middle + 4:.1f}" text-anchor="start"'
+            f'<text class="lane-name" x="8" y="{middle + 4:.1f}" text-anchor="start"'
             f"{' translate="no"' if lane.name else ''}>{escape(lane_name(lane)[:20])}</text>"
         )
         parts.append(
             f'<line class="baseline" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{middle:.1f}" y2="{middle:.1f}"></line>'
         )
-        for number, flow in enumerate(lane.flows):
-            parts.append(_mark(flow, weeks.get(flow.id), middle, above=number % 2 == 0))
+        # Each label above its mark, else below, else none where both would cover another's
+        # (the table, and the mark's own words on focus, still name it).
+        ends = {"above": -math.inf, "below": -math.inf}
+        for flow in lane.flows:
+            x = x_of(wait_of(flow.wait_time, flow.wait_time_type))
+            label = _short(flow.name)
+            half = len(label) * CHAR_W / 2
+            side = next((side for side in ends if x - half > ends[side] + LABEL_GAP), None)
+            if side is not None:
+                ends[side] = x + half
+            parts.append(_mark(flow, weeks.get(flow.id), x, middle, label, side))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _mark(flow, week, middle, above):
-    x = x_of(wait_of(flow.wait_time, flow.wait_time_type))
+def _short(name):
+    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+
+
+def _mark(flow, week, x, middle, label, side):
     state = "on" if flow.is_enabled else "off"
     words = escape(describe(flow, week))
-    name = flow.name if len(flow.name) <= LABEL_CHARS else flow.name[: LABEL_CHARS - 1] + "…"
-    label_y = middle - 14 if above else middle + 24
+    text = ""
+    if side is not None:
+        label_y = middle - 14 if side == "above" else middle + 24
+        text = f'<text x="{x:.1f}" y="{label_y:.1f}" text-anchor="middle">{escape(label)}</text>'
     return (
         # Its words are mostly the flow's name, which is no text to translate.
         f'<g class="sequence-mark sequence-{state}" tabindex="0" role="img" aria-label="{words}" translate="no">'
         f"<title>{words}</title>"
-        f'<circle cx="{x:.1f}" cy="{middle:.1f}" r="7"></circle>'
-        f'<text x="{x:.1f}" y="{label_y:.1f}" text-anchor="middle" translate="no">{escape(name)}</text></g>'
+        f'<circle cx="{x:.1f}" cy="{middle:.1f}" r="7"></circle>{text}</g>'
     )

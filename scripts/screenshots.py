@@ -4,7 +4,8 @@
 Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
 login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form, the websites
-overview, the list searched and sorted, a flow's deliveries and the confirmation before pausing it, and the list again in dark mode; then the list and a flow on a
+overview, the list searched and sorted, a flow's deliveries and the confirmation before pausing it, and the list again in dark mode;
+a website's sequence light, dark, on a phone and in Chinese; then the list and a flow on a
 390 px phone, light and dark; then a flow's trend chart (the demo's back-filled history) and the
 Trends page's table of flows with their sparklines, light and dark; last the list, a flow and its
 edit form in Simplified Chinese (a browser asking for zh-CN), at 1280 px and on the phone; then the
@@ -118,6 +119,21 @@ def open_pause(page):
         page.goto(urljoin(page.url, toggle.replace("/toggle/", "/pause/")))
         if page.locator('[data-queued]:not([data-queued=unknown]):not([data-queued="0"])').count():
             return
+
+
+def open_sequence(page):
+    """The first website's sequence, from the websites page."""
+    open_websites(page)
+    page.locator("a[href$='/sequence/']").first.click()
+    page.wait_for_selector("svg.sequence-chart")
+
+
+def shoot_sequence(browser, base):
+    """A website's sequence: light, dark, on a phone and in Chinese."""
+    shoot(browser, base, "light", [("sequence.png", open_sequence)])
+    shoot(browser, base, "dark", [("sequence-dark.png", open_sequence)])
+    shoot(browser, base, "light", [("phone-sequence.png", open_sequence)], size=PHONE)
+    shoot(browser, base, "light", [("sequence-zh.png", open_sequence)], locale="zh-CN")
 
 
 def find_flows(page):
@@ -245,6 +261,7 @@ def main():
                     phone_shots.append((f"phone-detail{suffix}.png", open_first_flow))
                     shoot(browser, base, scheme, phone_shots, size=PHONE)
                     shoot_trends(browser, base, scheme, suffix)
+                shoot_sequence(browser, base)
                 chinese = [("list-zh.png", lambda page: None), ("detail-zh.png", open_first_flow)]
                 shoot(browser, base, "light", [*chinese, ("edit-zh.png", open_edit)], locale="zh-CN")
                 phone = [("phone-list-zh.png", lambda page: None), ("phone-detail-zh.png", open_first_flow)]

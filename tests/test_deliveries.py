@@ -309,7 +309,7 @@ def test_the_sequence_draws_each_audience_and_warns_of_crowds_and_holes(
     text = visible_text(html)
     assert "All subscribers: 2 enabled flows between 5 minutes and 20 minutes after subscribing" in text
     assert f"{segment.name}: nothing between 2 days and 30 days after subscribing" in text
-    assert "Old offer" not in text.split("Worth a look")[1].split("Waits after subscribing")[0]
+    assert "Old offer" not in text.split("Worth a look")[1].split("The same as a table")[0]
 
 
 def test_a_member_limited_to_other_websites_does_not_see_a_websites_sequence(connection, limited):
