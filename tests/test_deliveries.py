@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activity.models import Activity, Kind
+from deliveries import sequence
 from deliveries.queue import SEGMENT, SHORT_RECORD, estimate
-from flows_app.api import connect
+from flows_app.api import Flow, connect
+from flows_app.api.records import Segment
 from sandbox import engine
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import QueuedPush, SubscriberLog
@@ -316,3 +318,29 @@ def test_a_member_limited_to_other_websites_does_not_see_a_websites_sequence(con
     client, websites, _mine, _theirs = limited
     assert client.get(reverse("sequence", args=[connection.pk, websites[1]])).status_code == 404
     assert client.get(reverse("sequence", args=[connection.pk, websites[0]])).status_code == 200
+
+
+def test_three_flows_within_a_day_crowd_an_audience_and_a_segment_is_told_only_of_its_own():
+    def flow(flow_id, wait, unit, segment="all", on=True):
+        return Flow(
+            id=flow_id, website_id=1, name=f"F{flow_id}", title="", description="",
+            wait_time=wait, wait_time_type=unit, segment=segment, is_enabled=on,
+        )  # fmt: skip
+
+    flows = [
+        flow(1, 1, "hours"),
+        flow(2, 10, "hours"),
+        flow(3, 20, "hours"),
+        flow(4, 2, "days", on=False),
+        flow(5, 3, "days", segment="12"),
+    ]
+    found = sequence.warnings(sequence.lanes(flows, [Segment(12, 1, "VIP")]))
+    assert [(w.kind, w.lane.audience, [f.id for f in w.flows]) for w in found] == [
+        ("crowd", "all", [1, 2, 3]),
+    ], "the paused flow crowds no one; the VIP lane's flow, two days after the last, crowds nobody"
+    flows.append(flow(6, 21, "hours", segment="12"))
+    found = sequence.warnings(sequence.lanes(flows, [Segment(12, 1, "VIP")]))
+    assert [(w.lane.audience, [f.id for f in w.flows]) for w in found] == [
+        ("all", [1, 2, 3]),
+        ("12", [1, 2, 3, 6]),
+    ], "a segment's members get the all-subscribers flows too"
