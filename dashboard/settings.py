@@ -96,6 +96,9 @@ FLOWS_API_TIMEOUT = env_number("FLOWS_API_TIMEOUT", 10.0, minimum=0.1)
 FLOWS_API_MAX_BYTES = env_number("FLOWS_API_MAX_BYTES", 16 * 1024 * 1024, kind=int, minimum=64 * 1024)
 # How long a flows page stays fresh in the shared cache; 0 turns the cache off.
 FLOWS_CACHE_SECONDS = env_number("FLOWS_CACHE_SECONDS", 15, kind=int)
+# How long the flows server keeps its subscribers' logs (its admin's retention, 90 days by
+# default, API_CONTRACT.md): the window every count read from the logs covers.
+FLOWS_LOG_RETENTION_DAYS = env_number("FLOWS_LOG_RETENTION_DAYS", 90, kind=int, minimum=1)
 # Trends: every connection's flows are snapshotted this often by the worker; hourly detail is kept
 # this many days (daily sums after), and all history, deleted flows' included, this many days.
 STATS_SNAPSHOT_MINUTES = env_number("STATS_SNAPSHOT_MINUTES", 15, kind=int, minimum=1)
@@ -137,6 +140,7 @@ INSTALLED_APPS = [
     "jobs",
     "trends",
     "teams",
+    "deliveries",
     "flows",
     # The project too, for the commands that compose apps (manage.py demo).
     "dashboard",

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from flows.views import connections, flows, overview, preferences, uploads
+from flows.views import connections, deliveries, flows, overview, preferences, sequence, uploads
 from flows_app.forms import LoginForm
 
 # Under connections/<connection_id>/flows/, in the "flows" namespace: dashboard/urls.py adds the
@@ -14,6 +14,8 @@ flow_patterns = [
     path("<id:flow_id>/", flows.flow_detail, name="detail"),
     path("<id:flow_id>/edit/", flows.flow_edit, name="edit"),
     path("<id:flow_id>/toggle/", flows.flow_toggle, name="toggle"),
+    path("<id:flow_id>/pause/", deliveries.flow_pause, name="pause"),
+    path("<id:flow_id>/deliveries/", deliveries.flow_deliveries, name="deliveries"),
     path("<id:flow_id>/delete/", flows.flow_delete, name="delete"),
     path("<id:flow_id>/duplicate/", flows.flow_duplicate, name="duplicate"),
 ]
@@ -34,6 +36,11 @@ urlpatterns = [
         "connections/<id:connection_id>/default/", connections.connection_default, name="connection_default"
     ),
     path("connections/<id:connection_id>/websites/", overview.websites, name="websites"),
+    path(
+        "connections/<id:connection_id>/websites/<id:website_id>/sequence/",
+        sequence.website_sequence,
+        name="sequence",
+    ),
     path("uploads/<str:token>/", uploads.kept_image, name="kept_image"),
     path("preferences/theme/", preferences.theme, name="theme"),
     path("preferences/language/", preferences.language, name="language"),

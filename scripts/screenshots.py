@@ -4,7 +4,8 @@
 Starts the dashboard (gunicorn, DEBUG on so that static files are served, the sandbox on, a
 temporary SQLite database), sets up the demo data with `manage.py demo`, logs in through the
 login form and saves docs/screenshots/*.png at 1280x800: the flows list, a flow, its edit form, the websites
-overview, the list searched and sorted, and the list again in dark mode; then the list and a flow on a
+overview, the list searched and sorted, a flow's deliveries and the confirmation before pausing it, and the list again in dark mode;
+a website's sequence light, dark, on a phone and in Chinese; then the list and a flow on a
 390 px phone, light and dark; then a flow's trend chart (the demo's back-filled history) and the
 Trends page's table of flows with their sparklines, light and dark; last the list, a flow and its
 edit form in Simplified Chinese (a browser asking for zh-CN), at 1280 px and on the phone; then the
@@ -21,6 +22,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin
 
 from playwright.sync_api import sync_playwright
 
@@ -97,6 +99,41 @@ def open_first_flow(page):
 def open_edit(page):
     page.locator(".page-head a[href$='/edit/']").click()
     page.wait_for_selector("form[data-flow-form]")
+
+
+def open_deliveries(page):
+    """A flow's deliveries, on their own page (the flow's page loads the same card)."""
+    open_first_flow(page)
+    page.wait_for_selector("#deliveries .kpis")
+    page.locator("#deliveries a").first.click()
+    page.wait_for_selector("#deliveries .kpis")
+
+
+def open_pause(page):
+    """The confirmation before pausing a flow: the pushes still queued, of the first enabled flow
+    of the list sent to all subscribers (a segment's cannot be estimated). A few tries at most:
+    each spends the key's budget."""
+    page.goto(page.url.split("/flows/")[0] + "/flows/")
+    switches = page.locator("button.switch[aria-checked=true]").all()[:8]
+    for toggle in [switch.get_attribute("formaction") for switch in switches]:
+        page.goto(urljoin(page.url, toggle.replace("/toggle/", "/pause/")))
+        if page.locator('[data-queued]:not([data-queued=unknown]):not([data-queued="0"])').count():
+            return
+
+
+def open_sequence(page):
+    """The first website's sequence, from the websites page."""
+    open_websites(page)
+    page.locator("a[href$='/sequence/']").first.click()
+    page.wait_for_selector("svg.sequence-chart")
+
+
+def shoot_sequence(browser, base):
+    """A website's sequence: light, dark, on a phone and in Chinese."""
+    shoot(browser, base, "light", [("sequence.png", open_sequence)])
+    shoot(browser, base, "dark", [("sequence-dark.png", open_sequence)])
+    shoot(browser, base, "light", [("phone-sequence.png", open_sequence)], size=PHONE)
+    shoot(browser, base, "light", [("sequence-zh.png", open_sequence)], locale="zh-CN")
 
 
 def find_flows(page):
@@ -214,6 +251,8 @@ def main():
                         ("edit.png", open_edit),
                         ("websites.png", open_websites),
                         ("find.png", find_flows),
+                        ("deliveries.png", open_deliveries),
+                        ("pause.png", open_pause),
                     ],
                 )
                 shoot(browser, base, "dark", [("list-dark.png", lambda page: None)])
@@ -222,6 +261,7 @@ def main():
                     phone_shots.append((f"phone-detail{suffix}.png", open_first_flow))
                     shoot(browser, base, scheme, phone_shots, size=PHONE)
                     shoot_trends(browser, base, scheme, suffix)
+                shoot_sequence(browser, base)
                 chinese = [("list-zh.png", lambda page: None), ("detail-zh.png", open_first_flow)]
                 shoot(browser, base, "light", [*chinese, ("edit-zh.png", open_edit)], locale="zh-CN")
                 phone = [("phone-list-zh.png", lambda page: None), ("phone-detail-zh.png", open_first_flow)]

@@ -224,6 +224,12 @@ PAGES = [
     Page("edit flow refused by the server", rejected_edit, status=422),
     Page("edit flow, changed elsewhere (conflict)", conflicting_edit, status=409),
     Page("delete flow", lambda ctx: ctx.client.get(flows(ctx, "delete", ctx.flow.id))),
+    Page("pause flow", lambda ctx: ctx.client.get(flows(ctx, "pause", ctx.flow.id))),
+    Page("flow deliveries", lambda ctx: ctx.client.get(flows(ctx, "deliveries", ctx.flow.id))),
+    Page(
+        "website sequence",
+        lambda ctx: ctx.client.get(reverse("sequence", args=[ctx.connection.pk, ctx.flow.website_id])),
+    ),
     Page("duplicate flow", lambda ctx: ctx.client.get(flows(ctx, "duplicate", ctx.flow.id))),
     Page("websites overview", lambda ctx: ctx.client.get(reverse("websites", args=[ctx.connection.pk]))),
     Page("connections", lambda ctx: ctx.client.get(reverse("connections"))),

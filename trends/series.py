@@ -238,3 +238,17 @@ def weeks(connection, websites=None, sort="-sent"):
     key = WEEK_SORTS[sort.removeprefix("-")]
     valued = sorted((row for row in rows if key(row) is not None), key=key, reverse=sort.startswith("-"))
     return valued + [row for row in rows if key(row) is None]
+
+
+def sent_since(connection, flow_id, start):
+    """A flow's sends (attempts, API_CONTRACT.md "Stats") counted by the snapshots from ``start``
+    on; None when the history cannot say: it began after ``start``, and the flow was already there
+    (a flow first seen after the first snapshot had all its totals counted when it appeared)."""
+    began = recording_since(connection)
+    if began is None:
+        return None
+    first_seen = recording_since(connection, flow_id)
+    if began > start and (first_seen is None or first_seen <= began):
+        return None
+    summed = deltas(connection, flow_id).filter(bucket__gte=start).aggregate(sent=Sum("sent"))["sent"]
+    return summed or 0

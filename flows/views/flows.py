@@ -13,6 +13,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from activity.history import image_change, record, toggle_values
 from activity.models import Kind
 from flows import rows
+from flows.views.deliveries import estimate_context
 from flows_app import find
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
@@ -312,7 +313,9 @@ def flow_edit(request, connection_id, flow_id):
         form = FlowForm(
             user=request.user, directory=api.directory(), editing=True, initial=FlowForm.initial_for(flow)
         )
-        return _form_page(request, connection, form, flow=flow)
+        return _form_page(
+            request, connection, form, flow=flow, **estimate_context(connection, api, flow, "wait")
+        )
     return _save_edit(request, connection, api, flow_id)
 
 
@@ -444,7 +447,9 @@ def flow_delete(request, connection_id, flow_id):
     flow = api.get_flow(flow_id)
     if request.method == "GET":
         context = {"connection": connection, "flow": flow, "directory": api.names()}
-        return render(request, "flows/delete.html", context)
+        return render(
+            request, "flows/delete.html", context | estimate_context(connection, api, flow, "delete")
+        )
     api.delete_flow(flow_id)
     record(request.user, connection, Kind.FLOW_DELETE, flow_id=flow.id, before=flow_values(flow))
     if request.htmx:
