@@ -101,7 +101,7 @@ class ImportForm(forms.Form):
     A file that cannot be read at all is the file field's error; the problems of its flows, one
     per flow and field, are kept on ``found`` for the page to list."""
 
-    file = forms.FileField(label=_("File of flows (.json)"))
+    file = forms.FileField(label=_("File of flows"))
     website = forms.TypedChoiceField(label=_("To the website"), coerce=int)
 
     def __init__(self, *args, directory, **kwargs):
