@@ -22,7 +22,7 @@ from flows_app import find, transfer
 from flows_app.access import EDITOR, VIEWER, flows_api
 from flows_app.drafts import is_token
 from jobs import bulk, copies
-from jobs.forms import BulkForm, ImportForm
+from jobs.forms import BulkForm, ImportForm, too_many
 from jobs.models import BulkJob
 
 Action = BulkJob.Action
@@ -55,11 +55,8 @@ def copy_start(request, connection_id):
     if not flows:
         messages.error(request, _("None of the selected flows is there any more: nothing to copy."))
         return redirect(back)
-    if len(flows) > bulk.MAX_ITEMS:
-        messages.error(
-            request,
-            _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
-        )
+    if refusal := too_many(len(flows)):
+        messages.error(request, refusal)
         return redirect(back)
     source_directory, source_access = source_api.directory(), request.access
     target_id = request.POST.get("connection") or source.pk

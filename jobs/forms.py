@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from flows_app import transfer
@@ -81,6 +81,15 @@ class BulkForm(forms.Form):
             for name in SET_FIELDS
             if self.cleaned_data.get(name) not in ("", None)
         }
+
+
+def too_many(count):
+    """Why a job of ``count`` flows cannot start (it is larger than a job may be), or None."""
+    if count > settings.JOBS_MAX_ITEMS:
+        return gettext("A job can change at most %(max)d flows: narrow the search down.") % {
+            "max": settings.JOBS_MAX_ITEMS
+        }
+    return None
 
 
 def set_fields_html():

@@ -28,7 +28,7 @@ from flows_app.models import Connection
 from flows_app.partials import template_for
 from flows_app.text import sentences
 from jobs import bulk, copy_views
-from jobs.forms import BulkForm
+from jobs.forms import BulkForm, too_many
 from jobs.models import BulkItem, BulkJob
 from jobs.worker import worker_alive
 
@@ -60,11 +60,8 @@ def bulk_start(request, connection_id):
     if not flows:
         messages.error(request, _("No flow matches the search and filters: nothing was changed."))
         return redirect(back)
-    if len(flows) > bulk.MAX_ITEMS:
-        messages.error(
-            request,
-            _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
-        )
+    if refusal := too_many(len(flows)):
+        messages.error(request, refusal)
         return redirect(back)
     if (action == Action.DELETE or form.cleaned_data["match"]) and not form.cleaned_data["confirmed"]:
         context = {
