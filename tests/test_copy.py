@@ -114,6 +114,21 @@ def test_a_flow_already_on_the_target_under_its_name_is_said_and_not_counted_as_
     assert [item.source.id for item in plan.new] == [2]
 
 
+def test_a_selection_over_several_websites_maps_each_source_website_to_a_target_of_its_own():
+    two = SOURCE._replace(websites=(*SOURCE.websites, Website(3, "Blog", "blog.example")))
+    targets = TARGET._replace(websites=(*TARGET.websites, Website(4, "Blog 2", "blog.example")))
+    sources = [
+        source(1, "all"),
+        source(2, "all")._replace(values={**source(2, "all").values, "website_id": 3}),
+    ]
+    answers = {"website": "2", "target_3": "4", "links": "keep"}
+    plan = copies.plan(sources, two, targets, answers, set())
+    assert [item.values["website_id"] for item in plan.items] == [2, 4]
+    assert [(site, chosen) for site, _name, chosen, _field in plan.websites] == [(1, 2), (3, 4)]
+    # A target website the person may not write to (absent from their view of the target) is asked.
+    assert not copies.plan(sources, two, TARGET, {"website": "2", "target_3": "4"}, set()).ready
+
+
 # Copies end to end
 
 
@@ -399,3 +414,26 @@ def test_export_and_import_commands_do_the_same_from_the_shell(
     assert account_flows(other_sandbox_key).count() == count
     with pytest.raises(CommandError, match="is no editor"):
         call_command("import_flows", other.pk, str(path), "--website", target, "--user", "nobody")
+
+
+@pytest.mark.live  # the worker
+def test_a_copy_whose_person_left_the_source_connection_stops_at_its_next_slice(
+    connection, other, northwind, django_user_model, other_sandbox_key
+):
+    person = django_user_model.objects.create_user("both", password="correct horse battery")
+    Membership.objects.create(connection=connection, user=person, role=Role.VIEWER)
+    Membership.objects.create(connection=other, user=person, role=Role.EDITOR)
+    client = Client()
+    client.force_login(person)
+    site = websites_of(other_sandbox_key)[0].id
+    job = started(
+        copy(client, connection, [northwind[0].id], connection=other.pk, website=site, confirmed="1")
+    )
+    Membership.objects.filter(connection=connection, user=person).delete()
+    work()
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.STOPPED
+    assert "both is no longer a member of “Sandbox”, which the flows are copied from." in visible_text(
+        job.shown_message
+    )
+    assert not account_flows(other_sandbox_key).exists()
