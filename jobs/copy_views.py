@@ -131,8 +131,10 @@ def start(target, user, plan, origin, action, source=None, file=""):
     )
 
 
-def _kept_key(user, token):
-    return f"import:{user.pk}:{token}"
+def _kept_key(user):
+    # One file kept per person, the last one read: files of 2 MB kept per dry run would let one
+    # person fill the shared cache.
+    return f"import:{user.pk}"
 
 
 @login_required
@@ -145,8 +147,9 @@ def flow_import(request, connection_id):
         form = ImportForm(directory=api.directory())
         return render(request, "jobs/import.html", {"connection": connection, "form": form})
     token = request.POST.get("token", "")
-    if is_token(token) and (kept := cache.get(_kept_key(request.user, token))):
-        name, data = kept
+    kept = cache.get(_kept_key(request.user)) if is_token(token) else None
+    if kept and kept[0] == token:
+        _token, name, data = kept
     else:
         form = ImportForm(request.POST, request.FILES, directory=api.directory())
         if not form.is_valid():
@@ -156,7 +159,7 @@ def flow_import(request, connection_id):
             context = {"connection": connection, "form": form, "problems": form.found.problems}
             return render(request, "jobs/import.html", context, status=400)
         token = secrets.token_urlsafe(16)
-        cache.set(_kept_key(request.user, token), (name, data), KEPT_SECONDS)
+        cache.set(_kept_key(request.user), (token, name, data), KEPT_SECONDS)
     found = transfer.read(data)
     context = {
         "action": Action.IMPORT,
