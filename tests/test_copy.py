@@ -393,17 +393,24 @@ def test_export_and_import_commands_do_the_same_from_the_shell(
     connection, other, user, demo_flows, sandbox_key, other_sandbox_key, tmp_path
 ):
     site = websites_of(sandbox_key)[0]
+    pictured = demo_flows.filter(website=site).first()
+    connect(connection).update_flow(pictured.id, {}, ImageUpload("garden.png", png(40, 20), "image/png"))
     path = tmp_path / "flows.json"
+    query = f"website={site.id}"
     call_command(
         "export_flows",
         connection.pk,
         "--query",
-        f"website={site.id}",
-        "--output",
+        query,
+        "--embed-images",
+        "-o",
         str(path),
         stderr=io.StringIO(),
     )
-    count = len(json.loads(path.read_text())["flows"])
+    document = json.loads(path.read_text())
+    count = len(document["flows"])
+    [embedded] = [flow["image"] for flow in document["flows"] if flow["image"]]
+    assert base64.b64decode(embedded["data"]) == png(40, 20) and embedded["content_type"] == "image/png"
     target = websites_of(other_sandbox_key)[0].id
     out = io.StringIO()
     arguments = ["import_flows", other.pk, str(path), "--website", target, "--user", user.username]
@@ -412,6 +419,7 @@ def test_export_and_import_commands_do_the_same_from_the_shell(
     call_command(*arguments, stdout=io.StringIO())
     work()
     assert account_flows(other_sandbox_key).count() == count
+    assert account_flows(other_sandbox_key).get(name=pictured.name).image
     with pytest.raises(CommandError, match="is no editor"):
         call_command("import_flows", other.pk, str(path), "--website", target, "--user", "nobody")
 
