@@ -174,6 +174,24 @@ def test_a_copy_to_another_connection_maps_segments_by_name_starts_paused_keeps_
     assert account_flows(sandbox_key).count() == 40
 
 
+def test_every_match_of_a_list_filtered_by_website_is_copied_the_copys_website_being_the_last_one_posted(
+    logged_in, connection, other, demo_flows, sandbox_key, other_sandbox_key
+):
+    site, target = websites_of(sandbox_key)[0], websites_of(other_sandbox_key)[0]
+    # As the bar posts it: the list's query first (its website filter), the copy's website last.
+    data = {
+        "action": "copy",
+        "match": "1",
+        "website": [site.id, target.id],
+        "connection": other.pk,
+        "confirmed": "1",
+    }
+    job = started(logged_in.post(reverse("flows:bulk", args=[connection.pk]), data))
+    on_site = set(demo_flows.filter(website=site).values_list("id", flat=True))
+    assert set(job.items.values_list("flow_id", flat=True)) == on_site
+    assert set(job.items.values_list("website_id", flat=True)) == {target.id}
+
+
 @pytest.mark.live  # the worker
 def test_a_second_run_of_the_same_copy_says_each_flow_is_there_already_and_doubles_nothing(
     logged_in, connection, other, northwind, other_sandbox_key
