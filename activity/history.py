@@ -28,6 +28,8 @@ LABELS = {
     "server": _("Server"),
     "is_enabled": _("Enabled"),
     "job": _("Job"),
+    # A copy's origin (jobs/copies.py): the flow and the connection or file it came from.
+    "copied_from": _("Copied from"),
 }
 # How a write changed what is not kept (see image_change; the API key is only ever "replaced").
 CHANGED = {"added": _("added"), "replaced": _("replaced"), "removed": _("removed")}

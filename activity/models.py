@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     FLOW_TOGGLE = "flow.toggle", _("Flow switched on or off")
     FLOW_DUPLICATE = "flow.duplicate", _("Flow duplicated")
     FLOW_DELETE = "flow.delete", _("Flow deleted")
+    FLOW_COPY = "flow.copy", _("Flow copied")
     CONNECTION_CREATE = "connection.create", _("Connection added")
     CONNECTION_EDIT = "connection.edit", _("Connection edited")
     CONNECTION_DELETE = "connection.delete", _("Connection deleted")
@@ -28,7 +29,7 @@ class Kind(models.TextChoices):
 
 
 # Kinds whose entry holds every field of the flow after the write.
-RESTORABLE = {Kind.FLOW_CREATE, Kind.FLOW_EDIT, Kind.FLOW_DUPLICATE}
+RESTORABLE = {Kind.FLOW_CREATE, Kind.FLOW_EDIT, Kind.FLOW_DUPLICATE, Kind.FLOW_COPY}
 
 
 class Activity(models.Model):

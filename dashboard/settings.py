@@ -254,6 +254,10 @@ JOBS_LEASE_SECONDS = env_number("JOBS_LEASE_SECONDS", 60, kind=int, minimum=5)
 # page of up to 1000, or the confirmation of every match), beside the list's query and the bulk
 # form's own fields: Django's default of 1000 fields would refuse a whole page with a bare 400.
 JOBS_MAX_ITEMS = 5000
+# An import (flows_app/transfer.py) reads a file of at most this size (it is uploaded into memory,
+# FILE_UPLOAD_MAX_MEMORY_SIZE above it) holding at most this many flows.
+IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", 2 * 1024 * 1024, kind=int, minimum=1024)
+IMPORT_MAX_FLOWS = env_number("IMPORT_MAX_FLOWS", 1000, kind=int, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = JOBS_MAX_ITEMS + 100
 # /healthz/worker fails when no worker has beaten for this long. A worker beats every few seconds
 # between tasks, and a task (a bulk job's slice) runs for about 20 s.
@@ -317,7 +321,7 @@ MEDIA_URL = "media/"
 # Uploads stay in memory, so the dashboard never writes one to disk: beyond this size the handler
 # keeps counting but stops storing, and the form refuses the file as too large.
 FILE_UPLOAD_HANDLERS = ["flows_app.upload_handlers.MemoryOnlyUploadHandler"]
-FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 64 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(IMAGE_MAX_BYTES, IMPORT_MAX_BYTES) + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
 # A flow carries one image: a second file part ends the request (400) before it is buffered.
 DATA_UPLOAD_MAX_NUMBER_FILES = 1

@@ -9,6 +9,7 @@ from flows_app.forms import LoginForm
 flow_patterns = [
     path("", flows.flow_list, name="list"),
     path("export.csv", flows.flow_export, name="export"),
+    path("export.json", flows.flow_export_json, name="export_json"),
     path("segments/", flows.flow_segments, name="segments"),
     path("new/", flows.flow_new, name="new"),
     path("<id:flow_id>/", flows.flow_detail, name="detail"),

@@ -75,3 +75,16 @@ def _moved(url, source, target):
     path = f"{target.path.rstrip('/')}{path}"
     scheme = target.scheme.removesuffix("://") or "https"
     return urlunsplit((scheme, target.host, path, parts.query, parts.fragment))
+
+
+def segment_by_name(segment, source, target):
+    """The audience of a copy moved from the ``source`` website's segments to the ``target``
+    website's (each a list of api.Segment): "all" stays "all", a segment becomes the target's
+    segment of the same name; None when the target has none by that name (or the source segment
+    is unknown), and the person must choose: sending to everyone instead would reach people the
+    flow was never meant for (the server itself falls back to "all", API_CONTRACT.md)."""
+    if segment in ("all", "", None):
+        return "all"
+    named = next((item.name for item in source if str(item.id) == str(segment)), None)
+    found = next((item for item in target if named is not None and item.name == named), None)
+    return str(found.id) if found else None

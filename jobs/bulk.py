@@ -37,6 +37,7 @@ from flows_app.api.budget import MustWait
 from flows_app.crypto import DecryptionError
 from flows_app.fields import flow_values
 from flows_app.models import Connection
+from jobs import copies
 from jobs.models import BulkItem, BulkJob, note, server_words
 
 logger = logging.getLogger(__name__)
@@ -54,22 +55,29 @@ Action = BulkJob.Action
 Item = BulkItem.State
 
 
-def fingerprint(action, changes, flow_ids):
-    text = f"{action}|{sorted(changes.items())}|{sorted(set(flow_ids))}"
+def fingerprint(action, changes, flow_ids, copies=None):
+    # A copy's flows, as they will be created: the same flows copied elsewhere are another job.
+    made = sorted((key, sorted(value["values"].items())) for key, value in (copies or {}).items())
+    text = f"{action}|{sorted(changes.items())}|{sorted(set(flow_ids))}|{made}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def start(connection, user, action, flow_ids, changes=None, names=None, websites=None):
+def start(
+    connection, user, action, flow_ids, changes=None, names=None, websites=None, copies=None, source=None
+):
     """The job for this request: a new one, or the identical one still running (a double submit).
     ``names`` and ``websites`` are the flows' as the list showed them ({flow id: ...}), where known.
+    A copy or an import (jobs/copies.py) creates on ``connection`` each of ``copies`` ({source
+    flow id: Planned.stored()}), read from the connection ``source`` (None for a file).
 
     Returns ``(job, created)``; the new job's first slice is queued.
     """
     changes = changes or {}
     names = names or {}
     websites = websites or {}
+    copies = copies or {}
     flow_ids = list(dict.fromkeys(int(flow_id) for flow_id in flow_ids))
-    digest = fingerprint(action, changes, flow_ids)
+    digest = fingerprint(action, changes, flow_ids, copies)
     holder = get_random_string(32)
     try:
         with transaction.atomic():
@@ -83,6 +91,8 @@ def start(connection, user, action, flow_ids, changes=None, names=None, websites
                 lease_owner=holder,
                 lease_until=_lease_until(),
                 language=translation.get_language() or settings.LANGUAGE_CODE,
+                source=source,
+                source_label=(source.label if source else changes.get("file", ""))[:256],
             )
             BulkItem.objects.bulk_create(
                 BulkItem(
@@ -90,6 +100,7 @@ def start(connection, user, action, flow_ids, changes=None, names=None, websites
                     flow_id=flow_id,
                     name=names.get(flow_id, "")[:256],
                     website_id=websites.get(flow_id),
+                    copy=copies.get(flow_id),
                 )
                 for flow_id in flow_ids
             )
@@ -100,7 +111,7 @@ def start(connection, user, action, flow_ids, changes=None, names=None, websites
         if existing := running.first():
             return existing, False
         # The identical job ended in between: this one may start.
-        return start(connection, user, action, flow_ids, changes, names, websites)
+        return start(connection, user, action, flow_ids, changes, names, websites, copies, source)
     _queue(job.pk, holder)
     return job, True
 
@@ -158,6 +169,16 @@ def _read_every_flow(job, api, pacer):
         BulkItem.objects.bulk_update(items, ["before", "name", "website_id"], batch_size=500)
         job.flows_read_at = timezone.now()
         BulkJob.objects.filter(pk=job.pk).update(flows_read_at=job.flows_read_at)
+
+
+def _read_target(job, api, pacer):
+    """For a copy, at each slice: the target's flows now, whose names say which copies are there
+    already (a second run of the same copy, or a slice after a worker killed mid-write). Kept on
+    the job object for the slice; each copy made adds its own."""
+    every = api.cached_every_flow()
+    if every is None:
+        every = pacer.whole_read(api.every_flow, api.last_count(), max_wait=INLINE_WAIT)
+    job.known = copies.existing_names(every)
 
 
 def _read(api, item):
@@ -253,7 +274,7 @@ def run_slice(job_id, holder, seconds=SLICE_SECONDS):
     """Work on the job for up to ``seconds``, then queue what is left. The task's body."""
     if not _take_lease(job_id, holder):
         return "not mine"
-    job = BulkJob.objects.select_related("connection", "run_as").get(pk=job_id)
+    job = BulkJob.objects.select_related("connection", "run_as", "source").get(pk=job_id)
     # The server's troubles are described by the API client in the language active when they
     # are written: the language of the person who started the job (Pushdeck's own notes are
     # translated for each reader, see jobs.models.Noted).
@@ -270,14 +291,18 @@ def _slice(job, holder, seconds):
         api, refusal = _member_api(job)
     except DecryptionError as error:
         return _stop(job, holder, note(str(error)))
-    if api is None:
+    refusal = refusal or copies.source_refusal(job)
+    if api is None or refusal:
         job.items.filter(state=Item.PENDING).update(state=Item.SKIPPED, updated_at=timezone.now())
         return _stop(job, holder, refusal)
     pacer = api.pacer
     ends = time.monotonic() + seconds
     try:
         try:
-            _read_every_flow(job, api, pacer)
+            if job.action in copies.CREATING:
+                _read_target(job, api, pacer)
+            else:
+                _read_every_flow(job, api, pacer)
         except MustWait as wait:
             return _later(job, holder, wait.seconds, "waits for the budget")
         except Unauthorized as error:
@@ -318,6 +343,8 @@ def _work_on(job, item, api, pacer, holder):
         # Its website is known from the job's start: the write is checked without a read.
         api.remember_website(item.flow_id, item.before["website_id"])
     try:
+        if job.action in copies.CREATING:
+            return _copied(job, item, *copies.create(job, item, api, pacer, job.known, INLINE_WAIT))
         current = pacer.call(_read, api, item, max_wait=INLINE_WAIT)
         flow = pacer.call(_send, api, job, item, max_wait=INLINE_WAIT)
     except OtherWebsite:
@@ -367,6 +394,13 @@ def _work_on(job, item, api, pacer, holder):
         if Connection.objects.filter(pk=job.connection_id).exists():
             raise
         return _connection_gone(job)
+
+
+def _copied(job, item, flow_id, outcome):
+    BulkItem.objects.filter(pk=item.pk).update(
+        state=Item.DONE, **outcome, created_flow_id=flow_id, updated_at=timezone.now()
+    )
+    return None
 
 
 def _done(job, item, message):

@@ -1,10 +1,13 @@
 import functools
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from flows_app import transfer
 from flows_app.api.records import TTL_CHOICES, URGENCIES
 from flows_app.fields import TTL_LABELS, URGENCY_LABELS
 from flows_app.ids import as_id
@@ -32,7 +35,8 @@ class FlowIdsField(forms.Field):
 
 
 class BulkForm(forms.Form):
-    action = forms.ChoiceField(choices=BulkJob.Action.choices)
+    # An import is no action on flows of the list: it has a page of its own.
+    action = forms.ChoiceField(choices=[c for c in BulkJob.Action.choices if c[0] != BulkJob.Action.IMPORT])
     ids = FlowIdsField(required=False)
     # "Every flow matching the list's query" instead of ids (flows_app/find.py reads the query).
     match = forms.BooleanField(required=False)
@@ -79,6 +83,15 @@ class BulkForm(forms.Form):
         }
 
 
+def too_many(count):
+    """Why a job of ``count`` flows cannot start (it is larger than a job may be), or None."""
+    if count > settings.JOBS_MAX_ITEMS:
+        return gettext("A job can change at most %(max)d flows: narrow the search down.") % {
+            "max": settings.JOBS_MAX_ITEMS
+        }
+    return None
+
+
 def set_fields_html():
     """The list's bulk bar's "set" inputs: the same on every page in a language, so drawn once
     per language and process. Through Django's widget templates these five inputs cost 11.6 ms of
@@ -90,3 +103,34 @@ def set_fields_html():
 @functools.lru_cache(maxsize=16)
 def _set_fields_html(language):
     return render_to_string("flows/bulk_bar.html#set_fields", {"bulk_form": BulkForm()})
+
+
+class ImportForm(forms.Form):
+    """A file of flows exported by Pushdeck (flows_app/transfer.py) and the website it goes to.
+    A file that cannot be read at all is the file field's error; the problems of its flows, one
+    per flow and field, are kept on ``found`` for the page to list."""
+
+    file = forms.FileField(label=_("File of flows"))
+    website = forms.TypedChoiceField(label=_("To the website"), coerce=int)
+
+    def __init__(self, *args, directory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.found = None
+        self.read = b""
+        self.fields["website"].choices = [(site.id, site.name or site.address) for site in directory.websites]
+        self.fields["website"].widget.attrs["translate"] = "no"
+        self.fields["file"].help_text = _(
+            "At most %(size)s and %(count)d flows; each image within the limits of any upload."
+        ) % {"size": filesizeformat(settings.IMPORT_MAX_BYTES), "count": settings.IMPORT_MAX_FLOWS}
+        self.fields["file"].widget.attrs["accept"] = "application/json,.json"
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        try:
+            # The size first: beyond the upload handler's room the bytes were counted, not kept.
+            transfer.check_size(uploaded.size)
+            self.read = uploaded.read()
+            self.found = transfer.read(self.read)
+        except transfer.Problem as problem:
+            raise forms.ValidationError(str(problem)) from None
+        return uploaded

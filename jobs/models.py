@@ -88,6 +88,10 @@ class BulkJob(Noted):
         PAUSE = "pause", _("Pause")
         DELETE = "delete", _("Delete")
         SET = "set", _("Set fields")
+        # Both create flows on the job's connection (jobs/copies.py): from another website's
+        # flows, of this connection or of another one, or from an exported file.
+        COPY = "copy", _("Copy")
+        IMPORT = "import", _("Import")
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -96,6 +100,13 @@ class BulkJob(Noted):
         STOPPED = "stopped", _("Stopped")
 
     connection = models.ForeignKey("flows_app.Connection", on_delete=models.CASCADE, related_name="jobs")
+    # For a copy: the connection its flows are read from (the job's own, or another one, whose
+    # members alone may see the job), and what it was called, kept for the history and for a file's
+    # name when it was an import.
+    source = models.ForeignKey(
+        "flows_app.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_label = models.CharField(max_length=256, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     # Whose rights the worker writes with: who started the job, or who last retried it.
     run_as = models.ForeignKey(
@@ -166,6 +177,10 @@ class BulkItem(Noted):
     attempts = models.PositiveSmallIntegerField(default=0)
     # The flow's fields when the job started (flows_app.fields.flow_values): the history's "before".
     before = models.JSONField(null=True, blank=True)
+    # For a copy or an import: what to create (jobs/copies.py, ``Planned.stored``); then the id of
+    # the flow it created (``flow_id`` being the source's).
+    copy = models.JSONField(null=True, blank=True)
+    created_flow_id = models.PositiveBigIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

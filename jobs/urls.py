@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jobs import views
+from jobs import copy_views, views
 
 app_name = "jobs"
 
@@ -15,6 +15,7 @@ urlpatterns = [
 # from the flows list.
 flow_patterns = [
     path("bulk/", views.bulk_start, name="bulk"),
+    path("import/", copy_views.flow_import, name="import"),
 ]
 
 connection_patterns = [

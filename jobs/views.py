@@ -13,13 +13,22 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from flows_app import find
-from flows_app.access import EDITOR, VIEWER, NotAllowed, cached_names, flows_api, get_connection
+from flows_app.access import (
+    EDITOR,
+    VIEWER,
+    NotAllowed,
+    cached_names,
+    flows_api,
+    get_connection,
+    member_access,
+)
 from flows_app.api import ApiError
 from flows_app.api.budget import KeyBudget
+from flows_app.models import Connection
 from flows_app.partials import template_for
 from flows_app.text import sentences
-from jobs import bulk
-from jobs.forms import BulkForm
+from jobs import bulk, copy_views
+from jobs.forms import BulkForm, too_many
 from jobs.models import BulkItem, BulkJob
 from jobs.worker import worker_alive
 
@@ -30,6 +39,9 @@ Action = BulkJob.Action
 @login_required
 @require_POST
 def bulk_start(request, connection_id):
+    if request.POST.get("action") == Action.COPY:
+        # Read from this connection, written to the one chosen: roles of its own (copy_views).
+        return copy_views.copy_start(request, connection_id)
     connection, api = flows_api(request, connection_id, EDITOR)
     form = BulkForm(request.POST)
     # Back to the list as it was: its search and filters are in the form.
@@ -48,11 +60,8 @@ def bulk_start(request, connection_id):
     if not flows:
         messages.error(request, _("No flow matches the search and filters: nothing was changed."))
         return redirect(back)
-    if len(flows) > bulk.MAX_ITEMS:
-        messages.error(
-            request,
-            _("A job can change at most %(max)d flows: narrow the search down.") % {"max": bulk.MAX_ITEMS},
-        )
+    if refusal := too_many(len(flows)):
+        messages.error(request, refusal)
         return redirect(back)
     if (action == Action.DELETE or form.cleaned_data["match"]) and not form.cleaned_data["confirmed"]:
         context = {
@@ -133,13 +142,28 @@ def _get_job(request, job_id, role=VIEWER):
     and each of its flows on one of their websites (a job tells its flows' names and outcomes).
     Anyone else's answers 404 like a missing one. A member's websites are the same for seeing and
     changing, so an editor who sees a job may change every flow of it: cancel it, retry it."""
-    job = get_object_or_404(BulkJob.objects.select_related("created_by", "cancelled_by"), pk=job_id)
+    job = get_object_or_404(BulkJob.objects.select_related("created_by", "cancelled_by", "source"), pk=job_id)
     job.connection = get_connection(request, job.connection_id)
     if not BulkJob.objects.seen_with(request.access).filter(pk=job.pk).exists():
+        raise Http404("No such job.")
+    if not _sees_source(request.user, job):
         raise Http404("No such job.")
     if not request.access.can(role):
         raise NotAllowed(job.connection, role)
     return job
+
+
+def _sees_source(user, job):
+    """A copy from another connection is seen only by those who may see its flows there too: a
+    member of it, limited to websites that hold every flow of the job (its names are theirs)."""
+    if job.action != Action.COPY or job.source_id == job.connection_id:
+        return True
+    access = job.source and member_access(job.source, user)
+    if not access:
+        return False
+    return not access.limited or all(
+        access.sees(copy["from_website"]) for copy in job.items.values_list("copy", flat=True)
+    )
 
 
 @login_required
@@ -188,7 +212,10 @@ def job_retry(request, job_id, item_id=None):
 @require_GET
 def connection_jobs(request, connection_id):
     connection = get_connection(request, connection_id)
-    jobs = connection.jobs.seen_with(request.access).annotate(
+    # Copies from a connection the person is no member of are not theirs to see (_sees_source).
+    theirs = Connection.objects.filter(memberships__user=request.user)
+    seen = connection.jobs.seen_with(request.access).exclude(Q(source__isnull=False) & ~Q(source__in=theirs))
+    jobs = seen.annotate(
         total=Count("items"),
         done=Count("items", filter=Q(items__state=Item.DONE)),
         failed=Count("items", filter=Q(items__state=Item.FAILED)),

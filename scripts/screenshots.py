@@ -165,6 +165,20 @@ def duplicate_elsewhere(page):
     page.wait_for_selector("[data-links-question]")
 
 
+def copy_elsewhere(page):
+    """The first page of flows ticked and copied to another website: the confirmation, confirmed
+    before its questions (a segment without a namesake, links to the old website) are answered."""
+    page.goto(page.url.split("/flows/")[0] + "/flows/")
+    page.get_by_label("Select every flow on this page").check()
+    copy = page.locator(".bulk-copy")
+    copy.locator("summary").click()
+    website = copy.locator("select[name=website]")
+    website.select_option(website.locator("option").nth(2).get_attribute("value"))
+    copy.get_by_role("button", name="Copy the selected flows…").click()
+    page.locator("[data-copy-confirm] button[name=confirmed]").click()
+    page.wait_for_selector("[data-copy-confirm] .alert-error")
+
+
 def edit_then_open_activity(page):
     """The first flow's title edited, then the history: the edit can be restored either side."""
     page.goto(page.url.split("/flows/")[0] + "/flows/")
@@ -282,6 +296,7 @@ def main():
                     [
                         ("columns.png", open_columns),
                         ("copy-links.png", duplicate_elsewhere),
+                        ("copy-confirm.png", copy_elsewhere),
                         ("activity.png", edit_then_open_activity),
                         ("members.png", open_members_with_an_invitation),
                     ],

@@ -64,8 +64,17 @@ def test_no_page_has_a_serious_accessibility_finding(
         "/activity/",
         "/trends/",
         "/jobs/",
+        "/flows/import/",
     ):
         check(page, f"{base}{path}", found)
+    # A copy's confirmation, a POST's answer: reached as people reach it, confirmed unanswered.
+    page.goto(f"{base}/flows/")
+    page.locator('input[name="ids"][form="bulk-form"]').first.check()
+    page.locator(".bulk-copy summary").click()
+    page.locator('.bulk-copy button[value="copy"]').click()
+    page.locator('[data-copy-confirm] button[name="confirmed"]').click()
+    page.wait_for_selector("[data-copy-confirm] .alert-error")
+    found += [f"copy confirmation: {finding}" for finding in serious_findings(page)]
     check(page, f"{live_server.url}/connections/", found)
     context.close()
     assert found == []

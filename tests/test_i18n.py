@@ -8,6 +8,7 @@ for a user who chose Chinese in the account menu.
 """
 
 import datetime as dt
+import io
 import json
 import re
 import subprocess
@@ -270,6 +271,21 @@ def bulk(ctx, **data):
     return ctx.client.post(flows(ctx, "bulk"), data)
 
 
+def copy_questions(ctx):
+    """A copy confirmed before its questions were answered: a segment without a namesake on the
+    target website, and links to the old one."""
+    websites = sorted({flow.website_id for flow in ctx.demo_flows})
+    ids = [flow.id for flow in ctx.demo_flows if flow.website_id == websites[0] and flow.segment != "all"]
+    return bulk(ctx, action="copy", ids=ids[:3], website=websites[1], confirmed="1")
+
+
+def import_refused(ctx):
+    file = io.BytesIO(b'{"format": "something else"}')
+    file.name = "flows.json"
+    website = ctx.demo_flows[0].website_id
+    return ctx.client.post(flows(ctx, "import"), {"file": file, "website": website})
+
+
 def running_job(ctx):
     started = bulk(ctx, action="pause", ids=[flow.id for flow in ctx.demo_flows[:2]])
     return ctx.client.get(started["Location"], **HTMX)
@@ -391,6 +407,9 @@ APPS = [
         "bulk set on every match, confirm",
         lambda ctx: bulk(ctx, action="set", match="1", utm_campaign="spring", ttl="86400", urgency="high"),
     ),
+    Page("bulk copy to another website, its questions", lambda ctx: copy_questions(ctx), status=400),
+    Page("import form", lambda ctx: ctx.client.get(flows(ctx, "import"))),
+    Page("import, a file refused", lambda ctx: import_refused(ctx), status=400),
     Page("trends of a connection", lambda ctx: trends(ctx)),
     Page("trends of a website, 48 hours", lambda ctx: trends(ctx, {"range": "48h"}, website=True)),
     Page("trends, dates refused", lambda ctx: trends(ctx, {"from": "2026-13-01", "to": "x"})),

@@ -37,6 +37,8 @@ NEEDS = {
     C + "flows/": VIEWER,
     C + "flows/new/": EDITOR,
     C + "flows/export.csv": VIEWER,
+    C + "flows/export.json": VIEWER,
+    C + "flows/import/": EDITOR,
     C + "flows/segments/": VIEWER,
     C + "websites/": VIEWER,
     F: VIEWER,

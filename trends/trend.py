@@ -112,6 +112,7 @@ def _edit_label(entry):
         what = {
             Kind.FLOW_CREATE: _("created the flow"),
             Kind.FLOW_DUPLICATE: _("created the flow as a copy"),
+            Kind.FLOW_COPY: _("created the flow as a copy"),
             Kind.FLOW_DELETE: _("deleted the flow"),
         }.get(entry.kind, entry.get_kind_display())
     return _("%(when)s UTC: %(user)s %(what)s") % {"when": moment, "user": entry.username, "what": what}

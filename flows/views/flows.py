@@ -1,3 +1,4 @@
+import json
 import time
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from activity.history import image_change, record, toggle_values
 from activity.models import Kind
 from flows import rows
 from flows.views.deliveries import estimate_context
-from flows_app import find
+from flows_app import find, transfer
 from flows_app.access import EDITOR, check_website, flows_api
 from flows_app.api import ApiError, Flow
 from flows_app.api.records import RESULTS_PER_PAGE, Website
@@ -129,6 +130,24 @@ def flow_export(request, connection_id):
     )
     response["Content-Disposition"] = (
         f'attachment; filename="flows-{slugify(connection.label) or connection.pk}.csv"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def flow_export_json(request, connection_id):
+    """The current match as a file of flows (flows_app/transfer.py, docs/EXPORT.md), which the
+    import of any connection reads. Images are referenced by their address here: embedding them
+    (``manage.py export_flows --embed-images``) reads every image, too slow for a page."""
+    connection, api = flows_api(request, connection_id)
+    found = find.find_flows(api, request.GET, weeks=_weeks(connection, find.parse(request.GET)))
+    content = json.dumps(
+        transfer.document(found.flows, api.directory(), connection.label), ensure_ascii=False, indent=1
+    )
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="flows-{slugify(connection.label) or connection.pk}.json"'
     )
     return response
 

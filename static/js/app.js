@@ -235,15 +235,15 @@
     form.classList.toggle("has-selection", chosen > 0);
     form.querySelectorAll("[data-bulk-action]").forEach(function (button) { button.disabled = chosen === 0; });
     if (tookOffer) form.querySelector("[data-bulk-action]").focus();
-    // "Set fields…" opens a panel, not a form: it says it is off like the buttons, and stays shut.
-    const setFields = form.querySelector(".bulk-set");
-    if (setFields) {
-      setFields.querySelector("summary").setAttribute("aria-disabled", String(chosen === 0));
-      if (chosen === 0) setFields.open = false;
-    }
+    // "Set fields…" and "Copy to…" open a panel, not a form: they say they are off like the
+    // buttons, and stay shut.
+    form.querySelectorAll("[data-bulk-panel]").forEach(function (panel) {
+      panel.querySelector("summary").setAttribute("aria-disabled", String(chosen === 0));
+      if (chosen === 0) panel.open = false;
+    });
   }
   document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest('.bulk-set > summary[aria-disabled="true"]')) event.preventDefault();
+    if (event.target.closest && event.target.closest('[data-bulk-panel] > summary[aria-disabled="true"]')) event.preventDefault();
   });
 
   document.addEventListener("change", function (event) {
