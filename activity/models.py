@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     INVITATION_REVOKE = "invitation.revoke", _("Invitation revoked")
     INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
     JOB_CANCEL = "job.cancel", _("Bulk job cancelled")
+    TEST_SEND = "flow.test_send", _("Test sent")
 
 
 # Kinds whose entry holds every field of the flow after the write.

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "jobs",
     "trends",
     "teams",
+    "sends",
     "flows",
     # The project too, for the commands that compose apps (manage.py demo).
     "dashboard",

@@ -17,7 +17,7 @@ LAYERS = {
     "core": {"flows_app"},
     "history": {"activity"},
     "background": {"jobs"},
-    "features": {"teams", "trends"},
+    "features": {"teams", "trends", "sends"},
     "pages": {"flows"},
     "project": {"dashboard"},
 }
