@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 from activity.history import record
 from activity.models import Kind
 from flows_app.models import SANDBOX, Connection, Membership, Preferences, Role
+from sandbox.models import Subscriber as SandboxSubscriber
 from sandbox.models import Website as SandboxWebsite
 from teams.models import Invitation
 from tests.bulk import stopped_job
@@ -367,6 +368,38 @@ def as_viewer(ctx, url):
     return client.get(url)
 
 
+def test_form(ctx, **headers):
+    return ctx.client.get(reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id]), **headers)
+
+
+def test_sent(ctx, then_followed=False):
+    """A test of the flow sent to the newest subscriber of its website, and the page following it."""
+    url = reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id])
+    token = re.search(r'name="send_token" value="([^"]+)"', test_form(ctx, **HTMX).content.decode()).group(1)
+    subscriber = SandboxSubscriber.objects.filter(website_id=ctx.flow.website_id).order_by("-id").first()
+    sent = ctx.client.post(url, {"subscriber_id": subscriber.id, "send_token": token}, **HTMX)
+    if not then_followed:
+        return sent
+    send_id = re.search(r"/tests/(\d+)/", sent.content.decode()).group(1)
+    return ctx.client.get(reverse("sends:status", args=[send_id]), **HTMX)
+
+
+SENDS = [
+    Page(
+        "subscribers and test devices",
+        lambda ctx: ctx.client.get(reverse("sends:subscribers", args=[ctx.connection.pk]), {"recent": "1"}),
+    ),
+    Page("test send, its page", test_form),
+    Page("test send, the form (htmx)", lambda ctx: test_form(ctx, **HTMX)),
+    Page("test send, sent (htmx)", test_sent),
+    Page("test send, followed (htmx)", lambda ctx: test_sent(ctx, then_followed=True)),
+    Page(
+        "test send, refused (htmx)",
+        lambda ctx: ctx.client.post(reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id]), {}, **HTMX),
+        status=400,
+    ),
+]
+
 APPS = [
     Page(
         "jobs list",
@@ -423,7 +456,7 @@ APPS = [
         quoted=("Sandbox",),
     ),
 ]
-PAGES += APPS
+PAGES += APPS + SENDS
 
 
 @pytest.fixture
