@@ -5,33 +5,19 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from flows_app.fields import FLOW_FIELDS
 from flows_app.forms import FlowForm
 
-# The flow form's fields a test sends, or that say how it is delivered (the image's three included).
-MESSAGE_FIELDS = {
-    "website_id",
-    "name",
-    "title",
-    "description",
-    "url",
+# The flow form's fields a test sends, or that say how it is delivered: all but the timing and the
+# audience, which are the flow's, not the test's; with the image's three.
+MESSAGE_FIELDS = set(FLOW_FIELDS) - {"wait_time", "wait_time_type", "segment", "is_enabled"} | {
     "image",
     "image_token",
     "image_remove",
-    "button_title_1",
-    "button_url_1",
-    "button_title_2",
-    "button_url_2",
-    "is_silent",
-    "is_auto_hide",
-    "ttl",
-    "urgency",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
 }
 
 
-class TestMessageForm(FlowForm):
+class UnsavedMessageForm(FlowForm):
     """The flow form's message with the flow form's own rules: what a test sends is what a save
     would keep. The rest of the form (timing, audience) is the flow's, not the test's."""
 

@@ -22,7 +22,7 @@ from flows_app.models import SANDBOX
 from flows_app.partials import template_for
 from sends import follow, subscribers
 from sends.content import ignored_delivery, notification_fields
-from sends.forms import DeviceForm, RecipientForm, TestMessageForm
+from sends.forms import DeviceForm, RecipientForm, UnsavedMessageForm
 from sends.models import TestDevice, TestSend
 
 # Subscribers offered in the test form after the person's test devices.
@@ -243,7 +243,7 @@ def _message(request, connection, api, flow_id):
         if problem:
             return None, [_("The flow's image could not be sent: %(why)s") % {"why": problem}]
         return (flow_values(flow), flow.website_id, image), []
-    form = TestMessageForm(
+    form = UnsavedMessageForm(
         request.POST, request.FILES, user=request.user, directory=api.directory(), editing=bool(flow)
     )
     if not form.is_valid():
