@@ -152,7 +152,8 @@ def test_send(request, connection_id, flow_id=None):
         return _send(request, connection, api, flow_id)
     flow = api.get_flow(flow_id) if flow_id else None
     website = _website(api, flow, request.GET.get("website_id"))
-    settings = flow.settings if flow and "ttl" not in request.GET else None
+    # The edit and create forms say their own ttl and urgency, typed or not yet saved.
+    delivery = flow.settings if flow and "ttl" not in request.GET else None
     context = {
         "connection": connection,
         "flow": flow,
@@ -161,8 +162,8 @@ def test_send(request, connection_id, flow_id=None):
         "recipients": _recipients(request, connection, api, website),
         "send_token": _tokens(request).issue(),
         "ignored_delivery": ignored_delivery(
-            settings.ttl if settings else request.GET.get("ttl"),
-            settings.urgency if settings else request.GET.get("urgency"),
+            delivery.ttl if delivery else request.GET.get("ttl"),
+            delivery.urgency if delivery else request.GET.get("urgency"),
         ),
     }
     return render(request, template_for(request, "sends/test.html", "test_form"), context)
@@ -207,6 +208,13 @@ def _send(request, connection, api, flow_id):
     except ApiError as error:
         tokens.release(token)
         return _refused(request, connection, flow_id, [_send_failed(error, connection, subscriber_id)])
+    send = _kept(request, connection, flow_id, values, website_id, subscriber_id, sent.id)
+    tokens.finish(token, send.pk)
+    return _following(request, connection, send)
+
+
+def _kept(request, connection, flow_id, values, website_id, subscriber_id, notification_id):
+    """The test as Pushdeck follows it until its record is deleted, and its entry in the history."""
     label = (
         TestDevice.objects.filter(user=request.user, connection=connection, subscriber_id=subscriber_id)
         .values_list("label", flat=True)
@@ -220,13 +228,12 @@ def _send(request, connection, api, flow_id):
         website_id=website_id,
         subscriber_id=subscriber_id,
         device_label=label,
-        notification_id=sent.id,
+        notification_id=notification_id,
     )
-    tokens.finish(token, send.pk)
     after = {"name": values.get("name") or values.get("title"), "website_id": website_id}
     after |= {"test_device": label or _("subscriber #%(id)s") % {"id": subscriber_id}}
     record(request.user, connection, Kind.TEST_SEND, flow_id=flow_id, after=after)
-    return _following(request, connection, send)
+    return send
 
 
 def _message(request, connection, api, flow_id):
@@ -283,10 +290,13 @@ def _refused(request, connection, flow_id, problems, status=400):
 
 
 def _following(request, connection, send, failure=None):
+    # Sent from a flow form ("title" among its fields), or polled from one: the next test is too.
+    within_form = "title" in request.POST or request.GET.get("within") == "form"
     context = {
         "connection": connection,
         "send": send,
         "failure": failure,
+        "within_form": within_form,
         "first_poll": follow.FIRST_POLL_SECONDS,
         "poll": follow.POLL_SECONDS,
     }

@@ -61,6 +61,8 @@ def test_no_page_has_a_serious_accessibility_finding(
         "/activity/",
         "/trends/",
         "/jobs/",
+        "/subscribers/",
+        f"/flows/{flow.id}/test/",
     ):
         check(page, f"{base}{path}", found)
     check(page, f"{live_server.url}/connections/", found)

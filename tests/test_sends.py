@@ -262,7 +262,7 @@ def test_following_reads_the_outcome_and_deletes_the_record_once_read(
     test.refresh_from_db()
     # Shown on the device: not final yet (a click may follow), the record is kept while followed.
     assert test.outcome == "displayed" and test.cleaned_at is None
-    assert "Arrived and shown on the device." in status and "hx-get" in status
+    assert "Arrived and shown on the device." in status and "hx-trigger" in status
     # One call a poll: the logs of this push, from the person's share of the key.
     assert [call.params.get("personal_notification_id") for call in upstream] == [test.notification_id]
     SubscriberLog.objects.create(
@@ -275,7 +275,7 @@ def test_following_reads_the_outcome_and_deletes_the_record_once_read(
     status = logged_in.get(reverse("sends:status", args=[test.pk]), **HTMX).content.decode()
     test.refresh_from_db()
     assert test.outcome == "clicked" and test.cleaned_at is not None
-    assert "clicked" in status and "hx-get" not in status and "was deleted on the server" in status
+    assert "clicked" in status and "hx-trigger" not in status and "was deleted on the server" in status
     assert not PersonalNotification.objects.exists()
 
 
@@ -418,3 +418,16 @@ def test_a_test_is_sent_and_followed_to_its_end_over_real_http(logged_in, connec
     status = logged_in.get(reverse("sends:status", args=[test.pk]), **HTMX).content.decode()
     assert "Arrived and shown on the device." in status and "was deleted on the server" in status
     assert not PersonalNotification.objects.exists()
+
+
+def test_without_javascript_the_test_page_sends_and_says_what_followed(
+    logged_in, connection, message, device
+):
+    url = send_url(connection, message.id)
+    page = logged_in.get(url).content.decode()
+    assert f'<form method="post" action="{url}"' in page and "<html" in page
+    token = re.search(r'name="send_token" value="([^"]+)"', page).group(1)
+    sent = logged_in.post(url, {"subscriber_id": device.subscriber_id, "send_token": token})
+    assert sent.status_code == 200 and "<html" in sent.content.decode()
+    assert "Test sent to" in sent.content.decode() and "Send another test" in sent.content.decode()
+    assert PersonalNotification.objects.count() == 1

@@ -40,3 +40,6 @@ def test_a_test_of_the_unsaved_edit_form_is_sent_and_seen_arriving(
     expect(page.get_by_label("Title")).to_have_value("Typed, not saved")
     flow.refresh_from_db()
     assert flow.title != "Typed, not saved"
+    # The next test starts from the form again, the person's device first.
+    page.get_by_role("button", name="Send another test").click()
+    expect(page.get_by_label("Send to a subscriber of")).to_have_value(str(subscriber.id))
