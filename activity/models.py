@@ -30,6 +30,8 @@ class Kind(models.TextChoices):
 
 # Kinds whose entry holds every field of the flow after the write.
 RESTORABLE = {Kind.FLOW_CREATE, Kind.FLOW_EDIT, Kind.FLOW_DUPLICATE}
+# Kinds that name a flow but change nothing of it (a test of its message): no change on its chart.
+LEAVES_FLOW_AS_IT_WAS = {Kind.TEST_SEND}
 
 
 class Activity(models.Model):

@@ -195,7 +195,7 @@ def _send(request, connection, api, flow_id):
         problems += recipient.errors["subscriber_id"]
     if problems:
         return _refused(request, connection, flow_id, problems)
-    values, website_id, image = message
+    flow, values, website_id, image = message
     if not tokens.claim(token):
         if tokens.issued(token):
             return _refused(request, connection, flow_id, [_("This test is already on its way.")], status=409)
@@ -208,12 +208,14 @@ def _send(request, connection, api, flow_id):
     except ApiError as error:
         tokens.release(token)
         return _refused(request, connection, flow_id, [_send_failed(error, connection, subscriber_id)])
-    send = _kept(request, connection, flow_id, values, website_id, subscriber_id, sent.id)
+    # The history names a flow by its saved name, whatever the edit form held unsaved.
+    name = flow.name if flow else values.get("name") or values.get("title")
+    send = _kept(request, connection, flow_id, name, website_id, subscriber_id, sent.id)
     tokens.finish(token, send.pk)
     return _following(request, connection, send)
 
 
-def _kept(request, connection, flow_id, values, website_id, subscriber_id, notification_id):
+def _kept(request, connection, flow_id, name, website_id, subscriber_id, notification_id):
     """The test as Pushdeck follows it until its record is deleted, and its entry in the history."""
     label = (
         TestDevice.objects.filter(user=request.user, connection=connection, subscriber_id=subscriber_id)
@@ -230,14 +232,15 @@ def _kept(request, connection, flow_id, values, website_id, subscriber_id, notif
         device_label=label,
         notification_id=notification_id,
     )
-    after = {"name": values.get("name") or values.get("title"), "website_id": website_id}
+    after = {"name": name, "website_id": website_id}
     after |= {"test_device": label or _("subscriber #%(id)s") % {"id": subscriber_id}}
     record(request.user, connection, Kind.TEST_SEND, flow_id=flow_id, after=after)
     return send
 
 
 def _message(request, connection, api, flow_id):
-    """(values, website id, image) of what the test sends, and the problems that stop it."""
+    """(the flow or None, values, website id, image) of what the test sends, and the problems
+    that stop it."""
     try:
         flow = api.get_flow(flow_id) if flow_id else None
     except NotFound:
@@ -249,7 +252,7 @@ def _message(request, connection, api, flow_id):
         image, problem = copy_image(api, flow) if flow.image_url else (None, "")
         if problem:
             return None, [_("The flow's image could not be sent: %(why)s") % {"why": problem}]
-        return (flow_values(flow), flow.website_id, image), []
+        return (flow, flow_values(flow), flow.website_id, image), []
     form = UnsavedMessageForm(
         request.POST, request.FILES, user=request.user, directory=api.directory(), editing=bool(flow)
     )
@@ -264,7 +267,7 @@ def _message(request, connection, api, flow_id):
         image, problem = copy_image(api, flow)
         if problem:
             return None, [_("The flow's image could not be sent: %(why)s") % {"why": problem}]
-    return (values, values["website_id"], image), []
+    return (flow, values, values["website_id"], image), []
 
 
 def _send_failed(error, connection, subscriber_id):

@@ -21,6 +21,8 @@ from sends.models import TestDevice, TestSend
 from sends.tasks import clean_test_sends
 from tests.helpers import HTMX, edit_form, png, valid_form
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
+from trends.series import Window
+from trends.trend import flow_edits
 
 pytestmark = pytest.mark.usefixtures("sandbox_media", "delivered")
 
@@ -431,3 +433,16 @@ def test_without_javascript_the_test_page_sends_and_says_what_followed(
     assert sent.status_code == 200 and "<html" in sent.content.decode()
     assert "Test sent to" in sent.content.decode() and "Send another test" in sent.content.decode()
     assert PersonalNotification.objects.count() == 1
+
+
+def test_a_test_of_unsaved_edits_is_in_the_history_under_the_flows_saved_name_and_not_on_its_chart(
+    logged_in, connection, message, device
+):
+    url = send_url(connection, message.id)
+    token = send_token(logged_in, url, within="form")
+    typed = {**edit_form(logged_in, connection, message.id), "name": "Renamed, unsaved"}
+    logged_in.post(url, {**typed, "subscriber_id": device.subscriber_id, "send_token": token}, **HTMX)
+    entry = Activity.objects.get(kind=Kind.TEST_SEND)
+    assert entry.flow_name == message.name
+    window = Window("custom", entry.created - timedelta(hours=1), entry.created + timedelta(hours=1), True)
+    assert flow_edits(connection, message.id, window) == []
