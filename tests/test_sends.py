@@ -446,3 +446,23 @@ def test_a_test_of_unsaved_edits_is_in_the_history_under_the_flows_saved_name_an
     assert entry.flow_name == message.name
     window = Window("custom", entry.created - timedelta(hours=1), entry.created + timedelta(hours=1), True)
     assert flow_edits(connection, message.id, window) == []
+
+
+def test_a_limited_member_sees_and_marks_only_subscribers_of_their_websites(limited, connection):
+    client, websites, _mine, theirs = limited
+    url = reverse("sends:subscribers", args=[connection.pk])
+    page = client.get(url, {"website_id": websites[1]}).content.decode()
+    shown = {int(number) for number in re.findall(r'<tr id="subscriber-(\d+)"', page)}
+    assert shown and set(Subscriber.objects.filter(pk__in=shown).values_list("website_id", flat=True)) == {
+        websites[0]
+    }
+    other = subscriber_of(theirs[0].website)
+    data = {"website_id": websites[1], "subscriber_id": other.id, "label": "Not mine"}
+    refused = client.post(reverse("sends:device_add", args=[connection.pk]), data)
+    assert refused.status_code == 400 and not TestDevice.objects.exists()
+
+
+def test_the_sandbox_knows_no_pixel_key_but_its_websites(client, website):
+    assert client.get("/sandbox/pixel/pixel99999999/").status_code == 404
+    assert client.get("/sandbox/pixel/nonsense/").status_code == 404
+    assert client.get(f"/sandbox/pixel/pixel{website.id:08d}/").status_code == 200
