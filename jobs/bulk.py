@@ -33,7 +33,7 @@ from activity.history import record, toggle_values
 from activity.models import Kind
 from flows_app.access import EDITOR, OtherWebsite, WebsiteScoped, member_access, scoped
 from flows_app.api import ApiError, NotFound, Unauthorized, Unavailable, connect
-from flows_app.api.budget import MustWait, Pacer
+from flows_app.api.budget import MustWait
 from flows_app.crypto import DecryptionError
 from flows_app.fields import flow_values
 from flows_app.models import Connection
@@ -273,7 +273,7 @@ def _slice(job, holder, seconds):
     if api is None:
         job.items.filter(state=Item.PENDING).update(state=Item.SKIPPED, updated_at=timezone.now())
         return _stop(job, holder, refusal)
-    pacer = Pacer(api.client)
+    pacer = api.pacer
     ends = time.monotonic() + seconds
     try:
         try:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from flows_app import crypto
 from flows_app.api import connect
-from flows_app.api.budget import BACKGROUND, KEY, KeyBudget, MustWait, Pacer, Policy, person
+from flows_app.api.budget import BACKGROUND, KEY, KeyBudget, MustWait, Policy, person
 from flows_app.models import Membership, RateWindow, Role
 from jobs import bulk
 from jobs.models import WorkerBeat
@@ -126,7 +126,7 @@ def test_background_work_takes_only_what_people_leave_and_waits_for_the_next_win
     # Everyone's count is at half the limit: background work waits for the window's end.
     assert key_budget.wait_for(BACKGROUND) == 59
     with pytest.raises(MustWait) as waited:
-        Pacer(api.client).call(lambda: pytest.fail("sent beyond the background's part"), max_wait=2)
+        api.pacer.call(lambda: pytest.fail("sent beyond the background's part"), max_wait=2)
     assert waited.value.seconds == 59
     # People still have theirs.
     key_budget.take(person("someone"), 10)

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from flows_app.api import ApiError, connect
-from flows_app.api.budget import MustWait, Pacer
+from flows_app.api.budget import MustWait
 from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
 from trends.models import COUNTERS, Delta, FlowRecord, Snapshot
@@ -77,7 +77,7 @@ def _read_every_flow(connection, max_wait):
     api = connect(connection, background=True)
     # The flows this history knows, or more when a page of the dashboard read more since.
     known = max(FlowRecord.objects.filter(connection=connection, deleted_at=None).count(), api.last_count())
-    flows = Pacer(api.client).whole_read(lambda: api.all_flows(at_least=known), known, max_wait=max_wait)
+    flows = api.pacer.whole_read(lambda: api.all_flows(at_least=known), known, max_wait=max_wait)
     return flows, api.client.calls
 
 

@@ -312,8 +312,8 @@ class Pacer:
     with ``max_wait`` raises MustWait rather than sleep longer, so that a task can end and queue
     its continuation for later.
 
-        pacer = Pacer(client)                      # a FlowsClient made for background work
-        flows = pacer.call(client.list_flows, 1, 1000)
+        api = connect(connection, background=True)  # builds the pacer, as api.pacer
+        flows = api.pacer.call(api.client.list_flows, 1, 1000)
     """
 
     def __init__(self, client):

@@ -154,9 +154,11 @@ class Later(NamedTuple):
 
 
 class FlowsService:
-    def __init__(self, client, ttl):
+    def __init__(self, client, ttl, pacer=None):
         self.client = client
         self.ttl = ttl
+        # Background work's calls go through it (connect(background=True)), paced by the budget.
+        self.pacer = pacer
         self.fetched_at = None
         self._generation_key = f"flows-api:generation:{client.fingerprint}"
         self._directory_key = _directory_key(client.base_url, client.key_budget.key)
@@ -502,7 +504,8 @@ def _next_generation(key):
 def connect(connection, background=False):
     """The flows API of one of the user's connections, for one page view: all its calls together
     take at most one timeout-plus-retries budget (2 x FLOWS_API_TIMEOUT) from now. In the
-    background (the worker) each call has that budget on its own."""
+    background (the worker) each call has that budget on its own, and goes through ``pacer``,
+    which sends it when the key's budget leaves background work room for it."""
     client = FlowsClient(
         connection.base_url,
         connection.api_key,
@@ -511,4 +514,4 @@ def connect(connection, background=False):
         # A page's calls are its viewer's share of the key's budget.
         spender=budget.BACKGROUND if background else budget.person(serving_user_id()),
     )
-    return FlowsService(client, settings.FLOWS_CACHE_SECONDS)
+    return FlowsService(client, settings.FLOWS_CACHE_SECONDS, budget.Pacer(client) if background else None)
