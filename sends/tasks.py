@@ -3,9 +3,10 @@ records of tests whose page was closed before their outcome was read are read an
 that they do not use up the plan's personal-notification limit."""
 
 import logging
+from functools import partial
 
 from flows_app.api import ApiError, connect
-from flows_app.api.budget import MustWait, Pacer
+from flows_app.api.budget import MustWait
 from flows_app.crypto import DecryptionError
 from jobs.periodic import every
 from sends.follow import advance, unfollowed
@@ -17,19 +18,12 @@ logger = logging.getLogger(__name__)
 MAX_WAIT_SECONDS = 5
 
 
-def _paced(pacer):
-    def call(function, *args, **kwargs):
-        return pacer.call(function, *args, max_wait=MAX_WAIT_SECONDS, **kwargs)
-
-    return call
-
-
 @every(minutes=1)
 def clean_test_sends():
     for send in unfollowed().select_related("connection"):
         try:
             api = connect(send.connection, background=True)
-            advance(api, send, _paced(Pacer(api.client)))
+            advance(api, send, partial(api.pacer.call, max_wait=MAX_WAIT_SECONDS))
         except MustWait:
             return
         except (ApiError, DecryptionError) as error:
