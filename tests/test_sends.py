@@ -19,7 +19,7 @@ from sandbox import engine, images
 from sandbox.models import PersonalNotification, Subscriber, SubscriberLog
 from sends.models import TestDevice, TestSend
 from sends.tasks import clean_test_sends
-from tests.helpers import HTMX, edit_form, png, valid_form
+from tests.helpers import HTMX, edit_form, png, valid_form, wait_for
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from trends.series import Window
 from trends.trend import flow_edits
@@ -466,3 +466,14 @@ def test_the_sandbox_knows_no_pixel_key_but_its_websites(client, website):
     assert client.get("/sandbox/pixel/pixel99999999/").status_code == 404
     assert client.get("/sandbox/pixel/nonsense/").status_code == 404
     assert client.get(f"/sandbox/pixel/pixel{website.id:08d}/").status_code == 200
+
+
+@pytest.mark.live
+def test_the_worker_process_deletes_the_record_of_a_test_whose_page_was_closed(
+    logged_in, connection, message, device, worker_process
+):
+    send_flow(logged_in, connection, message, device.subscriber_id)
+    TestSend.objects.update(sent_at=timezone.now() - timedelta(minutes=5))
+    wait_for(lambda: TestSend.objects.filter(cleaned_at__isnull=False).exists(), worker_process(), 60)
+    assert TestSend.objects.get().outcome == "displayed"
+    assert not PersonalNotification.objects.exists()
