@@ -70,7 +70,6 @@ def _subscribers_page(request, connection, api, website_id, form=None, status=20
         "websites": api.directory().websites,
         "website": website,
         "rows": [(item, devices.get(item.id)) for item in subscribers.matching(found, query, since)],
-        "total": len(found),
         "more": more,
         "query": query,
         "recent": recent,
@@ -99,20 +98,8 @@ def _this_browser(connection, website):
 def device_add(request, connection_id):
     connection, api = flows_api(request, connection_id, EDITOR)
     form = DeviceForm(request.POST)
-    if form.is_valid() and not request.access.sees(form.cleaned_data["website_id"]):
-        form.add_error(None, _("You may only use subscribers of the websites you were given."))
-    if form.is_valid():
-        try:
-            # One call: the subscriber must still be one of this website's.
-            found = api.get_subscriber(form.cleaned_data["subscriber_id"], fresh=True)
-        except NotFound:
-            found = None
-        except ApiError as error:
-            form.add_error(None, describe(error, connection).summary)
-            found = False
-        if found is None or (found and found.website_id != form.cleaned_data["website_id"]):
-            form.add_error(None, _("This subscriber is no longer one of the website's subscribers."))
-    if not form.is_valid():
+    found = form.is_valid() and _checked_subscriber(request, connection, api, form)
+    if not found:
         return _subscribers_page(request, connection, api, form.data.get("website_id"), form, status=400)
     TestDevice.objects.update_or_create(
         user=request.user,
@@ -124,6 +111,26 @@ def device_add(request, connection_id):
         request, _("“%(label)s” is one of your test devices.") % {"label": form.cleaned_data["label"]}
     )
     return _back_to_list(connection, found.website_id)
+
+
+def _checked_subscriber(request, connection, api, form):
+    """The subscriber the form names while still one of the website's, which the person may use
+    (one call); else None, the form saying why."""
+    website_id = form.cleaned_data["website_id"]
+    if not request.access.sees(website_id):
+        form.add_error(None, _("You may only use subscribers of the websites you were given."))
+        return None
+    try:
+        found = api.get_subscriber(form.cleaned_data["subscriber_id"], fresh=True)
+    except NotFound:
+        found = None
+    except ApiError as error:
+        form.add_error(None, describe(error, connection).summary)
+        return None
+    if found is None or found.website_id != website_id:
+        form.add_error(None, _("This subscriber is no longer one of the website's subscribers."))
+        return None
+    return found
 
 
 @login_required
