@@ -9,6 +9,7 @@ from flows_app.api.records import LARGEST_PAGE
 # Pages of the largest size read at most, each a call of the key's budget: 2,000 subscribers of
 # the account, in the list's own order (newest first on the sandbox; the API takes no order).
 PAGES = 2
+READ_AT_MOST = PAGES * LARGEST_PAGE
 RECENT = dt.timedelta(minutes=15)
 SEARCHED = ("city_name", "country_code", "browser_name", "os_name", "device_type", "subscribed_on_url")
 

@@ -71,6 +71,7 @@ def _subscribers_page(request, connection, api, website_id, form=None, status=20
         "website": website,
         "rows": [(item, devices.get(item.id)) for item in subscribers.matching(found, query, since)],
         "more": more,
+        "read_at_most": subscribers.READ_AT_MOST,
         "query": query,
         "recent": recent,
         "form": form,

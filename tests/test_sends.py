@@ -17,6 +17,7 @@ from activity.models import Activity, Kind
 from flows_app.models import Membership, Role
 from sandbox import engine, images
 from sandbox.models import PersonalNotification, Subscriber, SubscriberLog
+from sends import subscribers
 from sends.models import TestDevice, TestSend
 from sends.tasks import clean_test_sends
 from tests.helpers import HTMX, edit_form, png, valid_form, wait_for
@@ -477,3 +478,12 @@ def test_the_worker_process_deletes_the_record_of_a_test_whose_page_was_closed(
     wait_for(lambda: TestSend.objects.filter(cleaned_at__isnull=False).exists(), worker_process(), 60)
     assert TestSend.objects.get().outcome == "displayed"
     assert not PersonalNotification.objects.exists()
+
+
+def test_the_subscribers_page_says_when_the_account_has_more_than_it_reads(
+    logged_in, connection, website, monkeypatch
+):
+    read = subscribers.of_website
+    monkeypatch.setattr(subscribers, "of_website", lambda *args, **kwargs: (read(*args, **kwargs)[0], True))
+    page = logged_in.get(reverse("sends:subscribers", args=[connection.pk])).content.decode()
+    assert "Only the first 2,000 subscribers of the account" in page
