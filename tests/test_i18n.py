@@ -368,14 +368,14 @@ def as_viewer(ctx, url):
     return client.get(url)
 
 
-def test_form(ctx, **headers):
+def send_form(ctx, **headers):
     return ctx.client.get(reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id]), **headers)
 
 
-def test_sent(ctx, then_followed=False):
+def sent_test(ctx, then_followed=False):
     """A test of the flow sent to the newest subscriber of its website, and the page following it."""
     url = reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id])
-    token = re.search(r'name="send_token" value="([^"]+)"', test_form(ctx, **HTMX).content.decode()).group(1)
+    token = re.search(r'name="send_token" value="([^"]+)"', send_form(ctx, **HTMX).content.decode()).group(1)
     subscriber = SandboxSubscriber.objects.filter(website_id=ctx.flow.website_id).order_by("-id").first()
     sent = ctx.client.post(url, {"subscriber_id": subscriber.id, "send_token": token}, **HTMX)
     if not then_followed:
@@ -389,10 +389,10 @@ SENDS = [
         "subscribers and test devices",
         lambda ctx: ctx.client.get(reverse("sends:subscribers", args=[ctx.connection.pk]), {"recent": "1"}),
     ),
-    Page("test send, its page", test_form),
-    Page("test send, the form (htmx)", lambda ctx: test_form(ctx, **HTMX)),
-    Page("test send, sent (htmx)", test_sent),
-    Page("test send, followed (htmx)", lambda ctx: test_sent(ctx, then_followed=True)),
+    Page("test send, its page", send_form),
+    Page("test send, the form (htmx)", lambda ctx: send_form(ctx, **HTMX)),
+    Page("test send, sent (htmx)", sent_test),
+    Page("test send, followed (htmx)", lambda ctx: sent_test(ctx, then_followed=True)),
     Page(
         "test send, refused (htmx)",
         lambda ctx: ctx.client.post(reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id]), {}, **HTMX),
