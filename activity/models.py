@@ -26,10 +26,13 @@ class Kind(models.TextChoices):
     INVITATION_REVOKE = "invitation.revoke", _("Invitation revoked")
     INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
     JOB_CANCEL = "job.cancel", _("Bulk job cancelled")
+    TEST_SEND = "flow.test_send", _("Test sent")
 
 
 # Kinds whose entry holds every field of the flow after the write.
 RESTORABLE = {Kind.FLOW_CREATE, Kind.FLOW_EDIT, Kind.FLOW_DUPLICATE, Kind.FLOW_COPY}
+# Kinds that name a flow but change nothing of it (a test of its message): no change on its chart.
+LEAVES_FLOW_AS_IT_WAS = {Kind.TEST_SEND}
 
 
 class Activity(models.Model):

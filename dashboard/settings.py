@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "trends",
     "teams",
     "deliveries",
+    "sends",
     "flows",
     # The project too, for the commands that compose apps (manage.py demo).
     "dashboard",

@@ -49,6 +49,7 @@ urlpatterns = [
     *jobs_urls.connection_patterns,
     path("jobs/", include("jobs.urls")),
     path("connections/<id:connection_id>/", include("trends.urls")),
+    path("", include("sends.urls")),
     path("", include("teams.urls")),
 ]
 

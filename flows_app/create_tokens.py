@@ -13,8 +13,9 @@ TOKEN_SECONDS = 6 * 60 * 60
 class CreateTokens:
     """One-time create tokens: issued with a form, claimed atomically by its first submit."""
 
-    def __init__(self, user):
-        self.prefix = f"pushdeck:create:{user.pk}"
+    def __init__(self, user, purpose="create"):
+        # Another one-time action (a test send) keeps its tokens apart under its own purpose.
+        self.prefix = f"pushdeck:{purpose}:{user.pk}"
 
     def issue(self):
         token = secrets.token_urlsafe(16)

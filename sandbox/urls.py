@@ -30,4 +30,5 @@ urlpatterns = [
         name="personal-notification",
     ),
     path("uploads/<str:name>", views.upload, name="upload"),
+    path("pixel/<str:pixel_key>/", views.this_browser, name="this-browser"),
 ]

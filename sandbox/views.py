@@ -6,17 +6,19 @@ Every call: optional latency, Bearer auth, the per-key rate limit, injected faul
 
 import math
 import random
+import re
 import time
 
 from django.conf import settings
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import engine, faults, images, ratelimit, writes
-from .models import ApiAccount, Flow, PersonalNotification, Segment, SubscriberLog
+from .models import ApiAccount, Flow, PersonalNotification, Segment, SubscriberLog, Website
 from .responses import FLOW_LIMIT, NO_ACCESS, NO_BEARER, NOT_FOUND, RATE_LIMITED, error, server_error
 
 RESULTS_PER_PAGE = (10, 25, 50, 100, 250, 500, 1000)
@@ -135,6 +137,42 @@ def upload(request, name):
     if not images.NAME.fullmatch(name) or not (images.directory() / name).is_file():
         raise Http404
     return FileResponse((images.directory() / name).open("rb"))
+
+
+# A website's pixel key (_website_data): its number inside.
+PIXEL_KEY = re.compile(r"pixel(\d{8})")
+# What a browser's User-Agent says, read as the server's pixel reads it (the first match wins).
+BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "OS X"),
+    ("Linux", "Linux"),
+)
+
+
+def this_browser(request, pixel_key):
+    """The demo's stand-in for a website's subscribe prompt: the browser that opens it and says
+    yes becomes a subscriber of the website, as a real visitor would through the pixel (the API
+    has no create), so that a person can send tests to a browser of their own."""
+    found = PIXEL_KEY.fullmatch(pixel_key)
+    website = found and Website.objects.filter(pk=int(found.group(1)), is_enabled=True).first()
+    if not website:
+        raise Http404
+    subscriber = None
+    if request.method == "POST":
+        agent = request.headers.get("User-Agent", "")
+        fields = {
+            "browser_name": next((name for mark, name in BROWSERS if mark in agent), "Other"),
+            "os_name": next((name for mark, name in SYSTEMS if mark in agent), "Other"),
+            "device_type": "mobile" if "Mobile" in agent else "desktop",
+            "ip": request.META.get("REMOTE_ADDR", "127.0.0.1"),
+            "subscribed_on_url": f"{website.scheme}{website.host}{website.path}/",
+        }
+        subscriber = engine.subscribe(website, timezone.now(), random.Random(), **fields)
+    return render(request, "sandbox/this_browser.html", {"website": website, "subscriber": subscriber})
 
 
 def _serve(request, route):

@@ -10,8 +10,9 @@ a website's sequence light, dark, on a phone and in Chinese; then the list and a
 Trends page's table of flows with their sparklines, light and dark; last the list, a flow and its
 edit form in Simplified Chinese (a browser asking for zh-CN), at 1280 px and on the phone; then the
 list's Columns menu, a duplicate for another website asking about its links, a flow edited and
-the activity history offering it back as before or after the edit, the members page with an
-invitation, and that invitation's page as the invited person sees it.
+the activity history offering it back as before or after the edit, a website's subscribers with
+one marked as a test device and a flow's test sent to it and followed until it arrived, the members
+page with an invitation, and that invitation's page as the invited person sees it.
 """
 
 import os
@@ -192,6 +193,24 @@ def edit_then_open_activity(page):
     page.wait_for_selector("a[href$='?side=before']")
 
 
+def mark_a_test_device(page):
+    """The first website's subscribers, its newest one marked as the demo's test device."""
+    page.goto(page.url.split("/connections/")[0] + "/connections/1/subscribers/")
+    page.locator("input[name=label]").first.fill("My Chrome at work")
+    page.locator("form.inline-form button[type=submit]").first.click()
+    page.wait_for_selector(".alert-success, [role=status]")
+
+
+def send_a_test(page):
+    """The first flow's test sent from its page to that device, and followed until it arrived."""
+    page.goto(page.url.split("/connections/")[0] + "/connections/1/flows/")
+    open_first_flow(page)
+    page.locator("[data-test-open]").click()
+    page.locator("[data-test-send]").click()
+    page.wait_for_selector(".test-follow:not([data-test-outcome=pending])", timeout=20000)
+    page.locator("#test-send").scroll_into_view_if_needed()
+
+
 def open_members_with_an_invitation(page):
     page.goto(page.url.split("/activity/")[0] + "/members/")
     page.locator("input[name=note]").fill("Lee (newsletter team)")
@@ -298,6 +317,8 @@ def main():
                         ("copy-links.png", duplicate_elsewhere),
                         ("copy-confirm.png", copy_elsewhere),
                         ("activity.png", edit_then_open_activity),
+                        ("subscribers.png", mark_a_test_device),
+                        ("test-send.png", send_a_test),
                         ("members.png", open_members_with_an_invitation),
                     ],
                     keep=links,

@@ -220,6 +220,19 @@ def answers(monkeypatch):
 
 
 @pytest.fixture
+def delivered(monkeypatch):
+    """The sandbox's push services take every push (a 410 for an expired subscriber only) and its
+    browsers show each one: a test of what follows a push knows its outcome, which the engine
+    otherwise draws (a few pushes in a hundred fail or find the subscription expired)."""
+    from sandbox import engine
+
+    monkeypatch.setattr(
+        engine, "outcome", lambda subscriber, *args, **kwargs: "expired" if subscriber.is_expired else "sent"
+    )
+    monkeypatch.setattr(engine.Shares, "reactions", lambda self, rng: ["displayed_notification"])
+
+
+@pytest.fixture
 def stub():
     """A scripted server on loopback (tests/stub_server.py), for exact requests and answers."""
     from tests.stub_server import StubServer

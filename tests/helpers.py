@@ -7,6 +7,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.urls import reverse
@@ -124,6 +125,17 @@ def make_flows(api_key, count, seed=0):
     if missing > 0:
         create_flows(account, missing, rng=random.Random(seed))
     return list(account.flows.order_by("id"))
+
+
+def wait_for(condition, worker, seconds):
+    """Until ``condition()`` holds, while the ``worker`` process (worker_process's) runs."""
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        if condition():
+            return
+        assert worker.poll() is None, "the worker stopped"
+        time.sleep(0.1)
+    raise AssertionError("timed out")
 
 
 def make_connection(owner, key, label="Other", default=False):

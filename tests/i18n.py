@@ -22,6 +22,7 @@ KEPT = {
     "TTL",
     "CSV",
     "ID",
+    "IP",
     "UTC",
     "HTTP",
     "HTTPS",

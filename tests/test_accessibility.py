@@ -65,6 +65,8 @@ def test_no_page_has_a_serious_accessibility_finding(
         "/trends/",
         "/jobs/",
         "/flows/import/",
+        "/subscribers/",
+        f"/flows/{flow.id}/test/",
     ):
         check(page, f"{base}{path}", found)
     # A copy's confirmation, a POST's answer: reached as people reach it, confirmed unanswered.

@@ -17,7 +17,7 @@ from jobs.models import BulkItem, BulkJob, WorkerBeat
 from sandbox.models import ApiAccount, Fault
 from sandbox.models import Flow as SandboxFlow
 from tests.bulk import start, work
-from tests.helpers import HTMX
+from tests.helpers import HTMX, wait_for
 from tests.pages import all_forms, visible_text, what_the_user_reads
 
 
@@ -285,16 +285,6 @@ def test_another_users_job_is_not_found(client, other_user, logged_in, connectio
         ).status_code
         == 404
     )
-
-
-def wait_for(condition, worker, seconds):
-    ends = time.monotonic() + seconds
-    while time.monotonic() < ends:
-        if condition():
-            return
-        assert worker.poll() is None, "the worker stopped"
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_a_worker_killed_mid_job_is_taken_over_without_repeating_a_finished_item(

@@ -17,6 +17,7 @@ from flows_app.api import ImageUpload
 from flows_app.drafts import keep_upload
 from jobs import bulk
 from sandbox.models import ApiAccount
+from sends.models import TestDevice, TestSend
 from teams.models import Invitation
 from tests.helpers import make_flows
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
@@ -50,6 +51,12 @@ def browser(user, connection, sandbox_key, sandbox_media):
         ).pk,
         "job_id": job.pk,
         "item_id": job.items.get().pk,
+        "device_id": TestDevice.objects.create(
+            user=user, connection=connection, website_id=flow.website_id, subscriber_id=1, label="Mine"
+        ).pk,
+        "send_id": TestSend.objects.create(
+            user=user, connection=connection, website_id=flow.website_id, subscriber_id=1, notification_id=1
+        ).pk,
     }
     return client
 

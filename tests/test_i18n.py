@@ -28,6 +28,7 @@ from playwright.sync_api import expect
 from activity.history import record
 from activity.models import Kind
 from flows_app.models import SANDBOX, Connection, Membership, Preferences, Role
+from sandbox.models import Subscriber as SandboxSubscriber
 from sandbox.models import Website as SandboxWebsite
 from teams.models import Invitation
 from tests.bulk import stopped_job
@@ -389,6 +390,38 @@ def as_viewer(ctx, url):
     return client.get(url)
 
 
+def send_form(ctx, **headers):
+    return ctx.client.get(reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id]), **headers)
+
+
+def sent_test(ctx, then_followed=False):
+    """A test of the flow sent to the newest subscriber of its website, and the page following it."""
+    url = reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id])
+    token = re.search(r'name="send_token" value="([^"]+)"', send_form(ctx, **HTMX).content.decode()).group(1)
+    subscriber = SandboxSubscriber.objects.filter(website_id=ctx.flow.website_id).order_by("-id").first()
+    sent = ctx.client.post(url, {"subscriber_id": subscriber.id, "send_token": token}, **HTMX)
+    if not then_followed:
+        return sent
+    send_id = re.search(r"/tests/(\d+)/", sent.content.decode()).group(1)
+    return ctx.client.get(reverse("sends:status", args=[send_id]), **HTMX)
+
+
+SENDS = [
+    Page(
+        "subscribers and test devices",
+        lambda ctx: ctx.client.get(reverse("sends:subscribers", args=[ctx.connection.pk]), {"recent": "1"}),
+    ),
+    Page("test send, its page", send_form),
+    Page("test send, the form (htmx)", lambda ctx: send_form(ctx, **HTMX)),
+    Page("test send, sent (htmx)", sent_test),
+    Page("test send, followed (htmx)", lambda ctx: sent_test(ctx, then_followed=True)),
+    Page(
+        "test send, refused (htmx)",
+        lambda ctx: ctx.client.post(reverse("sends:test", args=[ctx.connection.pk, ctx.flow.id]), {}, **HTMX),
+        status=400,
+    ),
+]
+
 APPS = [
     Page(
         "jobs list",
@@ -448,7 +481,7 @@ APPS = [
         quoted=("Sandbox",),
     ),
 ]
-PAGES += APPS
+PAGES += APPS + SENDS
 
 
 @pytest.fixture

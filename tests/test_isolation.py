@@ -19,6 +19,7 @@ from flows_app.models import SANDBOX, Connection
 from jobs import bulk
 from jobs.models import BulkJob
 from sandbox.models import ApiAccount
+from sends.models import TestDevice, TestSend
 from teams.models import Invitation
 from tests.helpers import HTMX, make_flows
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
@@ -69,6 +70,16 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
     invitation = Invitation(connection=connection, created_by=other_user)
     invitation.issue_token()
     invitation.save()
+    device = TestDevice.objects.create(
+        user=other_user,
+        connection=connection,
+        website_id=flow.website_id,
+        subscriber_id=1,
+        label="Their phone",
+    )
+    test = TestSend.objects.create(
+        user=other_user, connection=connection, website_id=flow.website_id, subscriber_id=1, notification_id=1
+    )
     return {
         "connection_id": connection.pk,
         "flow_id": flow.id,
@@ -80,6 +91,8 @@ def theirs(other_user, other_sandbox_key, sandbox_url, sandbox_media):
         "member_id": connection.memberships.get().pk,
         "invitation_id": invitation.pk,
         "entry_id": entry.pk,
+        "device_id": device.pk,
+        "send_id": test.pk,
         "flow_name": flow.name,
     }
 
@@ -145,6 +158,8 @@ def test_another_users_ids_answer_404_on_every_url_and_method(
                 "website_id",
                 "job_id",
                 "item_id",
+                "device_id",
+                "send_id",
             ),
             MISSING,
         )

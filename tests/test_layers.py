@@ -17,7 +17,7 @@ LAYERS = {
     "core": {"flows_app"},
     "history": {"activity"},
     "background": {"jobs"},
-    "features": {"teams", "trends", "deliveries"},
+    "features": {"teams", "trends", "deliveries", "sends"},
     "pages": {"flows"},
     "project": {"dashboard"},
 }

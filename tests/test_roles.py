@@ -66,6 +66,10 @@ NEEDS = {
     C + "activity/<id:entry_id>/restore/": EDITOR,
     C + "flows/bulk/": EDITOR,
     C + "jobs/": VIEWER,
+    C + "subscribers/": EDITOR,
+    C + "subscribers/devices/": EDITOR,
+    C + "flows/test/": EDITOR,
+    F + "test/": EDITOR,
 }
 # The connection as a whole: every website's, not a limited admin's (teams.grants).
 WHOLE_CONNECTION = {C + "edit/", C + "delete/"}

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from activity.history import changes, field_label
-from activity.models import Activity, Kind
+from activity.models import LEAVES_FLOW_AS_IT_WAS, Activity, Kind
 from flows_app.text import word_list
 from trends.chart import Edit, draw, when
 from trends.models import Snapshot
@@ -92,9 +92,13 @@ def flow_edits(connection, flow_id, window, websites=None):
     """The changes made to the flow through Pushdeck within the window, oldest first, each named
     by who made it and what it changed (the activity history's entries of the flow): those made
     while it was on one of ``websites`` (None: on any), as each entry records its website then."""
-    entries = Activity.objects.filter(
-        connection=connection, flow_id=flow_id, created__gte=window.start, created__lt=window.end
-    ).order_by("created", "id")
+    entries = (
+        Activity.objects.filter(
+            connection=connection, flow_id=flow_id, created__gte=window.start, created__lt=window.end
+        )
+        .exclude(kind__in=LEAVES_FLOW_AS_IT_WAS)
+        .order_by("created", "id")
+    )
     if websites is not None:
         entries = entries.filter(website_id__in=websites)
     return [Edit(entry.created, _edit_label(entry)) for entry in entries]

@@ -265,6 +265,8 @@ class Website(NamedTuple):
     total_clicked: int = 0
     total_closed: int = 0
     is_enabled: bool = True
+    # The website's public key for its subscribe script (the sandbox's "this browser" page uses it).
+    pixel_key: str = ""
 
     @classmethod
     def from_api(cls, data):
@@ -277,6 +279,7 @@ class Website(NamedTuple):
             total_subscribers=as_int(data.get("total_subscribers")),
             **_totals(data),
             is_enabled=as_bool(data.get("is_enabled", True)),
+            pixel_key=_text(data.get("pixel_key")),
         )
 
     @property
