@@ -138,6 +138,13 @@ INSTALLED_APPS = [
     "trends",
     "teams",
     "flows",
+    "accounts",
+    # Sign-in: passwords (with a second factor) and the company's identity provider.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     # The project too, for the commands that compose apps (manage.py demo).
     "dashboard",
 ]
@@ -160,6 +167,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # MFA_REQUIRED: a password account without a second factor sets one up before anything else.
+    "accounts.middleware.second_factor_required",
     # A signed-in user's own language (the account menu) over the browser's.
     "flows_app.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -276,6 +286,67 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in (the accounts app, through django-allauth; the README's "Sign-in").
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+MFA_REQUIRED = env_bool("MFA_REQUIRED", False)
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_NAME = os.environ.get("OIDC_NAME", "your company's account")
+OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile", "email"])
+OIDC_ALLOWED_DOMAINS = [domain.lower().lstrip("@") for domain in env_list("OIDC_ALLOWED_DOMAINS")]
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_SESSION_HOURS = env_number("OIDC_SESSION_HOURS", 12, kind=int, minimum=1)
+if OIDC_ISSUER and not OIDC_ISSUER.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"OIDC_ISSUER must be an http(s) URL (got {OIDC_ISSUER!r}).")
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+if not OIDC_ISSUER and (OIDC_CLIENT_ID or OIDC_ALLOWED_DOMAINS):
+    raise ImproperlyConfigured("OIDC_CLIENT_ID and OIDC_ALLOWED_DOMAINS need OIDC_ISSUER.")
+if "openid" not in OIDC_SCOPES:
+    raise ImproperlyConfigured("OIDC_SCOPES must include openid.")
+if not PASSWORD_LOGIN and not OIDC_ISSUER:
+    raise ImproperlyConfigured(
+        "PASSWORD_LOGIN=0 leaves no way to sign in without OIDC_ISSUER (see the README's Sign-in)."
+    )
+# The provider's id in allauth's addresses (/accounts/oidc/<id>/login/).
+OIDC_PROVIDER_ID = "oidc"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": OIDC_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_ISSUER, "scope": OIDC_SCOPES},
+            }
+        ]
+        if OIDC_ISSUER
+        else [],
+    }
+}
+# Accounts are made by admins and invitations, or at a first sign-in with the provider; nobody
+# signs up on their own. Username and password, as before allauth (the login form is Django's).
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# The provider's tokens are used once, to read who signed in, and never kept.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = FLOWS_API_TIMEOUT
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Pushdeck"
+MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
+# Security keys work on https and on localhost only (the browser's rule).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -320,12 +391,14 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1
 # Larger bodies are refused before they are read (flows_app.middleware.RequestSizeLimitMiddleware).
 REQUEST_MAX_BYTES = env_number("REQUEST_MAX_BYTES", 4 * IMAGE_MAX_BYTES + 1024 * 1024, kind=int, minimum=1024)
 
+
 # A flow's image is served by its API server, over plain HTTP too (the sandbox of `make run` on its
 # own port, an intranet server): the configured servers' origins are allowed whatever their scheme.
-_API_ORIGINS = [
-    f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
-    for url in [*FLOWS_API_SERVERS, *([SANDBOX_URL] if SANDBOX_ENABLED else [])]
-]
+def _origins(urls):
+    return [f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls]
+
+
+_API_ORIGINS = _origins([*FLOWS_API_SERVERS, *([SANDBOX_URL] if SANDBOX_ENABLED else [])])
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -333,7 +406,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:", "blob:", "https:", *dict.fromkeys(_API_ORIGINS)],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # Signing in and out with the provider posts a form that the browser follows to its pages.
+    "form-action": [CSP.SELF, *_origins([OIDC_ISSUER] if OIDC_ISSUER else [])],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],

@@ -370,3 +370,26 @@ def account(sandbox_key):
 def website(account):
     """The first website of ``account`` (a module's own, where it defines one)."""
     return account.websites.order_by("id").first()
+
+
+@pytest.fixture(scope="session")
+def identity_provider(live_server, tmp_path_factory):
+    """A real OpenID provider on loopback (oidc-provider, tests/identity.py) that knows live_server
+    as its client, for the whole session: each test says who exists (``people``)."""
+    from tests.identity import running_provider
+
+    try:
+        with running_provider(live_server.url, tmp_path_factory.mktemp("oidc")) as provider:
+            yield provider
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture
+def oidc(identity_provider, settings):
+    """Pushdeck configured to sign in with ``identity_provider``, which knows nobody yet."""
+    from tests.identity import provider_settings
+
+    identity_provider.people()
+    provider_settings(settings, identity_provider.issuer)
+    return identity_provider

@@ -18,7 +18,7 @@ LAYERS = {
     "history": {"activity"},
     "background": {"jobs"},
     "features": {"teams", "trends"},
-    "pages": {"flows"},
+    "pages": {"flows", "accounts"},
     "project": {"dashboard"},
 }
 APART = {"sandbox"}

@@ -1,0 +1,82 @@
+"""Signing in with the company's identity provider, in Chromium, against a real OpenID provider
+(oidc-provider on loopback): discovery, the code flow with PKCE, the ID token, the first sign-in
+making the account, signing out of Pushdeck and of the provider, and what is refused."""
+
+import logging
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from tests.identity import NAME
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in_at_provider(page, login):
+    """The provider's own pages: its login form (any password), then its consent."""
+    expect(page.locator("input[name=login]")).to_be_visible()
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("anything")
+    page.get_by_role("button", name="Sign-in").click()
+    consent = page.get_by_role("button", name="Continue")
+    consent.wait_for()
+    consent.click()
+
+
+def start(page, live_server):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("button", name=f"Sign in with {NAME}").click()
+
+
+def test_a_first_sign_in_with_the_provider_makes_the_account_and_signing_out_ends_both_sessions(
+    page, live_server, oidc, csp_errors, caplog
+):
+    oidc.people(ana={"email": "ana@example.com", "groups": ["marketing"]})
+    callbacks = []
+    page.on(
+        "request",
+        lambda request: callbacks.append(request.url) if "/login/callback/" in request.url else None,
+    )
+    with caplog.at_level(logging.DEBUG):
+        start(page, live_server)
+        sign_in_at_provider(page, "ana")
+        # No connection yet: Pushdeck's connections page, signed in.
+        expect(page).to_have_url(f"{live_server.url}/connections/")
+    ana = get_user_model().objects.get(email="ana@example.com")
+    assert not ana.has_usable_password(), "an account of the provider has no password of ours"
+    # The code flow with PKCE: the provider answered with a code, never a token in the address.
+    assert len(callbacks) == 1 and "code=" in callbacks[0] and "access_token" not in callbacks[0]
+    code = re.search(r"code=([^&]+)", callbacks[0]).group(1)
+    assert code not in caplog.text, "the code is never logged"
+
+    page.get_by_label("Account menu").click()
+    page.get_by_role("button", name="Log out").click()
+    # The provider's own sign-out page, then back to Pushdeck's sign-in.
+    page.get_by_role("button", name="Yes, sign me out").click()
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+    page.goto(f"{live_server.url}/connections/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    # Signed out at the provider too: it asks who you are again.
+    start(page, live_server)
+    expect(page.locator("input[name=login]")).to_be_visible()
+
+    # The answer it once sent, replayed: its state was spent with it.
+    page.goto(callbacks[0])
+    expect(page.get_by_role("heading", name="Not signed in")).to_be_visible()
+    expect(page.get_by_text("did not complete")).to_be_visible()
+
+
+def test_an_e_mail_of_a_domain_not_allowed_is_refused_with_a_page_that_says_so(
+    page, live_server, oidc, settings, csp_errors
+):
+    settings.OIDC_ALLOWED_DOMAINS = ["example.com"]
+    oidc.people(eve={"email": "eve@elsewhere.org"})
+    start(page, live_server)
+    sign_in_at_provider(page, "eve")
+    expect(page.get_by_role("heading", name="Not signed in")).to_be_visible()
+    expect(
+        page.get_by_text("Only accounts with an e-mail address at example.com may sign in here.")
+    ).to_be_visible()
+    assert not get_user_model().objects.filter(email="eve@elsewhere.org").exists()
