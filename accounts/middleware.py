@@ -7,8 +7,16 @@ from accounts.signals import SIGNED_IN_WITH
 
 # Set once a session's person is known to have a second factor: one query per session, not per page.
 _HAS_SECOND_FACTOR = "pushdeck_has_second_factor"
-# What someone without a second factor may still reach: setting one up, signing out, the pages' files.
-_OPEN = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/jsi18n/", "/healthz")
+# What someone without a second factor may still reach: setting one up (after their password
+# again), signing out, the pages' files.
+_OPEN = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/accounts/logout/",
+    "/static/",
+    "/jsi18n/",
+    "/healthz",
+)
 
 
 def second_factor_required(get_response):

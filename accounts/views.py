@@ -2,6 +2,8 @@ import logging
 from urllib.parse import urlencode
 
 import requests
+from allauth.account.internal.flows.login import perform_password_login
+from allauth.account.models import Login
 from allauth.account.utils import perform_login
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.conf import settings
@@ -41,7 +43,11 @@ class SignInView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        return perform_login(self.request, form.get_user(), redirect_url=self.get_success_url())
+        # As allauth's own password form does: the password is recorded as this session's way in
+        # (setting up a second factor right after needs no password again), then its stages run.
+        user = form.get_user()
+        login = Login(user=user, redirect_url=self.get_success_url())
+        return perform_password_login(self.request, {"username": user.get_username()}, login)
 
 
 def _end_session_url(request):

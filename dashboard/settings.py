@@ -343,6 +343,8 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = FLOWS_API_TIMEOUT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Pushdeck"
+# Nobody signs up on their own, so no stranger's unverified address can hold an account hostage.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
 # Security keys work on https and on localhost only (the browser's rule).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

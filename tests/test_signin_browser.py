@@ -4,9 +4,12 @@ making the account, signing out of Pushdeck and of the provider, and what is ref
 
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.identity import NAME
@@ -31,8 +34,9 @@ def start(page, live_server):
 
 
 def test_a_first_sign_in_with_the_provider_makes_the_account_and_signing_out_ends_both_sessions(
-    page, live_server, oidc, csp_errors, caplog
+    page, live_server, oidc, settings, csp_errors, caplog
 ):
+    settings.OIDC_SESSION_HOURS = 2
     oidc.people(ana={"email": "ana@example.com", "groups": ["marketing"]})
     callbacks = []
     page.on(
@@ -46,6 +50,12 @@ def test_a_first_sign_in_with_the_provider_makes_the_account_and_signing_out_end
         expect(page).to_have_url(f"{live_server.url}/connections/")
     ana = get_user_model().objects.get(email="ana@example.com")
     assert not ana.has_usable_password(), "an account of the provider has no password of ours"
+    session = Session.objects.get()
+    assert session.get_decoded()["_auth_user_id"] == str(ana.pk)
+    lasts = session.expire_date - timezone.now()
+    assert timedelta(hours=1, minutes=59) < lasts <= timedelta(hours=2), (
+        "OIDC_SESSION_HOURS, then sign in again"
+    )
     # The code flow with PKCE: the provider answered with a code, never a token in the address.
     assert len(callbacks) == 1 and "code=" in callbacks[0] and "access_token" not in callbacks[0]
     code = re.search(r"code=([^&]+)", callbacks[0]).group(1)
