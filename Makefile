@@ -13,7 +13,7 @@ SANDBOX_PORT ?= $(shell echo $$(($(PORT) + 1)))
 
 # Local, non-production settings for `make run`: secrets are generated once into var/ and kept.
 RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
-	SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
+	SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost EMAIL_URL=console://
 
 # The translations: each catalog (locale/*/LC_MESSAGES/*.po) is compiled for Django by msgfmt.
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))

@@ -14,6 +14,11 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger("pushdeck.signin")
 
 
+def provider_name():
+    """The provider as the button names it: OIDC_NAME, or words of Pushdeck's own."""
+    return settings.OIDC_NAME or _("your company's account")
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
@@ -57,7 +62,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                     "Signing in with %(name)s did not complete: the answer that came back was not one "
                     "Pushdeck asked for, or it was already used. Start again from the sign-in page."
                 )
-                % {"name": settings.OIDC_NAME},
+                % {"name": provider_name()},
                 status=400,
             )
         )

@@ -1,4 +1,5 @@
 import logging
+from functools import wraps
 from urllib.parse import urlencode
 
 import requests
@@ -10,12 +11,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import breakglass
+from accounts.adapters import provider_name
 from accounts.signals import PROVIDER, SIGNED_IN_WITH
 from flows_app.forms import LoginForm
 
@@ -32,8 +35,7 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         signin = {
             "password_login": settings.PASSWORD_LOGIN,
-            "provider_id": settings.OIDC_PROVIDER_ID,
-            "provider_name": settings.OIDC_NAME if settings.OIDC_ISSUER else "",
+            "provider_name": provider_name() if settings.OIDC_ISSUER else "",
         }
         return super().get_context_data(signin=signin, **kwargs)
 
@@ -48,6 +50,19 @@ class SignInView(auth_views.LoginView):
         user = form.get_user()
         login = Login(user=user, redirect_url=self.get_success_url())
         return perform_password_login(self.request, {"username": user.get_username()}, login)
+
+
+def password_login_only(view):
+    """A page of passwords (resetting one): gone when PASSWORD_LOGIN=0, where the provider is the
+    only way in and a password set here would open another."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.PASSWORD_LOGIN:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _end_session_url(request):
@@ -80,7 +95,8 @@ def break_glass(request, token):
     `manage.py break_glass` prints, valid for a few minutes."""
     user = breakglass.user_for(token)
     if user is None:
-        return render(request, "accounts/break_glass.html", {"gone": True}, status=410)
+        # Used, expired or never made: a stateless link cannot tell which, so a 404 for all.
+        return render(request, "accounts/break_glass.html", {"gone": True}, status=404)
     if request.method == "POST":
         logger.warning("break-glass sign-in used for user %s", user.pk)
         messages.warning(request, _("Signed in with a break-glass link."))

@@ -6,7 +6,7 @@ Each variable is read through one of the small helpers below, which fail loudly
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -287,13 +287,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# E-mail (invitations, password resets): smtp://user:password@host:587 sends with STARTTLS,
+# smtps://… over TLS from the start, smtp+insecure://… in plain text (a relay on this machine),
+# console:// writes each mail to the log (`make run`).
+EMAIL_URL = os.environ.get("EMAIL_URL", "smtp://localhost:25")
+_email = urlsplit(EMAIL_URL)
+if _email.scheme == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif _email.scheme in ("smtp", "smtps", "smtp+insecure"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email.hostname or "localhost"
+    try:
+        EMAIL_PORT = _email.port or {"smtps": 465, "smtp": 587}.get(_email.scheme, 25)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL has a port that is not a number (got {EMAIL_URL!r})."
+        ) from None
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    # A relay on localhost (the default) rarely offers TLS; anything else is asked for it.
+    EMAIL_USE_TLS = _email.scheme == "smtp" and EMAIL_HOST not in ("localhost", "127.0.0.1", "::1")
+    EMAIL_TIMEOUT = 10
+else:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL must start with smtp://, smtps://, smtp+insecure:// or console:// (got {_email.scheme!r})."
+    )
+DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "Pushdeck <pushdeck@localhost>")
+
 # Sign-in (the accounts app, through django-allauth; the README's "Sign-in").
 PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
 MFA_REQUIRED = env_bool("MFA_REQUIRED", False)
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
 OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
 OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
-OIDC_NAME = os.environ.get("OIDC_NAME", "your company's account")
+# The provider's name on the sign-in button ("Sign in with …"); Pushdeck's own words without it.
+OIDC_NAME = os.environ.get("OIDC_NAME", "")
 OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile", "email"])
 OIDC_ALLOWED_DOMAINS = [domain.lower().lstrip("@") for domain in env_list("OIDC_ALLOWED_DOMAINS")]
 OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
@@ -318,7 +347,7 @@ SOCIALACCOUNT_PROVIDERS = {
         "APPS": [
             {
                 "provider_id": OIDC_PROVIDER_ID,
-                "name": OIDC_NAME,
+                "name": OIDC_NAME or "OpenID Connect",
                 "client_id": OIDC_CLIENT_ID,
                 "secret": OIDC_CLIENT_SECRET,
                 "settings": {"server_url": OIDC_ISSUER, "scope": OIDC_SCOPES},
@@ -341,13 +370,11 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 # The provider's tokens are used once, to read who signed in, and never kept.
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = FLOWS_API_TIMEOUT
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Pushdeck"
 # Nobody signs up on their own, so no stranger's unverified address can hold an account hostage.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
-# Security keys work on https and on localhost only (the browser's rule).
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
