@@ -293,22 +293,30 @@ AUTH_PASSWORD_VALIDATORS = [
 EMAIL_URL = os.environ.get("EMAIL_URL", "smtp://localhost:25")
 _email = urlsplit(EMAIL_URL)
 if _email.scheme == "console":
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 elif _email.scheme in ("smtp", "smtps", "smtp+insecure"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _email.hostname or "localhost"
     try:
-        EMAIL_PORT = _email.port or {"smtps": 465, "smtp": 587}.get(_email.scheme, 25)
+        _port = _email.port or {"smtps": 465, "smtp": 587}.get(_email.scheme, 25)
     except ValueError:
         raise ImproperlyConfigured(
             f"EMAIL_URL has a port that is not a number (got {EMAIL_URL!r})."
         ) from None
-    EMAIL_HOST_USER = unquote(_email.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
-    EMAIL_USE_SSL = _email.scheme == "smtps"
-    # A relay on localhost (the default) rarely offers TLS; anything else is asked for it.
-    EMAIL_USE_TLS = _email.scheme == "smtp" and EMAIL_HOST not in ("localhost", "127.0.0.1", "::1")
-    EMAIL_TIMEOUT = 10
+    _host = _email.hostname or "localhost"
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _host,
+                "port": _port,
+                "username": unquote(_email.username or ""),
+                "password": unquote(_email.password or ""),
+                "use_ssl": _email.scheme == "smtps",
+                # A relay on this machine (the default) rarely offers TLS; any other is asked for it.
+                "use_tls": _email.scheme == "smtp" and _host not in ("localhost", "127.0.0.1", "::1"),
+                "timeout": 10,
+            },
+        }
+    }
 else:
     raise ImproperlyConfigured(
         f"EMAIL_URL must start with smtp://, smtps://, smtp+insecure:// or console:// (got {_email.scheme!r})."

@@ -184,3 +184,8 @@ def totp(secret, at=None, period=30):
     digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def is_logged_in(client):
+    """Whether the test client's session is signed in: a page that needs it answers."""
+    return client.get("/connections/").status_code == 200

@@ -11,7 +11,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 
-from tests.helpers import load_settings, totp
+from tests.helpers import is_logged_in, load_settings, totp
 from tests.identity import provider_settings
 from tests.pages import visible_text
 
@@ -26,10 +26,6 @@ def log_in(client, password=PASSWORD, username="marketer"):
 
 def enter_code(client, code):
     return client.post("/accounts/2fa/authenticate/", {"code": code}, REMOTE_ADDR=ADDRESS)
-
-
-def is_logged_in(client):
-    return client.get("/connections/").status_code == 200
 
 
 def set_up_totp(client):
@@ -174,6 +170,8 @@ def test_the_break_glass_command_names_no_account_it_does_not_have(user):
         ({"OIDC_ISSUER": "id.example.com", "OIDC_CLIENT_ID": "a", "OIDC_CLIENT_SECRET": "b"}, "http(s) URL"),
         ({"OIDC_SESSION_HOURS": "0"}, "OIDC_SESSION_HOURS must be at least 1"),
         ({"MFA_REQUIRED": "maybe"}, "MFA_REQUIRED must be 1 or 0"),
+        ({"EMAIL_URL": "mail.example.com"}, "EMAIL_URL must start with smtp://"),
+        ({"EMAIL_URL": "smtp://mail.example.com:tls"}, "EMAIL_URL has a port that is not a number"),
     ],
 )
 def test_a_sign_in_setting_pushdeck_cannot_use_stops_it_with_a_clear_message(env, message):
