@@ -23,6 +23,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def respond_user_inactive(self, request, user):
+        return refused(
+            request, _("This account is deactivated. Ask a site admin of Pushdeck to reactivate it.")
+        )
+
 
 def refused(request, reason, status=403):
     return render(request, "accounts/refused.html", {"reason": reason}, status=status)

@@ -50,4 +50,6 @@ urlpatterns = [
         name="account_reset_password_from_key_done",
     ),
     path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("people/", views.people_page, name="people"),
+    path("people/change/", views.people_change, name="people_change"),
 ]

@@ -6,19 +6,22 @@ import requests
 from allauth.account.internal.flows.login import perform_password_login
 from allauth.account.models import Login
 from allauth.account.utils import perform_login
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import breakglass
+from accounts import breakglass, people
 from accounts.adapters import provider_name
+from accounts.models import PersonEvent
 from accounts.signals import PROVIDER, SIGNED_IN_WITH
 from flows_app.forms import LoginForm
 
@@ -99,6 +102,74 @@ def break_glass(request, token):
         return render(request, "accounts/break_glass.html", {"gone": True}, status=404)
     if request.method == "POST":
         logger.warning("break-glass sign-in used for user %s", user.pk)
+        people.log(None, user, PersonEvent.Action.BREAK_GLASS)
         messages.warning(request, _("Signed in with a break-glass link."))
         return perform_login(request, user, redirect_url=reverse("home"))
     return render(request, "accounts/break_glass.html", {"person": user})
+
+
+def _site_admin(request):
+    # Not a page anyone else may know of: 404, as for an address that names nothing.
+    if not request.user.is_staff:
+        raise Http404
+
+
+@login_required
+@require_GET
+def people_page(request):
+    _site_admin(request)
+    return _people(request)
+
+
+def _people(request, status=200):
+    accounts = (
+        get_user_model().objects.order_by("-is_active", "username").prefetch_related("socialaccount_set")
+    )
+    with_factor = set(
+        Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list("user_id", flat=True)
+    )
+    context = {
+        "people": [(person, person.pk in with_factor) for person in accounts],
+        "events": PersonEvent.objects.all()[:100],
+        "password_login": settings.PASSWORD_LOGIN,
+    }
+    return render(request, "accounts/people.html", context, status=status)
+
+
+ACTIONS = {"deactivate", "reactivate", "reset"}
+
+
+@login_required
+@require_POST
+def people_change(request):
+    _site_admin(request)
+    person = get_user_model().objects.filter(pk=request.POST.get("person")).first()
+    action = request.POST.get("action")
+    if person is None or action not in ACTIONS:
+        messages.error(request, _("That account or action is not one Pushdeck knows."))
+        return _people(request, status=400)
+    if person == request.user and action == "deactivate":
+        messages.error(request, _("You cannot deactivate your own account."))
+        return _people(request, status=400)
+    name = person.get_username()
+    if action == "deactivate":
+        handed, revoked = people.deactivate(request.user, person)
+        messages.success(
+            request,
+            _(
+                "%(name)s is deactivated: signed out everywhere, %(revoked)s pending invitations revoked, %(handed)s connections handed over."
+            )
+            % {"name": name, "revoked": revoked, "handed": len(handed)},
+        )
+    elif action == "reactivate":
+        people.reactivate(request.user, person)
+        messages.success(request, _("%(name)s can sign in again.") % {"name": name})
+    elif people.send_password_reset(request, person):
+        messages.success(request, _("A password reset link was sent to %(email)s.") % {"email": person.email})
+    else:
+        messages.error(
+            request,
+            _("%(name)s has no e-mail address or no password here (they sign in with the provider).")
+            % {"name": name},
+        )
+    return redirect("people")

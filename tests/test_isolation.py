@@ -47,6 +47,8 @@ WITHOUT_IDS = {
     "accounts/2fa/recovery-codes/generate/",
     "accounts/2fa/totp/activate/",
     "accounts/2fa/totp/deactivate/",
+    "people/",
+    "people/change/",
     "connections/",
     "connections/new/",
     "preferences/theme/",
