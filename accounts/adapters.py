@@ -29,6 +29,12 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
 
+def claims_of(sociallogin):
+    """What the provider said of the person: its userinfo answer, or else the ID token's claims."""
+    data = sociallogin.account.extra_data or {}
+    return data.get("userinfo") or data.get("id_token") or {}
+
+
 def refused(request, reason, status=403):
     return render(request, "accounts/refused.html", {"reason": reason}, status=status)
 
@@ -41,7 +47,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         allowed = settings.OIDC_ALLOWED_DOMAINS
         if not allowed:
             return
-        claims = sociallogin.account.extra_data
+        claims = claims_of(sociallogin)
         email = (claims.get("email") or "").strip().lower()
         domain = email.rpartition("@")[2]
         # An address the provider has not verified could be anyone's: it opens nothing.

@@ -63,8 +63,10 @@ def deactivate(actor, person):
         heir = _heir(connection, actor, person)
         connection.owner, connection.is_default = heir, False
         connection.save(update_fields=["owner", "is_default"])
-        # Its owner is its admin of every website: a membership beside that would say less.
-        Membership.objects.filter(connection=connection, user=heir).delete()
+        # A creator is its admin of every website, for good: so is the one who takes it over.
+        Membership.objects.update_or_create(
+            connection=connection, user=heir, defaults={"role": Role.ADMIN, "websites": []}
+        )
         record(
             actor,
             connection,

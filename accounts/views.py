@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import breakglass, people
-from accounts.adapters import provider_name
 from accounts.models import PersonEvent
 from accounts.signals import PROVIDER, SIGNED_IN_WITH
 from flows_app.forms import LoginForm
@@ -34,13 +33,6 @@ class SignInView(auth_views.LoginView):
 
     authentication_form = LoginForm
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        signin = {
-            "password_login": settings.PASSWORD_LOGIN,
-            "provider_name": provider_name() if settings.OIDC_ISSUER else "",
-        }
-        return super().get_context_data(signin=signin, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if not settings.PASSWORD_LOGIN:

@@ -88,3 +88,54 @@ class Invitation(models.Model):
         if self.expires <= timezone.now():
             return "expired"
         return "pending"
+
+
+class GroupRole(models.Model):
+    """A group of the identity provider given a role (and websites) on a connection: whoever the
+    provider says is in it, at their sign-in, is a member so (teams/groups.py)."""
+
+    connection = models.ForeignKey(
+        "flows_app.Connection",
+        on_delete=models.CASCADE,
+        related_name="group_roles",
+        verbose_name=_("connection"),
+    )
+    group = models.CharField(_("group"), max_length=200)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    websites = models.JSONField(_("websites"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    created = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group's role")
+        verbose_name_plural = _("groups' roles")
+        ordering = ["group"]
+        constraints = [models.UniqueConstraint(fields=["connection", "group"], name="one_role_per_group")]
+
+    def __str__(self):
+        return f"{self.group}: {self.get_role_display()}"
+
+
+class GroupMembership(models.Model):
+    """Marks a membership as the provider's groups': the next sign-in changes or removes it as the
+    groups then say. A membership an admin granted by hand has none, and groups never touch it."""
+
+    membership = models.OneToOneField(
+        "flows_app.Membership",
+        on_delete=models.CASCADE,
+        related_name="from_groups",
+        verbose_name=_("membership"),
+    )
+
+    class Meta:
+        verbose_name = _("membership from groups")
+        verbose_name_plural = _("memberships from groups")
+
+    def __str__(self):
+        return str(self.membership)

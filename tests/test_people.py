@@ -59,7 +59,7 @@ def test_deactivating_ends_the_sessions_revokes_invitations_and_hands_connection
     connection.refresh_from_db()
     pending.refresh_from_db()
     assert connection.owner == deputy, "handed to its admin of every website"
-    assert not Membership.objects.filter(connection=connection, user=deputy).exists()
+    assert Membership.objects.get(connection=connection, user=deputy).role == Role.ADMIN
     assert pending.revoked is not None
     page = visible_text(admin_client.get("/people/").content)
     assert "Deactivated: marketer · by root" in page
@@ -87,6 +87,7 @@ def test_a_connection_with_no_other_admin_goes_to_the_site_admin_who_deactivates
     change(admin_client, user, "deactivate")
     connection.refresh_from_db()
     assert connection.owner == site_admin
+    assert Membership.objects.get(connection=connection, user=site_admin).role == Role.ADMIN
 
 
 def test_a_site_admin_cannot_deactivate_themselves(admin_client, site_admin):

@@ -6,11 +6,15 @@ import io
 import logging
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
+from django.utils import timezone
 
+from flows_app.models import Membership, Role
+from teams.models import Invitation
 from tests.helpers import is_logged_in, load_settings, totp
 from tests.identity import provider_settings
 from tests.pages import visible_text
@@ -202,3 +206,35 @@ def test_with_password_login_off_no_password_can_be_reset(client, user, settings
     provider_settings(settings, "http://127.0.0.1:9", PASSWORD_LOGIN=False)
     assert client.post("/accounts/password/reset/", {"email": "marketer@example.com"}).status_code == 404
     assert smtp.messages == []
+
+
+def invitation_to(connection, role=Role.VIEWER):
+    invitation = Invitation(
+        connection=connection,
+        role=role,
+        created_by=connection.owner,
+        expires=timezone.now() + timedelta(days=7),
+    )
+    token = invitation.issue_token()
+    invitation.save()
+    return invitation, f"/invitations/{token}/"
+
+
+def test_someone_signed_in_joins_as_themselves_and_the_link_is_spent(client, connection, other_user):
+    invitation, link = invitation_to(connection, Role.EDITOR)
+    client.force_login(other_user)
+    assert "Join as intruder" in visible_text(client.get(link).content)
+    assert client.post(link).status_code == 302
+    assert Membership.objects.get(connection=connection, user=other_user).role == Role.EDITOR
+    invitation.refresh_from_db()
+    assert invitation.used_by == other_user
+    assert client.post(link).status_code == 410
+
+
+def test_a_member_opening_an_invitation_leaves_it_for_someone_else(client, connection, user):
+    invitation, link = invitation_to(connection)
+    client.force_login(user)
+    response = client.post(link, follow=True)
+    assert "You already use “Sandbox”." in visible_text(response.content)
+    invitation.refresh_from_db()
+    assert invitation.state == "pending"

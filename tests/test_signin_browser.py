@@ -12,6 +12,8 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from flows_app.models import Membership, Role
+from teams.models import GroupRole, Invitation
 from tests.identity import NAME
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -61,10 +63,8 @@ def test_a_first_sign_in_with_the_provider_makes_the_account_and_signing_out_end
     code = re.search(r"code=([^&]+)", callbacks[0]).group(1)
     assert code not in caplog.text, "the code is never logged"
 
-    page.get_by_label("Account menu").click()
-    page.get_by_role("button", name="Log out").click()
     # The provider's own sign-out page, then back to Pushdeck's sign-in.
-    page.get_by_role("button", name="Yes, sign me out").click()
+    sign_out(page)
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
     page.goto(f"{live_server.url}/connections/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
@@ -90,3 +90,56 @@ def test_an_e_mail_of_a_domain_not_allowed_is_refused_with_a_page_that_says_so(
         page.get_by_text("Only accounts with an e-mail address at example.com may sign in here.")
     ).to_be_visible()
     assert not get_user_model().objects.filter(email="eve@elsewhere.org").exists()
+
+
+def test_with_password_login_off_an_invitation_is_accepted_by_signing_in_with_the_provider(
+    page, live_server, oidc, settings, connection, demo_flows, csp_errors
+):
+    settings.PASSWORD_LOGIN = False
+    invitation = Invitation(
+        connection=connection, role=Role.EDITOR, expires=timezone.now() + timedelta(days=7)
+    )
+    invitation.created_by = connection.owner
+    token = invitation.issue_token()
+    invitation.save()
+    oidc.people(bo={"email": "bo@example.com"})
+    page.goto(f"{live_server.url}/invitations/{token}/")
+    expect(page.get_by_label("Username")).to_have_count(0)
+    page.get_by_role("button", name=f"Sign in with {NAME}").click()
+    sign_in_at_provider(page, "bo")
+    # Back on the invitation, signed in: joining takes one click.
+    expect(page.get_by_text("Join as bo, the account you are signed in with.")).to_be_visible()
+    page.get_by_role("button", name="Join").click()
+    expect(page.locator("#flows-table")).to_be_visible()
+    bo = get_user_model().objects.get(email="bo@example.com")
+    assert Membership.objects.get(connection=connection, user=bo).role == Role.EDITOR
+
+
+def sign_out(page):
+    page.get_by_label("Account menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Yes, sign me out").click()
+
+
+def test_access_from_a_group_follows_the_provider_at_each_sign_in(
+    page, live_server, oidc, settings, connection, demo_flows, csp_errors
+):
+    # An address of an allowed domain passes.
+    settings.OIDC_ALLOWED_DOMAINS = ["example.com"]
+    GroupRole.objects.create(
+        connection=connection, group="marketing", role=Role.EDITOR, created_by=connection.owner
+    )
+    oidc.people(ana={"email": "ana@example.com", "groups": ["marketing", "sales"]})
+    start(page, live_server)
+    sign_in_at_provider(page, "ana")
+    expect(page.locator("#flows-table")).to_be_visible()
+    ana = get_user_model().objects.get(email="ana@example.com")
+    assert Membership.objects.get(connection=connection, user=ana).role == Role.EDITOR
+
+    # Out of the group at the provider: the next sign-in takes the access away.
+    oidc.people(ana={"email": "ana@example.com", "groups": ["sales"]})
+    sign_out(page)
+    start(page, live_server)
+    sign_in_at_provider(page, "ana")
+    expect(page).to_have_url(f"{live_server.url}/connections/")
+    assert not Membership.objects.filter(connection=connection, user=ana).exists()
