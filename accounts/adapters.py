@@ -19,6 +19,10 @@ def provider_name():
     return settings.OIDC_NAME or _("your company's account")
 
 
+def inactive(request):
+    return refused(request, _("This account is deactivated. Ask a site admin of Pushdeck to reactivate it."))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False

@@ -1,9 +1,17 @@
+import ipaddress
+import logging
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.auth import get_user_model, login, logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from accounts.signals import SIGNED_IN_WITH
+from accounts.adapters import refused
+from accounts.signals import PROXY, SIGNED_IN_WITH
+
+logger = logging.getLogger("pushdeck.signin")
 
 # Set once a session's person is known to have a second factor: one query per session, not per page.
 _HAS_SECOND_FACTOR = "pushdeck_has_second_factor"
@@ -46,3 +54,50 @@ def _must_set_up(request):
         request.session[_HAS_SECOND_FACTOR] = True
         return False
     return True
+
+
+def proxy_sign_in(get_response):
+    """REMOTE_USER_HEADER: an authenticating proxy in front names the signed-in person in a header,
+    believed only on a request from one of TRUSTED_PROXY_ADDRESSES (anyone can send a header). The
+    account is made at its first request, as at a first sign-in with the provider; a session the
+    proxy began ends when a request comes without the header or names someone else."""
+
+    def middleware(request):
+        if not settings.REMOTE_USER_HEADER:
+            return get_response(request)
+        named = request.META.get("HTTP_" + settings.REMOTE_USER_HEADER.upper().replace("-", "_"), "").strip()
+        from_proxy = request.session.get(SIGNED_IN_WITH) == PROXY
+        if named and not _from_trusted_proxy(request):
+            logger.warning(
+                "a %s header came from an address not trusted: refused", settings.REMOTE_USER_HEADER
+            )
+            return refused(
+                request,
+                _(
+                    "This request names who is signed in, but it did not come through the proxy Pushdeck trusts."
+                ),
+            )
+        if from_proxy and request.user.is_authenticated and request.user.get_username() != named:
+            logout(request)
+        if named and not request.user.is_authenticated:
+            user, _made = get_user_model().objects.get_or_create(username=named[:150])
+            if _made:
+                user.set_unusable_password()
+                user.save()
+            if not user.is_active:
+                return refused(
+                    request, _("This account is deactivated. Ask a site admin of Pushdeck to reactivate it.")
+                )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SIGNED_IN_WITH] = PROXY
+        return get_response(request)
+
+    return middleware
+
+
+def _from_trusted_proxy(request):
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in network for network in settings.TRUSTED_PROXY_NETWORKS)

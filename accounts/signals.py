@@ -12,6 +12,7 @@ from teams import groups
 
 SIGNED_IN_WITH = "pushdeck_signed_in_with"
 PROVIDER = "provider"
+PROXY = "proxy"
 
 
 @receiver(user_logged_in)

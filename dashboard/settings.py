@@ -4,6 +4,7 @@ Each variable is read through one of the small helpers below, which fail loudly
 (ImproperlyConfigured) on a value they cannot understand instead of guessing.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -169,6 +170,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # MFA_REQUIRED: a password account without a second factor sets one up before anything else.
+    "accounts.middleware.proxy_sign_in",
     "accounts.middleware.second_factor_required",
     # A signed-in user's own language (the account menu) over the browser's.
     "flows_app.middleware.UserLanguageMiddleware",
@@ -347,6 +349,20 @@ if "openid" not in OIDC_SCOPES:
 if not PASSWORD_LOGIN and not OIDC_ISSUER:
     raise ImproperlyConfigured(
         "PASSWORD_LOGIN=0 leaves no way to sign in without OIDC_ISSUER (see the README's Sign-in)."
+    )
+# Behind an authenticating proxy (Authelia, authentik, oauth2-proxy): the header naming the signed-in
+# person, believed only from the proxies' own addresses (TRUSTED_PROXY_ADDRESSES, networks too).
+REMOTE_USER_HEADER = os.environ.get("REMOTE_USER_HEADER", "").strip()
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
+try:
+    TRUSTED_PROXY_NETWORKS = [
+        ipaddress.ip_network(address, strict=False) for address in TRUSTED_PROXY_ADDRESSES
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_ADDRESSES: {error}.") from None
+if REMOTE_USER_HEADER and not TRUSTED_PROXY_NETWORKS:
+    raise ImproperlyConfigured(
+        "REMOTE_USER_HEADER needs TRUSTED_PROXY_ADDRESSES: the proxies it is believed from, and no one else."
     )
 # The provider's id in allauth's addresses (/accounts/oidc/<id>/login/).
 OIDC_PROVIDER_ID = "oidc"
