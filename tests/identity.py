@@ -67,8 +67,9 @@ def running_provider(dashboard_url, folder):
         process.wait(timeout=10)
 
 
-def provider_settings(settings, issuer, **more):
-    """Django's settings as OIDC_* in the environment would make them (dashboard/settings.py)."""
+def provider_settings(settings, issuer, expected_issuer=None, **more):
+    """Django's settings as OIDC_* in the environment would make them (dashboard/settings.py);
+    ``expected_issuer``: Pushdeck told to expect another issuer than the one answering."""
     settings.OIDC_ISSUER = issuer
     settings.OIDC_CLIENT_ID = CLIENT_ID
     settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
@@ -88,7 +89,15 @@ def provider_settings(settings, issuer, **more):
                     "name": NAME,
                     "client_id": CLIENT_ID,
                     "secret": CLIENT_SECRET,
-                    "settings": {"server_url": issuer, "scope": ["openid", "profile", "email", "groups"]},
+                    "settings": {
+                        "server_url": issuer,
+                        "scope": ["openid", "profile", "email", "groups"],
+                        **(
+                            {"openid_configuration_overrides": {"issuer": expected_issuer}}
+                            if expected_issuer
+                            else {}
+                        ),
+                    },
                 }
             ],
         }

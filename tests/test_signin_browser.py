@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from flows_app.models import Membership, Role
 from teams.models import GroupRole, Invitation
-from tests.identity import NAME
+from tests.identity import NAME, provider_settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -143,3 +143,16 @@ def test_access_from_a_group_follows_the_provider_at_each_sign_in(
     sign_in_at_provider(page, "ana")
     expect(page).to_have_url(f"{live_server.url}/connections/")
     assert not Membership.objects.filter(connection=connection, user=ana).exists()
+
+
+def test_an_id_token_of_another_issuer_than_the_one_expected_is_refused(
+    page, live_server, identity_provider, settings, csp_errors, caplog
+):
+    provider_settings(settings, identity_provider.issuer, expected_issuer="https://id.example.com")
+    identity_provider.people(mallory={"email": "mallory@example.com"})
+    with caplog.at_level(logging.DEBUG):
+        start(page, live_server)
+        sign_in_at_provider(page, "mallory")
+        expect(page.get_by_role("heading", name="Not signed in")).to_be_visible()
+    assert not get_user_model().objects.filter(email="mallory@example.com").exists()
+    assert "eyJ" not in caplog.text, "no token (a JWT) in any log line"
