@@ -391,6 +391,9 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
+# A first sign-in whose address an account here already has (given by an admin) makes an account of
+# its own, rather than stop at a sign-up form or take the other account over on the provider's word.
+ACCOUNT_UNIQUE_EMAIL = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 # The provider's tokens are used once, to read who signed in, and never kept.
 SOCIALACCOUNT_STORE_TOKENS = False

@@ -156,3 +156,17 @@ def test_an_id_token_of_another_issuer_than_the_one_expected_is_refused(
         expect(page.get_by_role("heading", name="Not signed in")).to_be_visible()
     assert not get_user_model().objects.filter(email="mallory@example.com").exists()
     assert "eyJ" not in caplog.text, "no token (a JWT) in any log line"
+
+
+def test_a_first_sign_in_with_an_address_an_account_here_has_makes_an_account_of_its_own(
+    page, live_server, oidc, user, csp_errors
+):
+    user.email = "marketer@example.com"
+    user.save()
+    oidc.people(mkt={"email": "marketer@example.com"})
+    start(page, live_server)
+    sign_in_at_provider(page, "mkt")
+    expect(page).to_have_url(f"{live_server.url}/connections/")
+    accounts = get_user_model().objects.filter(email="marketer@example.com")
+    assert accounts.count() == 2, "the provider's word takes no account over"
+    assert accounts.get(pk=user.pk).has_usable_password()
