@@ -32,8 +32,12 @@ class Provider:
         self.issuer = issuer
         self._people_file = people_file
 
-    def people(self, **people):
-        self._people_file.write_text(json.dumps(people))
+    def people(self, id_token=None, **people):
+        """Who it knows; ``id_token``: claims it then puts in its ID tokens instead (a provider
+        gone wrong)."""
+        self._people_file.write_text(
+            json.dumps({**people, **({"__id_token__": id_token} if id_token else {})})
+        )
 
 
 @contextmanager
@@ -67,9 +71,8 @@ def running_provider(dashboard_url, folder):
         process.wait(timeout=10)
 
 
-def provider_settings(settings, issuer, expected_issuer=None, **more):
-    """Django's settings as OIDC_* in the environment would make them (dashboard/settings.py);
-    ``expected_issuer``: Pushdeck told to expect another issuer than the one answering."""
+def provider_settings(settings, issuer, **more):
+    """Django's settings as OIDC_* in the environment would make them (dashboard/settings.py)."""
     settings.OIDC_ISSUER = issuer
     settings.OIDC_CLIENT_ID = CLIENT_ID
     settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
@@ -89,15 +92,7 @@ def provider_settings(settings, issuer, expected_issuer=None, **more):
                     "name": NAME,
                     "client_id": CLIENT_ID,
                     "secret": CLIENT_SECRET,
-                    "settings": {
-                        "server_url": issuer,
-                        "scope": ["openid", "profile", "email", "groups"],
-                        **(
-                            {"openid_configuration_overrides": {"issuer": expected_issuer}}
-                            if expected_issuer
-                            else {}
-                        ),
-                    },
+                    "settings": {"server_url": issuer, "scope": ["openid", "profile", "email", "groups"]},
                 }
             ],
         }

@@ -52,6 +52,24 @@ const provider = new Provider(issuer, {
   cookies: { keys: ["pushdeck-tests-only-cookie-key"] },
 });
 
+// A provider gone wrong, for the tests of what Pushdeck refuses: with "__id_token__" in the people
+// file, the ID token the token endpoint hands out has those claims replaced (an audience or issuer
+// of someone else's). Its signature no longer matches, which a client that took the token straight
+// from the token endpoint may not check: its audience and issuer it must.
+function reclaimed(token, claims) {
+  const [header, payload, signature] = token.split(".");
+  const changed = { ...JSON.parse(Buffer.from(payload, "base64url").toString()), ...claims };
+  return [header, Buffer.from(JSON.stringify(changed)).toString("base64url"), signature].join(".");
+}
+
+provider.use(async (ctx, next) => {
+  await next();
+  const forged = JSON.parse(fs.readFileSync(process.env.OIDC_PEOPLE_FILE, "utf8")).__id_token__;
+  if (forged && ctx.path === "/token" && ctx.body && ctx.body.id_token) {
+    ctx.body = { ...ctx.body, id_token: reclaimed(ctx.body.id_token, forged) };
+  }
+});
+
 provider.listen(port, "127.0.0.1", () => {
   console.log(`ready ${issuer}`);
 });
