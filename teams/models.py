@@ -23,7 +23,26 @@ def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Invitation(models.Model):
+class Grant(models.Model):
+    """What an admin grants through a connection's Members page without naming the person: a role
+    and websites, worth what its maker may still grant (teams.grants.invitation_holds)."""
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    websites = models.JSONField(_("websites"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    created = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Invitation(Grant):
     """A one-use link to join a connection with a role. Only the token's hash is stored: the link
     is shown once, to the admin who makes it."""
 
@@ -33,20 +52,10 @@ class Invitation(models.Model):
         related_name="invitations",
         verbose_name=_("connection"),
     )
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
-    websites = models.JSONField(_("websites"), default=list, blank=True)
     note = models.CharField(
         _("note"), max_length=100, blank=True, help_text=_("Who it is for; only admins see it.")
     )
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("made by"),
-    )
-    created = models.DateTimeField(_("made"), auto_now_add=True)
     expires = models.DateTimeField(_("expires"))
     used = models.DateTimeField(_("used"), null=True, blank=True)
     used_by = models.ForeignKey(
@@ -90,7 +99,7 @@ class Invitation(models.Model):
         return "pending"
 
 
-class GroupRole(models.Model):
+class GroupRole(Grant):
     """A group of the identity provider given a role (and websites) on a connection: whoever the
     provider says is in it, at their sign-in, is a member so (teams/groups.py)."""
 
@@ -101,16 +110,6 @@ class GroupRole(models.Model):
         verbose_name=_("connection"),
     )
     group = models.CharField(_("group"), max_length=200)
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
-    websites = models.JSONField(_("websites"), default=list, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("made by"),
-    )
-    created = models.DateTimeField(_("made"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("group's role")
