@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from flows_app.models import Membership, Role
 from teams.models import GroupRole, Invitation
+from tests.helpers import totp
 from tests.identity import NAME
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -174,3 +175,33 @@ def test_a_first_sign_in_with_an_address_an_account_here_has_makes_an_account_of
     accounts = get_user_model().objects.filter(email="marketer@example.com")
     assert accounts.count() == 2, "the provider's word takes no account over"
     assert accounts.get(pk=user.pk).has_usable_password()
+
+
+def test_an_authenticator_app_is_set_up_and_asked_for_at_the_next_sign_in(
+    page, live_server, connection, demo_flows, csp_errors
+):
+    def log_in():
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill("marketer")
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Log in").click()
+
+    log_in()
+    page.get_by_label("Account menu").click()
+    page.get_by_role("link", name="Two-factor sign-in").click()
+    page.get_by_role("link", name="Activate").click()
+    # The password again before any change of factors.
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Confirm").click()
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("Authenticator code").fill(totp(secret))
+    page.get_by_role("button", name="Activate").click()
+    expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
+
+    page.get_by_label("Account menu").click()
+    page.get_by_role("button", name="Log out").click()
+    log_in()
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    page.get_by_placeholder("Code").fill(totp(secret))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.locator("#flows-table")).to_be_visible()
