@@ -13,7 +13,7 @@ SANDBOX_PORT ?= $(shell echo $$(($(PORT) + 1)))
 
 # Local, non-production settings for `make run`: secrets are generated once into var/ and kept.
 RUN_ENV = set -a && source var/local.env && set +a && export HTTPS_ONLY=0 SANDBOX_ENABLED=1 \
-	SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost
+	SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)/sandbox ALLOWED_HOSTS=$(HOST),localhost EMAIL_URL=console://
 
 # The translations: each catalog (locale/*/LC_MESSAGES/*.po) is compiled for Django by msgfmt.
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
@@ -92,6 +92,16 @@ $(AXE):
 	npm install --silent --no-save --no-audit --no-fund --prefix var/node axe-core@$(AXE_VERSION)
 	@touch $@
 
+# The sign-in tests (tests/identity.py) sign in with a real OpenID provider: oidc-provider (OpenID
+# Certified), pinned, from the npm registry into var/oidc/, run by Node on loopback.
+OIDC_PROVIDER_VERSION := 9.13.3
+OIDC_PROVIDER := var/oidc/node_modules/oidc-provider/package.json
+$(OIDC_PROVIDER):
+	@command -v npm >/dev/null || { echo "Installing Debian's npm for oidc-provider"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-save --no-audit --no-fund --prefix var/oidc oidc-provider@$(OIDC_PROVIDER_VERSION)
+	@touch $@
+
 # The production-shape tests (tests/test_production.py) start their own throwaway PostgreSQL and Redis.
 services:
 	@[ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ] && command -v redis-server >/dev/null || { \
@@ -112,7 +122,7 @@ check-deploy: $(INSTALLED)
 		API_KEY_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-test: lint check-deploy chromium services $(MO) $(AXE)
+test: lint check-deploy chromium services $(MO) $(AXE) $(OIDC_PROVIDER)
 	$(VENV)/bin/pytest
 
 # Loopback only and bounded; `$(PY) -m bench --quick` for a smoke run, `-m bench find list` for some scenarios.

@@ -4,9 +4,10 @@ Each variable is read through one of the small helpers below, which fail loudly
 (ImproperlyConfigured) on a value they cannot understand instead of guessing.
 """
 
+import ipaddress
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -143,6 +144,13 @@ INSTALLED_APPS = [
     "deliveries",
     "sends",
     "flows",
+    "accounts",
+    # Sign-in: passwords (with a second factor) and the company's identity provider.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     # The project too, for the commands that compose apps (manage.py demo).
     "dashboard",
 ]
@@ -165,6 +173,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # MFA_REQUIRED: a password account without a second factor sets one up before anything else.
+    "accounts.middleware.proxy_sign_in",
+    "accounts.middleware.second_factor_required",
     # A signed-in user's own language (the account menu) over the browser's.
     "flows_app.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -191,6 +203,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context.signin",
             ],
         },
     },
@@ -285,6 +298,121 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# E-mail (invitations, password resets): smtp://user:password@host:587 sends with STARTTLS,
+# smtps://… over TLS from the start, smtp+insecure://… in plain text (a relay on this machine),
+# console:// writes each mail to the log (`make run`).
+EMAIL_URL = os.environ.get("EMAIL_URL", "smtp://localhost:25")
+_email = urlsplit(EMAIL_URL)
+if _email.scheme == "console":
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+elif _email.scheme in ("smtp", "smtps", "smtp+insecure"):
+    try:
+        _port = _email.port or {"smtps": 465, "smtp": 587}.get(_email.scheme, 25)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL has a port that is not a number (got {EMAIL_URL!r})."
+        ) from None
+    _host = _email.hostname or "localhost"
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _host,
+                "port": _port,
+                "username": unquote(_email.username or ""),
+                "password": unquote(_email.password or ""),
+                "use_ssl": _email.scheme == "smtps",
+                # A relay on this machine (the default) rarely offers TLS; any other is asked for it.
+                "use_tls": _email.scheme == "smtp" and _host not in ("localhost", "127.0.0.1", "::1"),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL must start with smtp://, smtps://, smtp+insecure:// or console:// (got {_email.scheme!r})."
+    )
+DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "Pushdeck <pushdeck@localhost>")
+
+# Sign-in (the accounts app, through django-allauth; the README's "Sign-in").
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+MFA_REQUIRED = env_bool("MFA_REQUIRED", False)
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+# The provider's name on the sign-in button ("Sign in with …"); Pushdeck's own words without it.
+OIDC_NAME = os.environ.get("OIDC_NAME", "")
+OIDC_SCOPES = env_list("OIDC_SCOPES", ["openid", "profile", "email"])
+OIDC_ALLOWED_DOMAINS = [domain.lower().lstrip("@") for domain in env_list("OIDC_ALLOWED_DOMAINS")]
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_SESSION_HOURS = env_number("OIDC_SESSION_HOURS", 12, kind=int, minimum=1)
+if OIDC_ISSUER and not OIDC_ISSUER.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"OIDC_ISSUER must be an http(s) URL (got {OIDC_ISSUER!r}).")
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+if not OIDC_ISSUER and (OIDC_CLIENT_ID or OIDC_ALLOWED_DOMAINS):
+    raise ImproperlyConfigured("OIDC_CLIENT_ID and OIDC_ALLOWED_DOMAINS need OIDC_ISSUER.")
+if "openid" not in OIDC_SCOPES:
+    raise ImproperlyConfigured("OIDC_SCOPES must include openid.")
+if not PASSWORD_LOGIN and not OIDC_ISSUER:
+    raise ImproperlyConfigured(
+        "PASSWORD_LOGIN=0 leaves no way to sign in without OIDC_ISSUER (see the README's Sign-in)."
+    )
+# Behind an authenticating proxy (Authelia, authentik, oauth2-proxy): the header naming the signed-in
+# person, believed only from the proxies' own addresses (TRUSTED_PROXY_ADDRESSES, networks too).
+REMOTE_USER_HEADER = os.environ.get("REMOTE_USER_HEADER", "").strip()
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
+try:
+    TRUSTED_PROXY_NETWORKS = [
+        ipaddress.ip_network(address, strict=False) for address in TRUSTED_PROXY_ADDRESSES
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_ADDRESSES: {error}.") from None
+if REMOTE_USER_HEADER and not TRUSTED_PROXY_NETWORKS:
+    raise ImproperlyConfigured(
+        "REMOTE_USER_HEADER needs TRUSTED_PROXY_ADDRESSES: the proxies it is believed from, and no one else."
+    )
+# The provider's id in allauth's addresses (/accounts/oidc/<id>/login/).
+OIDC_PROVIDER_ID = "oidc"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": OIDC_NAME or "OpenID Connect",
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_ISSUER, "scope": OIDC_SCOPES},
+            }
+        ]
+        if OIDC_ISSUER
+        else [],
+    }
+}
+# Accounts are made by admins and invitations, or at a first sign-in with the provider; nobody
+# signs up on their own. Username and password, as before allauth (the login form is Django's).
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# A first sign-in whose address an account here already has (given by an admin) makes an account of
+# its own, rather than stop at a sign-up form or take the other account over on the provider's word.
+ACCOUNT_UNIQUE_EMAIL = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# The provider's tokens are used once, to read who signed in, and never kept.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = FLOWS_API_TIMEOUT
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Pushdeck"
+# Nobody signs up on their own, so no stranger's unverified address can hold an account hostage.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -329,12 +457,14 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1
 # Larger bodies are refused before they are read (flows_app.middleware.RequestSizeLimitMiddleware).
 REQUEST_MAX_BYTES = env_number("REQUEST_MAX_BYTES", 4 * IMAGE_MAX_BYTES + 1024 * 1024, kind=int, minimum=1024)
 
+
 # A flow's image is served by its API server, over plain HTTP too (the sandbox of `make run` on its
 # own port, an intranet server): the configured servers' origins are allowed whatever their scheme.
-_API_ORIGINS = [
-    f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
-    for url in [*FLOWS_API_SERVERS, *([SANDBOX_URL] if SANDBOX_ENABLED else [])]
-]
+def _origins(urls):
+    return [f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls]
+
+
+_API_ORIGINS = _origins([*FLOWS_API_SERVERS, *([SANDBOX_URL] if SANDBOX_ENABLED else [])])
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -342,7 +472,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:", "blob:", "https:", *dict.fromkeys(_API_ORIGINS)],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # Signing in and out with the provider posts a form that the browser follows to its pages.
+    "form-action": [CSP.SELF, *_origins([OIDC_ISSUER] if OIDC_ISSUER else [])],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],

@@ -41,6 +41,7 @@ urlpatterns = [
     # static/js/app.js's texts in the page's language (locale/*/LC_MESSAGES/djangojs.po): a script
     # file like any other, so the CSP's script-src 'self' holds; versioned, so kept a year.
     path("jsi18n/<str:language>/<str:catalog_version>.js", javascript_catalog, name="javascript-catalog"),
+    path("", include("accounts.urls")),
     path("", include("flows.urls")),
     path(
         "connections/<id:connection_id>/flows/",

@@ -1,8 +1,6 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from flows.views import connections, deliveries, flows, overview, preferences, sequence, uploads
-from flows_app.forms import LoginForm
 
 # Under connections/<connection_id>/flows/, in the "flows" namespace: dashboard/urls.py adds the
 # other apps' pages about flows beside them.
@@ -23,12 +21,6 @@ flow_patterns = [
 
 urlpatterns = [
     path("", overview.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("connections/", connections.connection_list, name="connections"),
     path("connections/new/", connections.connection_new, name="connection_new"),
     path("connections/<id:connection_id>/edit/", connections.connection_edit, name="connection_edit"),

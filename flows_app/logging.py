@@ -11,9 +11,12 @@ from urllib.parse import urlsplit
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"]+")
 # Addresses whose last part is a secret: an invitation's token lets anyone holding it join the
-# connection, a kept image's token reads a user's draft. Anchored at the start of a path (or of a
-# whole URL), so that /connections/5/invitations/3/revoke/ keeps its ids.
-_TOKEN_IN_PATH = re.compile(r"(?<![\w/.-])((?:https?://[^/\s'\"]+)?/(?:invitations|uploads)/)[^/\s?#'\"]+")
+# connection, a kept image's token reads a user's draft, a break-glass link signs its account in,
+# a password reset's key sets a password. Anchored at the start of a path (or of a whole URL), so
+# that /connections/5/invitations/3/revoke/ keeps its ids.
+_TOKEN_IN_PATH = re.compile(
+    r"(?<![\w/.-])((?:https?://[^/\s'\"]+)?/(?:invitations|uploads|accounts/break-glass|accounts/password/reset/key)/)[^/\s?#'\"]+"
+)
 MASKED = "[masked]"
 
 request_logger = logging.getLogger("pushdeck.request")

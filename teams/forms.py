@@ -105,10 +105,26 @@ class InvitationForm(AccessForm):
     note = forms.CharField(
         label=_("For"), max_length=100, required=False, help_text=_("A name or email, to recognise it later.")
     )
+    email = forms.EmailField(
+        label=_("E-mail it to"),
+        required=False,
+        help_text=_("Pushdeck sends the link to this address; it is shown here to copy as well."),
+    )
 
     def __init__(self, *args, **kwargs):
         # Beside the form adding a member on one page: its boxes' labels must tick its own boxes.
         super().__init__(*args, auto_id="invitation-%s", **kwargs)
+
+
+class GroupRoleForm(AccessForm):
+    group = forms.CharField(
+        label=_("Group"),
+        max_length=200,
+        help_text=_("As the identity provider names it in the groups of someone signing in."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="group-%s", **kwargs)
 
 
 class JoinForm(UserCreationForm):

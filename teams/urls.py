@@ -14,6 +14,7 @@ urlpatterns = [
         name="member_remove",
     ),
     path("connections/<id:connection_id>/invitations/", views.invitation_new, name="invitation_new"),
+    path("connections/<id:connection_id>/groups/", views.group_roles, name="group_roles"),
     path(
         "connections/<id:connection_id>/invitations/<id:invitation_id>/revoke/",
         views.invitation_revoke,

@@ -1,12 +1,17 @@
+import logging
+import smtplib
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +28,7 @@ from flows_app.forms import FlowForm
 from flows_app.models import Membership, Role
 from teams.forms import (
     ActivityFilter,
+    GroupRoleForm,
     InvitationForm,
     JoinForm,
     MemberAccessForm,
@@ -30,8 +36,9 @@ from teams.forms import (
     website_choices,
 )
 from teams.grants import grant_refusal, invitation_holds, member_refusal
-from teams.models import Invitation, hash_token
+from teams.models import GroupRole, Invitation, hash_token
 
+logger = logging.getLogger("pushdeck.teams")
 PER_PAGE = 50
 
 
@@ -59,7 +66,16 @@ PAST_INVITATIONS = 20
 
 
 def _members_page(
-    request, connection, directory, member_form=None, invitation_form=None, link=None, row=None, status=200
+    request,
+    connection,
+    directory,
+    member_form=None,
+    invitation_form=None,
+    link=None,
+    row=None,
+    status=200,
+    emailed="",
+    group_form=None,
 ):
     """The members page; ``row``, a member's form sent back with what it refused."""
     names = directory or Directory()
@@ -87,8 +103,19 @@ def _members_page(
         "invitation_form": invitation_form or InvitationForm(websites=websites, admin=request.access),
         "invitations": invitations,
         "link": link,
+        "emailed": emailed,
+        "group_roles": _group_rows(request, connection, labels_of=dict(websites)),
+        "group_form": group_form or GroupRoleForm(websites=websites, admin=request.access),
     }
     return render(request, "teams/members.html", context, status=status)
+
+
+def _group_rows(request, connection, labels_of):
+    rows = list(connection.group_roles.all())
+    for mapping in rows:
+        mapping.website_labels = [labels_of.get(number, f"#{number}") for number in mapping.websites]
+        mapping.removable = not grant_refusal(request.access, mapping.websites)
+    return rows
 
 
 def _member_row(request, member, names, form=None):
@@ -226,12 +253,66 @@ def invitation_new(request, connection_id):
     )
     if not form.is_valid():
         return _members_page(request, connection, directory, invitation_form=form, status=400)
+    email = form.cleaned_data.pop("email")
     invitation = Invitation(connection=connection, created_by=request.user, **form.cleaned_data)
+    if email and not invitation.note:
+        invitation.note = email
     token = invitation.issue_token()
     invitation.save()
     record(request.user, connection, Kind.INVITATION_CREATE, after=_invited(invitation))
     link = request.build_absolute_uri(reverse("teams:join", args=[token]))
-    return _members_page(request, connection, directory, link=link)
+    emailed = email and _email_invitation(request, invitation, email, link)
+    return _members_page(request, connection, directory, link=link, emailed=emailed)
+
+
+@login_required
+@require_POST
+def group_roles(request, connection_id):
+    """Add a group's role, or remove one (``remove``: its id), on the members page."""
+    connection, api = flows_api(request, connection_id, ADMIN)
+    directory = _directory(api)
+    if "remove" in request.POST:
+        mapping = connection.group_roles.filter(pk=request.POST["remove"]).first()
+        if mapping and not grant_refusal(request.access, mapping.websites):
+            mapping.delete()
+            record(request.user, connection, Kind.MEMBER_REMOVE, before=_group(mapping))
+            messages.success(request, _("Group %(group)s no longer gives access.") % {"group": mapping.group})
+        return redirect("teams:members", connection.pk)
+    form = GroupRoleForm(
+        request.POST, websites=website_choices(directory or Directory()), admin=request.access
+    )
+    if form.is_valid() and connection.group_roles.filter(group=form.cleaned_data["group"]).exists():
+        form.add_error("group", _("This group already has a role here: remove it first."))
+    if not form.is_valid():
+        return _members_page(request, connection, directory, group_form=form, status=400)
+    mapping = GroupRole.objects.create(connection=connection, created_by=request.user, **form.cleaned_data)
+    record(request.user, connection, Kind.MEMBER_ADD, after=_group(mapping))
+    messages.success(
+        request, _("Members of %(group)s get this role at their next sign-in.") % {"group": mapping.group}
+    )
+    return redirect("teams:members", connection.pk)
+
+
+def _group(mapping):
+    return {"group": mapping.group, "role": mapping.role, "websites": mapping.websites}
+
+
+def _email_invitation(request, invitation, email, link):
+    """The link by e-mail (EMAIL_URL); a mail that cannot be sent leaves the link on the page, and
+    says so, rather than failing the invitation already made."""
+    context = {"invitation": invitation, "link": link, "by": request.user.get_username()}
+    try:
+        send_mail(
+            _("You are invited to “%(label)s” on Pushdeck") % {"label": invitation.connection.label},
+            render_to_string("teams/invitation_email.txt", context, request=request),
+            None,
+            [email],
+        )
+    except (OSError, smtplib.SMTPException):
+        logger.warning("the invitation's e-mail could not be sent")
+        messages.error(request, _("The e-mail could not be sent: copy the link below to them instead."))
+        return ""
+    return email
 
 
 def _invited(invitation):
@@ -260,7 +341,9 @@ def invitation_revoke(request, connection_id, invitation_id):
 
 @require_http_methods(["GET", "POST"])
 def join(request, token):
-    """An invitation's link: the invited person sets a username and password and joins."""
+    """An invitation's link. Someone signed in joins as themselves; someone without an account
+    chooses a username and a password, or, where password sign-in is off (PASSWORD_LOGIN=0), signs
+    in with the identity provider first and comes back here to join."""
     invitation = Invitation.objects.select_related("connection").filter(token_hash=hash_token(token)).first()
     if invitation and invitation.state == "pending" and not _maker_may_grant(invitation):
         # Its maker left or lost the right by a way that did not revoke it (the admin site, a
@@ -270,34 +353,59 @@ def join(request, token):
     if invitation is None or invitation.state != "pending":
         state = invitation.state if invitation else "unknown"
         return render(request, "teams/join.html", {"gone": state}, status=410 if invitation else 404)
+    if request.user.is_authenticated:
+        return _join_as_signed_in(request, invitation)
+    if not settings.PASSWORD_LOGIN:
+        return render(request, "teams/join.html", {"invitation": invitation, "with_provider": True})
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            # Claimed in the same statement that checks it: one link, one account, even twice sent.
-            claimed = Invitation.objects.pending().filter(pk=invitation.pk).update(used=timezone.now())
-            if not claimed:
+            if not _claim(invitation):
                 return render(request, "teams/join.html", {"gone": "used"}, status=410)
             user = form.save()
-            Invitation.objects.filter(pk=invitation.pk).update(used_by=user)
-            Membership.objects.create(
-                connection=invitation.connection,
-                user=user,
-                role=invitation.role,
-                websites=invitation.websites,
-            )
-        record(
-            user,
-            invitation.connection,
-            Kind.INVITATION_ACCEPT,
-            after={"username": user.get_username(), **_invited(invitation)},
-        )
+            _accept(invitation, user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, _("Welcome! You joined “%(label)s”.") % {"label": invitation.connection.label}
-        )
-        return redirect("flows:list", invitation.connection.pk)
+        return _joined(request, invitation)
     status = 400 if form.is_bound else 200
     return render(request, "teams/join.html", {"form": form, "invitation": invitation}, status=status)
+
+
+def _join_as_signed_in(request, invitation):
+    connection = invitation.connection
+    if connection.owner_id == request.user.pk or connection.memberships.filter(user=request.user).exists():
+        # The link stays for someone else: it gives no one more access than they already have.
+        messages.info(request, _("You already use “%(label)s”.") % {"label": connection.label})
+        return redirect("flows:list", connection.pk)
+    if request.method == "GET":
+        return render(request, "teams/join.html", {"invitation": invitation, "as_signed_in": True})
+    with transaction.atomic():
+        if not _claim(invitation):
+            return render(request, "teams/join.html", {"gone": "used"}, status=410)
+        _accept(invitation, request.user)
+    return _joined(request, invitation)
+
+
+def _claim(invitation):
+    # Claimed in the same statement that checks it: one link, one account, even twice sent.
+    return Invitation.objects.pending().filter(pk=invitation.pk).update(used=timezone.now())
+
+
+def _accept(invitation, user):
+    Invitation.objects.filter(pk=invitation.pk).update(used_by=user)
+    Membership.objects.create(
+        connection=invitation.connection, user=user, role=invitation.role, websites=invitation.websites
+    )
+    record(
+        user,
+        invitation.connection,
+        Kind.INVITATION_ACCEPT,
+        after={"username": user.get_username(), **_invited(invitation)},
+    )
+
+
+def _joined(request, invitation):
+    messages.success(request, _("Welcome! You joined “%(label)s”.") % {"label": invitation.connection.label})
+    return redirect("flows:list", invitation.connection.pk)
 
 
 def _maker_may_grant(invitation):

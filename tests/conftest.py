@@ -424,3 +424,57 @@ def account(sandbox_key):
 def website(account):
     """The first website of ``account`` (a module's own, where it defines one)."""
     return account.websites.order_by("id").first()
+
+
+@pytest.fixture(scope="session")
+def identity_provider(live_server, tmp_path_factory):
+    """A real OpenID provider on loopback (oidc-provider, tests/identity.py) that knows live_server
+    as its client, for the whole session: each test says who exists (``people``)."""
+    from tests.identity import running_provider
+
+    try:
+        with running_provider(live_server.url, tmp_path_factory.mktemp("oidc")) as provider:
+            yield provider
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture
+def oidc(identity_provider, settings):
+    """Pushdeck configured to sign in with ``identity_provider``, which knows nobody yet."""
+    from tests.identity import provider_settings
+
+    identity_provider.people()
+    provider_settings(settings, identity_provider.issuer)
+    return identity_provider
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback (aiosmtpd) that Pushdeck sends its mail to; ``smtp.messages``
+    are what it received, parsed."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    from tests.identity import free_port
+
+    class Inbox:
+        messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    inbox = Inbox()
+    inbox.messages = []
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
+        }
+    }
+    yield inbox
+    controller.stop()

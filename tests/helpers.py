@@ -1,10 +1,14 @@
 """What many test modules use and none owns: request headers, images, the flow form, the sandbox's
 side of a test. Fixtures live in conftest.py; test modules import from here, never from each other."""
 
+import base64
+import hashlib
+import hmac
 import io
 import os
 import random
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -182,3 +186,17 @@ def dockerfile_instructions():
             name, _, argument = line.partition(" ")
             pairs.append((name.upper(), argument.strip()))
     return pairs
+
+
+def totp(secret, at=None, period=30):
+    """The six-digit code an authenticator app shows for a base32 secret (RFC 6238), computed here
+    rather than by the library under test."""
+    counter = int((time.time() if at is None else at) // period)
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def is_logged_in(client):
+    """Whether the test client's session is signed in: a page that needs it answers."""
+    return client.get("/connections/").status_code == 200

@@ -8,9 +8,10 @@ from django.urls import URLPattern, URLResolver
 
 from dashboard import urls
 
-# URL parameters that name nothing of anyone's (the JavaScript catalog's language and version),
-# with a value each for the walkers.
-NOT_IDS = {"language": "en", "catalog_version": "0123456789ab"}
+# URL parameters that name nothing of anyone's (the JavaScript catalog's language and version; a
+# password reset's link, whose key is checked against its account, not looked up), with a value
+# each for the walkers.
+NOT_IDS = {"language": "en", "catalog_version": "0123456789ab", "uidb36": "1", "key": "abc-def"}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 

@@ -36,8 +36,12 @@ def check(page, url, found):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_no_page_has_a_serious_accessibility_finding(
-    browser, live_server, connection, demo_flows, user, scheme, locale
+    browser, live_server, connection, demo_flows, user, settings, scheme, locale
 ):
+    # The login page with the identity provider's button too, and a site admin's pages.
+    settings.OIDC_ISSUER = "https://id.example.com"
+    user.is_staff = True
+    user.save()
     invitation = Invitation(connection=connection, created_by=user)
     token = invitation.issue_token()
     invitation.save()
@@ -51,7 +55,7 @@ def test_no_page_has_a_serious_accessibility_finding(
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("input[name=username]").fill("marketer")
     page.locator("input[name=password]").fill("correct horse battery")
-    page.locator("form button[type=submit]").click()
+    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
     expect(page.locator("#flows-table")).to_be_visible()
     for path in (
         "/flows/",
@@ -78,6 +82,8 @@ def test_no_page_has_a_serious_accessibility_finding(
     page.wait_for_selector("[data-copy-confirm] .alert-error")
     found += [f"copy confirmation: {finding}" for finding in serious_findings(page)]
     check(page, f"{live_server.url}/connections/", found)
+    for path in ("/people/", "/accounts/2fa/", "/accounts/password/reset/"):
+        check(page, f"{live_server.url}{path}", found)
     context.close()
     assert found == []
 

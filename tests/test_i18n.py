@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views import defaults
@@ -204,6 +204,20 @@ def connection_rejected(ctx):
     )
 
 
+def people(ctx):
+    """The People page of a site admin, a deactivation in its audit trail."""
+    ctx.user.is_staff = True
+    ctx.user.save()
+    gone = get_user_model().objects.create_user("leaver")
+    ctx.client.post(reverse("people_change"), {"person": gone.pk, "action": "deactivate"})
+    return ctx.client.get(reverse("people"))
+
+
+def login_with_provider(ctx):
+    with override_settings(OIDC_ISSUER="https://id.example.com", OIDC_NAME=""):
+        return ctx.client.get(reverse("login"))
+
+
 PAGES = [
     Page("flows list", lambda ctx: ctx.client.get(flows(ctx, "list"))),
     Page("flows list, searched, filtered and sorted (chips)", filtered_list),
@@ -257,6 +271,8 @@ PAGES = [
     Page("error 400", django_error_page(defaults.bad_request, exception=None), status=400),
     Page("error 500", django_error_page(defaults.server_error), status=500),
     Page("log in", lambda ctx: ctx.client.get(reverse("login")), signed_in=False),
+    Page("log in, with the identity provider's button", login_with_provider, signed_in=False),
+    Page("people, with the audit trail", people, quoted=("leaver",)),
     Page(
         "log in, wrong password",
         lambda ctx: ctx.client.post(reverse("login"), {"username": "marketer", "password": "nope"}),

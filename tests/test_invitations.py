@@ -169,3 +169,40 @@ def test_adding_an_unknown_username_says_to_invite_them(logged_in, connection):
         {"username": "marketer", "role": "viewer", "websites": "two"},
     )
     assert "Select a valid choice. two is not one of the available choices." in visible_text(response.content)
+
+
+def test_an_invitation_e_mailed_over_smtp_carries_the_link_shown_on_the_page(logged_in, connection, smtp):
+    response = logged_in.post(
+        reverse("teams:invitation_new", args=[connection.pk]), {"email": "ana@example.com", "role": "viewer"}
+    )
+    page = response.content.decode()
+    shown = re.search(r'value="(http://testserver/invitations/[^"]+)"', page).group(1)
+    assert "E-mailed to ana@example.com" in visible_text(response.content)
+    [mail] = smtp.messages
+    assert mail["To"] == "ana@example.com" and "Sandbox" in mail["Subject"]
+    assert shown in mail.get_body().get_content()
+    assert Invitation.objects.get().note == "ana@example.com"
+
+
+def test_an_invitation_whose_mail_cannot_go_still_shows_its_link_and_says_so(logged_in, connection, settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+    response = logged_in.post(
+        reverse("teams:invitation_new", args=[connection.pk]), {"email": "ana@example.com", "role": "viewer"}
+    )
+    text = visible_text(response.content)
+    assert "The e-mail could not be sent: copy the link below to them instead." in text
+    assert "http://testserver/invitations/" in response.content.decode()
+
+
+def test_an_address_that_is_no_address_is_refused_with_the_form_kept(logged_in, connection):
+    response = logged_in.post(
+        reverse("teams:invitation_new", args=[connection.pk]), {"email": "ana at example", "note": "Ana"}
+    )
+    assert response.status_code == 400
+    assert "Enter a valid email address." in visible_text(response.content)
+    assert 'value="Ana"' in response.content.decode() and not Invitation.objects.exists()

@@ -33,6 +33,23 @@ WITHOUT_IDS = {
     "",
     "accounts/login/",
     "accounts/logout/",
+    "accounts/oidc/oidc/login/",
+    "accounts/oidc/oidc/login/callback/",
+    "accounts/reauthenticate/",
+    "accounts/password/reset/",
+    "accounts/password/reset/done/",
+    "accounts/password/reset/key/<base36:uidb36>-<str:key>/",
+    "accounts/password/reset/key/done/",
+    "accounts/2fa/",
+    "accounts/2fa/authenticate/",
+    "accounts/2fa/reauthenticate/",
+    "accounts/2fa/recovery-codes/",
+    "accounts/2fa/recovery-codes/download/",
+    "accounts/2fa/recovery-codes/generate/",
+    "accounts/2fa/totp/activate/",
+    "accounts/2fa/totp/deactivate/",
+    "people/",
+    "people/change/",
     "connections/",
     "connections/new/",
     "preferences/theme/",
@@ -43,8 +60,17 @@ WITHOUT_IDS = {
 }
 # An invitation's link is for someone without an account yet; the icon is for every browser, and
 # so is the JavaScript catalog (app.js's texts, the same for everyone: the login page needs it).
+# Signing in with the provider, resetting a password and a break-glass link come before an account
+# is signed in.
 PUBLIC = {
     "accounts/login/",
+    "accounts/oidc/oidc/login/",
+    "accounts/oidc/oidc/login/callback/",
+    "accounts/password/reset/",
+    "accounts/password/reset/done/",
+    "accounts/password/reset/key/<base36:uidb36>-<str:key>/",
+    "accounts/password/reset/key/done/",
+    "accounts/break-glass/<str:token>/",
     "invitations/<str:token>/",
     "favicon.ico",
     "jsi18n/<str:language>/<str:catalog_version>.js",

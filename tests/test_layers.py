@@ -18,7 +18,7 @@ LAYERS = {
     "history": {"activity"},
     "background": {"jobs"},
     "features": {"teams", "trends", "deliveries", "sends"},
-    "pages": {"flows"},
+    "pages": {"flows", "accounts"},
     "project": {"dashboard"},
 }
 APART = {"sandbox"}

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.helpers import is_logged_in
 from tests.pages import visible_text
 
 PASSWORD = "correct horse battery"
@@ -32,10 +33,6 @@ def later(monkeypatch):
         monkeypatch.setattr("axes.handlers.proxy.now", lambda: moved)
 
     return move
-
-
-def is_logged_in(client):
-    return client.get("/connections/").status_code == 200
 
 
 def test_the_configured_limit_and_cool_off_are_five_failures_and_fifteen_minutes(settings):

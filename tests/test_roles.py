@@ -55,6 +55,7 @@ NEEDS = {
     C + "members/<id:member_id>/remove/": ADMIN,
     C + "invitations/": ADMIN,
     C + "invitations/<id:invitation_id>/revoke/": ADMIN,
+    C + "groups/": ADMIN,
     C + "activity/": VIEWER,
     C + "trends/": VIEWER,
     C + "stats.csv": VIEWER,
@@ -73,8 +74,8 @@ NEEDS = {
 }
 # The connection as a whole: every website's, not a limited admin's (teams.grants).
 WHOLE_CONNECTION = {C + "edit/", C + "delete/"}
-# Members and invitations: a limited admin reaches them, but may grant no more than they hold.
-GRANTS = {route for route in NEEDS if "/members/" in route or "/invitations/" in route}
+# Members, invitations and groups' roles: a limited admin reaches them, but may grant no more than they hold.
+GRANTS = {route for route in NEEDS if "/members/" in route or "/invitations/" in route or "/groups/" in route}
 LIMITED = "limited "
 PEOPLE = ["viewer", "editor", "admin", "outsider", *(LIMITED + role for role in (VIEWER, EDITOR, ADMIN))]
 # Trends of a flow Pushdeck has no snapshot of yet answer 404 (trends/views.py).

@@ -26,6 +26,19 @@ def test_production_defaults_are_debug_off_and_https_only():
         ({"FLOWS_API_TIMEOUT": "ten"}, "FLOWS_API_TIMEOUT must be a number"),
         ({"FLOWS_API_SERVERS": "push.example.com"}, "must be an http(s) URL"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json"),
+        # Sign-in (the README's Sign-in).
+        ({"PASSWORD_LOGIN": "0"}, "PASSWORD_LOGIN=0 leaves no way to sign in without OIDC_ISSUER"),
+        (
+            {"OIDC_ISSUER": "https://id.example.com"},
+            "OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+        ),
+        ({"OIDC_ISSUER": "id.example.com", "OIDC_CLIENT_ID": "a", "OIDC_CLIENT_SECRET": "b"}, "http(s) URL"),
+        ({"OIDC_SESSION_HOURS": "0"}, "OIDC_SESSION_HOURS must be at least 1"),
+        ({"MFA_REQUIRED": "maybe"}, "MFA_REQUIRED must be 1 or 0"),
+        ({"EMAIL_URL": "mail.example.com"}, "EMAIL_URL must start with smtp://"),
+        ({"EMAIL_URL": "smtp://mail.example.com:tls"}, "EMAIL_URL has a port that is not a number"),
+        ({"REMOTE_USER_HEADER": "X-Forwarded-User"}, "REMOTE_USER_HEADER needs TRUSTED_PROXY_ADDRESSES"),
+        ({"TRUSTED_PROXY_ADDRESSES": "10.0.0.300"}, "TRUSTED_PROXY_ADDRESSES"),
     ],
 )
 def test_a_bad_or_missing_value_stops_start_up_with_a_clear_message(env, complaint):
