@@ -122,8 +122,11 @@ check-deploy: $(INSTALLED)
 		API_KEY_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
+# The suite in TEST_WORKERS processes (pytest-xdist; one per core by default), each test sent to
+# the next free one, the production-shape tests kept together (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: lint check-deploy chromium services $(MO) $(AXE) $(OIDC_PROVIDER)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Loopback only and bounded; `$(PY) -m bench --quick` for a smoke run, `-m bench find list` for some scenarios.
 bench: setup

@@ -33,6 +33,10 @@ def pytest_collection_modifyitems(items):
             # The fast tier's tests that reach the sandbox over real HTTP (tests/inprocess.py):
             # live_server's threads and a worker process read only what is committed.
             item.add_marker(pytest.mark.django_db(transaction=True))
+        if item.get_closest_marker("production"):
+            # Their pair of instances is the module's (tests/test_production.py): make test's
+            # workers (pytest-xdist, --dist loadgroup) give them all to one worker.
+            item.add_marker(pytest.mark.xdist_group("production"))
 
 
 # The sandbox's two test accounts (each with its websites, segments and 520 subscribers) cost a
