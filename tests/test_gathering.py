@@ -1,0 +1,177 @@
+"""The worker's gathering of deliveries (issue 27): every flow's failures from each website's
+failed entries paged newest first, its deliveries counted only when its total moved, checked
+against the sandbox engine's own log entries on a fake clock, with the calls it spends counted;
+then the flows list's Failed share and "failures rose" filter and the connection's Needs
+attention, read from what was gathered without a call of their own."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from deliveries.gathering import FAILED, gather, midnight
+from deliveries.models import FlowDeliveries, Gathering
+from flows.tasks import gather_deliveries
+from flows_app.api.budget import MustWait
+from jobs.periodic import registry
+from sandbox import engine
+from sandbox.models import Flow as SandboxFlow
+from sandbox.models import SubscriberLog
+from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
+
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+LOGS = "/api/subscribers-logs/"
+
+
+@pytest.fixture
+def quiet(account, website):
+    """The sandbox account with nobody subscribed, no log and no flow yet."""
+    account.subscribers.all().delete()
+    account.subscriber_logs.all().delete()
+    SandboxFlow.objects.filter(account=account).delete()
+    return website
+
+
+@pytest.fixture
+def rng():
+    return random.Random(27)
+
+
+def new_flow(account, website, created, **fields):
+    values = {"name": "Welcome", "title": "Hi", "description": "Thanks", "wait_time": 1}
+    return SandboxFlow.objects.create(
+        account=account, website=website, datetime=created, wait_time_type="hours", **values | fields
+    )
+
+
+def sends(account, website, start, rng, people=40):
+    """``people`` subscribe from ``start`` on, and the engine sends what is due an hour later."""
+    for minute in range(people):
+        engine.subscribe(website, start + dt.timedelta(minutes=minute), rng)
+    engine.send_due(start + 2 * HOUR, rng)
+
+
+def logged(flow, kind):
+    return SubscriberLog.objects.filter(flow_id=flow.id, type=kind).count()
+
+
+def log_calls(upstream):
+    return [request.params for request in upstream if request.url.endswith(LOGS)]
+
+
+def test_the_gathering_counts_each_flows_failures_and_deliveries_as_the_engine_logged_them(
+    connection, account, quiet, rng, upstream
+):
+    now = timezone.now()
+    start = now - 3 * DAY
+    first = new_flow(account, quiet, start - HOUR)
+    second = new_flow(account, quiet, start - HOUR, name="Second")
+    silent = new_flow(account, quiet, start - HOUR, name="Never sent", is_enabled=False)
+    sends(account, quiet, start, rng)
+    assert logged(first, FAILED) and logged(second, FAILED), "the seeded engine fails some"
+
+    upstream.clear()
+    gathering = gather(connection, now=now)
+    rows = {row.flow_id: row for row in FlowDeliveries.objects.filter(connection=connection)}
+    for flow in (first, second):
+        flow.refresh_from_db()
+        assert rows[flow.id].failed == logged(flow, FAILED)
+        assert rows[flow.id].delivered == logged(flow, "push_notification_sent")
+        # Created within the logs' window: its running total is the window's attempts.
+        assert rows[flow.id].attempts == flow.total_sent_push_notifications
+        assert rows[flow.id].failed_share == pytest.approx(
+            logged(flow, FAILED) / flow.total_sent_push_notifications
+        )
+    assert (rows[silent.id].delivered, rows[silent.id].failed, rows[silent.id].failed_share) == (0, 0, None)
+    # Sent within the last 7 whole days only.
+    assert rows[first.id].failed_7d == logged(first, FAILED) and rows[first.id].failed_prev_7d == 0
+
+    calls = log_calls(upstream)
+    failed_pages = [params for params in calls if params.get("type") == FAILED]
+    assert len(failed_pages) == 1, "one website's few failures: one page, newest first"
+    assert (failed_pages[0]["order_by"], failed_pages[0]["order_type"]) == ("datetime", "DESC")
+    counted = sorted(params["flow_id"] for params in calls if params.get("type") == "push_notification_sent")
+    assert counted == sorted([first.id, second.id]), "a flow that never sent costs no call"
+    assert gathering.calls == len(upstream) and gathering.pending == 0
+
+
+def test_a_second_gathering_counts_deliveries_only_of_the_flows_whose_totals_moved(
+    connection, account, quiet, rng, upstream
+):
+    now = timezone.now()
+    start = now - 3 * DAY
+    moving = new_flow(account, quiet, start - HOUR)
+    still = new_flow(account, quiet, start - HOUR, name="Still")
+    sends(account, quiet, start, rng)
+    gather(connection, now=now)
+    SandboxFlow.objects.filter(pk=still.pk).update(is_enabled=False)
+    sends(account, quiet, start + DAY, rng, people=10)
+
+    upstream.clear()
+    gather(connection, now=now + HOUR)
+    counted = [
+        params["flow_id"] for params in log_calls(upstream) if params.get("type") == "push_notification_sent"
+    ]
+    assert counted == [moving.id]
+    row = FlowDeliveries.objects.get(connection=connection, flow_id=moving.id)
+    assert row.delivered == logged(moving, "push_notification_sent")
+    assert row.failed == logged(moving, FAILED)
+
+
+def test_a_gathering_short_of_budget_keeps_what_it_counted_and_counts_the_rest_next_time(
+    connection, account, quiet, rng, monkeypatch
+):
+    now = timezone.now()
+    start = now - 3 * DAY
+    flows = [new_flow(account, quiet, start - HOUR, name=f"Flow {n}") for n in range(3)]
+    sends(account, quiet, start, rng)
+    from flows_app.api.client import FlowsClient
+
+    real = FlowsClient.count_logs
+    allowed = [1]
+
+    def count_logs(self, **filters):
+        # The budget allows one count, then background work must wait past the worker's patience.
+        if not allowed[0]:
+            raise MustWait(30)
+        allowed[0] -= 1
+        return real(self, **filters)
+
+    monkeypatch.setattr(FlowsClient, "count_logs", count_logs)
+    gathering = gather(connection, now=now)
+    assert gathering.pending == 2
+    counted = FlowDeliveries.objects.filter(connection=connection, delivered__isnull=False)
+    assert counted.count() == 1
+    assert FlowDeliveries.objects.filter(connection=connection).count() == 3, "every flow's failures"
+
+    allowed[0] = 5
+    assert gather(connection, now=now + HOUR).pending == 0
+    for flow in flows:
+        row = FlowDeliveries.objects.get(connection=connection, flow_id=flow.id)
+        assert row.delivered == logged(flow, "push_notification_sent")
+
+
+def test_the_worker_gathers_every_connection_once_per_period(connection, account, quiet, rng):
+    flow = new_flow(account, quiet, timezone.now() - 2 * DAY)
+    sends(account, quiet, timezone.now() - DAY, rng)
+    assert "flows.tasks.gather_deliveries" in registry
+    assert gather_deliveries() == (1, 0, 0)
+    assert FlowDeliveries.objects.get(flow_id=flow.id).failed == logged(flow, FAILED)
+    assert Gathering.objects.get(connection=connection).gathered_at <= timezone.now()
+
+
+def test_failures_of_the_last_7_whole_days_are_told_from_those_of_the_7_before(
+    connection, account, quiet, rng
+):
+    now = timezone.now()
+    today = midnight(now)
+    flow = new_flow(account, quiet, today - 20 * DAY)
+    sends(account, quiet, today - 10 * DAY, rng)
+    before = logged(flow, FAILED)
+    sends(account, quiet, today - 3 * DAY, rng)
+    gather(connection, now=now)
+    row = FlowDeliveries.objects.get(flow_id=flow.id)
+    assert (row.failed_prev_7d, row.failed_7d) == (before, logged(flow, FAILED) - before)
+    assert row.days_to == today
