@@ -6,6 +6,7 @@ attention, read from what was gathered without a call of their own."""
 
 import datetime as dt
 import random
+import re
 
 import pytest
 from django.utils import timezone
@@ -18,7 +19,10 @@ from jobs.periodic import registry
 from sandbox import engine
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import SubscriberLog
+from tests.helpers import shown_ids
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
+from tests.pages import visible_text
+from trends.models import Delta, FlowRecord, Snapshot
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -175,3 +179,107 @@ def test_failures_of_the_last_7_whole_days_are_told_from_those_of_the_7_before(
     row = FlowDeliveries.objects.get(flow_id=flow.id)
     assert (row.failed_prev_7d, row.failed_7d) == (before, logged(flow, FAILED) - before)
     assert row.days_to == today
+
+
+# The flows list: the Failed share column, its sort and the "failures rose" filter
+
+
+def record_weeks(connection, flow, before, last, now):
+    """Pushdeck's history of ``flow``: ``before`` sends a day over the 7 whole days before the
+    last 7, and ``last`` a day over those; a snapshot taken yesterday."""
+    today = midnight(now)
+    FlowRecord.objects.create(
+        connection=connection,
+        flow_id=flow.id,
+        website_id=flow.website_id,
+        name=flow.name,
+        first_seen=today - 30 * DAY,
+    )
+    for day in range(14):
+        Delta.objects.create(
+            connection=connection,
+            flow_id=flow.id,
+            website_id=flow.website_id,
+            bucket=today - (14 - day) * DAY,
+            sent=before if day < 7 else last,
+        )
+    Snapshot.objects.get_or_create(
+        connection=connection, period=today - DAY, defaults={"taken_at": today - DAY}
+    )
+
+
+def gathered(connection, flow, failed_before, failed_last, now, attempts=1000, failed=None):
+    return FlowDeliveries.objects.create(
+        connection=connection,
+        flow_id=flow.id,
+        website_id=flow.website_id,
+        counted_at_total=0,
+        delivered=attempts - failed_before - failed_last,
+        failed=failed if failed is not None else failed_before + failed_last,
+        attempts=attempts,
+        failed_7d=failed_last,
+        failed_prev_7d=failed_before,
+        days_to=midnight(now),
+        gathered_at=now,
+    )
+
+
+@pytest.fixture
+def listed(connection, account, quiet):
+    """Four flows with 70 attempts in each of the last two weeks: one whose failures rose from 2
+    to 14, one steady at 3, one rising from too few attempts to tell, and one never gathered."""
+    now = timezone.now()
+    rising, steady, few, unknown = (
+        new_flow(account, quiet, now - 30 * DAY, name=name) for name in ("Rising", "Steady", "Few", "Unknown")
+    )
+    for flow in (rising, steady, unknown):
+        record_weeks(connection, flow, 10, 10, now)
+    record_weeks(connection, few, 1, 1, now)
+    gathered(connection, rising, 2, 14, now, attempts=400)
+    gathered(connection, steady, 3, 3, now, attempts=1000)
+    gathered(connection, few, 0, 2, now, attempts=100)
+    Gathering.objects.create(connection=connection, gathered_at=now - 12 * dt.timedelta(minutes=1), calls=3)
+    return rising, steady, few, unknown
+
+
+def flows_list(client, connection, **params):
+    return client.get(f"/connections/{connection.pk}/flows/", params)
+
+
+def test_the_failures_rose_filter_keeps_the_flows_whose_share_rose_clearly_without_a_call(
+    logged_in, connection, listed, upstream
+):
+    rising, _steady, _few, _unknown = listed
+    flows_list(logged_in, connection)  # the flows read and cached
+    upstream.clear()
+    response = flows_list(logged_in, connection, failures="rose")
+    assert shown_ids(response) == [rising.id]
+    assert log_calls(upstream) == [], "the filter reads what the worker gathered, not the logs"
+    text = visible_text(response.content)
+    assert "Failures rose (this 7 days against the 7 before)" in text
+    assert "Failures gathered 12 minutes ago" in text
+
+
+def test_the_failed_column_shows_each_flows_share_and_sorts_by_it_unknown_last(
+    logged_in, connection, listed, every_column, upstream
+):
+    rising, steady, few, unknown = listed
+    flows_list(logged_in, connection)
+    upstream.clear()
+    response = flows_list(logged_in, connection, sort="-failed_share")
+    assert log_calls(upstream) == []
+    assert shown_ids(response) == [rising.id, few.id, steady.id, unknown.id]
+    html = response.content.decode()
+    assert re.search(rf'<tr id="flow-{rising.id}">.*?data-failed-share>4\.0%<', html, re.S), "16 of 400"
+    assert "Failures gathered 12 minutes ago" in visible_text(response.content)
+
+
+def test_by_default_the_failed_column_is_hidden_and_no_freshness_is_shown(logged_in, connection, listed):
+    text = visible_text(flows_list(logged_in, connection).content)
+    assert "Failures gathered" not in text
+
+
+def test_a_filter_of_failures_the_list_does_not_know_is_said_and_left_out(logged_in, connection, listed):
+    response = flows_list(logged_in, connection, failures="fell")
+    assert len(shown_ids(response)) == 4
+    assert "“fell” is not a filter of failures; it was left out." in visible_text(response.content)
