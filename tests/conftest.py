@@ -1,4 +1,5 @@
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -416,6 +417,12 @@ def stub_client(stub):
 def api(sandbox_url, sandbox_key):
     """The flows API client of the sandbox's test key, over real HTTP."""
     return FlowsClient(sandbox_url, sandbox_key, timeout=2)
+
+
+@pytest.fixture
+def rng():
+    """A seeded random source for the sandbox engine: the same subscribers and outcomes each run."""
+    return random.Random(27)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ sleeps): the counts are checked against the engine's own log entries, the estima
 own queue (sandbox.models.QueuedPush)."""
 
 import datetime as dt
-import random
 
 import pytest
 from django.urls import reverse
@@ -34,11 +33,6 @@ def quiet_website(account, website):
     account.subscribers.all().delete()
     account.subscriber_logs.all().delete()
     return website
-
-
-@pytest.fixture
-def rng():
-    return random.Random(27)
 
 
 def new_flow(account, website, created, **fields):

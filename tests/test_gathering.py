@@ -5,7 +5,6 @@ then the flows list's Failed share and "failures rose" filter and the connection
 attention, read from what was gathered without a call of their own."""
 
 import datetime as dt
-import random
 import re
 
 import pytest
@@ -19,7 +18,7 @@ from jobs.periodic import registry
 from sandbox import engine
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import SubscriberLog
-from tests.helpers import shown_ids
+from tests.helpers import make_connection, shown_ids
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 from trends.models import Delta, FlowRecord, Snapshot
@@ -36,11 +35,6 @@ def quiet(account, website):
     account.subscriber_logs.all().delete()
     SandboxFlow.objects.filter(account=account).delete()
     return website
-
-
-@pytest.fixture
-def rng():
-    return random.Random(27)
 
 
 def new_flow(account, website, created, **fields):
@@ -184,16 +178,14 @@ def test_failures_of_the_last_7_whole_days_are_told_from_those_of_the_7_before(
 # The flows list: the Failed share column, its sort and the "failures rose" filter
 
 
-def record_weeks(connection, flow, before, last, now):
-    """Pushdeck's history of ``flow``: ``before`` sends a day over the 7 whole days before the
-    last 7, and ``last`` a day over those; a snapshot taken yesterday."""
+def record_days(connection, flow, sent, now, displayed=None, clicked=None):
+    """Pushdeck's history of ``flow`` over the 14 whole days before today (oldest first: its
+    sends, displays and clicks each day); a snapshot taken yesterday."""
     today = midnight(now)
-    FlowRecord.objects.create(
+    FlowRecord.objects.get_or_create(
         connection=connection,
         flow_id=flow.id,
-        website_id=flow.website_id,
-        name=flow.name,
-        first_seen=today - 30 * DAY,
+        defaults={"website_id": flow.website_id, "name": flow.name, "first_seen": today - 30 * DAY},
     )
     for day in range(14):
         Delta.objects.create(
@@ -201,11 +193,18 @@ def record_weeks(connection, flow, before, last, now):
             flow_id=flow.id,
             website_id=flow.website_id,
             bucket=today - (14 - day) * DAY,
-            sent=before if day < 7 else last,
+            sent=sent[day],
+            displayed=displayed[day] if displayed else 0,
+            clicked=clicked[day] if clicked else 0,
         )
     Snapshot.objects.get_or_create(
         connection=connection, period=today - DAY, defaults={"taken_at": today - DAY}
     )
+
+
+def record_weeks(connection, flow, before, last, now):
+    """``before`` sends a day over the 7 whole days before the last 7, and ``last`` a day over those."""
+    record_days(connection, flow, [before] * 7 + [last] * 7, now)
 
 
 def gathered(connection, flow, failed_before, failed_last, now, attempts=1000, failed=None):
@@ -283,3 +282,68 @@ def test_a_filter_of_failures_the_list_does_not_know_is_said_and_left_out(logged
     response = flows_list(logged_in, connection, failures="fell")
     assert len(shown_ids(response)) == 4
     assert "“fell” is not a filter of failures; it was left out." in visible_text(response.content)
+
+
+# Needs attention, on the connection's home
+
+
+def test_needs_attention_names_stopped_failing_and_less_clicked_flows_as_links_without_a_call(
+    logged_in, connection, demo_flows, upstream
+):
+    now = timezone.now()
+    stopped, failing, dull, fine, paused = demo_flows[:5]
+    SandboxFlow.objects.filter(pk__in=[flow.pk for flow in demo_flows[:4]]).update(is_enabled=True)
+    SandboxFlow.objects.filter(pk=paused.pk).update(is_enabled=False)
+    # Sending until 3 days ago, then nothing; the paused one did the same, as it should.
+    for flow in (stopped, paused):
+        record_days(connection, flow, [10] * 11 + [0] * 3, now)
+    record_weeks(connection, failing, 10, 10, now)
+    gathered(connection, failing, 1, 12, now)
+    # Clicked 10 of 100 displayed a day, then 4 of 100: a fall of 60 %.
+    record_days(connection, dull, [100] * 14, now, displayed=[100] * 14, clicked=[10] * 7 + [4] * 7)
+    record_days(connection, fine, [100] * 14, now, displayed=[100] * 14, clicked=[10] * 14)
+    upstream.clear()
+    response = logged_in.get(f"/connections/{connection.pk}/websites/")
+    assert log_calls(upstream) == [], "Pushdeck's own records only"
+    section = response.content.decode().split("data-needs-attention")[1].split("</section>")[0]
+    named = re.findall(r'href="/connections/\d+/flows/(\d+)/"', section)
+    assert sorted(map(int, named)) == sorted([stopped.id, failing.id, dull.id])
+    text = visible_text(section)
+    assert "Enabled, but sent nothing in the last 3 days" in text
+    assert "Failures rose against the 7 days before" in text
+    assert "Click rate fell against the 7 days before" in text
+
+
+def test_a_limited_member_sees_only_their_websites_flows_needing_attention(connection, limited):
+    client, _websites, mine, theirs = limited
+    now = timezone.now()
+    SandboxFlow.objects.filter(pk__in=[mine[0].pk, theirs[0].pk]).update(is_enabled=True)
+    for flow in (mine[0], theirs[0]):
+        record_days(connection, flow, [10] * 11 + [0] * 3, now)
+    html = client.get(f"/connections/{connection.pk}/websites/").content.decode()
+    section = html.split("data-needs-attention")[1].split("</section>")[0]
+    assert f"/flows/{mine[0].id}/" in section
+    assert f"/flows/{theirs[0].id}/" not in section
+
+
+def test_needs_attention_in_chinese(logged_in, connection, demo_flows):
+    now = timezone.now()
+    flow = demo_flows[0]
+    SandboxFlow.objects.filter(pk=flow.pk).update(is_enabled=True)
+    record_days(connection, flow, [10] * 11 + [0] * 3, now)
+    html = logged_in.get(f"/connections/{connection.pk}/websites/", headers={"Accept-Language": "zh-hans"})
+    text = visible_text(html.content)
+    assert "需要关注" in text
+    assert "最近 3 天未发送任何推送" in text
+
+
+def test_the_multi_connection_home_shows_each_cards_flows_needing_attention(
+    logged_in, connection, demo_flows, user, other_sandbox_key
+):
+    make_connection(user, other_sandbox_key)
+    flow = demo_flows[0]
+    SandboxFlow.objects.filter(pk=flow.pk).update(is_enabled=True)
+    record_days(connection, flow, [10] * 11 + [0] * 3, timezone.now())
+    html = logged_in.get("/").content.decode()
+    assert html.count("data-needs-attention") == 2
+    assert f'href="/connections/{connection.pk}/flows/{flow.id}/"' in html
