@@ -17,7 +17,6 @@ counted so far kept and the rest counted first next time (``Gathering.pending``)
 """
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -25,13 +24,10 @@ from django.utils import timezone
 
 from deliveries.models import FlowDeliveries, Gathering
 from deliveries.zone import on_server_clock, server_zone
-from flows_app.api import ApiError, connect
+from flows_app.api import connect
 from flows_app.api.budget import MustWait
 from flows_app.api.records import LARGEST_PAGE
-from flows_app.crypto import DecryptionError
-from flows_app.models import Connection
-
-logger = logging.getLogger(__name__)
+from jobs.periodic import every_connection
 
 DAY = dt.timedelta(days=1)
 FAILED = "push_notification_failed"
@@ -79,7 +75,11 @@ def _failures(api, website_ids, zone, today, max_wait):
     return counts
 
 
-def gather(connection, attempts_since=lambda flow_id, start: None, now=None, max_wait=WORKER_MAX_WAIT):
+def _not_known(flow_id, start):
+    return None
+
+
+def gather(connection, attempts_since=_not_known, now=None, max_wait=WORKER_MAX_WAIT):
     """Gather the connection's deliveries; its Gathering. ``attempts_since(flow id, moment)``: a
     flow's attempts counted by Pushdeck from that aware moment on, None where it cannot say (the
     trends app's snapshots, given by the caller: this app does not read them).
@@ -176,25 +176,16 @@ def _store(
 
 
 def gather_all(attempts_since_of=None, now=None, max_wait=WORKER_MAX_WAIT):
-    """Gather every connection's deliveries; (gathered, put off, failed) counts.
-    ``attempts_since_of(connection)``: the ``attempts_since`` of gather for that connection.
+    """Gather every connection's deliveries; (gathered, put off, failed) counts, as
+    jobs.periodic.every_connection gives them. ``attempts_since_of(connection)``: the
+    ``attempts_since`` of gather for that connection (None: attempts known only for flows
+    created within the logs' window)."""
 
-    One connection's failure (a revoked key, a server down) is logged and does not stop the others."""
-    done = put_off = failed = 0
-    for connection in Connection.objects.order_by("pk"):
-        attempts = attempts_since_of(connection) if attempts_since_of else (lambda flow_id, start: None)
-        try:
-            gather(connection, attempts, now, max_wait)
-        except MustWait as wait:
-            put_off += 1
-            logger.info("gathering of connection %s put off to the next period: %s", connection.pk, wait)
-            continue
-        except (ApiError, DecryptionError) as error:
-            failed += 1
-            logger.warning("gathering of connection %s failed: %s", connection.pk, error)
-            continue
-        done += 1
-    return done, put_off, failed
+    def work(connection):
+        attempts = attempts_since_of(connection) if attempts_since_of else _not_known
+        return gather(connection, attempts, now, max_wait)
+
+    return every_connection(work, "gathering of deliveries")
 
 
 def failures_rose(row, attempts_before, attempts_now, today):
