@@ -10,7 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from deliveries.gathering import FAILED, gather, midnight
+from deliveries.gathering import FAILED, gather, gather_all, midnight
 from deliveries.models import FlowDeliveries, Gathering
 from flows.tasks import gather_deliveries
 from flows_app.api.budget import MustWait
@@ -18,7 +18,7 @@ from jobs.periodic import registry
 from sandbox import engine
 from sandbox.models import Flow as SandboxFlow
 from sandbox.models import SubscriberLog
-from tests.helpers import make_connection, shown_ids
+from tests.helpers import fault, make_connection, shown_ids
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import visible_text
 from trends.models import Delta, FlowRecord, Snapshot
@@ -347,3 +347,21 @@ def test_the_multi_connection_home_shows_each_cards_flows_needing_attention(
     html = logged_in.get("/").content.decode()
     assert html.count("data-needs-attention") == 2
     assert f'href="/connections/{connection.pk}/flows/{flow.id}/"' in html
+
+
+def test_a_refused_key_is_logged_and_leaves_the_last_figures_and_the_other_connections(
+    connection, account, quiet, rng, settings
+):
+    flow = new_flow(account, quiet, timezone.now() - 2 * DAY)
+    sends(account, quiet, timezone.now() - DAY, rng)
+    gather(connection)
+    before = FlowDeliveries.objects.get(flow_id=flow.id)
+    settings.SANDBOX_FAULTS_ENABLED = True
+    fault(connection.api_key, kind="status", status=401)
+    assert gather_all() == (0, 0, 1)
+    after = FlowDeliveries.objects.get(flow_id=flow.id)
+    assert (after.failed, after.delivered, after.gathered_at) == (
+        before.failed,
+        before.delivered,
+        before.gathered_at,
+    )
