@@ -241,8 +241,8 @@ def listed(connection, account, quiet):
     return rising, steady, few, unknown
 
 
-def flows_list(client, connection, **params):
-    return client.get(f"/connections/{connection.pk}/flows/", params)
+def flows_list(client, connection, headers=None, **params):
+    return client.get(f"/connections/{connection.pk}/flows/", params, headers=headers)
 
 
 def test_the_failures_rose_filter_keeps_the_flows_whose_share_rose_clearly_without_a_call(
@@ -365,3 +365,11 @@ def test_a_refused_key_is_logged_and_leaves_the_last_figures_and_the_other_conne
         before.delivered,
         before.gathered_at,
     )
+
+
+def test_the_lists_failure_figures_in_chinese(logged_in, connection, listed, every_column):
+    zh = {"Accept-Language": "zh-hans"}
+    text = visible_text(flows_list(logged_in, connection, failures="rose", headers=zh).content)
+    assert "失败上升（最近 7 天对比之前 7 天）" in text  # noqa: RUF001 -- the Chinese parentheses
+    assert "失败情况汇总于" in text
+    assert "失败占比" in flows_list(logged_in, connection, headers=zh).content.decode()
