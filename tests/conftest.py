@@ -437,6 +437,14 @@ def website(account):
     return account.websites.order_by("id").first()
 
 
+@pytest.fixture
+def quiet_website(account, website):
+    """The first website of the sandbox account with nobody subscribed and no log yet."""
+    account.subscribers.all().delete()
+    account.subscriber_logs.all().delete()
+    return website
+
+
 @pytest.fixture(scope="session")
 def identity_provider(live_server, tmp_path_factory):
     """A real OpenID provider on loopback (oidc-provider, tests/identity.py) that knows live_server

@@ -27,14 +27,6 @@ DAY = dt.timedelta(days=1)
 LOG_CALLS = "/api/subscribers-logs/"
 
 
-@pytest.fixture
-def quiet_website(account, website):
-    """The first website of the sandbox account with nobody subscribed and no log yet."""
-    account.subscribers.all().delete()
-    account.subscriber_logs.all().delete()
-    return website
-
-
 def new_flow(account, website, created, **fields):
     """A flow of the sandbox, created at ``created`` (the engine's clock)."""
     values = {

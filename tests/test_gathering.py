@@ -28,15 +28,6 @@ DAY = dt.timedelta(days=1)
 LOGS = "/api/subscribers-logs/"
 
 
-@pytest.fixture
-def quiet(account, website):
-    """The sandbox account with nobody subscribed, no log and no flow yet."""
-    account.subscribers.all().delete()
-    account.subscriber_logs.all().delete()
-    SandboxFlow.objects.filter(account=account).delete()
-    return website
-
-
 def new_flow(account, website, created, **fields):
     values = {"name": "Welcome", "title": "Hi", "description": "Thanks", "wait_time": 1}
     return SandboxFlow.objects.create(
@@ -60,14 +51,14 @@ def log_calls(upstream):
 
 
 def test_the_gathering_counts_each_flows_failures_and_deliveries_as_the_engine_logged_them(
-    connection, account, quiet, rng, upstream
+    connection, account, quiet_website, rng, upstream
 ):
     now = timezone.now()
     start = now - 3 * DAY
-    first = new_flow(account, quiet, start - HOUR)
-    second = new_flow(account, quiet, start - HOUR, name="Second")
-    silent = new_flow(account, quiet, start - HOUR, name="Never sent", is_enabled=False)
-    sends(account, quiet, start, rng)
+    first = new_flow(account, quiet_website, start - HOUR)
+    second = new_flow(account, quiet_website, start - HOUR, name="Second")
+    silent = new_flow(account, quiet_website, start - HOUR, name="Never sent", is_enabled=False)
+    sends(account, quiet_website, start, rng)
     assert logged(first, FAILED) and logged(second, FAILED), "the seeded engine fails some"
 
     upstream.clear()
@@ -96,16 +87,16 @@ def test_the_gathering_counts_each_flows_failures_and_deliveries_as_the_engine_l
 
 
 def test_a_second_gathering_counts_deliveries_only_of_the_flows_whose_totals_moved(
-    connection, account, quiet, rng, upstream
+    connection, account, quiet_website, rng, upstream
 ):
     now = timezone.now()
     start = now - 3 * DAY
-    moving = new_flow(account, quiet, start - HOUR)
-    still = new_flow(account, quiet, start - HOUR, name="Still")
-    sends(account, quiet, start, rng)
+    moving = new_flow(account, quiet_website, start - HOUR)
+    still = new_flow(account, quiet_website, start - HOUR, name="Still")
+    sends(account, quiet_website, start, rng)
     gather(connection, now=now)
     SandboxFlow.objects.filter(pk=still.pk).update(is_enabled=False)
-    sends(account, quiet, start + DAY, rng, people=10)
+    sends(account, quiet_website, start + DAY, rng, people=10)
 
     upstream.clear()
     gather(connection, now=now + HOUR)
@@ -119,12 +110,12 @@ def test_a_second_gathering_counts_deliveries_only_of_the_flows_whose_totals_mov
 
 
 def test_a_gathering_short_of_budget_keeps_what_it_counted_and_counts_the_rest_next_time(
-    connection, account, quiet, rng, monkeypatch
+    connection, account, quiet_website, rng, monkeypatch
 ):
     now = timezone.now()
     start = now - 3 * DAY
-    flows = [new_flow(account, quiet, start - HOUR, name=f"Flow {n}") for n in range(3)]
-    sends(account, quiet, start, rng)
+    flows = [new_flow(account, quiet_website, start - HOUR, name=f"Flow {n}") for n in range(3)]
+    sends(account, quiet_website, start, rng)
     from flows_app.api.client import FlowsClient
 
     real = FlowsClient.count_logs
@@ -151,9 +142,9 @@ def test_a_gathering_short_of_budget_keeps_what_it_counted_and_counts_the_rest_n
         assert row.delivered == logged(flow, "push_notification_sent")
 
 
-def test_the_worker_gathers_every_connection_once_per_period(connection, account, quiet, rng):
-    flow = new_flow(account, quiet, timezone.now() - 2 * DAY)
-    sends(account, quiet, timezone.now() - DAY, rng)
+def test_the_worker_gathers_every_connection_once_per_period(connection, account, quiet_website, rng):
+    flow = new_flow(account, quiet_website, timezone.now() - 2 * DAY)
+    sends(account, quiet_website, timezone.now() - DAY, rng)
     assert "flows.tasks.gather_deliveries" in registry
     assert gather_deliveries() == (1, 0, 0)
     assert FlowDeliveries.objects.get(flow_id=flow.id).failed == logged(flow, FAILED)
@@ -161,14 +152,14 @@ def test_the_worker_gathers_every_connection_once_per_period(connection, account
 
 
 def test_failures_of_the_last_7_whole_days_are_told_from_those_of_the_7_before(
-    connection, account, quiet, rng
+    connection, account, quiet_website, rng
 ):
     now = timezone.now()
     today = midnight(now)
-    flow = new_flow(account, quiet, today - 20 * DAY)
-    sends(account, quiet, today - 10 * DAY, rng)
+    flow = new_flow(account, quiet_website, today - 20 * DAY)
+    sends(account, quiet_website, today - 10 * DAY, rng)
     before = logged(flow, FAILED)
-    sends(account, quiet, today - 3 * DAY, rng)
+    sends(account, quiet_website, today - 3 * DAY, rng)
     gather(connection, now=now)
     row = FlowDeliveries.objects.get(flow_id=flow.id)
     assert (row.failed_prev_7d, row.failed_7d) == (before, logged(flow, FAILED) - before)
@@ -224,12 +215,13 @@ def gathered(connection, flow, failed_before, failed_last, now, attempts=1000, f
 
 
 @pytest.fixture
-def listed(connection, account, quiet):
+def listed(connection, account, quiet_website):
     """Four flows with 70 attempts in each of the last two weeks: one whose failures rose from 2
     to 14, one steady at 3, one rising from too few attempts to tell, and one never gathered."""
     now = timezone.now()
     rising, steady, few, unknown = (
-        new_flow(account, quiet, now - 30 * DAY, name=name) for name in ("Rising", "Steady", "Few", "Unknown")
+        new_flow(account, quiet_website, now - 30 * DAY, name=name)
+        for name in ("Rising", "Steady", "Few", "Unknown")
     )
     for flow in (rising, steady, unknown):
         record_weeks(connection, flow, 10, 10, now)
@@ -350,10 +342,10 @@ def test_the_multi_connection_home_shows_each_cards_flows_needing_attention(
 
 
 def test_a_refused_key_is_logged_and_leaves_the_last_figures_and_the_other_connections(
-    connection, account, quiet, rng, settings
+    connection, account, quiet_website, rng, settings
 ):
-    flow = new_flow(account, quiet, timezone.now() - 2 * DAY)
-    sends(account, quiet, timezone.now() - DAY, rng)
+    flow = new_flow(account, quiet_website, timezone.now() - 2 * DAY)
+    sends(account, quiet_website, timezone.now() - DAY, rng)
     gather(connection)
     before = FlowDeliveries.objects.get(flow_id=flow.id)
     settings.SANDBOX_FAULTS_ENABLED = True
