@@ -142,10 +142,12 @@ def test_a_gathering_short_of_budget_keeps_what_it_counted_and_counts_the_rest_n
         assert row.delivered == logged(flow, "push_notification_sent")
 
 
-def test_the_worker_gathers_every_connection_once_per_period(connection, account, quiet_website, rng):
+def test_the_worker_gathers_every_connection_each_snapshot_period(
+    connection, account, quiet_website, rng, settings
+):
     flow = new_flow(account, quiet_website, timezone.now() - 2 * DAY)
     sends(account, quiet_website, timezone.now() - DAY, rng)
-    assert "flows.tasks.gather_deliveries" in registry
+    assert registry["flows.tasks.gather_deliveries"].seconds == settings.STATS_SNAPSHOT_MINUTES * 60
     assert gather_deliveries() == (1, 0, 0)
     assert FlowDeliveries.objects.get(flow_id=flow.id).failed == logged(flow, FAILED)
     assert Gathering.objects.get(connection=connection).gathered_at <= timezone.now()
