@@ -26,7 +26,6 @@ from flows_app.models import Preferences
 from flows_app.partials import template_for
 from flows_app.toasts import add_toast
 from trends.listing import history_mark
-from trends.series import recent
 
 DEFAULT_PER_PAGE = 25
 
@@ -98,7 +97,7 @@ def flow_list(request, connection_id):
 
 def _weeks(connection, query):
     # Read here, not in the background thread: one query of history, only for a sort needing it.
-    return recent(connection) if query.by_week else None
+    return rows.list_figures(connection) if query.by_week else None
 
 
 def _found_page(api, params, page, per_page, fresh, weeks):
