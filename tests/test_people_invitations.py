@@ -142,7 +142,7 @@ def test_a_limited_admin_invites_to_no_more_than_they_hold(connection, demo_flow
     assert theirs.status_code == 200 and Invitation.objects.get().websites == [websites[0]]
 
 
-def test_a_connection_the_user_does_not_administer_is_not_theirs_to_grant(
+def test_a_connection_the_site_admin_does_not_administer_is_not_theirs_to_grant(
     connection, django_user_model, smtp
 ):
     other = django_user_model.objects.create_user("other-admin", is_staff=True)
@@ -218,7 +218,7 @@ def test_revoking_ends_the_link_and_is_in_the_trail(staff_client, smtp):
     assert PersonEvent.objects.filter(action=PersonEvent.Action.INVITATION_REVOKE).count() == 1
 
 
-def test_nobody_but_a_user_invites_or_revokes(staff_client, logged_in, other_user, smtp):
+def test_nobody_but_a_site_admin_invites_or_revokes(staff_client, other_user, smtp):
     staff_client.post(INVITE, {"email": "ana@example.com", "role": "viewer"})
     invitation = Invitation.objects.get()
     outsider = Client()
