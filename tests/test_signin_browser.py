@@ -116,6 +116,29 @@ def test_with_password_login_off_an_invitation_is_accepted_by_signing_in_with_th
     assert Membership.objects.get(connection=connection, user=bo).role == Role.EDITOR
 
 
+def test_with_password_login_off_an_account_only_invitation_is_accepted_with_the_provider(
+    page, live_server, oidc, settings, user, csp_errors
+):
+    settings.PASSWORD_LOGIN = False
+    user.is_staff = True
+    user.save()
+    invitation = Invitation(connection=None, created_by=user, email="cy@example.com")
+    token = invitation.issue_token()
+    invitation.save()
+    oidc.people(cy={"email": "cy@example.com"})
+    page.goto(f"{live_server.url}/invitations/{token}/")
+    expect(page.get_by_role("heading", name="Join Pushdeck")).to_be_visible()
+    page.get_by_role("button", name=f"Sign in with {NAME}").click()
+    sign_in_at_provider(page, "cy")
+    # Back on the invitation with the account the first sign-in made: accepting marks it used.
+    expect(page.get_by_text("you are signed in as cy")).to_be_visible()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_text("Welcome to Pushdeck!")).to_be_visible()
+    cy = get_user_model().objects.get(email="cy@example.com")
+    invitation.refresh_from_db()
+    assert invitation.used_by == cy and not Membership.objects.filter(user=cy).exists()
+
+
 def sign_out(page):
     page.get_by_label("Account menu").click()
     page.get_by_role("button", name="Log out").click()
