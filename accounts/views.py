@@ -25,6 +25,7 @@ from accounts.models import PersonEvent
 from accounts.signals import PROVIDER, SIGNED_IN_WITH
 from flows_app.access import Access
 from flows_app.forms import LoginForm
+from flows_app.ids import as_id
 from flows_app.models import Membership, Role
 from teams.grants import grant_refusal
 from teams.models import Invitation
@@ -186,7 +187,9 @@ ACTIONS = {"deactivate", "reactivate", "reset"}
 @require_POST
 def people_change(request):
     _site_admin(request)
-    person = get_user_model().objects.filter(pk=request.POST.get("person")).first()
+    # An id that is no number (or beyond the database's) names no account: the 400 below, not a 500.
+    number = as_id(request.POST.get("person", ""))
+    person = number and get_user_model().objects.filter(pk=number).first()
     action = request.POST.get("action")
     if person is None or action not in ACTIONS:
         messages.error(request, _("That account or action is not one Pushdeck knows."))

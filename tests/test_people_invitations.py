@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 INVITE = "/people/invite/"
 
 
-@pytest.fixture
-def staff_client(user):
-    """The connection's creator, a site admin too (they may grant anything on it), signed in."""
-    user.is_staff = True
-    user.save()
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def shown_link(response):
     return re.search(r'value="(http://testserver/invitations/[^"]+)"', response.content.decode()).group(1)
 
