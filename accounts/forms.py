@@ -42,8 +42,10 @@ class PeopleInvitationForm(forms.Form):
     a connection ``admin`` (the site admin) administers, no more than they hold there
     (teams.grants). Websites are ticked as "connection-website", named "connection: website"."""
 
+    # As long as the invitation's note, which names it by this address, and the trail's name.
     email = forms.EmailField(
         label=gettext_lazy("E-mail address"),
+        max_length=100,
         error_messages={"invalid": gettext_lazy("Enter an e-mail address, such as ana@example.com.")},
         help_text=gettext_lazy("Pushdeck sends the link to this address; it is shown here to copy as well."),
     )

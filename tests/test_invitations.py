@@ -202,3 +202,13 @@ def test_an_address_that_is_no_address_is_refused_with_the_form_kept(logged_in, 
     assert response.status_code == 400
     assert "Enter a valid email address." in visible_text(response.content)
     assert 'value="Ana"' in response.content.decode() and not Invitation.objects.exists()
+
+
+def test_an_address_longer_than_the_note_keeps_is_refused_with_its_length(logged_in, connection, smtp):
+    response = logged_in.post(
+        reverse("teams:invitation_new", args=[connection.pk]),
+        {"email": "ana." + "b" * 50 + "@" + "c" * 50 + ".com", "role": "viewer"},
+    )
+    assert response.status_code == 400
+    assert "at most 100 characters" in visible_text(response.content)
+    assert Invitation.objects.count() == 0 and smtp.messages == []

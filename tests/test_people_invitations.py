@@ -151,6 +151,7 @@ def test_a_connection_the_site_admin_does_not_administer_is_not_theirs_to_grant(
         ({"email": "not an address"}, "Enter an e-mail address, such as ana@example.com."),
         ({"email": ""}, "This field is required."),
         ({"email": "MARKETER@example.com"}, "marketer already has an account with this address"),
+        ({"email": "a" * 90 + "@example.com"}, "Ensure this value has at most 100 characters (it has 102)."),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message_and_keeps_what_was_typed(
