@@ -247,3 +247,22 @@ def test_with_password_login_off_the_link_asks_to_sign_in_with_the_provider_then
     assert "signed in as ana" in visible_text(newcomer.get(link).content)
     assert newcomer.post(link)["Location"] == reverse("home")
     assert Invitation.objects.get().used_by == ana
+
+
+def test_revoking_one_with_a_connection_is_in_the_connections_history_too(staff_client, connection, smtp):
+    staff_client.post(INVITE, {"email": "bo@example.com", "connection": connection.pk, "role": "viewer"})
+    invitation = Invitation.objects.get()
+    staff_client.post(reverse("people_invitation_revoke", args=[invitation.pk]))
+    assert Activity.objects.filter(connection=connection, kind=Kind.INVITATION_REVOKE).count() == 1
+
+
+def test_deactivating_a_site_admin_revokes_the_invitations_they_made_here(
+    staff_client, django_user_model, smtp
+):
+    deputy = django_user_model.objects.create_user("deputy", is_staff=True)
+    theirs = Client()
+    theirs.force_login(deputy)
+    link = shown_link(theirs.post(INVITE, {"email": "ana@example.com", "role": "viewer"}))
+    staff_client.post("/people/change/", {"person": deputy.pk, "action": "deactivate"})
+    assert Invitation.objects.get().revoked is not None
+    assert Client().get(link).status_code == 410
