@@ -170,6 +170,16 @@ def connection(user, sandbox_url, sandbox_key):
 
 
 @pytest.fixture
+def staff_client(user):
+    """`user`, the connection's creator, a site admin too (they get the People page), signed in."""
+    user.is_staff = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
 def logged_in(client, user):
     client.force_login(user)
     return client
