@@ -27,6 +27,7 @@ from deliveries.zone import on_server_clock, server_zone
 from flows_app.api import connect
 from flows_app.api.budget import MustWait
 from flows_app.api.records import LARGEST_PAGE
+from jobs.models import BulkJob
 from jobs.periodic import every_connection
 
 DAY = dt.timedelta(days=1)
@@ -99,14 +100,18 @@ def gather(connection, attempts_since=_not_known, now=None, max_wait=WORKER_MAX_
     rows = {row.flow_id: row for row in FlowDeliveries.objects.filter(connection=connection)}
     moved = [flow for flow in flows if _moved(rows.get(flow.id), flow)]
     counted, pending = {}, 0
+    room = _room_for_counts(connection, api)
     for position, flow in enumerate(moved):
         if flow.total_sent == 0:
             counted[flow.id] = 0
             continue
         try:
+            if room is not None and room <= 0:
+                raise MustWait(0)
             counted[flow.id] = api.pacer.call(
                 api.client.count_logs, flow_id=flow.id, type=DELIVERED, max_wait=max_wait
             )
+            room = None if room is None else room - 1
         except MustWait:
             pending = sum(1 for later in moved[position:] if later.total_sent)
             break
@@ -128,6 +133,18 @@ def gather(connection, attempts_since=_not_known, now=None, max_wait=WORKER_MAX_
             defaults={"gathered_at": now, "calls": api.client.calls, "pending": pending},
         )
     return gathering
+
+
+def _room_for_counts(connection, api):
+    """How many flows this run may count (None: no ceiling known). Counting is the gathering's
+    long part (a first run counts every flow that ever sent, one call each), and it gives way:
+    to a bulk job of the connection that people are waiting on (none while one runs), and to
+    whatever else background work does this minute (half of what it has left, never waiting for
+    more). What is not counted now is counted at the next period (``pending``)."""
+    if BulkJob.objects.filter(connection=connection, state=BulkJob.State.RUNNING).exists():
+        return 0
+    left = api.budget_left().requests
+    return None if left is None else left // 2
 
 
 def _moved(row, flow):

@@ -14,6 +14,7 @@ from deliveries.gathering import FAILED, gather, gather_all, midnight
 from deliveries.models import FlowDeliveries, Gathering
 from flows.tasks import gather_deliveries
 from flows_app.api.budget import MustWait
+from jobs.models import BulkJob
 from jobs.periodic import registry
 from sandbox import engine
 from sandbox.models import Flow as SandboxFlow
@@ -140,6 +141,35 @@ def test_a_gathering_short_of_budget_keeps_what_it_counted_and_counts_the_rest_n
     for flow in flows:
         row = FlowDeliveries.objects.get(connection=connection, flow_id=flow.id)
         assert row.delivered == logged(flow, "push_notification_sent")
+
+
+def test_counting_gives_way_to_a_running_bulk_job_and_to_other_background_work(
+    connection, account, quiet_website, rng, upstream, clock, people_spend, user
+):
+    now = timezone.now()
+    start = now - 3 * DAY
+    for n in range(6):
+        new_flow(account, quiet_website, start - HOUR, name=f"Flow {n}")
+    sends(account, quiet_website, start, rng)
+
+    def counts():
+        return [params for params in log_calls(upstream) if params.get("type") == "push_notification_sent"]
+
+    job = BulkJob.objects.create(connection=connection, created_by=user, action="pause")
+    assert gather(connection, now=now).pending == 6
+    assert counts() == []
+
+    job.state = BulkJob.State.FINISHED
+    job.save()
+    clock[0] += 61
+    # People left background work 8 of this minute (half the limit, less their 22); the reads
+    # before counting (every flow, the failures) take some, and counting takes half of the rest.
+    people_spend(connection, 22)
+    upstream.clear()
+    gathering = gather(connection, now=now + HOUR)
+    reads = len(upstream) - len(counts())
+    assert 0 < len(counts()) == (8 - reads) // 2
+    assert gathering.pending == 6 - len(counts())
 
 
 def test_the_worker_gathers_every_connection_each_snapshot_period(

@@ -456,7 +456,11 @@ def test_two_workers_take_each_snapshot_once(cluster):
         if line["method"] == "GET"
     ]
     assert snapshots == 1
-    assert len(reads) == 1, reads
+    # Every flow is read once by the period's snapshot and at most once more by its deliveries'
+    # gathering (deliveries/gathering.py, which may find them in the shared cache): a period
+    # either worker took twice would read them again.
+    flow_reads = [line for line in reads if line["path"].endswith("/api/flows/")]
+    assert 1 <= len(flow_reads) <= 2, [line["path"] for line in reads]
 
 
 def wait_until(condition, seconds, what):
