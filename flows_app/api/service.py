@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import close_old_connections
 from django.utils.functional import SimpleLazyObject
 
@@ -215,7 +215,9 @@ class FlowsService:
         return self.client.key_budget.left(self.client.spender)
 
     def _key(self, *parts, generation_key=None):
-        generation = cache.get_or_set(generation_key or self._generation_key, _new_generation, None)
+        generation = caches["shared"].get_or_set(
+            generation_key or self._generation_key, _new_generation, None
+        )
         return ":".join(["flows-api", self.client.fingerprint, str(generation), *map(str, parts)])
 
     def _read(self, key, fetch, fresh, refresh=False):
@@ -498,7 +500,7 @@ def _new_generation():
 
 def _next_generation(key):
     """Moves a generation on: every cached entry named under the one before is retired at once."""
-    cache.set(key, _new_generation(), None)
+    caches["shared"].set(key, _new_generation(), None)
 
 
 def connect(connection, background=False):
