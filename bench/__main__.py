@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.cpu import page_cpu
 from bench.harness import ROOT, Bench, Report, log, workspace
 from bench.loadtest import load
 from bench.scenarios import bulk_job, find, first_visit, plain_list, snapshot
@@ -26,9 +27,18 @@ SCENARIOS = {
     "snapshot": snapshot,
     "job": bulk_job,
     "load": load,
+    "cpu": page_cpu,
 }
 # The sandbox account each scenario reads ("many": the --flows flows, 10,000 by default).
-ACCOUNT = {"find": "many", "list": "many", "visit": "many", "snapshot": "many", "job": "jobs", "load": "load"}
+ACCOUNT = {
+    "find": "many",
+    "list": "many",
+    "visit": "many",
+    "snapshot": "many",
+    "job": "jobs",
+    "load": "load",
+    "cpu": "load",
+}
 OPTIONS = (
     ("--latency-ms", int, 30, "latency the API adds to every call"),
     ("--flows", int, 10_000, "flows of the account that the lists read"),
