@@ -227,6 +227,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # two workers) that each read, then write, in one transaction would otherwise deadlock, one of
     # them failing at once with "database is locked" instead of waiting its turn.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+    # Write-ahead logging: a page reading the database no longer waits for another process's write
+    # to end (the web server's processes, the worker, the sandbox, all on one file).
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
