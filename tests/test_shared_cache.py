@@ -3,6 +3,7 @@ processes and the worker take one at a time (edit locks, one-time tokens) is tak
 processes, as gunicorn runs a process per core."""
 
 import os
+import runpy
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ import time
 import pytest
 from django import db
 from django.conf import settings
+from django.db import connection as db_connection
 
 from flows_app.shared_cache import DatabaseSharedCache
 
@@ -125,3 +127,19 @@ def test_an_expired_entry_is_gone_and_may_be_added_again(db, monkeypatch):
     shared.set("forever", {"a": [1, 2]}, None)
     now[0] += 10**6
     assert shared.get("forever") == {"a": [1, 2]}
+
+
+def test_the_web_server_runs_a_process_per_core_without_needing_redis(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    config = runpy.run_path(str(settings.BASE_DIR / "dashboard" / "gunicorn_conf.py"))
+    assert config["workers"] == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(settings.BASE_DIR / "dashboard" / "gunicorn_conf.py"))["workers"] == 3
+
+
+def test_sqlite_lets_pages_read_while_another_process_writes(db):
+    """Write-ahead logging: without it a reader waits out every other process's write."""
+    with db_connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
