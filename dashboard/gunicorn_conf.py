@@ -10,6 +10,7 @@ from flows_app.logging import mask_path
 # A process per core: one interpreter lock each, so the pages' own work (templates, decoding the
 # API's answers) uses every core; threads within each wait on the API side by side. What the
 # processes must see alike lives in the "shared" cache (Redis, or the database: settings.CACHES).
+# The load test's 20 users, with SQLite's write-ahead log: p95 1,130 -> 608 ms (docs/BENCHMARKS.md).
 workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 worker_class = "gthread"
