@@ -117,8 +117,10 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 
 # The production settings must pass Django's deployment checks (the Dockerfile runs the same).
+# The checks ask the database what it supports (allauth's JSON fields): an in-memory one, so
+# that they need no var/ yet and touch no one's data.
 check-deploy: $(INSTALLED)
-	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DEBUG=0 DATABASE_URL=sqlite://:memory: SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		API_KEY_ENCRYPTION_KEYS=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		$(PY) manage.py check --deploy --fail-level WARNING
 

@@ -23,14 +23,20 @@ def inactive(request):
     return refused(request, _("This account is deactivated. Ask a site admin of Pushdeck to reactivate it."))
 
 
+# allauth's toasts on signing in and out: Pushdeck's header already says who is signed in.
+QUIET = {"account/messages/logged_in.txt", "account/messages/logged_out.txt"}
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
     def respond_user_inactive(self, request, user):
-        return refused(
-            request, _("This account is deactivated. Ask a site admin of Pushdeck to reactivate it.")
-        )
+        return inactive(request)
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        if message_template not in QUIET:
+            super().add_message(request, level, message_template, *args, **kwargs)
 
 
 def claims_of(sociallogin):

@@ -12,6 +12,8 @@ class PersonEvent(models.Model):
         REACTIVATE = "reactivate", _("Reactivated")
         PASSWORD_RESET = "password_reset", _("Password reset sent")
         BREAK_GLASS = "break_glass", _("Signed in with a break-glass link")
+        INVITE = "invite", _("Invited")
+        INVITATION_REVOKE = "invitation_revoke", _("Invitation revoked")
 
     # Kept when either account goes: the entry still says who and whom.
     actor = models.ForeignKey(
@@ -27,7 +29,8 @@ class PersonEvent(models.Model):
     )
     person_name = models.CharField(_("account"), max_length=150)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    # What else changed with it: connections handed to another admin, invitations revoked.
+    # What else changed with it: connections handed to another admin, invitations revoked, the
+    # connection and role an invitation grants. An invitation's person is its address, no account yet.
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 

@@ -14,18 +14,58 @@ from accounts.models import PersonEvent
 from activity.history import record
 from activity.models import Kind
 from flows_app.models import Connection, Membership, Role
+from teams.invitations import email_invitation, invited, issue
 from teams.models import Invitation
 
 
-def log(actor, person, action, **detail):
+def log(actor, person, action, name=None, **detail):
+    """An entry of the trail; ``name`` stands for the person where there is no account yet."""
     return PersonEvent.objects.create(
         actor=actor,
         actor_name=actor.get_username() if actor else "",
         person=person,
-        person_name=person.get_username(),
+        person_name=name or person.get_username(),
         action=action,
         detail=detail,
     )
+
+
+def _granted(invitation):
+    if invitation.connection is None:
+        return {}
+    return {
+        "connection": invitation.connection.label,
+        "role": invitation.role,
+        "websites": invitation.websites,
+    }
+
+
+def invite(request, email, **grant):
+    """One invitation, of the connections' kind, made and e-mailed: the link (shown to copy
+    whatever the mail did) and the address it went to ("" when it could not be sent)."""
+    invitation, link = issue(request, email=email, **grant)
+    if invitation.connection is not None:
+        record(request.user, invitation.connection, Kind.INVITATION_CREATE, after=invited(invitation))
+    emailed = email_invitation(request, invitation, email, link)
+    log(
+        request.user,
+        None,
+        PersonEvent.Action.INVITE,
+        name=email,
+        emailed=bool(emailed),
+        **_granted(invitation),
+    )
+    return link, emailed
+
+
+def revoke(actor, invitation):
+    """Revokes a pending invitation; False when it was used, revoked or expired meanwhile."""
+    if not Invitation.objects.pending().filter(pk=invitation.pk).update(revoked=timezone.now()):
+        return False
+    if invitation.connection is not None:
+        record(actor, invitation.connection, Kind.INVITATION_REVOKE, before=invited(invitation))
+    log(actor, None, PersonEvent.Action.INVITATION_REVOKE, name=invitation.email, **_granted(invitation))
+    return True
 
 
 def _heir(connection, actor, person):

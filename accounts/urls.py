@@ -52,4 +52,10 @@ urlpatterns = [
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("people/", views.people_page, name="people"),
     path("people/change/", views.people_change, name="people_change"),
+    path("people/invite/", views.people_invite, name="people_invite"),
+    path(
+        "people/invitations/<id:invitation_id>/revoke/",
+        views.people_invitation_revoke,
+        name="people_invitation_revoke",
+    ),
 ]

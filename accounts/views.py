@@ -20,9 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import breakglass, people
+from accounts.forms import PeopleInvitationForm
 from accounts.models import PersonEvent
 from accounts.signals import PROVIDER, SIGNED_IN_WITH
+from flows_app.access import Access
 from flows_app.forms import LoginForm
+from flows_app.ids import as_id
+from flows_app.models import Membership, Role
+from teams.grants import grant_refusal
+from teams.models import Invitation
 
 logger = logging.getLogger("pushdeck.signin")
 
@@ -113,7 +119,25 @@ def people_page(request):
     return _people(request)
 
 
-def _people(request, status=200):
+def _pending_invitations(user):
+    """The pending invitations this site admin may revoke: every one for an account only, and
+    those of the connections they administer that grant no more than they hold there."""
+    held = {
+        member.connection_id: Access(Role(member.role), frozenset(member.websites))
+        for member in Membership.objects.filter(user=user, role=Role.ADMIN)
+    }
+    return [
+        invitation
+        for invitation in Invitation.objects.pending().select_related("connection", "created_by")
+        if invitation.connection_id is None
+        or (
+            invitation.connection_id in held
+            and not grant_refusal(held[invitation.connection_id], invitation.websites)
+        )
+    ]
+
+
+def _people(request, status=200, invite_form=None, link=None, emailed=""):
     accounts = (
         get_user_model().objects.order_by("-is_active", "username").prefetch_related("socialaccount_set")
     )
@@ -124,8 +148,36 @@ def _people(request, status=200):
         "people": [(person, person.pk in with_factor) for person in accounts],
         "events": PersonEvent.objects.all()[:100],
         "password_login": settings.PASSWORD_LOGIN,
+        "invite_form": invite_form or PeopleInvitationForm(admin=request.user),
+        "invitations": _pending_invitations(request.user),
+        "link": link,
+        "emailed": emailed,
     }
     return render(request, "accounts/people.html", context, status=status)
+
+
+@login_required
+@require_POST
+def people_invite(request):
+    _site_admin(request)
+    form = PeopleInvitationForm(request.POST, admin=request.user)
+    if not form.is_valid():
+        return _people(request, status=400, invite_form=form)
+    link, emailed = people.invite(request, form.cleaned_data["email"], **form.grant())
+    # The page itself, not a redirect: the link is shown this once (only its hash is kept).
+    return _people(request, link=link, emailed=emailed)
+
+
+@login_required
+@require_POST
+def people_invitation_revoke(request, invitation_id):
+    _site_admin(request)
+    invitation = next((i for i in _pending_invitations(request.user) if i.pk == invitation_id), None)
+    if invitation and people.revoke(request.user, invitation):
+        messages.success(request, _("Invitation revoked: its link no longer works."))
+    else:
+        messages.info(request, _("That invitation was already used, revoked or expired."))
+    return redirect("people")
 
 
 ACTIONS = {"deactivate", "reactivate", "reset"}
@@ -135,7 +187,9 @@ ACTIONS = {"deactivate", "reactivate", "reset"}
 @require_POST
 def people_change(request):
     _site_admin(request)
-    person = get_user_model().objects.filter(pk=request.POST.get("person")).first()
+    # An id that is no number (or beyond the database's) names no account: the 400 below, not a 500.
+    number = as_id(request.POST.get("person", ""))
+    person = number and get_user_model().objects.filter(pk=number).first()
     action = request.POST.get("action")
     if person is None or action not in ACTIONS:
         messages.error(request, _("That account or action is not one Pushdeck knows."))

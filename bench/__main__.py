@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.cpu import page_cpu
 from bench.harness import ROOT, Bench, Report, log, workspace
 from bench.loadtest import load
-from bench.scenarios import bulk_job, find, first_visit, plain_list, snapshot
+from bench.scenarios import bulk_job, find, first_visit, gathering, plain_list, snapshot
 
 # In this order: the snapshot's ticks change the 10,000 flows that the first three read.
 SCENARIOS = {
@@ -26,6 +26,7 @@ SCENARIOS = {
     "visit": first_visit,
     "snapshot": snapshot,
     "job": bulk_job,
+    "gather": gathering,
     "load": load,
     "cpu": page_cpu,
 }
@@ -36,6 +37,7 @@ ACCOUNT = {
     "visit": "many",
     "snapshot": "many",
     "job": "jobs",
+    "gather": "gather",
     "load": "load",
     "cpu": "load",
 }
@@ -44,6 +46,7 @@ OPTIONS = (
     ("--flows", int, 10_000, "flows of the account that the lists read"),
     ("--repeat", int, 9, "samples per median"),
     ("--job-items", int, 500, "flows the bulk job pauses"),
+    ("--gather-flows", int, 1000, "flows whose deliveries the worker gathers"),
     # Long enough for a minute's 50 writes one after another (about 0.1 s each on a loaded machine).
     ("--window", int, 10, "seconds the rate limit's minute lasts"),
     ("--users", int, 20, "users of the load test"),
@@ -77,7 +80,7 @@ def arguments():
 
 def accounts(args):
     """The sandbox accounts the chosen scenarios read: {name: flows}."""
-    sizes = {"many": args.flows, "jobs": args.job_items, "load": args.load_flows}
+    sizes = {"many": args.flows, "jobs": args.job_items, "gather": args.gather_flows, "load": args.load_flows}
     return {ACCOUNT[name]: sizes[ACCOUNT[name]] for name in args.scenarios}
 
 

@@ -265,3 +265,66 @@ def first_visit(bench):
         report.row(path, size, encoding)
     report.target("first visit < 100 KB over the wire", f"{total:.1f} KB", total < 100)
     return report
+
+
+GATHER = """
+import datetime as dt, json, time
+from django.db.models import F
+from django.utils import timezone
+from deliveries.gathering import gather
+from flows_app.models import Connection
+from sandbox.models import ApiAccount, Flow, SubscriberLog
+
+connection = Connection.objects.get(pk={connection})
+account = ApiAccount.objects.with_key({key!r}).get()
+flows = Flow.objects.filter(account=account)
+now = timezone.now()
+# Every flow sent; one in five had two pushes refused (failures are few), two days ago.
+flows.update(total_sent_push_notifications=F("id") % 500 + 100, is_enabled=True)
+SubscriberLog.objects.bulk_create(
+    SubscriberLog(account=account, website_id=flow.website_id, flow_id=flow.id, type="push_notification_failed",
+                  datetime=now - dt.timedelta(days=2))
+    for flow in flows.order_by("id")[::5] for _ in range(2)
+)
+runs = []
+for label, moved in (("first (every flow never counted)", None), ("next, 50 flows moved", 50), ("next, none moved", 0)):
+    if moved:
+        ids = list(flows.order_by("id").values_list("id", flat=True)[:moved])
+        Flow.objects.filter(pk__in=ids).update(total_sent_push_notifications=F("total_sent_push_notifications") + 5)
+    began = time.perf_counter()
+    gathering = gather(connection, max_wait=None)
+    runs.append(dict(label=label, seconds=time.perf_counter() - began, calls=gathering.calls, pending=gathering.pending))
+print("RESULT " + json.dumps(dict(flows=flows.count(), runs=runs)))
+"""
+
+
+def gathering(bench):
+    """The worker's gathering of deliveries (deliveries/gathering.py) of every flow of an account
+    through the real client against the API server, with no rate limit so that only its own cost
+    shows: the first gathering (every flow counted once), one after 50 flows sent, one after none
+    did; then the flows list filtered by "failures rose", sorted by the Failed share, and the
+    websites page with Needs attention, whose calls to the logs are counted at the API server.
+    The minutes of budget assume background work's 30 requests a minute (docs/BUDGET.md)."""
+    mark = bench.api.log.mark()
+    result = shell(bench.env, GATHER.format(connection=bench.connections["gather"], key=bench.keys["gather"]))
+    counted = len(bench.api.log.since(mark, "/api/"))
+    report = Report(f"6. The gathering of the deliveries of {result['flows']:,} flows", gathering.__doc__)
+    report.table("gathering", "upstream calls", "time", "minutes of background budget", "flows left")
+    for run in result["runs"]:
+        report.row(
+            run["label"], run["calls"], f"{run['seconds']:.2f} s", f"{run['calls'] / 30:.1f}", run["pending"]
+        )
+    url = bench.flows_url("gather")
+    mark = bench.api.log.mark()
+    for query in ("?failures=rose", "?sort=-failed_share"):
+        get(bench.browser, url + query)
+    get(bench.browser, url.replace("/flows/", "/websites/"))
+    page_calls = len(bench.api.log.since(mark, "/api/subscribers-logs/"))
+    report.row("the list (filtered, sorted) and Needs attention: calls to the logs", page_calls, "", "", "")
+    later = result["runs"][1]["calls"]
+    report.target(
+        "all calls counted by the API", counted, counted == sum(run["calls"] for run in result["runs"])
+    )
+    report.target("after 50 moved: <= 60 calls", later, later <= 60)
+    report.target("0 calls to the logs from page views", page_calls, page_calls == 0)
+    return report

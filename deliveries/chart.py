@@ -20,6 +20,8 @@ LANE_H = 64
 PLOT_W = WIDTH - LEFT - RIGHT
 MAX_MINUTES = 90 * 24 * 60
 LABEL_CHARS = 18
+# A lane's name fits the LEFT margin at the lane names' larger type; the table beside names it whole.
+LANE_CHARS = 18
 # About how wide a character of a mark's label is (11 px), and the room kept between two labels.
 CHAR_W = 6.2
 LABEL_GAP = 6
@@ -78,7 +80,7 @@ def draw(lanes, weeks):
         parts.append(
             # A segment's name is the user's, no text to translate.
             f'<text class="lane-name" x="8" y="{middle + 4:.1f}" text-anchor="start"'
-            f"{' translate="no"' if lane.name else ''}>{escape(lane_name(lane)[:20])}</text>"
+            f"{' translate="no"' if lane.name else ''}>{escape(_short(lane_name(lane), LANE_CHARS))}</text>"
         )
         parts.append(
             f'<line class="baseline" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{middle:.1f}" y2="{middle:.1f}"></line>'
@@ -98,8 +100,8 @@ def draw(lanes, weeks):
     return "".join(parts)
 
 
-def _short(name):
-    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+def _short(name, chars=LABEL_CHARS):
+    return name if len(name) <= chars else name[: chars - 1] + "…"
 
 
 def _mark(flow, week, x, middle, label, side):

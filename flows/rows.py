@@ -19,15 +19,19 @@ from html import escape
 from typing import NamedTuple
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
+from deliveries.gathering import failures_rose, midnight
+from deliveries.listing import gathered_of
 from flows_app import find
 from flows_app.formatting import DASH, grouped_numbers, icon, list_query, percent
 from trends.chart import sparkline
 from trends.listing import weeks_of
+from trends.series import recent
 
 
 class Column(NamedTuple):
@@ -62,6 +66,12 @@ COLUMNS = (
     Column("clicked_7d", _("Clicked 7d"), _("Clicked, last 7 days"), hint=_("Clicked, last 7 days")),
     Column("click_rate_7d", _("Rate 7d"), _("Click rate, last 7 days"), hint=_("Click rate, last 7 days")),
     Column("last_sent", _("Last sent"), _("Last sent"), order="date", head_class=""),
+    Column(
+        "failed_share",
+        _("Failed"),
+        _("Failed share"),
+        hint=_("Failed ÷ attempts over the logs' window, as the worker last gathered them"),
+    ),
 )
 OPTIONAL = frozenset(column.name for column in COLUMNS if column.optional)
 # A sort's two directions in the words of the phone's sort menu, the first being the one a
@@ -103,6 +113,46 @@ MONTHS = (
     pgettext_lazy("abbreviated month", "Nov"),
     pgettext_lazy("abbreviated month", "Dec"),
 )
+
+
+class ListFigures(NamedTuple):
+    """A flow's figures from Pushdeck's own records, for the list's sorts and filter by them
+    (flows_app/find.py's ``weeks``): its last 7 days (trends) and its gathered deliveries."""
+
+    recent: object
+    gathered: object
+    failures_rose: bool
+
+    @property
+    def sent(self):
+        return None if self.recent is None else self.recent.sent
+
+    @property
+    def clicked(self):
+        return None if self.recent is None else self.recent.clicked
+
+    @property
+    def click_rate(self):
+        return None if self.recent is None else self.recent.click_rate
+
+    @property
+    def failed_share(self):
+        return None if self.gathered is None else self.gathered.failed_share
+
+
+def list_figures(connection, flow_ids=None, websites=None, now=None):
+    """{flow id: ListFigures} of every flow with history or gathered deliveries (of these flows,
+    of some websites): two queries, no upstream call."""
+    weeks = recent(connection, flow_ids, websites, now)
+    gathered = gathered_of(connection, flow_ids, websites)
+    today = midnight(now or timezone.now())
+    figures = {}
+    for flow_id in weeks.keys() | gathered.keys():
+        week, row = weeks.get(flow_id), gathered.get(flow_id)
+        # The attempts of each week: the history's 14 days, the earlier 7 first.
+        rose = week is not None and failures_rose(row, sum(week.days[:7]), sum(week.days[7:]), today)
+        figures[flow_id] = ListFigures(week, row, rose)
+    return figures
 
 
 def shown_columns(preferences, query):
@@ -208,6 +258,8 @@ def _cell_makers(connection, flows, directory, history, editable, label):
     # Each row has its trend: a sparkline and its last 7 days, from Pushdeck's own history (one
     # query for the page, no upstream call; ``history``: trends.listing.history_mark).
     weeks = weeks_of(connection, flows, history)
+    # The worker's gathering of their deliveries: one query for the page, no upstream call either.
+    gathered = gathered_of(connection, (flow.id for flow in flows))
     empty = '<td class="num muted" data-label="{}">' + DASH + "</td>"
 
     def number(name, read, strong=""):
@@ -222,6 +274,13 @@ def _cell_makers(connection, flows, directory, history, editable, label):
             return f'<td class="num{strong}" data-label="{label[name]}">{read(figures)}</td>'
 
         return cell
+
+    def failed(flow, url):
+        row = gathered.get(flow.id)
+        share = None if row is None else row.failed_share
+        if share is None:
+            return empty.format(label["failed_share"])
+        return f'<td class="num" data-label="{label["failed_share"]}" data-failed-share>{percent(share)}</td>'
 
     def trend(flow, url):
         figures = weeks.get(flow.id)
@@ -256,6 +315,7 @@ def _cell_makers(connection, flows, directory, history, editable, label):
             f'<td class="nowrap muted last-sent" data-label="{label["last_sent"]}">'
             f"{_last_sent(flow.last_sent_datetime, zone, label)}</td>"
         ),
+        "failed_share": failed,
     }
 
 

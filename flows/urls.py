@@ -1,22 +1,32 @@
 from django.urls import path
 
-from flows.views import connections, deliveries, flows, overview, preferences, sequence, uploads
+from flows.views import (
+    connections,
+    deliveries,
+    editing,
+    flow,
+    listing,
+    overview,
+    preferences,
+    sequence,
+    uploads,
+)
 
 # Under connections/<connection_id>/flows/, in the "flows" namespace: dashboard/urls.py adds the
 # other apps' pages about flows beside them.
 flow_patterns = [
-    path("", flows.flow_list, name="list"),
-    path("export.csv", flows.flow_export, name="export"),
-    path("export.json", flows.flow_export_json, name="export_json"),
-    path("segments/", flows.flow_segments, name="segments"),
-    path("new/", flows.flow_new, name="new"),
-    path("<id:flow_id>/", flows.flow_detail, name="detail"),
-    path("<id:flow_id>/edit/", flows.flow_edit, name="edit"),
-    path("<id:flow_id>/toggle/", flows.flow_toggle, name="toggle"),
+    path("", listing.flow_list, name="list"),
+    path("export.csv", listing.flow_export, name="export"),
+    path("export.json", listing.flow_export_json, name="export_json"),
+    path("segments/", editing.flow_segments, name="segments"),
+    path("new/", editing.flow_new, name="new"),
+    path("<id:flow_id>/", flow.flow_detail, name="detail"),
+    path("<id:flow_id>/edit/", editing.flow_edit, name="edit"),
+    path("<id:flow_id>/toggle/", listing.flow_toggle, name="toggle"),
     path("<id:flow_id>/pause/", deliveries.flow_pause, name="pause"),
     path("<id:flow_id>/deliveries/", deliveries.flow_deliveries, name="deliveries"),
-    path("<id:flow_id>/delete/", flows.flow_delete, name="delete"),
-    path("<id:flow_id>/duplicate/", flows.flow_duplicate, name="duplicate"),
+    path("<id:flow_id>/delete/", flow.flow_delete, name="delete"),
+    path("<id:flow_id>/duplicate/", editing.flow_duplicate, name="duplicate"),
 ]
 
 urlpatterns = [

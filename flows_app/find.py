@@ -23,8 +23,8 @@ STATUSES = ("enabled", "paused")
 TOTALS = ("total_sent", "total_displayed", "total_clicked", "total_closed")
 WAIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
 # Each key reads a flow, its website's label (``labels``: {website id: label}, see _Labels) and
-# its last 7 days (``weeks``: {flow id: figures}, trends.series.recent), None where a flow has no
-# such value.
+# Pushdeck's own figures of it (``weeks``: {flow id: figures}, the flows list's ``list_figures``:
+# its last 7 days and its gathered failures), None where a flow has no such value.
 SORT_KEYS = {
     "name": lambda flow, labels, weeks: flow.name.casefold(),
     "website": lambda flow, labels, weeks: labels[flow.website_id],
@@ -39,9 +39,12 @@ SORT_KEYS = {
     "sent_7d": lambda flow, labels, weeks: _week(weeks, flow, "sent"),
     "clicked_7d": lambda flow, labels, weeks: _week(weeks, flow, "clicked"),
     "click_rate_7d": lambda flow, labels, weeks: _week(weeks, flow, "click_rate"),
+    "failed_share": lambda flow, labels, weeks: _week(weeks, flow, "failed_share"),
 }
 # The sorts by Pushdeck's own history rather than by the API's totals.
-WEEK_SORTS = ("sent_7d", "clicked_7d", "click_rate_7d")
+WEEK_SORTS = ("sent_7d", "clicked_7d", "click_rate_7d", "failed_share")
+# The filter by Pushdeck's own figures: "rose" keeps the flows whose failures rose.
+FAILURES = ("rose",)
 SORT_LABELS = {
     "name": gettext_lazy("name"),
     "website": gettext_lazy("website"),
@@ -56,6 +59,7 @@ SORT_LABELS = {
     "sent_7d": gettext_lazy("sent in the last 7 days"),
     "clicked_7d": gettext_lazy("clicked in the last 7 days"),
     "click_rate_7d": gettext_lazy("click rate of the last 7 days"),
+    "failed_share": gettext_lazy("failed share"),
 }
 
 
@@ -78,7 +82,7 @@ def _week(weeks, flow, figure):
 
 
 # The parameters a query is made of, in the order its URLs spell them.
-PARAMETERS = ("q", "website", "segment", "status", "sort")
+PARAMETERS = ("q", "website", "segment", "status", "failures", "sort")
 
 
 class Query(NamedTuple):
@@ -87,6 +91,7 @@ class Query(NamedTuple):
     segment: str = ""
     status: str = ""
     sort: str = ""
+    failures: str = ""
     # What was asked for but could not be used, said back to the user.
     notes: tuple = ()
 
@@ -96,7 +101,9 @@ class Query(NamedTuple):
 
     @property
     def filtered(self):
-        return bool(self.q.strip() or self.website is not None or self.segment or self.status)
+        return bool(
+            self.q.strip() or self.website is not None or self.segment or self.status or self.failures
+        )
 
     @property
     def active(self):
@@ -115,8 +122,8 @@ class Query(NamedTuple):
 
     @property
     def by_week(self):
-        """True when the order needs every flow's last 7 days (``weeks`` of find_flows)."""
-        return self.sort.removeprefix("-") in WEEK_SORTS
+        """True when the order or the filter needs Pushdeck's own figures (``weeks`` of find_flows)."""
+        return self.sort.removeprefix("-") in WEEK_SORTS or bool(self.failures)
 
     @property
     def sort_label(self):
@@ -197,6 +204,10 @@ def parse(params):
     if status and status not in STATUSES:
         notes.append(_("“%(value)s” is not a status; the status filter was left out.") % {"value": status})
         status = ""
+    failures = params.get("failures", "").strip().lower()
+    if failures and failures not in FAILURES:
+        notes.append(_("“%(value)s” is not a filter of failures; it was left out.") % {"value": failures})
+        failures = ""
     sort = params.get("sort", "").strip()
     if sort and sort.removeprefix("-") not in SORT_KEYS:
         notes.append(_("Flows cannot be sorted by “%(value)s”; they are shown unsorted.") % {"value": sort})
@@ -207,6 +218,7 @@ def parse(params):
         segment=str(as_id(segment)) if segment and segment != "all" else segment,
         status=status,
         sort=sort,
+        failures=failures,
         notes=tuple(notes),
     )
 
@@ -299,6 +311,14 @@ def select(flows, query, directory, weeks=None):
     """The flows that match ``query``, in its order (``weeks`` as in find_flows)."""
     catalog = _catalog(flows)
     matched = catalog.matching(query)
+    if query.failures:
+        # Pushdeck's own figures move with every gathering, not with the set: never kept with it.
+        rose = {
+            position
+            for position, flow in enumerate(catalog.flows)
+            if _week(weeks or {}, flow, "failures_rose")
+        }
+        matched = rose if matched is None else matched & rose
     if query.sort:
         order = catalog.order(query.sort, directory, weeks or {})
         positions = order if matched is None else list(filter(matched.__contains__, order))

@@ -140,7 +140,7 @@ class Preferences(models.Model):
         _("hidden columns of the flows list"),
         max_length=200,
         blank=True,
-        default="wait,displayed,closed,sent_7d,clicked_7d",
+        default="wait,displayed,closed,sent_7d,clicked_7d,failed_share",
     )
     theme = models.CharField(_("theme"), max_length=6, choices=THEMES, default="system")
     # Empty: the browser's language (Accept-Language) until the user picks one in the account menu.

@@ -14,6 +14,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from flows_app.api import ApiError
+from flows_app.api.budget import MustWait
+from flows_app.crypto import DecryptionError
+from flows_app.models import Connection
 from jobs.models import PeriodicRun
 
 logger = logging.getLogger(__name__)
@@ -73,3 +77,29 @@ def run_due():
         except Exception:
             # One failing function must not stop the worker or the others.
             logger.exception("Periodic %s failed", periodic.name)
+
+
+def every_connection(work, what):
+    """``work(connection)`` for every connection, oldest first; (done, skipped, failed) counts,
+    where skipped counts work put off for the key's budget (MustWait) and work that answered
+    None (nothing to do). ``what`` names the work in the log.
+
+    One connection's failure (a revoked key, a server down, a key sealed under a secret no longer
+    configured) is logged and does not stop the others."""
+    done = skipped = failed = 0
+    for connection in Connection.objects.order_by("pk"):
+        try:
+            result = work(connection)
+        except MustWait as wait:
+            skipped += 1
+            logger.info("%s of connection %s put off to the next period: %s", what, connection.pk, wait)
+            continue
+        except (ApiError, DecryptionError) as error:
+            failed += 1
+            logger.warning("%s of connection %s failed: %s", what, connection.pk, error)
+            continue
+        if result is None:
+            skipped += 1
+        else:
+            done += 1
+    return done, skipped, failed

@@ -105,8 +105,10 @@ class InvitationForm(AccessForm):
     note = forms.CharField(
         label=_("For"), max_length=100, required=False, help_text=_("A name or email, to recognise it later.")
     )
+    # No longer than the note, which keeps it when none is given.
     email = forms.EmailField(
         label=_("E-mail it to"),
+        max_length=100,
         required=False,
         help_text=_("Pushdeck sends the link to this address; it is shown here to copy as well."),
     )

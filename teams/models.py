@@ -43,12 +43,15 @@ class Grant(models.Model):
 
 
 class Invitation(Grant):
-    """A one-use link to join a connection with a role. Only the token's hash is stored: the link
+    """A one-use link to join a connection with a role, or, made by a site admin on the People
+    page without a connection, to get an account only. Only the token's hash is stored: the link
     is shown once, to the admin who makes it."""
 
     connection = models.ForeignKey(
         "flows_app.Connection",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="invitations",
         verbose_name=_("connection"),
     )
@@ -67,6 +70,8 @@ class Invitation(Grant):
         verbose_name=_("used by"),
     )
     revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Where it was e-mailed: an account made with it gets this address (for its password resets).
+    email = models.EmailField(_("e-mailed to"), blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -76,6 +81,8 @@ class Invitation(Grant):
         ordering = ["-created"]
 
     def __str__(self):
+        if self.connection_id is None:
+            return _("Invitation to an account")
         return _("Invitation as %(role)s to connection %(connection)s") % {
             "role": self.get_role_display(),
             "connection": self.connection_id,

@@ -1,18 +1,14 @@
 import logging
-import smtplib
 from collections import Counter
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +32,7 @@ from teams.forms import (
     website_choices,
 )
 from teams.grants import grant_refusal, invitation_holds, member_refusal
+from teams.invitations import email_invitation, invited, issue
 from teams.models import GroupRole, Invitation, hash_token
 
 logger = logging.getLogger("pushdeck.teams")
@@ -196,7 +193,7 @@ def _revoke_invitations_of(request, connection, member):
         revoked=timezone.now()
     )
     for invitation in made:
-        record(request.user, connection, Kind.INVITATION_REVOKE, before=_invited(invitation))
+        record(request.user, connection, Kind.INVITATION_REVOKE, before=invited(invitation))
 
 
 @login_required
@@ -253,15 +250,9 @@ def invitation_new(request, connection_id):
     )
     if not form.is_valid():
         return _members_page(request, connection, directory, invitation_form=form, status=400)
-    email = form.cleaned_data.pop("email")
-    invitation = Invitation(connection=connection, created_by=request.user, **form.cleaned_data)
-    if email and not invitation.note:
-        invitation.note = email
-    token = invitation.issue_token()
-    invitation.save()
-    record(request.user, connection, Kind.INVITATION_CREATE, after=_invited(invitation))
-    link = request.build_absolute_uri(reverse("teams:join", args=[token]))
-    emailed = email and _email_invitation(request, invitation, email, link)
+    invitation, link = issue(request, connection, **form.cleaned_data)
+    record(request.user, connection, Kind.INVITATION_CREATE, after=invited(invitation))
+    emailed = invitation.email and email_invitation(request, invitation, invitation.email, link)
     return _members_page(request, connection, directory, link=link, emailed=emailed)
 
 
@@ -297,28 +288,6 @@ def _group(mapping):
     return {"group": mapping.group, "role": mapping.role, "websites": mapping.websites}
 
 
-def _email_invitation(request, invitation, email, link):
-    """The link by e-mail (EMAIL_URL); a mail that cannot be sent leaves the link on the page, and
-    says so, rather than failing the invitation already made."""
-    context = {"invitation": invitation, "link": link, "by": request.user.get_username()}
-    try:
-        send_mail(
-            _("You are invited to “%(label)s” on Pushdeck") % {"label": invitation.connection.label},
-            render_to_string("teams/invitation_email.txt", context, request=request),
-            None,
-            [email],
-        )
-    except (OSError, smtplib.SMTPException):
-        logger.warning("the invitation's e-mail could not be sent")
-        messages.error(request, _("The e-mail could not be sent: copy the link below to them instead."))
-        return ""
-    return email
-
-
-def _invited(invitation):
-    return {"note": invitation.note, "role": invitation.role, "websites": invitation.websites}
-
-
 @login_required
 @require_POST
 def invitation_revoke(request, connection_id, invitation_id):
@@ -332,7 +301,7 @@ def invitation_revoke(request, connection_id, invitation_id):
         return redirect("teams:members", connection.pk)
     revoked = connection.invitations.pending().filter(pk=invitation_id).update(revoked=timezone.now())
     if revoked:
-        record(request.user, connection, Kind.INVITATION_REVOKE, before=_invited(invitation))
+        record(request.user, connection, Kind.INVITATION_REVOKE, before=invited(invitation))
         messages.success(request, _("Invitation revoked: its link no longer works."))
     else:
         messages.info(request, _("That invitation was already used, revoked or expired."))
@@ -362,7 +331,7 @@ def join(request, token):
         with transaction.atomic():
             if not _claim(invitation):
                 return render(request, "teams/join.html", {"gone": "used"}, status=410)
-            user = form.save()
+            user = _new_account(form, invitation)
             _accept(invitation, user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return _joined(request, invitation)
@@ -372,7 +341,9 @@ def join(request, token):
 
 def _join_as_signed_in(request, invitation):
     connection = invitation.connection
-    if connection.owner_id == request.user.pk or connection.memberships.filter(user=request.user).exists():
+    if connection and (
+        connection.owner_id == request.user.pk or connection.memberships.filter(user=request.user).exists()
+    ):
         # The link stays for someone else: it gives no one more access than they already have.
         messages.info(request, _("You already use “%(label)s”.") % {"label": connection.label})
         return redirect("flows:list", connection.pk)
@@ -390,8 +361,17 @@ def _claim(invitation):
     return Invitation.objects.pending().filter(pk=invitation.pk).update(used=timezone.now())
 
 
+def _new_account(form, invitation):
+    user = form.save(commit=False)
+    user.email = invitation.email
+    user.save()
+    return user
+
+
 def _accept(invitation, user):
     Invitation.objects.filter(pk=invitation.pk).update(used_by=user)
+    if invitation.connection is None:
+        return
     Membership.objects.create(
         connection=invitation.connection, user=user, role=invitation.role, websites=invitation.websites
     )
@@ -399,17 +379,24 @@ def _accept(invitation, user):
         user,
         invitation.connection,
         Kind.INVITATION_ACCEPT,
-        after={"username": user.get_username(), **_invited(invitation)},
+        after={"username": user.get_username(), **invited(invitation)},
     )
 
 
 def _joined(request, invitation):
+    if invitation.connection is None:
+        messages.success(request, _("Welcome to Pushdeck!"))
+        return redirect("home")
     messages.success(request, _("Welcome! You joined “%(label)s”.") % {"label": invitation.connection.label})
     return redirect("flows:list", invitation.connection.pk)
 
 
 def _maker_may_grant(invitation):
+    """Whether its maker may still make it: an admin holding what it grants on its connection, or,
+    for an account only, a site admin still."""
     maker = invitation.created_by
+    if invitation.connection is None:
+        return bool(maker and maker.is_active and maker.is_staff)
     return invitation_holds(maker and member_access(invitation.connection, maker), invitation)
 
 

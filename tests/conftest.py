@@ -1,4 +1,5 @@
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -166,6 +167,16 @@ def connection(user, sandbox_url, sandbox_key):
     # a first visit, so that tests counting calls count the flows' own.
     connect(conn).directory()
     return conn
+
+
+@pytest.fixture
+def staff_client(user):
+    """`user`, the connection's creator, a site admin too (they get the People page), signed in."""
+    user.is_staff = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture
@@ -419,6 +430,12 @@ def api(sandbox_url, sandbox_key):
 
 
 @pytest.fixture
+def rng():
+    """A seeded random source for the sandbox engine: the same subscribers and outcomes each run."""
+    return random.Random(27)
+
+
+@pytest.fixture
 def account(sandbox_key):
     """The sandbox's account behind the test key."""
     return ApiAccount.objects.with_key(sandbox_key).get()
@@ -428,6 +445,14 @@ def account(sandbox_key):
 def website(account):
     """The first website of ``account`` (a module's own, where it defines one)."""
     return account.websites.order_by("id").first()
+
+
+@pytest.fixture
+def quiet_website(account, website):
+    """The first website of the sandbox account with nobody subscribed and no log yet."""
+    account.subscribers.all().delete()
+    account.subscriber_logs.all().delete()
+    return website
 
 
 @pytest.fixture(scope="session")

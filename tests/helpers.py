@@ -200,3 +200,12 @@ def totp(secret, at=None, period=30):
 def is_logged_in(client):
     """Whether the test client's session is signed in: a page that needs it answers."""
     return client.get("/connections/").status_code == 200
+
+
+# Mail to a loopback port nothing listens on: a mail that cannot be sent.
+UNSENDABLE_MAIL = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+    }
+}

@@ -5,7 +5,6 @@ sleeps): the counts are checked against the engine's own log entries, the estima
 own queue (sandbox.models.QueuedPush)."""
 
 import datetime as dt
-import random
 
 import pytest
 from django.urls import reverse
@@ -26,19 +25,6 @@ from tests.pages import visible_text
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 LOG_CALLS = "/api/subscribers-logs/"
-
-
-@pytest.fixture
-def quiet_website(account, website):
-    """The first website of the sandbox account with nobody subscribed and no log yet."""
-    account.subscribers.all().delete()
-    account.subscriber_logs.all().delete()
-    return website
-
-
-@pytest.fixture
-def rng():
-    return random.Random(27)
 
 
 def new_flow(account, website, created, **fields):

@@ -24,7 +24,7 @@ def expect_list(page, label, rows):
 
 def open_first_flow(page):
     page.locator("#flows-table .flow-name").first.click()
-    expect(page.locator(".kpis")).to_be_visible()
+    expect(page.locator("#stats-title + .kpis")).to_be_visible()
 
 
 def test_back_and_forward_after_paging(signed_in):
@@ -54,7 +54,7 @@ def test_back_and_forward_after_changing_rows_per_page(signed_in):
     assert "results_per_page=10" in signed_in.url
     expect(signed_in.get_by_label("Rows per page")).to_have_value("10")
     signed_in.go_forward()
-    expect(signed_in.locator(".kpis")).to_be_visible()
+    expect(signed_in.locator("#stats-title + .kpis")).to_be_visible()
     signed_in.go_back()
     expect_list(signed_in, "Page 1 of 4", 10)
 

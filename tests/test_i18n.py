@@ -32,7 +32,7 @@ from sandbox.models import Subscriber as SandboxSubscriber
 from sandbox.models import Website as SandboxWebsite
 from teams.models import Invitation
 from tests.bulk import stopped_job
-from tests.helpers import HTMX, OTHER_SANDBOX_KEY, SANDBOX_KEY, fault
+from tests.helpers import HTMX, OTHER_SANDBOX_KEY, SANDBOX_KEY, UNSENDABLE_MAIL, fault
 from tests.i18n import english_left
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, form_with, toasts
@@ -213,6 +213,33 @@ def people(ctx):
     return ctx.client.get(reverse("people"))
 
 
+def people_invited(ctx):
+    """The People page just after an invitation with a connection: its link, the pending list and
+    the trail (the mail, with no SMTP server here, could not go: that is said too)."""
+    ctx.user.is_staff = True
+    ctx.user.save()
+    with override_settings(MAILERS=UNSENDABLE_MAIL):
+        return ctx.client.post(
+            reverse("people_invite"),
+            {"email": "ana@example.com", "connection": ctx.connection.pk, "role": "editor"},
+        )
+
+
+def people_invitation_refused(ctx):
+    ctx.user.is_staff = True
+    ctx.user.save()
+    return ctx.client.post(reverse("people_invite"), {"email": "not an address", "role": "viewer"})
+
+
+def join_an_account(ctx):
+    ctx.user.is_staff = True
+    ctx.user.save()
+    invitation = Invitation(connection=None, created_by=ctx.user, email="ana@example.com")
+    token = invitation.issue_token()
+    invitation.save()
+    return ctx.client.get(reverse("teams:join", args=[token]))
+
+
 def login_with_provider(ctx):
     with override_settings(OIDC_ISSUER="https://id.example.com", OIDC_NAME=""):
         return ctx.client.get(reverse("login"))
@@ -273,6 +300,9 @@ PAGES = [
     Page("log in", lambda ctx: ctx.client.get(reverse("login")), signed_in=False),
     Page("log in, with the identity provider's button", login_with_provider, signed_in=False),
     Page("people, with the audit trail", people, quoted=("leaver",)),
+    Page("people, an invitation made", people_invited, quoted=("ana@example.com", "marketer", "Sandbox")),
+    Page("people, an invitation refused", people_invitation_refused, status=400, quoted=("ana@example.com",)),
+    Page("join, an account only", join_an_account, signed_in=False),
     Page(
         "log in, wrong password",
         lambda ctx: ctx.client.post(reverse("login"), {"username": "marketer", "password": "nope"}),

@@ -14,6 +14,7 @@ from activity.models import Activity, Kind
 from flows_app.models import Membership, Role
 from sandbox.models import ApiAccount, Website
 from teams.models import Invitation
+from tests.helpers import UNSENDABLE_MAIL
 from tests.inprocess import inprocess_db, inprocess_sandbox_url  # noqa: F401 -- the fast tier
 from tests.pages import form_posting_to, visible_text
 
@@ -185,12 +186,7 @@ def test_an_invitation_e_mailed_over_smtp_carries_the_link_shown_on_the_page(log
 
 
 def test_an_invitation_whose_mail_cannot_go_still_shows_its_link_and_says_so(logged_in, connection, settings):
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
-        }
-    }
+    settings.MAILERS = UNSENDABLE_MAIL
     response = logged_in.post(
         reverse("teams:invitation_new", args=[connection.pk]), {"email": "ana@example.com", "role": "viewer"}
     )
@@ -206,3 +202,13 @@ def test_an_address_that_is_no_address_is_refused_with_the_form_kept(logged_in, 
     assert response.status_code == 400
     assert "Enter a valid email address." in visible_text(response.content)
     assert 'value="Ana"' in response.content.decode() and not Invitation.objects.exists()
+
+
+def test_an_address_longer_than_the_note_keeps_is_refused_with_its_length(logged_in, connection, smtp):
+    response = logged_in.post(
+        reverse("teams:invitation_new", args=[connection.pk]),
+        {"email": "ana." + "b" * 50 + "@" + "c" * 50 + ".com", "role": "viewer"},
+    )
+    assert response.status_code == 400
+    assert "at most 100 characters" in visible_text(response.content)
+    assert Invitation.objects.count() == 0 and smtp.messages == []

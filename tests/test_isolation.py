@@ -50,6 +50,7 @@ WITHOUT_IDS = {
     "accounts/2fa/totp/deactivate/",
     "people/",
     "people/change/",
+    "people/invite/",
     "connections/",
     "connections/new/",
     "preferences/theme/",

@@ -132,6 +132,7 @@ def test_the_columns_chosen_are_kept_for_the_user_and_shown_on_every_visit(
         "clicked_7d",
         "click_rate_7d",
         "last_sent",
+        "failed_share",
     ]
     # Sorted by a column left out: it shows, since an order is read in its values.
     assert "Sent" in headers_of(logged_in.get(url, {"sort": "-sent"}).content.decode())

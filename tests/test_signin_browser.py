@@ -93,27 +93,47 @@ def test_an_e_mail_of_a_domain_not_allowed_is_refused_with_a_page_that_says_so(
     assert not get_user_model().objects.filter(email="eve@elsewhere.org").exists()
 
 
+def accept_with_the_provider(page, live_server, oidc, invitation, login):
+    """With password sign-in off, the invitation's link, then the provider's pages as ``login``
+    (their first sign-in there): back on the link, signed in with the account it made."""
+    token = invitation.issue_token()
+    invitation.save()
+    oidc.people(**{login: {"email": f"{login}@example.com"}})
+    page.goto(f"{live_server.url}/invitations/{token}/")
+    expect(page.get_by_label("Username")).to_have_count(0)
+    page.get_by_role("button", name=f"Sign in with {NAME}").click()
+    sign_in_at_provider(page, login)
+    expect(page).to_have_url(f"{live_server.url}/invitations/{token}/")
+    return get_user_model().objects.get(email=f"{login}@example.com")
+
+
 def test_with_password_login_off_an_invitation_is_accepted_by_signing_in_with_the_provider(
     page, live_server, oidc, settings, connection, demo_flows, csp_errors
 ):
     settings.PASSWORD_LOGIN = False
-    invitation = Invitation(
-        connection=connection, role=Role.EDITOR, expires=timezone.now() + timedelta(days=7)
-    )
-    invitation.created_by = connection.owner
-    token = invitation.issue_token()
-    invitation.save()
-    oidc.people(bo={"email": "bo@example.com"})
-    page.goto(f"{live_server.url}/invitations/{token}/")
-    expect(page.get_by_label("Username")).to_have_count(0)
-    page.get_by_role("button", name=f"Sign in with {NAME}").click()
-    sign_in_at_provider(page, "bo")
+    invitation = Invitation(connection=connection, role=Role.EDITOR, created_by=connection.owner)
+    bo = accept_with_the_provider(page, live_server, oidc, invitation, "bo")
     # Back on the invitation, signed in: joining takes one click.
     expect(page.get_by_text("Join as bo, the account you are signed in with.")).to_be_visible()
     page.get_by_role("button", name="Join").click()
     expect(page.locator("#flows-table")).to_be_visible()
-    bo = get_user_model().objects.get(email="bo@example.com")
     assert Membership.objects.get(connection=connection, user=bo).role == Role.EDITOR
+
+
+def test_with_password_login_off_an_account_only_invitation_is_accepted_with_the_provider(
+    page, live_server, oidc, settings, user, csp_errors
+):
+    settings.PASSWORD_LOGIN = False
+    user.is_staff = True
+    user.save()
+    invitation = Invitation(connection=None, created_by=user, email="cy@example.com")
+    cy = accept_with_the_provider(page, live_server, oidc, invitation, "cy")
+    # Back on the invitation with the account the first sign-in made: accepting marks it used.
+    expect(page.get_by_text("you are signed in as cy")).to_be_visible()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_text("Welcome to Pushdeck!")).to_be_visible()
+    invitation.refresh_from_db()
+    assert invitation.used_by == cy and not Membership.objects.filter(user=cy).exists()
 
 
 def sign_out(page):

@@ -252,3 +252,20 @@ def sent_since(connection, flow_id, start):
         return None
     summed = deltas(connection, flow_id).filter(bucket__gte=start).aggregate(sent=Sum("sent"))["sent"]
     return summed or 0
+
+
+def clicks_by_week(connection, flow_ids, now=None):
+    """{flow id: (displayed, clicked) of the 7 whole days before the last 7, then of the last 7}
+    of these flows: one query, the same days as ``recent``'s."""
+    today = _midnight(now or timezone.now())
+    rows = deltas(connection).filter(
+        flow_id__in=list(flow_ids), bucket__gte=today - 14 * DAY, bucket__lt=today
+    )
+    week = today - 7 * DAY
+    figures = {}
+    for row in rows.values("flow_id", "bucket", "displayed", "clicked"):
+        weeks = figures.setdefault(row["flow_id"], [[0, 0], [0, 0]])
+        totals = weeks[row["bucket"] >= week]
+        totals[0] += row["displayed"]
+        totals[1] += row["clicked"]
+    return {flow_id: (tuple(before), tuple(last)) for flow_id, (before, last) in figures.items()}

@@ -2,7 +2,6 @@
 and `manage.py snapshot_stats` runs on demand."""
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,9 +13,8 @@ from flows_app.api import ApiError, connect
 from flows_app.api.budget import MustWait
 from flows_app.crypto import DecryptionError
 from flows_app.models import Connection
+from jobs.periodic import every_connection
 from trends.models import COUNTERS, Delta, FlowRecord, Snapshot
-
-logger = logging.getLogger(__name__)
 
 BATCH = 1000
 # The worker never waits longer than this for the key's budget: a snapshot put off to the next
@@ -197,25 +195,10 @@ def snapshot_all(now=None, max_wait=WORKER_MAX_WAIT, on_demand=False):
     """A snapshot of every connection, then thinning; (taken, skipped, failed) counts, where
     skipped counts periods already taken and snapshots put off for the key's budget (``on_demand``:
     see take_snapshot).
-
-    One connection's failure (a revoked key, a server down, a key sealed under a secret no longer
-    configured) is logged and does not stop the others.
+    (jobs.periodic.every_connection).
     """
-    taken = skipped = failed = 0
-    for connection in Connection.objects.order_by("pk"):
-        try:
-            snapshot = take_snapshot(connection, now, max_wait, on_demand)
-        except MustWait as wait:
-            skipped += 1
-            logger.info("snapshot of connection %s put off to the next period: %s", connection.pk, wait)
-            continue
-        except (ApiError, DecryptionError) as error:
-            failed += 1
-            logger.warning("snapshot of connection %s failed: %s", connection.pk, error)
-            continue
-        if snapshot is None:
-            skipped += 1
-        else:
-            taken += 1
+    counts = every_connection(
+        lambda connection: take_snapshot(connection, now, max_wait, on_demand), "snapshot"
+    )
     thin(now)
-    return taken, skipped, failed
+    return counts

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from flows.overview import connection_card, website_rows
+from flows.overview import connection_card, needs_attention, website_rows
 from flows_app.access import flows_api
 from flows_app.find import Totals
 from flows_app.models import Connection
@@ -38,5 +38,9 @@ def websites(request, connection_id):
         # The chart's range switch: its section alone, and the range in the address.
         return push_url(render(request, template, context), request.get_full_path())
     flows = api.every_flow()
-    context |= {"rows": website_rows(api.directory(), flows), "totals": Totals.of(flows)}
+    context |= {
+        "rows": website_rows(api.directory(), flows),
+        "totals": Totals.of(flows),
+        "attention": needs_attention(connection, flows),
+    }
     return render(request, template, context)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("flows_app", "0008_membership"),
+        ("flows_app", "0009_preferences_hide_failed_share"),
     ]
 
     operations = [
