@@ -68,7 +68,7 @@ run: run-setup
 		&& $(PY) manage.py demo --host $(HOST) --port $(PORT) \
 		&& trap 'kill 0' EXIT && ($(PY) manage.py sandbox_tick --loop 30 >/dev/null &) && ($(PY) manage.py worker &) \
 		&& (GUNICORN_ACCESSLOG=/dev/null $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --bind $(HOST):$(SANDBOX_PORT) \
-			--threads 8 dashboard.wsgi:application &) \
+			--workers 1 --threads 8 dashboard.wsgi:application &) \
 		&& $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --bind $(HOST):$(PORT) dashboard.wsgi:application
 
 dev: run-setup

@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.cpu import page_cpu
 from bench.harness import ROOT, Bench, Report, log, workspace
 from bench.loadtest import load
 from bench.scenarios import bulk_job, find, first_visit, gathering, plain_list, snapshot
@@ -27,6 +28,7 @@ SCENARIOS = {
     "job": bulk_job,
     "gather": gathering,
     "load": load,
+    "cpu": page_cpu,
 }
 # The sandbox account each scenario reads ("many": the --flows flows, 10,000 by default).
 ACCOUNT = {
@@ -37,6 +39,7 @@ ACCOUNT = {
     "job": "jobs",
     "gather": "gather",
     "load": "load",
+    "cpu": "load",
 }
 OPTIONS = (
     ("--latency-ms", int, 30, "latency the API adds to every call"),

@@ -339,9 +339,9 @@ class Bench:
         self.web.wait_ready("/accounts/login/")
         self.browser = self.logged_in()
 
-    def logged_in(self):
+    def logged_in(self, username=USERNAME):
         session = requests.Session()
-        log_in(session, self.web.url, self.USERNAME, self.password)
+        log_in(session, self.web.url, username, self.password)
         return session
 
     def flows_url(self, name):

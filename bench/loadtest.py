@@ -1,6 +1,7 @@
 """Users browsing: `make loadtest` alone (DURATION), the last scenario of `make bench`.
 
-Each virtual user logs in with its own session and loops until the time is up: a list page (25,
+Each virtual user is a team member with an account of their own, an editor of one shared
+connection, and logs in with its own session and loops until the time is up: a list page (25,
 50 or 100 rows, any page), a flow's details, or a toggle (the POST the switch sends, as htmx
 sends it), with a short pause between. Each user toggles flows of its own, so that a flow's
 toggles have an order; at the end each flow's state in the API's database must be the last one
@@ -8,6 +9,7 @@ asked for. Then the same users send the API calls of those actions straight to t
 the p95 of the API alone under the same load.
 """
 
+import json
 import random
 import re
 import threading
@@ -18,18 +20,37 @@ from statistics import median, quantiles
 
 import requests
 
-from bench.harness import REQUEST_TIMEOUT, Report, log
+from bench.harness import REQUEST_TIMEOUT, Report, log, shell
 
 PAGE_SIZES = (25, 25, 25, 50, 100)
 # What a user does next, as often as it appears here.
 ACTIONS = ("list",) * 4 + ("detail",) * 3 + ("toggle",) * 3
 
+ADD_MEMBERS = """
+import json
+from django.contrib.auth import get_user_model
+from flows_app.models import Connection, Membership, Role
+
+connection_id, names, password = json.loads({spec!r})
+for name in names:
+    user = get_user_model().objects.create_user(name, password=password)
+    Membership.objects.create(connection_id=connection_id, user=user, role=Role.EDITOR)
+print("RESULT " + json.dumps(len(names)))
+"""
+
+
+def members(bench):
+    """The users' accounts, each an editor of the bench user's "load" connection: their names."""
+    names = [f"member{number}" for number in range(bench.args.users)]
+    shell(bench.env, ADD_MEMBERS.format(spec=json.dumps([bench.connections["load"], names, bench.password])))
+    return names
+
 
 class Dashboard:
     """The actions as a user's browser asks the dashboard for them."""
 
-    def __init__(self, bench):
-        self.session = bench.logged_in()
+    def __init__(self, bench, username):
+        self.session = bench.logged_in(username)
         self.flows = bench.flows_url("load")
 
     def list(self, page, size):
@@ -58,7 +79,7 @@ class Dashboard:
 class Api(Dashboard):
     """The API calls the dashboard makes for the same actions, sent straight to the API server."""
 
-    def __init__(self, bench):
+    def __init__(self, bench, _username):
         self.session = bench.api_session("load")
         self.flows = f"{bench.api.url}/sandbox/api/flows/"
 
@@ -111,12 +132,12 @@ class Run:
             time.sleep(rng.uniform(0, 2 * think))
 
 
-def browse(bench, site, flow_ids):
+def browse(bench, site, flow_ids, usernames):
     args = bench.args
     run = Run(flow_ids)
-    # One after another: a login hashes the password (about a second of CPU here), and twenty at
-    # once in the dashboard's one process could outwait the timeout.
-    sites = [site(bench) for _ in range(args.users)]
+    # One after another: a login hashes the password (about a second of CPU here), and twenty
+    # at once could outwait the timeout.
+    sites = [site(bench, username) for username in usernames]
     # The first users' connections idled while the others logged in, and gunicorn closes one idle
     # for 2 s (its keep-alive): closed just as its user sends, the request is reset, which a
     # browser sends again and requests does not. So every user starts on a new connection.
@@ -152,10 +173,11 @@ def load(bench):
     args = bench.args
     initial = flow_states(bench)
     log(f"{args.users} users browsing the dashboard for {args.duration:g} s")
-    dashboard = browse(bench, Dashboard, sorted(initial))
+    usernames = members(bench)
+    dashboard = browse(bench, Dashboard, sorted(initial), usernames)
     lost, checked = lost_toggles(initial, flow_states(bench), dashboard.last_toggle)
     log(f"the same users on the API alone for {args.duration:g} s")
-    api = browse(bench, Api, sorted(initial))
+    api = browse(bench, Api, sorted(initial), usernames)
     report = Report(f"5b. {args.users} users browsing for {args.duration:g} s", __doc__.split("\n\n", 1)[1])
     report.table("action", "dashboard: requests", "p50 ms", "p95 ms", "API alone: requests", "p50", "p95")
     for action in ("list", "detail", "toggle", "all"):

@@ -10,7 +10,7 @@ import secrets
 import time
 from contextlib import contextmanager
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 POLL_SECONDS = 0.05
 
@@ -30,7 +30,9 @@ def flow_lock(api, flow_id):
     key = f"pushdeck:flow-lock:{api.client.fingerprint}:{int(flow_id)}"
     token = secrets.token_urlsafe(8)
     gives_up_at = time.monotonic() + hold
-    # cache.add is atomic in every backend (locmem, Redis): one caller adds, the others wait.
+    # The shared cache's add is atomic across processes (Redis, or a row's primary key): one
+    # caller adds, the others wait.
+    cache = caches["shared"]
     while not cache.add(key, token, hold):
         if time.monotonic() > gives_up_at:
             raise Busy

@@ -242,3 +242,16 @@ class Membership(models.Model):
             "role": self.get_role_display(),
             "connection": self.connection_id,
         }
+
+
+class SharedValue(models.Model):
+    """One entry of the ``shared`` cache when there is no Redis (flows_app/shared_cache.py): what
+    every process of the machine must see alike, the edit locks, one-time tokens, generations."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    value = models.BinaryField()
+    # Seconds since the epoch; null: never.
+    expires = models.FloatField(null=True, db_index=True)
+
+    def __str__(self):
+        return self.key

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -147,7 +147,7 @@ def flow_import(request, connection_id):
         form = ImportForm(directory=api.directory())
         return render(request, "jobs/import.html", {"connection": connection, "form": form})
     token = request.POST.get("token", "")
-    kept = cache.get(_kept_key(request.user)) if is_token(token) else None
+    kept = caches["shared"].get(_kept_key(request.user)) if is_token(token) else None
     if kept and kept[0] == token:
         _token, name, data = kept
     else:
@@ -159,7 +159,8 @@ def flow_import(request, connection_id):
             context = {"connection": connection, "form": form, "problems": form.found.problems}
             return render(request, "jobs/import.html", context, status=400)
         token = secrets.token_urlsafe(16)
-        cache.set(_kept_key(request.user), (token, name, data), KEPT_SECONDS)
+        # Shared: the dry run and its confirmation may be served by two processes.
+        caches["shared"].set(_kept_key(request.user), (token, name, data), KEPT_SECONDS)
     found = transfer.read(data)
     context = {
         "action": Action.IMPORT,

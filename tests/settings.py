@@ -36,8 +36,12 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": os.path.join(tempfile.mkdtemp(prefix="pushdeck-test-db-"), "test.sqlite3")
 }
 
-# The rate budget in each test process's memory, cleared between tests with the default cache.
-CACHES["rate-budget"] = {  # noqa: F405
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "rate-budget",
-}
+# The rate budget and the shared cache in each test process's memory, cleared between tests with
+# the default cache (also in tests that have no database); the tests of several processes ask for
+# the database's, as a site without Redis has it.
+if not os.environ.get("TEST_SHARED_CACHE_IN_DATABASE"):
+    for _alias in ("shared", "rate-budget"):
+        CACHES[_alias] = {  # noqa: F405
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": _alias,
+        }

@@ -4,7 +4,7 @@ can be put back through the normal edit path, and a deleted flow can be created 
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -75,7 +75,7 @@ def test_an_edit_records_only_the_changed_fields_before_and_after(logged_in, con
 def test_the_history_names_the_website_once_the_names_are_known(logged_in, connection, flow):
     page = logged_in.get(url("edit", connection, flow.id)).content.decode()
     logged_in.post(url("edit", connection, flow.id), {**form_with(page, "title"), "title": "Renamed"})
-    cache.clear()
+    caches["shared"].clear()
     activity = reverse("teams:activity", args=[connection.pk])
     # Before any page has read the websites, a number: the history spends no call.
     assert f"website #{flow.website.id}" in visible_text(logged_in.get(activity).content)

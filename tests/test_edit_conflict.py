@@ -145,13 +145,13 @@ def test_two_people_saving_the_same_flow_at_once_one_saves_the_other_meets_the_c
 
 
 def test_a_save_that_cannot_get_its_turn_says_so_and_keeps_the_input(logged_in, connection, flow, settings):
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from flows_app.api import connect
 
     settings.FLOWS_API_TIMEOUT = 0.1
     api = connect(connection)
-    cache.set(f"pushdeck:flow-lock:{api.client.fingerprint}:{flow.id}", "someone else", 60)
+    caches["shared"].set(f"pushdeck:flow-lock:{api.client.fingerprint}:{flow.id}", "someone else", 60)
     mine = {**load_form(logged_in, connection, flow), "title": "My title"}
     response = logged_in.post(edit_url(connection, flow), mine)
     assert response.status_code == 409

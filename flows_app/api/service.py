@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import close_old_connections
 from django.utils.functional import SimpleLazyObject
 
@@ -129,6 +129,8 @@ _sets = _SetMemo(size=8)
 
 
 def _directory_key(base_url, budget_key):
+    # In the shared cache, as the generations: a write that finds the names stale forgets them
+    # for every process, and the processes read them with one set of calls, not one each.
     # Under the key's hash stored beside the sealed key (Connection.budget_key), not the key: the
     # pages that name websites from the cache (the history, a job's page polled every 2 s) need
     # not open the key, and still can when it can no longer be decrypted.
@@ -138,7 +140,7 @@ def _directory_key(base_url, budget_key):
 def cached_directory(connection):
     """The connection's websites and segments when a page read them lately, else None: costs no
     call and opens no key."""
-    return cache.get(_directory_key(connection.base_url, connection.budget_key))
+    return caches["shared"].get(_directory_key(connection.base_url, connection.budget_key))
 
 
 class Later(NamedTuple):
@@ -215,7 +217,9 @@ class FlowsService:
         return self.client.key_budget.left(self.client.spender)
 
     def _key(self, *parts, generation_key=None):
-        generation = cache.get_or_set(generation_key or self._generation_key, _new_generation, None)
+        generation = caches["shared"].get_or_set(
+            generation_key or self._generation_key, _new_generation, None
+        )
         return ":".join(["flows-api", self.client.fingerprint, str(generation), *map(str, parts)])
 
     def _read(self, key, fetch, fresh, refresh=False):
@@ -256,7 +260,7 @@ class FlowsService:
 
     def directory(self, fresh=False):
         """The connection's websites, segments and owner, from the cache when it has them."""
-        if not fresh and (hit := cache.get(self._directory_key)) is not None:
+        if not fresh and (hit := caches["shared"].get(self._directory_key)) is not None:
             return hit
         # Three independent calls, so at once: the user waits for the slowest only. Their budget
         # is taken first, so that they never overrun what the key's minute has left.
@@ -265,7 +269,7 @@ class FlowsService:
             user = _in_background(self._optional, self.client.get_user)
             segments = self._optional(self.client.list_segments) or ()
             directory = Directory(websites.result(), segments, user.result())
-        cache.set(self._directory_key, directory, DIRECTORY_SECONDS)
+        caches["shared"].set(self._directory_key, directory, DIRECTORY_SECONDS)
         return directory
 
     @staticmethod
@@ -287,10 +291,10 @@ class FlowsService:
 
     def cached_directory(self):
         """The directory when the cache holds it, else None: costs no call, for pages that make none."""
-        return cache.get(self._directory_key)
+        return caches["shared"].get(self._directory_key)
 
     def forget_directory(self):
-        cache.delete(self._directory_key)
+        caches["shared"].delete(self._directory_key)
 
     def cached_every_flow(self):
         """Every flow when the cache holds them (within their life), else None: costs no call."""
@@ -498,7 +502,7 @@ def _new_generation():
 
 def _next_generation(key):
     """Moves a generation on: every cached entry named under the one before is retired at once."""
-    cache.set(key, _new_generation(), None)
+    caches["shared"].set(key, _new_generation(), None)
 
 
 def connect(connection, background=False):
