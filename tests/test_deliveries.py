@@ -69,7 +69,7 @@ def log_calls(upstream):
 
 
 def test_the_flow_page_loads_deliveries_as_the_logs_hold_them_one_call_per_kind_then_none(
-    logged_in, connection, account, quiet_website, rng, upstream
+    logged_in, connection, account, quiet_website, rng, upstream, pushes_fail_some
 ):
     start = timezone.now() - 2 * DAY
     flow = new_flow(account, quiet_website, start - HOUR, wait_time=1, wait_time_type="hours")

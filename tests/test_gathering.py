@@ -52,7 +52,7 @@ def log_calls(upstream):
 
 
 def test_the_gathering_counts_each_flows_failures_and_deliveries_as_the_engine_logged_them(
-    connection, account, quiet_website, rng, upstream
+    connection, account, quiet_website, rng, upstream, pushes_fail_some
 ):
     now = timezone.now()
     start = now - 3 * DAY
